@@ -1,0 +1,83 @@
+// The sliding grid, drawn as one full-screen triangle.
+//
+// Each output pixel is the grid image (tiles and gaps at whole-pixel positions) shifted by the
+// fractional grid origin and resampled bilinearly: four texel fetches, each resolving which
+// tile (or gap, or background) it falls in. Tile edges are therefore filtered exactly like the
+// photo inside them, motion is sub-pixel smooth, and a CPU can reproduce every pixel.
+
+struct Params {
+    // Target pixel where the frame's (0, 0) corner lies, and frame pixels per target pixel.
+    viewport_origin: vec2<f32>,
+    frame_per_target: vec2<f32>,
+    // Grid top-left corner in frame pixels at this frame's time.
+    grid_origin: vec2<f32>,
+    frame_size: vec2<f32>,
+    background: vec4<f32>,
+    tile_size: vec2<u32>,
+    // Tile size plus gap.
+    pitch: vec2<u32>,
+    grid_size: vec2<u32>,
+    cols: u32,
+    cell_count: u32,
+    layer_count: u32,
+    // 1 when the target encodes to sRGB itself, so we hand it linear values.
+    srgb_target: u32,
+    _pad: vec2<u32>,
+};
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var tiles: texture_2d_array<f32>;
+// Texture layer of each grid cell, row-major; >= layer_count means "not resident".
+@group(0) @binding(2) var<storage, read> cell_layers: array<u32>;
+
+@vertex
+fn vs_main(@builtin(vertex_index) index: u32) -> @builtin(position) vec4<f32> {
+    let uv = vec2<f32>(f32((index << 1u) & 2u), f32(index & 2u));
+    return vec4<f32>(uv * 2.0 - 1.0, 0.0, 1.0);
+}
+
+fn grid_texel(p: vec2<i32>) -> vec4<f32> {
+    let grid = vec2<i32>(params.grid_size);
+    if (p.x < 0 || p.y < 0 || p.x >= grid.x || p.y >= grid.y) {
+        return params.background;
+    }
+    let q = vec2<u32>(p);
+    let cell = q / params.pitch;
+    let local = q % params.pitch;
+    if (local.x >= params.tile_size.x || local.y >= params.tile_size.y) {
+        return params.background;
+    }
+    let index = cell.y * params.cols + cell.x;
+    if (index >= params.cell_count) {
+        return params.background;
+    }
+    let layer = cell_layers[index];
+    if (layer >= params.layer_count) {
+        return params.background;
+    }
+    return textureLoad(tiles, local, layer, 0);
+}
+
+fn linear_from_srgb(c: vec3<f32>) -> vec3<f32> {
+    let low = c / 12.92;
+    let high = pow((c + 0.055) / 1.055, vec3<f32>(2.4));
+    return select(high, low, c <= vec3<f32>(0.04045));
+}
+
+@fragment
+fn fs_main(@builtin(position) position: vec4<f32>) -> @location(0) vec4<f32> {
+    let frame = (position.xy - params.viewport_origin) * params.frame_per_target;
+    let s = frame - params.grid_origin - vec2<f32>(0.5, 0.5);
+    let base = floor(s);
+    let f = s - base;
+    let p = vec2<i32>(base);
+    let c00 = grid_texel(p);
+    let c10 = grid_texel(p + vec2<i32>(1, 0));
+    let c01 = grid_texel(p + vec2<i32>(0, 1));
+    let c11 = grid_texel(p + vec2<i32>(1, 1));
+    var color = mix(mix(c00, c10, f.x), mix(c01, c11, f.x), f.y).rgb;
+    if (params.srgb_target != 0u) {
+        color = linear_from_srgb(color);
+    }
+    return vec4<f32>(color, 1.0);
+}

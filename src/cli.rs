@@ -1,0 +1,496 @@
+//! The command line: settings flags shared by the editor and `gridreel render`, and the
+//! headless render command.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::engine;
+use crate::export::{ExportError, ExportJob, ExportProgress, export_video};
+use crate::layout::Layout;
+use crate::photos::{self, ScanError};
+use crate::render::{FRAME_FORMAT, Gpu, GridRenderer};
+use crate::settings::{
+    Aspect, Color, CropAnchor, FrameSize, Settings, load_preset, settings_to_ron,
+};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "gridreel",
+    version,
+    about = "Turn a folder of photos into a sliding photo-grid video"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Options for the editor (when no command is given).
+    #[command(flatten)]
+    pub editor: EditorArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Render a video headless, with the same engine as the editor.
+    Render(Box<RenderArgs>),
+    /// Write procedural photos (JPEG landscapes) into a folder, for demos and benchmarks.
+    Synth(SynthArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SynthArgs {
+    /// Folder to write into (created if missing).
+    pub dir: PathBuf,
+    /// Number of photos.
+    #[arg(long, default_value_t = 36)]
+    pub count: u32,
+    /// Size of each photo, WxH; every fifth photo is portrait (H×W).
+    #[arg(long, default_value = "640x480")]
+    pub size: FrameSize,
+    /// JPEG quality, 1–100.
+    #[arg(long, default_value_t = 85)]
+    pub quality: u8,
+    /// First seed; photo i uses seed + i.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct EditorArgs {
+    /// Photo folder to open (default: the last one, or the bundled demo photos).
+    #[arg(long, value_name = "DIR")]
+    pub images: Option<PathBuf>,
+    /// Settings preset (RON) to start from.
+    #[arg(long, value_name = "FILE")]
+    pub preset: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// Photo folder (default: the bundled demo photos).
+    #[arg(long, value_name = "DIR")]
+    pub images: Option<PathBuf>,
+    /// Also take photos from sub-folders.
+    #[arg(long)]
+    pub recursive: bool,
+    /// Output video (MP4).
+    #[arg(short, long, value_name = "FILE", default_value = "gridreel.mp4")]
+    pub output: PathBuf,
+    /// Replace the output file if it exists.
+    #[arg(long)]
+    pub overwrite: bool,
+    /// Settings preset (RON); flags override it.
+    #[arg(long, value_name = "FILE")]
+    pub preset: Option<PathBuf>,
+    /// Print the effective settings as RON and exit.
+    #[arg(long)]
+    pub print_settings: bool,
+    #[command(flatten)]
+    pub settings: SettingsArgs,
+}
+
+/// Every setting as a flag; each overrides the preset, which overrides the defaults.
+#[derive(Clone, Debug, Default, Args)]
+pub struct SettingsArgs {
+    /// Grid rows [default: 6]
+    #[arg(long, value_name = "N")]
+    pub rows: Option<u32>,
+    /// Grid columns [default: 6]
+    #[arg(long, value_name = "N")]
+    pub cols: Option<u32>,
+    /// Tile height in pixels; width = height × aspect [default: 100]
+    #[arg(long, value_name = "PX")]
+    pub tile_height: Option<u32>,
+    /// Crop every photo to this aspect ratio [default: 4:3]
+    #[arg(long, value_name = "W:H")]
+    pub aspect: Option<Aspect>,
+    /// Which part of the photo the crop keeps [default: center]
+    #[arg(long, value_enum)]
+    pub crop: Option<CropAnchor>,
+    /// Gaps between tiles in pixels, horizontal,vertical (or one number for both) [default: 0,0]
+    #[arg(long, value_name = "H,V", value_parser = parse_gap, allow_hyphen_values = true)]
+    pub gap: Option<(u32, u32)>,
+    /// Background: a colour name, R,G,B or #RRGGBB [default: white]
+    #[arg(long, value_name = "COLOR")]
+    pub background: Option<Color>,
+    /// Video length in seconds [default: 4]
+    #[arg(long, value_name = "SECS")]
+    pub duration: Option<f64>,
+    /// Frames per second [default: 30]
+    #[arg(long, value_name = "N")]
+    pub fps: Option<u32>,
+    /// Slide speed; 1 = the grid crosses the frame exactly once [default: 1]
+    #[arg(long, value_name = "X", allow_hyphen_values = true)]
+    pub speed: Option<f64>,
+    /// Frame size: auto (the grid's size), hd, hd-half, uhd or WxH [default: auto]
+    #[arg(long, value_name = "SIZE")]
+    pub frame: Option<FrameSize>,
+    /// First photo to use, 1-based, in sort order
+    #[arg(long, value_name = "N")]
+    pub first: Option<u32>,
+    /// Last photo to use, 1-based, inclusive
+    #[arg(long, value_name = "N")]
+    pub last: Option<u32>,
+    /// Encoder: auto (hardware H.264 if it opens, else libx264) or an FFmpeg encoder name [default: auto]
+    #[arg(long, value_name = "NAME")]
+    pub encoder: Option<String>,
+    /// Quality as CRF, 0 (best) to 51 [default: 20]
+    #[arg(long, value_name = "CRF")]
+    pub quality: Option<u32>,
+    /// x264 speed preset, ultrafast … veryslow [default: faster]
+    #[arg(long, value_name = "NAME")]
+    pub x264_preset: Option<String>,
+    /// Encoder threads, 0 = all cores [default: 0]
+    #[arg(long, value_name = "N")]
+    pub threads: Option<u32>,
+}
+
+fn parse_gap(text: &str) -> Result<(u32, u32), String> {
+    let parse = |part: &str| -> Result<u32, String> {
+        let part = part.trim();
+        if part.starts_with('-') {
+            return Err(format!("gaps cannot be negative (got {part})"));
+        }
+        part.parse()
+            .map_err(|_| format!("`{part}` is not a whole number of pixels"))
+    };
+    match text.split_once(',') {
+        Some((h, v)) => Ok((parse(h)?, parse(v)?)),
+        None => parse(text).map(|g| (g, g)),
+    }
+}
+
+impl SettingsArgs {
+    /// Writes every given flag into `settings`.
+    pub fn apply(&self, settings: &mut Settings) {
+        let s = settings;
+        macro_rules! set {
+            ($flag:ident => $($field:ident).+) => {
+                if let Some(v) = self.$flag.clone() {
+                    s.$($field).+ = v;
+                }
+            };
+        }
+        set!(rows => rows);
+        set!(cols => cols);
+        set!(tile_height => tile_height_px);
+        set!(aspect => aspect);
+        set!(crop => crop);
+        set!(background => background);
+        set!(duration => duration_secs);
+        set!(fps => fps);
+        set!(speed => speed);
+        set!(frame => frame);
+        set!(encoder => video.encoder);
+        set!(quality => video.quality_crf);
+        set!(x264_preset => video.x264_preset);
+        set!(threads => video.threads);
+        if let Some((h, v)) = self.gap {
+            s.gap_h_px = h;
+            s.gap_v_px = v;
+        }
+        if self.first.is_some() {
+            s.first_photo = self.first;
+        }
+        if self.last.is_some() {
+            s.last_photo = self.last;
+        }
+    }
+}
+
+/// A failure with the exit status it maps to: 2 for bad input, 1 for anything else.
+#[derive(Debug)]
+pub struct Failure {
+    pub message: String,
+    pub exit_code: u8,
+}
+
+impl Failure {
+    fn input(message: impl std::fmt::Display) -> Self {
+        Self {
+            message: message.to_string(),
+            exit_code: 2,
+        }
+    }
+
+    fn other(message: impl std::fmt::Display) -> Self {
+        Self {
+            message: message.to_string(),
+            exit_code: 1,
+        }
+    }
+}
+
+/// Defaults, then the preset, then the flags; validated.
+pub fn effective_settings(
+    preset: Option<&Path>,
+    flags: &SettingsArgs,
+) -> Result<Settings, Failure> {
+    let mut settings = match preset {
+        Some(path) => load_preset(path).map_err(Failure::input)?,
+        None => Settings::default(),
+    };
+    flags.apply(&mut settings);
+    settings
+        .validate()
+        .map_err(|e| Failure::input(format!("invalid setting: {e}")))?;
+    Ok(settings)
+}
+
+/// `gridreel synth`: writes `photo-001.jpg` … in parallel.
+pub fn synth(args: &SynthArgs) -> Result<(), Failure> {
+    use rayon::prelude::*;
+    let FrameSize::Custom {
+        width_px,
+        height_px,
+    } = args.size
+    else {
+        return Err(Failure::input("--size must be WxH, e.g. 4000x3000"));
+    };
+    std::fs::create_dir_all(&args.dir).map_err(|e| {
+        Failure::input(format!(
+            "cannot create folder ({e}): {}",
+            args.dir.display()
+        ))
+    })?;
+    (0..args.count).into_par_iter().try_for_each(|i| {
+        let (w, h) = if i % 5 == 4 {
+            (height_px, width_px)
+        } else {
+            (width_px, height_px)
+        };
+        let image = photos::synth::synth_photo(args.seed + u64::from(i), w, h);
+        let path = args.dir.join(format!("photo-{:03}.jpg", i + 1));
+        let file = std::fs::File::create(&path)
+            .map_err(|e| Failure::other(format!("cannot write ({e}): {}", path.display())))?;
+        let mut writer = std::io::BufWriter::new(file);
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut writer, args.quality.clamp(1, 100))
+            .encode_image(&image)
+            .map_err(|e| Failure::other(format!("cannot encode ({e}): {}", path.display())))
+    })?;
+    println!("wrote {} photos to {}", args.count, args.dir.display());
+    Ok(())
+}
+
+/// `gridreel render`.
+pub fn render(args: &RenderArgs) -> Result<(), Failure> {
+    let settings = effective_settings(args.preset.as_deref(), &args.settings)?;
+    if args.print_settings {
+        println!("{}", settings_to_ron(&settings));
+        return Ok(());
+    }
+    if args.output.exists() && !args.overwrite {
+        return Err(Failure::input(ExportError::OutputExists(
+            args.output.clone(),
+        )));
+    }
+    let (folder, is_demo) = engine::photo_folder(args.images.clone());
+    let scan = photos::scan_folder(&folder, args.recursive).map_err(|e| match e {
+        ScanError::Missing(_) if is_demo => Failure::input(format!(
+            "no --images folder given and the demo photos are missing: {}",
+            folder.display()
+        )),
+        other => Failure::input(other),
+    })?;
+    for skipped in &scan.skipped {
+        eprintln!("{skipped}");
+    }
+    let selected = photos::select_range(&scan.photos, settings.first_photo, settings.last_photo);
+    if selected.is_empty() {
+        return Err(Failure::input(format!(
+            "no photos to use ({} found, range {}..{}): {}",
+            scan.photos.len(),
+            settings.first_photo.unwrap_or(1),
+            settings
+                .last_photo
+                .map_or_else(|| "end".to_owned(), |l| l.to_string()),
+            folder.display()
+        )));
+    }
+    let layout = Layout::new(&settings);
+    // Only as many photos as the grid has cells are decoded.
+    let needed = &selected[..engine::photos_shown(layout.cell_count(), selected.len())];
+    if needed.len() < selected.len() {
+        eprintln!(
+            "note: the {}x{} grid shows {} of {} photos; add rows or columns to show more",
+            settings.rows,
+            settings.cols,
+            needed.len(),
+            selected.len()
+        );
+    }
+    let gpu = Gpu::headless().map_err(Failure::other)?;
+    let cancel = Arc::new(AtomicBool::new(false));
+    install_ctrl_c(&cancel);
+
+    let bar = progress_bar(needed.len() as u64, "photos", "importing");
+    let spec = engine::tile_spec(&settings);
+    let loaded = photos::load_tiles(needed, &spec, 0, &cancel, &|done| {
+        bar.set_position(done as u64)
+    });
+    bar.finish_and_clear();
+    for skipped in &loaded.skipped {
+        eprintln!("{skipped}");
+    }
+    if cancel.load(Ordering::Relaxed) {
+        return Err(Failure {
+            message: "cancelled".into(),
+            exit_code: 130,
+        });
+    }
+    if loaded.tiles.is_empty() {
+        return Err(Failure::input(format!(
+            "no usable photos ({} skipped): {}",
+            loaded.skipped.len(),
+            folder.display()
+        )));
+    }
+    eprintln!(
+        "{} photos ({} skipped) from {}; {}x{} frames, {} at {} fps; GPU: {}",
+        loaded.tiles.len(),
+        scan.skipped.len() + loaded.skipped.len(),
+        folder.display(),
+        layout.frame_w_px,
+        layout.frame_h_px,
+        settings.frame_count(),
+        settings.fps,
+        gpu.describe()
+    );
+    let mut renderer = GridRenderer::new(&gpu.device, FRAME_FORMAT);
+    let tiles: Vec<_> = loaded.tiles.into_iter().map(|t| t.pixels).collect();
+    engine::upload_photos(&gpu.device, &gpu.queue, &mut renderer, &layout, &tiles)
+        .map_err(Failure::other)?;
+    drop(tiles);
+
+    let progress = ExportProgress::default();
+    let job = ExportJob {
+        settings: &settings,
+        output: &args.output,
+        overwrite: args.overwrite,
+        encoder_threads: settings.video.threads as usize,
+    };
+    let result = std::thread::scope(|scope| {
+        let worker = std::thread::Builder::new()
+            .name("gridreel-export".into())
+            .spawn_scoped(scope, || {
+                export_video(
+                    &gpu.device,
+                    &gpu.queue,
+                    &mut renderer,
+                    &job,
+                    &cancel,
+                    &progress,
+                )
+            })
+            .map_err(|e| Failure::other(format!("cannot start the export thread: {e}")))?;
+        let bar = progress_bar(settings.frame_count(), "frames", "rendering");
+        let mut announced = false;
+        while !worker.is_finished() {
+            std::thread::sleep(Duration::from_millis(100));
+            bar.set_position(progress.frames_encoded.load(Ordering::Relaxed));
+            let name = progress.encoder_name();
+            if !announced && !name.is_empty() {
+                announced = true;
+                if let Ok(fallbacks) = progress.fallbacks.lock() {
+                    for f in fallbacks.iter() {
+                        bar.suspend(|| eprintln!("encoder not used: {f}"));
+                    }
+                }
+                bar.set_message(format!("encoding with {name}"));
+                bar.suspend(|| eprintln!("encoder: {name}"));
+            }
+        }
+        bar.finish_and_clear();
+        worker
+            .join()
+            .map_err(|_| Failure::other("the export thread panicked"))
+    })?;
+    match result {
+        Ok(summary) => {
+            #[allow(clippy::cast_precision_loss)]
+            let mb = summary.bytes as f64 / 1e6;
+            let secs = summary.elapsed.as_secs_f64();
+            #[allow(clippy::cast_precision_loss)]
+            let fps = summary.frames as f64 / secs.max(1e-9);
+            println!(
+                "wrote {} ({} frames, {:.2} s of video, {mb:.1} MB) with {} in {secs:.2} s ({fps:.0} frames/s)",
+                summary.path.display(),
+                summary.frames,
+                summary.video_secs,
+                summary.encoder,
+            );
+            Ok(())
+        }
+        Err(ExportError::Cancelled) => Err(Failure {
+            message: "cancelled; no file written".into(),
+            exit_code: 130,
+        }),
+        Err(
+            e @ (ExportError::OutputExists(_)
+            | ExportError::OutputIsFolder(_)
+            | ExportError::OutputFolder { .. }
+            | ExportError::UnknownEncoder(_)),
+        ) => Err(Failure::input(e)),
+        Err(e) => Err(Failure::other(e)),
+    }
+}
+
+fn install_ctrl_c(cancel: &Arc<AtomicBool>) {
+    let flag = Arc::clone(cancel);
+    // Only the first handler can be installed; a second render in-process keeps the first.
+    let _ = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed));
+}
+
+fn progress_bar(len: u64, unit: &str, message: &'static str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(len);
+    let template =
+        format!("{{msg:>10}} [{{bar:30}}] {{pos}}/{{len}} {unit}, {{per_sec}}, {{eta}} left");
+    if let Ok(style) = indicatif::ProgressStyle::with_template(&template) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(message);
+    bar
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gaps_parse() {
+        assert_eq!(parse_gap("4,2"), Ok((4, 2)));
+        assert_eq!(parse_gap("3"), Ok((3, 3)));
+        assert!(parse_gap("-1,0").unwrap_err().contains("negative"));
+        assert!(parse_gap("a,0").is_err());
+    }
+
+    #[test]
+    fn flags_override_preset_and_defaults() {
+        let cli = Cli::try_parse_from([
+            "gridreel",
+            "render",
+            "--rows",
+            "3",
+            "--gap",
+            "2,1",
+            "--background",
+            "#102030",
+        ])
+        .unwrap();
+        let Some(Command::Render(args)) = cli.command else {
+            panic!("render")
+        };
+        let s = effective_settings(None, &args.settings).unwrap();
+        assert_eq!((s.rows, s.cols, s.gap_h_px, s.gap_v_px), (3, 6, 2, 1));
+        assert_eq!(s.background, Color::rgb(16, 32, 48));
+        let bad = Cli::try_parse_from(["gridreel", "render", "--rows", "0"]).unwrap();
+        let Some(Command::Render(args)) = bad.command else {
+            panic!("render")
+        };
+        let err = effective_settings(None, &args.settings).unwrap_err();
+        assert_eq!(err.exit_code, 2);
+        assert!(err.message.contains("rows"), "{}", err.message);
+    }
+}

@@ -1,0 +1,302 @@
+//! The FFmpeg side of export: choose and open an encoder, write H.264 (or any video codec
+//! FFmpeg has) into MP4 with BT.709 tags and `+faststart`, one frame at a time.
+
+use std::path::Path;
+
+use ffmpeg::format::Pixel;
+use ffmpeg::{Dictionary, Packet, Rational, codec, color, encoder, format};
+use ffmpeg_next as ffmpeg;
+
+use super::ExportError;
+use crate::render::YuvFrame;
+use crate::settings::VideoSettings;
+
+/// Hardware H.264 encoders `auto` tries, in order, before libx264. Each is tried only where
+/// FFmpeg has it; opening one fails fast where the hardware or driver is missing.
+const HARDWARE_H264: [&str; 3] = ["h264_nvenc", "h264_qsv", "h264_videotoolbox"];
+const SOFTWARE_H264: &str = "libx264";
+
+/// Initialises FFmpeg once and keeps its own logging quiet (we report errors ourselves).
+pub fn init_ffmpeg() -> Result<(), ExportError> {
+    static INIT: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
+    INIT.get_or_init(|| {
+        ffmpeg::init().map_err(|e| e.to_string())?;
+        ffmpeg::util::log::set_level(ffmpeg::util::log::Level::Fatal);
+        Ok(())
+    })
+    .clone()
+    .map_err(ExportError::FfmpegInit)
+}
+
+/// Names of the H.264 encoders this FFmpeg build has (hardware ones may still fail to open).
+#[must_use]
+pub fn available_h264_encoders() -> Vec<&'static str> {
+    if init_ffmpeg().is_err() {
+        return Vec::new();
+    }
+    HARDWARE_H264
+        .iter()
+        .chain(std::iter::once(&SOFTWARE_H264))
+        .copied()
+        .filter(|name| encoder::find_by_name(name).is_some())
+        .collect()
+}
+
+/// The encoder names to try for a setting: `auto` → hardware ones that exist, then libx264.
+fn candidates(setting: &str) -> Vec<String> {
+    if setting.eq_ignore_ascii_case("auto") {
+        let mut names: Vec<String> = HARDWARE_H264
+            .iter()
+            .filter(|n| encoder::find_by_name(n).is_some())
+            .map(|n| (*n).to_owned())
+            .collect();
+        names.push(SOFTWARE_H264.to_owned());
+        names
+    } else {
+        vec![setting.trim().to_owned()]
+    }
+}
+
+/// An open encoder writing into an MP4 file.
+pub struct VideoWriter {
+    output: format::context::Output,
+    encoder: encoder::Video,
+    stream_index: usize,
+    stream_time_base: Rational,
+    encoder_time_base: Rational,
+    frame: ffmpeg::frame::Video,
+    packet: Packet,
+    name: String,
+    frames_written: i64,
+}
+
+/// What happened to encoders that were tried and not used.
+pub type Fallbacks = Vec<String>;
+
+impl VideoWriter {
+    /// Opens the first encoder of `video.encoder` that works, writing to `path` (always MP4,
+    /// whatever the file name). Returns the writer and why earlier candidates were passed over.
+    pub fn create(
+        path: &Path,
+        width_px: u32,
+        height_px: u32,
+        fps: u32,
+        video: &VideoSettings,
+        threads: usize,
+    ) -> Result<(Self, Fallbacks), ExportError> {
+        init_ffmpeg()?;
+        let mut fallbacks = Vec::new();
+        let names = candidates(&video.encoder);
+        let last = names.len() - 1;
+        for (i, name) in names.iter().enumerate() {
+            match Self::open(path, name, width_px, height_px, fps, video, threads) {
+                Ok(writer) => return Ok((writer, fallbacks)),
+                Err(e) if i < last => fallbacks.push(format!("{name}: {e}")),
+                Err(e) => return Err(e),
+            }
+        }
+        Err(ExportError::UnknownEncoder(video.encoder.clone()))
+    }
+
+    fn open(
+        path: &Path,
+        name: &str,
+        width_px: u32,
+        height_px: u32,
+        fps: u32,
+        video: &VideoSettings,
+        threads: usize,
+    ) -> Result<Self, ExportError> {
+        let codec = encoder::find_by_name(name)
+            .filter(ffmpeg_next::Codec::is_video)
+            .ok_or_else(|| ExportError::UnknownEncoder(name.to_owned()))?;
+        let pixel = input_format(codec).ok_or_else(|| ExportError::EncoderOpen {
+            name: name.to_owned(),
+            reason: "accepts neither yuv420p nor nv12 frames".to_owned(),
+        })?;
+        let open_err = |e: ffmpeg::Error| ExportError::EncoderOpen {
+            name: name.to_owned(),
+            reason: e.to_string(),
+        };
+        let mut output = format::output_as(path, "mp4").map_err(|e| ExportError::Write {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        })?;
+        let global_header = output
+            .format()
+            .flags()
+            .contains(format::Flags::GLOBAL_HEADER);
+        let encoder_time_base = Rational::new(1, i32::try_from(fps).unwrap_or(30));
+        let mut ctx = codec::context::Context::new_with_codec(codec)
+            .encoder()
+            .video()
+            .map_err(open_err)?;
+        ctx.set_width(width_px);
+        ctx.set_height(height_px);
+        ctx.set_format(pixel);
+        ctx.set_time_base(encoder_time_base);
+        ctx.set_frame_rate(Some(Rational::new(i32::try_from(fps).unwrap_or(30), 1)));
+        ctx.set_colorspace(color::Space::BT709);
+        ctx.set_color_range(color::Range::MPEG);
+        ctx.set_color_primaries(color::Primaries::BT709);
+        ctx.set_color_transfer_characteristic(color::TransferCharacteristic::BT709);
+        // A keyframe every 2 s keeps scrubbing the result snappy.
+        ctx.set_gop(fps.saturating_mul(2));
+        if global_header {
+            ctx.set_flags(codec::Flags::GLOBAL_HEADER);
+        }
+        let encoder = ctx
+            .open_with(encoder_options(name, video, threads))
+            .map_err(open_err)?;
+        let stream_index = {
+            let mut stream = output.add_stream(codec).map_err(open_err)?;
+            stream.set_parameters(&encoder);
+            stream.set_time_base(encoder_time_base);
+            stream.index()
+        };
+        let mut header_options = Dictionary::new();
+        header_options.set("movflags", "+faststart");
+        output
+            .write_header_with(header_options)
+            .map_err(|e| ExportError::Write {
+                path: path.to_owned(),
+                reason: e.to_string(),
+            })?;
+        let stream_time_base = output
+            .stream(stream_index)
+            .map_or(encoder_time_base, |s| s.time_base());
+        Ok(Self {
+            output,
+            encoder,
+            stream_index,
+            stream_time_base,
+            encoder_time_base,
+            frame: ffmpeg::frame::Video::new(pixel, width_px, height_px),
+            packet: Packet::empty(),
+            name: name.to_owned(),
+            frames_written: 0,
+        })
+    }
+
+    /// The encoder's FFmpeg name (e.g. `libx264`, `h264_nvenc`).
+    #[must_use]
+    pub fn encoder_name(&self) -> &str {
+        &self.name
+    }
+
+    /// Encodes one frame; its timestamp is its index.
+    pub fn write(&mut self, yuv: &YuvFrame) -> Result<(), ExportError> {
+        make_writable(&mut self.frame);
+        fill_frame(&mut self.frame, yuv);
+        self.frame.set_pts(Some(self.frames_written));
+        self.frames_written += 1;
+        self.encoder
+            .send_frame(&self.frame)
+            .map_err(|e| self.encode_err(e))?;
+        self.drain()
+    }
+
+    /// Flushes the encoder and finishes the file (the MP4 index moves to the front here).
+    pub fn finish(mut self) -> Result<u64, ExportError> {
+        self.encoder.send_eof().map_err(|e| self.encode_err(e))?;
+        self.drain()?;
+        self.output
+            .write_trailer()
+            .map_err(|e| self.encode_err(e))?;
+        Ok(u64::try_from(self.frames_written).unwrap_or(0))
+    }
+
+    fn drain(&mut self) -> Result<(), ExportError> {
+        while self.encoder.receive_packet(&mut self.packet).is_ok() {
+            self.packet.set_stream(self.stream_index);
+            self.packet
+                .rescale_ts(self.encoder_time_base, self.stream_time_base);
+            self.packet
+                .write_interleaved(&mut self.output)
+                .map_err(|e| ExportError::Encode(format!("writing the video failed: {e}")))?;
+        }
+        Ok(())
+    }
+
+    fn encode_err(&self, e: ffmpeg::Error) -> ExportError {
+        ExportError::Encode(format!("{}: {e}", self.name))
+    }
+}
+
+/// yuv420p when the encoder takes it, else nv12 (Quick Sync), else none.
+fn input_format(codec: ffmpeg::Codec) -> Option<Pixel> {
+    let video = codec.video().ok()?;
+    let Some(formats) = video.formats() else {
+        // Encoders that do not list formats take yuv420p.
+        return Some(Pixel::YUV420P);
+    };
+    let formats: Vec<Pixel> = formats.collect();
+    [Pixel::YUV420P, Pixel::NV12]
+        .into_iter()
+        .find(|p| formats.contains(p))
+}
+
+fn encoder_options(name: &str, video: &VideoSettings, threads: usize) -> Dictionary<'static> {
+    let mut options = Dictionary::new();
+    let crf = video.quality_crf.to_string();
+    match name {
+        "libx264" | "libx265" => {
+            options.set("preset", &video.x264_preset);
+            options.set("crf", &crf);
+            if threads > 0 {
+                options.set("threads", &threads.to_string());
+            }
+        }
+        "h264_nvenc" | "hevc_nvenc" => {
+            options.set("rc", "vbr");
+            options.set("cq", &crf);
+        }
+        "h264_qsv" | "hevc_qsv" => options.set("global_quality", &crf),
+        "h264_videotoolbox" => {
+            options.set("q:v", &(100 - video.quality_crf.min(51) * 2).to_string())
+        }
+        "libsvtav1" | "libvpx-vp9" | "libaom-av1" => options.set("crf", &crf),
+        _ => {}
+    }
+    options
+}
+
+/// Gives the frame its own buffers if the encoder still references the previous ones.
+fn make_writable(frame: &mut ffmpeg::frame::Video) {
+    // SAFETY: `frame` owns a valid AVFrame; av_frame_make_writable only replaces its buffers
+    // with private copies when they are shared, keeping size and format.
+    #[allow(unsafe_code)]
+    unsafe {
+        ffmpeg::ffi::av_frame_make_writable(frame.as_mut_ptr());
+    }
+}
+
+/// Copies planar YUV into the frame's planes (row strides may differ), interleaving the
+/// chroma for nv12.
+fn fill_frame(frame: &mut ffmpeg::frame::Video, yuv: &YuvFrame) {
+    let (y, u, v) = yuv.planes();
+    let (w, h) = (yuv.width_px as usize, yuv.height_px as usize);
+    let copy_plane =
+        |frame: &mut ffmpeg::frame::Video, index: usize, src: &[u8], row: usize, rows: usize| {
+            let stride = frame.stride(index);
+            let dst = frame.data_mut(index);
+            for r in 0..rows {
+                dst[r * stride..r * stride + row].copy_from_slice(&src[r * row..(r + 1) * row]);
+            }
+        };
+    copy_plane(frame, 0, y, w, h);
+    if frame.format() == Pixel::NV12 {
+        let stride = frame.stride(1);
+        let dst = frame.data_mut(1);
+        for r in 0..h / 2 {
+            let row = &mut dst[r * stride..r * stride + w];
+            for x in 0..w / 2 {
+                row[2 * x] = u[r * (w / 2) + x];
+                row[2 * x + 1] = v[r * (w / 2) + x];
+            }
+        }
+    } else {
+        copy_plane(frame, 1, u, w / 2, h / 2);
+        copy_plane(frame, 2, v, w / 2, h / 2);
+    }
+}

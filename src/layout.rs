@@ -1,0 +1,322 @@
+//! Pure geometry: crop rectangles, tile and grid sizes, the frame size and where the grid is
+//! at time t. Nothing here knows about files or the GPU.
+
+use crate::settings::{Aspect, CropAnchor, FrameSize, Settings};
+
+/// Tile width for a tile height and aspect: `round(height × W/H)`, at least 1.
+#[must_use]
+pub fn tile_width_px(tile_height_px: u32, aspect: Aspect) -> u32 {
+    let width = (f64::from(tile_height_px) * aspect.ratio()).round();
+    // Clamped into u32 range first; validation keeps real values far below.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let width = width.clamp(1.0, f64::from(u32::MAX)) as u32;
+    width
+}
+
+/// An axis-aligned rectangle in pixels (fractional where it must be).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Rect {
+    pub x: f64,
+    pub y: f64,
+    pub width: f64,
+    pub height: f64,
+}
+
+impl Rect {
+    #[must_use]
+    pub fn right(&self) -> f64 {
+        self.x + self.width
+    }
+
+    #[must_use]
+    pub fn bottom(&self) -> f64 {
+        self.y + self.height
+    }
+}
+
+/// The part of a `photo_w × photo_h` photo that is kept when it is cropped to `aspect`:
+/// the largest rectangle of that aspect, placed by the anchor.
+#[must_use]
+pub fn crop_rect(photo_w: u32, photo_h: u32, aspect: Aspect, anchor: CropAnchor) -> Rect {
+    let (pw, ph) = (f64::from(photo_w), f64::from(photo_h));
+    let target = aspect.ratio();
+    if pw / ph > target {
+        // Too wide: keep full height, slide a narrower window horizontally.
+        let width = ph * target;
+        Rect {
+            x: (pw - width) * anchor.horizontal_fraction(),
+            y: 0.0,
+            width,
+            height: ph,
+        }
+    } else {
+        // Too tall (or exact): keep full width, slide a shorter window vertically.
+        let height = pw / target;
+        Rect {
+            x: 0.0,
+            y: (ph - height) * anchor.vertical_fraction(),
+            width: pw,
+            height,
+        }
+    }
+}
+
+/// Grid geometry and the slide animation for one set of settings.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Layout {
+    pub rows: u32,
+    pub cols: u32,
+    pub tile_w_px: u32,
+    pub tile_h_px: u32,
+    pub gap_h_px: u32,
+    pub gap_v_px: u32,
+    pub grid_w_px: u32,
+    pub grid_h_px: u32,
+    pub frame_w_px: u32,
+    pub frame_h_px: u32,
+    pub duration_secs: f64,
+    pub speed: f64,
+}
+
+fn round_up_even(v: u32) -> u32 {
+    v.saturating_add(v % 2)
+}
+
+impl Layout {
+    #[must_use]
+    pub fn new(settings: &Settings) -> Self {
+        let tile_h_px = settings.tile_height_px;
+        let tile_w_px = tile_width_px(tile_h_px, settings.aspect);
+        let span = |count: u32, tile: u32, gap: u32| {
+            count
+                .saturating_mul(tile)
+                .saturating_add(count.saturating_sub(1).saturating_mul(gap))
+        };
+        let grid_w_px = span(settings.cols, tile_w_px, settings.gap_h_px);
+        let grid_h_px = span(settings.rows, tile_h_px, settings.gap_v_px);
+        let (frame_w_px, frame_h_px) = match settings.frame {
+            FrameSize::Auto => (round_up_even(grid_w_px), round_up_even(grid_h_px)),
+            FrameSize::Hd => (1920, 1080),
+            FrameSize::HdHalf => (1920, 540),
+            FrameSize::Uhd => (3840, 2160),
+            FrameSize::Custom {
+                width_px,
+                height_px,
+            } => (width_px, height_px),
+        };
+        Self {
+            rows: settings.rows,
+            cols: settings.cols,
+            tile_w_px,
+            tile_h_px,
+            gap_h_px: settings.gap_h_px,
+            gap_v_px: settings.gap_v_px,
+            grid_w_px,
+            grid_h_px,
+            frame_w_px,
+            frame_h_px,
+            duration_secs: settings.duration_secs,
+            speed: settings.speed,
+        }
+    }
+
+    #[must_use]
+    pub fn frame_size_px(&self) -> (u32, u32) {
+        (self.frame_w_px, self.frame_h_px)
+    }
+
+    #[must_use]
+    pub fn cell_count(&self) -> usize {
+        self.rows as usize * self.cols as usize
+    }
+
+    /// Top-left corner of the grid in frame pixels at time `t_secs`:
+    /// `x = W − (W + grid_w)·(t/duration)·speed`, `y = (H − grid_h)/2`, or 0 if the grid is taller.
+    #[must_use]
+    pub fn grid_origin_at(&self, t_secs: f64) -> (f64, f64) {
+        let frame_w = f64::from(self.frame_w_px);
+        let grid_w = f64::from(self.grid_w_px);
+        let x = frame_w - (frame_w + grid_w) * (t_secs / self.duration_secs) * self.speed;
+        let y = if self.grid_h_px > self.frame_h_px {
+            0.0
+        } else {
+            (f64::from(self.frame_h_px) - f64::from(self.grid_h_px)) / 2.0
+        };
+        (x, y)
+    }
+
+    /// The rectangle of cell `index` (row-major) relative to the grid's top-left corner.
+    #[must_use]
+    pub fn cell_rect(&self, index: usize) -> Rect {
+        let cols = self.cols as usize;
+        let (row, col) = (index / cols, index % cols);
+        let pitch_x = f64::from(self.tile_w_px + self.gap_h_px);
+        let pitch_y = f64::from(self.tile_h_px + self.gap_v_px);
+        #[allow(clippy::cast_precision_loss)]
+        Rect {
+            x: col as f64 * pitch_x,
+            y: row as f64 * pitch_y,
+            width: f64::from(self.tile_w_px),
+            height: f64::from(self.tile_h_px),
+        }
+    }
+
+    /// Columns `first..end` that overlap the frame at time `t_secs` (possibly empty).
+    #[must_use]
+    pub fn visible_columns_at(&self, t_secs: f64) -> std::ops::Range<u32> {
+        let (x, _) = self.grid_origin_at(t_secs);
+        let pitch = f64::from(self.tile_w_px + self.gap_h_px);
+        // One extra pixel each side: bilinear filtering reads the neighbouring texel.
+        let left = (-x - 1.0) / pitch;
+        let right = (f64::from(self.frame_w_px) - x + 1.0) / pitch;
+        let cols = f64::from(self.cols);
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let first = left.floor().clamp(0.0, cols) as u32;
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let end = right.ceil().clamp(0.0, cols) as u32;
+        first..end.max(first)
+    }
+
+    /// Time of frame `index` at `fps`.
+    #[must_use]
+    pub fn frame_time_secs(index: u64, fps: u32) -> f64 {
+        #[allow(clippy::cast_precision_loss)]
+        let t = index as f64 / f64::from(fps);
+        t
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::float_cmp)] // exact pixel positions are the point of these tests
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn settings(rows: u32, cols: u32, tile_h: u32, gap_h: u32, gap_v: u32) -> Settings {
+        Settings {
+            rows,
+            cols,
+            tile_height_px: tile_h,
+            gap_h_px: gap_h,
+            gap_v_px: gap_v,
+            ..Settings::default()
+        }
+    }
+
+    #[test]
+    fn default_grid_matches_the_older_tool() {
+        let layout = Layout::new(&Settings::default());
+        assert_eq!((layout.tile_w_px, layout.tile_h_px), (133, 100));
+        assert_eq!((layout.grid_w_px, layout.grid_h_px), (798, 600));
+        assert_eq!(layout.frame_size_px(), (798, 600));
+    }
+
+    #[test]
+    fn frame_sizes() {
+        let mut s = settings(6, 6, 180, 4, 2);
+        let l = Layout::new(&s);
+        assert_eq!(
+            (l.grid_w_px, l.grid_h_px),
+            (6 * 240 + 5 * 4, 6 * 180 + 5 * 2)
+        );
+        assert_eq!(l.frame_size_px(), (1460, 1090));
+        s.gap_h_px = 3;
+        assert_eq!(
+            Layout::new(&s).frame_size_px(),
+            (1456, 1090),
+            "odd grid widths round up"
+        );
+        s.frame = FrameSize::Hd;
+        assert_eq!(Layout::new(&s).frame_size_px(), (1920, 1080));
+        s.frame = FrameSize::HdHalf;
+        assert_eq!(Layout::new(&s).frame_size_px(), (1920, 540));
+        s.frame = FrameSize::Custom {
+            width_px: 640,
+            height_px: 360,
+        };
+        assert_eq!(Layout::new(&s).frame_size_px(), (640, 360));
+    }
+
+    #[test]
+    fn grid_is_centred_vertically_or_top_aligned_when_taller() {
+        let mut s = settings(2, 3, 100, 0, 0);
+        s.frame = FrameSize::Hd;
+        assert_eq!(Layout::new(&s).grid_origin_at(0.0), (1920.0, 440.0));
+        s.rows = 20;
+        assert_eq!(Layout::new(&s).grid_origin_at(0.0).1, 0.0);
+    }
+
+    #[test]
+    fn crops_by_anchor() {
+        let a = Aspect::new(4.0, 3.0);
+        let wide = |anchor| crop_rect(1000, 300, a, anchor);
+        assert_eq!(wide(CropAnchor::Left).x, 0.0);
+        assert_eq!(wide(CropAnchor::Right).x, 600.0);
+        assert_eq!(wide(CropAnchor::Center).x, 300.0);
+        assert_eq!(
+            wide(CropAnchor::Top).x,
+            300.0,
+            "vertical anchors centre wide photos"
+        );
+        let tall = |anchor| crop_rect(300, 1000, a, anchor);
+        assert_eq!(tall(CropAnchor::Top).y, 0.0);
+        assert_eq!(tall(CropAnchor::Bottom).y, 775.0);
+        assert_eq!(tall(CropAnchor::Center).y, 387.5);
+    }
+
+    proptest! {
+        #[test]
+        fn crops_stay_inside_and_keep_the_aspect(
+            w in 1u32..20_000, h in 1u32..20_000,
+            aw in 1u32..32, ah in 1u32..32, anchor in 0usize..5,
+        ) {
+            let aspect = Aspect::new(f64::from(aw), f64::from(ah));
+            let r = crop_rect(w, h, aspect, CropAnchor::ALL[anchor]);
+            let eps = 1e-6 * f64::from(w.max(h));
+            prop_assert!(r.x >= -eps && r.y >= -eps);
+            prop_assert!(r.right() <= f64::from(w) + eps && r.bottom() <= f64::from(h) + eps);
+            prop_assert!((r.width / r.height - aspect.ratio()).abs() < 1e-9 * aspect.ratio());
+            // The crop is as large as possible: it touches both sides on one axis.
+            prop_assert!((r.width - f64::from(w)).abs() < eps || (r.height - f64::from(h)).abs() < eps);
+        }
+
+        #[test]
+        fn tiles_never_overlap_and_gaps_are_exact(
+            rows in 1u32..8, cols in 1u32..8, tile_h in 2u32..300, gap_h in 0u32..20, gap_v in 0u32..20,
+        ) {
+            let l = Layout::new(&settings(rows, cols, tile_h, gap_h, gap_v));
+            for i in 0..l.cell_count() {
+                let a = l.cell_rect(i);
+                prop_assert!(a.right() <= f64::from(l.grid_w_px) && a.bottom() <= f64::from(l.grid_h_px));
+                if (i + 1) % cols as usize != 0 {
+                    let b = l.cell_rect(i + 1);
+                    prop_assert_eq!(b.x - a.right(), f64::from(gap_h));
+                }
+                if i + (cols as usize) < l.cell_count() {
+                    let b = l.cell_rect(i + cols as usize);
+                    prop_assert_eq!(b.y - a.bottom(), f64::from(gap_v));
+                }
+            }
+            let last = l.cell_rect(l.cell_count() - 1);
+            prop_assert_eq!((last.right(), last.bottom()), (f64::from(l.grid_w_px), f64::from(l.grid_h_px)));
+        }
+
+        #[test]
+        fn grid_enters_at_right_and_has_just_left_at_the_end(
+            cols in 1u32..12, tile_h in 2u32..400, duration in 0.1f64..60.0, frame in 0usize..3,
+        ) {
+            let mut s = settings(3, cols, tile_h, 2, 2);
+            s.duration_secs = duration;
+            s.frame = [FrameSize::Auto, FrameSize::Hd, FrameSize::HdHalf][frame];
+            let l = Layout::new(&s);
+            let (x0, _) = l.grid_origin_at(0.0);
+            prop_assert!((x0 - f64::from(l.frame_w_px)).abs() < 1e-9, "starts just off the right edge");
+            prop_assert!(l.visible_columns_at(0.0).len() <= 1);
+            let (x1, _) = l.grid_origin_at(duration);
+            prop_assert!((x1 + f64::from(l.grid_w_px)).abs() < 1e-6, "right edge at x = 0 at the end");
+            // Motion is monotonic and linear in t.
+            let (xm, _) = l.grid_origin_at(duration / 2.0);
+            prop_assert!((xm - f64::midpoint(x0, x1)).abs() < 1e-6);
+        }
+    }
+}

@@ -1,0 +1,312 @@
+//! Decoding one photo straight to tile pixels: oriented, cropped, downscaled, alpha flattened.
+//!
+//! Full-resolution pixels live only inside `decode_tile`; the crop is mapped back into the
+//! photo's stored orientation so the downscale reads the raw pixels and only the small tile is
+//! rotated.
+
+use std::io::{BufReader, Read};
+use std::path::Path;
+
+use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
+use image::metadata::Orientation;
+use image::{DynamicImage, ImageDecoder, ImageError, ImageReader};
+
+use super::PhotoError;
+use crate::layout::{Rect, crop_rect};
+use crate::settings::{Aspect, Color, CropAnchor};
+
+/// Largest photo side we decode; a file declaring more is refused before allocation.
+pub const MAX_PHOTO_SIDE_PX: u32 = 40_000;
+/// Largest decode buffer for one photo (about 130 megapixels of RGB).
+pub const MAX_PHOTO_ALLOC_BYTES: u64 = 384 << 20;
+
+/// What a tile must look like.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TileSpec {
+    pub width_px: u32,
+    pub height_px: u32,
+    pub aspect: Aspect,
+    pub anchor: CropAnchor,
+    /// Transparent pixels are composited onto this colour.
+    pub background: Color,
+}
+
+/// Tile pixels, RGBA8, opaque, row-major without padding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TilePixels {
+    pub width_px: u32,
+    pub height_px: u32,
+    pub rgba: Vec<u8>,
+}
+
+/// Decodes `path` into a tile of `spec`'s size.
+pub fn decode_tile(path: &Path, spec: &TileSpec) -> Result<TilePixels, PhotoError> {
+    let (image, orientation) = decode_full(path)?;
+    Ok(tile_from_image(&image, orientation, spec))
+}
+
+/// Reads and decodes a photo with the size limits applied; also returns its EXIF orientation.
+fn decode_full(path: &Path) -> Result<(DynamicImage, Orientation), PhotoError> {
+    let mut file = std::fs::File::open(path).map_err(PhotoError::Io)?;
+    let mut head = [0u8; 64];
+    let head_len = read_head(&mut file, &mut head).map_err(PhotoError::Io)?;
+    if head_len == 0 {
+        return Err(PhotoError::Empty);
+    }
+    let format = image::guess_format(&head[..head_len]).map_err(|_| PhotoError::NotAnImage)?;
+    let file = std::fs::File::open(path).map_err(PhotoError::Io)?;
+    let mut reader = ImageReader::with_format(BufReader::new(file), format);
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(MAX_PHOTO_SIDE_PX);
+    limits.max_image_height = Some(MAX_PHOTO_SIDE_PX);
+    limits.max_alloc = Some(MAX_PHOTO_ALLOC_BYTES);
+    reader.limits(limits);
+    let format_name = format!("{format:?}").to_uppercase();
+    let mut decoder = reader
+        .into_decoder()
+        .map_err(|e| map_image_error(e, &format_name))?;
+    let (w, h) = decoder.dimensions();
+    if w == 0 || h == 0 {
+        return Err(PhotoError::Damaged(format!(
+            "{format_name} declares {w}×{h} pixels"
+        )));
+    }
+    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
+    let image =
+        DynamicImage::from_decoder(decoder).map_err(|e| map_image_error(e, &format_name))?;
+    Ok((image, orientation))
+}
+
+fn read_head(file: &mut std::fs::File, head: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < head.len() {
+        match file.read(&mut head[filled..])? {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    Ok(filled)
+}
+
+fn map_image_error(error: ImageError, format_name: &str) -> PhotoError {
+    match error {
+        ImageError::Limits(e) => PhotoError::TooLarge(e.to_string()),
+        ImageError::IoError(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+            PhotoError::Damaged(format!("truncated {format_name}"))
+        }
+        ImageError::IoError(e) => PhotoError::Io(e),
+        ImageError::Unsupported(e) => PhotoError::Unsupported(format!("{format_name}: {e}")),
+        other => PhotoError::Damaged(format!("{format_name}: {other}")),
+    }
+}
+
+/// True when the orientation turns the photo by a quarter, swapping width and height.
+fn swaps_axes(orientation: Orientation) -> bool {
+    matches!(
+        orientation,
+        Orientation::Rotate90
+            | Orientation::Rotate270
+            | Orientation::Rotate90FlipH
+            | Orientation::Rotate270FlipH
+    )
+}
+
+/// Maps a point of the upright (displayed) photo back to the stored pixels.
+/// `upright_w`/`upright_h` are the displayed size.
+fn stored_from_upright(
+    orientation: Orientation,
+    (x, y): (f64, f64),
+    upright_w: f64,
+    upright_h: f64,
+) -> (f64, f64) {
+    // image's apply_orientation: Rotate90 = rotate 90° clockwise, then flip where named.
+    // Undo the flip first (it was applied last), then the rotation.
+    let flip_h = |(x, y): (f64, f64)| (upright_w - x, y);
+    let unrotate90 = |(x, y): (f64, f64)| (y, upright_w - x);
+    let unrotate270 = |(x, y): (f64, f64)| (upright_h - y, x);
+    match orientation {
+        Orientation::NoTransforms => (x, y),
+        Orientation::Rotate90 => unrotate90((x, y)),
+        Orientation::Rotate180 => (upright_w - x, upright_h - y),
+        Orientation::Rotate270 => unrotate270((x, y)),
+        Orientation::FlipHorizontal => flip_h((x, y)),
+        Orientation::FlipVertical => (x, upright_h - y),
+        Orientation::Rotate90FlipH => unrotate90(flip_h((x, y))),
+        Orientation::Rotate270FlipH => unrotate270(flip_h((x, y))),
+    }
+}
+
+fn stored_rect_from_upright(
+    rect: Rect,
+    orientation: Orientation,
+    upright_w: f64,
+    upright_h: f64,
+) -> Rect {
+    let a = stored_from_upright(orientation, (rect.x, rect.y), upright_w, upright_h);
+    let b = stored_from_upright(
+        orientation,
+        (rect.right(), rect.bottom()),
+        upright_w,
+        upright_h,
+    );
+    Rect {
+        x: a.0.min(b.0),
+        y: a.1.min(b.1),
+        width: (a.0 - b.0).abs(),
+        height: (a.1 - b.1).abs(),
+    }
+}
+
+/// Crops, downscales and orients a decoded photo into a tile.
+#[must_use]
+pub fn tile_from_image(
+    image: &DynamicImage,
+    orientation: Orientation,
+    spec: &TileSpec,
+) -> TilePixels {
+    let (stored_w, stored_h) = (image.width(), image.height());
+    let (upright_w, upright_h) = if swaps_axes(orientation) {
+        (stored_h, stored_w)
+    } else {
+        (stored_w, stored_h)
+    };
+    let crop = crop_rect(upright_w, upright_h, spec.aspect, spec.anchor);
+    let stored_crop = stored_rect_from_upright(
+        crop,
+        orientation,
+        f64::from(upright_w),
+        f64::from(upright_h),
+    );
+    let (tile_w, tile_h) = if swaps_axes(orientation) {
+        (spec.height_px, spec.width_px)
+    } else {
+        (spec.width_px, spec.height_px)
+    };
+    // The resizer works on 8-bit gray, RGB and RGBA directly; other layouts go through RGBA8.
+    let converted;
+    let source = match image {
+        DynamicImage::ImageLuma8(_) | DynamicImage::ImageRgb8(_) | DynamicImage::ImageRgba8(_) => {
+            image
+        }
+        other => {
+            converted = DynamicImage::ImageRgba8(other.to_rgba8());
+            &converted
+        }
+    };
+    let mut small = DynamicImage::new(tile_w, tile_h, source.color());
+    let options = ResizeOptions::new()
+        .crop(
+            stored_crop.x,
+            stored_crop.y,
+            stored_crop.width,
+            stored_crop.height,
+        )
+        .resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3));
+    let resized = Resizer::new().resize(source, &mut small, &options);
+    if resized.is_err() {
+        // Only reachable with an empty crop; fall back to a simple, always-valid filter.
+        small = source.resize_exact(tile_w, tile_h, image::imageops::FilterType::Triangle);
+    }
+    small.apply_orientation(orientation);
+    let mut rgba = small.into_rgba8();
+    flatten_alpha(&mut rgba, spec.background);
+    TilePixels {
+        width_px: rgba.width(),
+        height_px: rgba.height(),
+        rgba: rgba.into_raw(),
+    }
+}
+
+/// Composites every pixel onto `background` and makes it opaque.
+fn flatten_alpha(image: &mut image::RgbaImage, background: Color) {
+    let bg = background.to_array();
+    for pixel in image.pixels_mut() {
+        let alpha = u32::from(pixel[3]);
+        if alpha == 255 {
+            continue;
+        }
+        for c in 0..3 {
+            let v = (u32::from(pixel[c]) * alpha + u32::from(bg[c]) * (255 - alpha) + 127) / 255;
+            // v ≤ 255 by construction.
+            pixel[c] = u8::try_from(v).unwrap_or(255);
+        }
+        pixel[3] = 255;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::{GenericImageView, Rgb, RgbImage};
+
+    fn numbered(w: u32, h: u32) -> DynamicImage {
+        DynamicImage::ImageRgb8(RgbImage::from_fn(w, h, |x, y| {
+            Rgb([(x * 16) as u8, (y * 16) as u8, ((x + y) * 4) as u8])
+        }))
+    }
+
+    #[test]
+    fn orientation_mapping_matches_rotating_first() {
+        let orientations = [
+            Orientation::NoTransforms,
+            Orientation::Rotate90,
+            Orientation::Rotate180,
+            Orientation::Rotate270,
+            Orientation::FlipHorizontal,
+            Orientation::FlipVertical,
+            Orientation::Rotate90FlipH,
+            Orientation::Rotate270FlipH,
+        ];
+        let stored = numbered(12, 8);
+        for orientation in orientations {
+            let mut upright = stored.clone();
+            upright.apply_orientation(orientation);
+            let (uw, uh) = upright.dimensions();
+            let crop = Rect {
+                x: 1.0,
+                y: 2.0,
+                width: 3.0,
+                height: 4.0,
+            };
+            let expected = upright.crop_imm(1, 2, 3, 4);
+            let s = stored_rect_from_upright(crop, orientation, f64::from(uw), f64::from(uh));
+            let mut got = stored.crop_imm(s.x as u32, s.y as u32, s.width as u32, s.height as u32);
+            got.apply_orientation(orientation);
+            assert_eq!(got.to_rgb8(), expected.to_rgb8(), "{orientation:?}");
+        }
+    }
+
+    #[test]
+    fn alpha_is_flattened_onto_the_background() {
+        let mut img = image::RgbaImage::from_pixel(2, 1, image::Rgba([255, 0, 0, 0]));
+        img.put_pixel(1, 0, image::Rgba([255, 0, 0, 128]));
+        flatten_alpha(&mut img, Color::rgb(0, 0, 255));
+        assert_eq!(img.get_pixel(0, 0).0, [0, 0, 255, 255]);
+        assert_eq!(img.get_pixel(1, 0).0, [128, 0, 127, 255]);
+    }
+
+    #[test]
+    fn tiles_have_the_requested_size_in_every_layout() {
+        let spec = TileSpec {
+            width_px: 8,
+            height_px: 6,
+            aspect: Aspect::new(4.0, 3.0),
+            anchor: CropAnchor::Center,
+            background: Color::WHITE,
+        };
+        let big = numbered(64, 20);
+        for image in [
+            big.clone(),
+            DynamicImage::ImageLuma8(big.to_luma8()),
+            DynamicImage::ImageLumaA8(big.to_luma_alpha8()),
+            DynamicImage::ImageRgba16(big.to_rgba16()),
+            DynamicImage::ImageRgb32F(big.to_rgb32f()),
+        ] {
+            let tile = tile_from_image(&image, Orientation::Rotate90, &spec);
+            assert_eq!(
+                (tile.width_px, tile.height_px, tile.rgba.len()),
+                (8, 6, 8 * 6 * 4)
+            );
+        }
+    }
+}

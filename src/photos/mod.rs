@@ -1,0 +1,146 @@
+//! Photo import: folder scan, parallel decode straight to tile size, and the skip list.
+
+mod decode;
+mod scan;
+pub mod synth;
+
+pub use decode::{
+    MAX_PHOTO_ALLOC_BYTES, MAX_PHOTO_SIDE_PX, TilePixels, TileSpec, decode_tile, tile_from_image,
+};
+pub use scan::{
+    PHOTO_EXTENSIONS, ScanError, ScanResult, has_photo_extension, natural_cmp, scan_folder,
+};
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use rayon::prelude::*;
+
+/// Why one photo was not used.
+#[derive(Debug, thiserror::Error)]
+pub enum PhotoError {
+    #[error("not a supported photo type (expected {})", PHOTO_EXTENSIONS.join(", "))]
+    NotAPhotoType,
+    #[error("empty file")]
+    Empty,
+    #[error("not an image (contents are not a known picture format)")]
+    NotAnImage,
+    #[error("damaged or unreadable image ({0})")]
+    Damaged(String),
+    #[error("too large ({0})")]
+    TooLarge(String),
+    #[error("unsupported image ({0})")]
+    Unsupported(String),
+    #[error("cannot read ({0})")]
+    Io(std::io::Error),
+}
+
+/// A file that was passed over, and why.
+#[derive(Debug)]
+pub struct Skipped {
+    pub path: PathBuf,
+    pub error: PhotoError,
+}
+
+impl std::fmt::Display for Skipped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "skipped: {}: {}", self.error, self.path.display())
+    }
+}
+
+/// A decoded photo, ready to upload.
+#[derive(Debug)]
+pub struct Tile {
+    pub path: PathBuf,
+    pub pixels: TilePixels,
+}
+
+/// Tiles in the order of the input paths, and the files that failed.
+#[derive(Debug, Default)]
+pub struct LoadResult {
+    pub tiles: Vec<Tile>,
+    pub skipped: Vec<Skipped>,
+}
+
+/// Applies the 1-based, inclusive photo range to a sorted list.
+#[must_use]
+pub fn select_range(paths: &[PathBuf], first: Option<u32>, last: Option<u32>) -> &[PathBuf] {
+    let len = paths.len();
+    let start = first.map_or(0, |f| (f as usize).saturating_sub(1)).min(len);
+    let end = last.map_or(len, |l| l as usize).clamp(start, len);
+    &paths[start..end]
+}
+
+/// Decodes `paths` into tiles on `threads` workers (0 = all cores), keeping their order.
+/// `on_done` is called after each photo with the number finished so far. Stops early, with
+/// what it has, when `cancel` is set.
+pub fn load_tiles(
+    paths: &[PathBuf],
+    spec: &TileSpec,
+    threads: usize,
+    cancel: &AtomicBool,
+    on_done: &(dyn Fn(usize) + Sync),
+) -> LoadResult {
+    let done = AtomicUsize::new(0);
+    let decode_one = |path: &PathBuf| {
+        if cancel.load(Ordering::Relaxed) {
+            return None;
+        }
+        let result = decode_tile(path, spec);
+        on_done(done.fetch_add(1, Ordering::Relaxed) + 1);
+        Some(result)
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("gridreel-decode-{i}"))
+        .build();
+    let results: Vec<Option<Result<TilePixels, PhotoError>>> = match pool {
+        Ok(pool) => pool.install(|| paths.par_iter().map(decode_one).collect()),
+        // No threads to be had: decode on this one.
+        Err(_) => paths.iter().map(decode_one).collect(),
+    };
+    let mut out = LoadResult::default();
+    for (path, result) in paths.iter().zip(results) {
+        match result {
+            Some(Ok(pixels)) => out.tiles.push(Tile {
+                path: path.clone(),
+                pixels,
+            }),
+            Some(Err(error)) => out.skipped.push(Skipped {
+                path: path.clone(),
+                error,
+            }),
+            None => {}
+        }
+    }
+    out
+}
+
+/// The folder of bundled demo photos: next to the executable's source tree in development,
+/// or `assets/demo` under the current directory.
+#[must_use]
+pub fn demo_folder() -> PathBuf {
+    let compiled_in = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo");
+    if compiled_in.is_dir() {
+        return compiled_in;
+    }
+    PathBuf::from("assets/demo")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn range_is_one_based_and_inclusive() {
+        let paths: Vec<PathBuf> = (1..=5).map(|i| PathBuf::from(format!("{i}.jpg"))).collect();
+        assert_eq!(select_range(&paths, Some(2), Some(4)).len(), 3);
+        assert_eq!(
+            select_range(&paths, Some(2), Some(4))[0],
+            PathBuf::from("2.jpg")
+        );
+        assert_eq!(select_range(&paths, None, None).len(), 5);
+        assert_eq!(select_range(&paths, Some(9), None).len(), 0);
+        assert_eq!(select_range(&paths, None, Some(99)).len(), 5);
+    }
+}

@@ -1,0 +1,409 @@
+//! `GridRenderer`: the one way gridreel draws a frame, for the live preview and for export.
+//!
+//! GPU resources are created once; `set_tiles`/`set_cells` replace them only when the photo
+//! set or tile size changes; per frame, `prepare` writes one small uniform into an existing
+//! buffer and `paint` binds and draws a single triangle.
+
+use std::num::NonZeroU64;
+
+use crate::layout::Layout;
+use crate::photos::TilePixels;
+use crate::settings::Color;
+
+/// Cell value meaning "no texture layer": the cell shows the background.
+pub const NO_LAYER: u32 = u32::MAX;
+
+/// Per-frame parameters, laid out exactly as `Params` in `shaders/grid.wgsl`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct GridUniform {
+    pub viewport_origin: [f32; 2],
+    pub frame_per_target: [f32; 2],
+    pub grid_origin: [f32; 2],
+    pub frame_size: [f32; 2],
+    pub background: [f32; 4],
+    pub tile_size: [u32; 2],
+    pub pitch: [u32; 2],
+    pub grid_size: [u32; 2],
+    pub cols: u32,
+    pub cell_count: u32,
+    pub layer_count: u32,
+    pub srgb_target: u32,
+    pub pad: [u32; 2],
+}
+
+/// Where the frame lands on the render target: its top-left pixel and its size in target pixels.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Viewport {
+    pub origin_px: [f32; 2],
+    pub size_px: [f32; 2],
+}
+
+impl GridUniform {
+    /// The parameters of the frame at `t_secs`, drawn into `viewport` (target pixels).
+    #[must_use]
+    pub fn new(layout: &Layout, t_secs: f64, background: Color, viewport: Viewport) -> Self {
+        let (gx, gy) = layout.grid_origin_at(t_secs);
+        let frame = [layout.frame_w_px as f32, layout.frame_h_px as f32];
+        let bg = background.to_array().map(|c| f32::from(c) / 255.0);
+        Self {
+            viewport_origin: viewport.origin_px,
+            frame_per_target: [
+                frame[0] / viewport.size_px[0].max(1.0),
+                frame[1] / viewport.size_px[1].max(1.0),
+            ],
+            // Frame coordinates stay well inside f32's exact range for validated settings.
+            #[allow(clippy::cast_possible_truncation)]
+            grid_origin: [gx as f32, gy as f32],
+            frame_size: frame,
+            background: [bg[0], bg[1], bg[2], 1.0],
+            tile_size: [layout.tile_w_px, layout.tile_h_px],
+            pitch: [
+                layout.tile_w_px + layout.gap_h_px,
+                layout.tile_h_px + layout.gap_v_px,
+            ],
+            grid_size: [layout.grid_w_px, layout.grid_h_px],
+            cols: layout.cols,
+            cell_count: u32::try_from(layout.cell_count()).unwrap_or(u32::MAX),
+            layer_count: 0,
+            srgb_target: 0,
+            pad: [0; 2],
+        }
+    }
+
+    /// Drawing the whole frame 1:1 into a target of the frame's size (export).
+    #[must_use]
+    pub fn full_frame(layout: &Layout) -> Viewport {
+        Viewport {
+            origin_px: [0.0, 0.0],
+            size_px: [layout.frame_w_px as f32, layout.frame_h_px as f32],
+        }
+    }
+}
+
+/// The tile texture array: one layer per resident photo.
+struct TileTextures {
+    texture: wgpu::Texture,
+    view: wgpu::TextureView,
+    width_px: u32,
+    height_px: u32,
+    layers: u32,
+}
+
+pub struct GridRenderer {
+    pipeline: wgpu::RenderPipeline,
+    bind_group_layout: wgpu::BindGroupLayout,
+    uniform_buffer: wgpu::Buffer,
+    cell_buffer: wgpu::Buffer,
+    cell_capacity: u64,
+    tiles: TileTextures,
+    bind_group: wgpu::BindGroup,
+    target_format: wgpu::TextureFormat,
+    uniform: GridUniform,
+}
+
+const TILE_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8Unorm;
+
+impl GridRenderer {
+    /// Builds the pipeline for targets of `target_format` and empty tile storage.
+    #[must_use]
+    pub fn new(device: &wgpu::Device, target_format: wgpu::TextureFormat) -> Self {
+        let shader = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some("gridreel grid shader"),
+            source: wgpu::ShaderSource::Wgsl(include_str!("../../shaders/grid.wgsl").into()),
+        });
+        let bind_group_layout =
+            device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+                label: Some("gridreel grid bind group layout"),
+                entries: &[
+                    wgpu::BindGroupLayoutEntry {
+                        binding: 0,
+                        visibility: wgpu::ShaderStages::FRAGMENT,
+                        ty: wgpu::BindingType::Buffer {
+                            ty: wgpu::BufferBindingType::Uniform,
+                            has_dynamic_offset: false,
+                            min_binding_size: NonZeroU64::new(
+                                std::mem::size_of::<GridUniform>() as u64
+                            ),
+                        },
+                        count: None,
+                    },
+                    wgpu::BindGroupLayoutEntry {
+                        binding: 1,
+                        visibility: wgpu::ShaderStages::FRAGMENT,
+                        ty: wgpu::BindingType::Texture {
+                            sample_type: wgpu::TextureSampleType::Float { filterable: false },
+                            view_dimension: wgpu::TextureViewDimension::D2Array,
+                            multisampled: false,
+                        },
+                        count: None,
+                    },
+                    wgpu::BindGroupLayoutEntry {
+                        binding: 2,
+                        visibility: wgpu::ShaderStages::FRAGMENT,
+                        ty: wgpu::BindingType::Buffer {
+                            ty: wgpu::BufferBindingType::Storage { read_only: true },
+                            has_dynamic_offset: false,
+                            min_binding_size: NonZeroU64::new(4),
+                        },
+                        count: None,
+                    },
+                ],
+            });
+        let layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some("gridreel grid pipeline layout"),
+            bind_group_layouts: &[Some(&bind_group_layout)],
+            immediate_size: 0,
+        });
+        let pipeline = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+            label: Some("gridreel grid pipeline"),
+            layout: Some(&layout),
+            vertex: wgpu::VertexState {
+                module: &shader,
+                entry_point: Some("vs_main"),
+                compilation_options: wgpu::PipelineCompilationOptions::default(),
+                buffers: &[],
+            },
+            primitive: wgpu::PrimitiveState::default(),
+            depth_stencil: None,
+            multisample: wgpu::MultisampleState::default(),
+            fragment: Some(wgpu::FragmentState {
+                module: &shader,
+                entry_point: Some("fs_main"),
+                compilation_options: wgpu::PipelineCompilationOptions::default(),
+                targets: &[Some(wgpu::ColorTargetState {
+                    format: target_format,
+                    blend: None,
+                    write_mask: wgpu::ColorWrites::ALL,
+                })],
+            }),
+            multiview_mask: None,
+            cache: None,
+        });
+        let uniform_buffer = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("gridreel grid uniform"),
+            size: std::mem::size_of::<GridUniform>() as u64,
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let cell_capacity = 64;
+        let cell_buffer = create_cell_buffer(device, cell_capacity);
+        let tiles = create_tiles(device, 1, 1, 1);
+        let bind_group = create_bind_group(
+            device,
+            &bind_group_layout,
+            &uniform_buffer,
+            &tiles.view,
+            &cell_buffer,
+        );
+        Self {
+            pipeline,
+            bind_group_layout,
+            uniform_buffer,
+            cell_buffer,
+            cell_capacity,
+            tiles,
+            bind_group,
+            target_format,
+            uniform: GridUniform::default(),
+        }
+    }
+
+    #[must_use]
+    pub fn target_format(&self) -> wgpu::TextureFormat {
+        self.target_format
+    }
+
+    /// Number of resident texture layers.
+    #[must_use]
+    pub fn layer_count(&self) -> u32 {
+        self.tiles.layers
+    }
+
+    /// GPU bytes held by tile textures.
+    #[must_use]
+    pub fn tile_bytes(&self) -> u64 {
+        u64::from(self.tiles.width_px)
+            * u64::from(self.tiles.height_px)
+            * 4
+            * u64::from(self.tiles.layers)
+    }
+
+    /// Makes room for `layers` tiles of `width_px × height_px`, recreating the texture array only
+    /// when the size or count changes. Existing layer contents are lost when it is recreated.
+    pub fn ensure_tile_storage(
+        &mut self,
+        device: &wgpu::Device,
+        width_px: u32,
+        height_px: u32,
+        layers: u32,
+    ) {
+        let layers = layers.max(1);
+        let t = &self.tiles;
+        if (t.width_px, t.height_px, t.layers) == (width_px, height_px, layers) {
+            return;
+        }
+        self.tiles = create_tiles(device, width_px, height_px, layers);
+        self.rebuild_bind_group(device);
+    }
+
+    /// Uploads one tile into texture layer `layer`. The tile must have the storage's size.
+    pub fn write_tile(&self, queue: &wgpu::Queue, layer: u32, tile: &TilePixels) {
+        if layer >= self.tiles.layers
+            || (tile.width_px, tile.height_px) != (self.tiles.width_px, self.tiles.height_px)
+        {
+            log::warn!(
+                "tile {}x{} does not fit layer {layer} of {}x{}x{}; not uploaded",
+                tile.width_px,
+                tile.height_px,
+                self.tiles.width_px,
+                self.tiles.height_px,
+                self.tiles.layers
+            );
+            return;
+        }
+        queue.write_texture(
+            wgpu::TexelCopyTextureInfo {
+                texture: &self.tiles.texture,
+                mip_level: 0,
+                origin: wgpu::Origin3d {
+                    x: 0,
+                    y: 0,
+                    z: layer,
+                },
+                aspect: wgpu::TextureAspect::All,
+            },
+            &tile.rgba,
+            wgpu::TexelCopyBufferLayout {
+                offset: 0,
+                bytes_per_row: Some(tile.width_px * 4),
+                rows_per_image: Some(tile.height_px),
+            },
+            wgpu::Extent3d {
+                width: tile.width_px,
+                height: tile.height_px,
+                depth_or_array_layers: 1,
+            },
+        );
+    }
+
+    /// Convenience for a fully resident photo set: storage for `tiles.len()` layers, all
+    /// uploaded, layer i = photo i.
+    pub fn set_tiles(&mut self, device: &wgpu::Device, queue: &wgpu::Queue, tiles: &[TilePixels]) {
+        let Some(first) = tiles.first() else {
+            self.ensure_tile_storage(device, 1, 1, 1);
+            return;
+        };
+        let layers = u32::try_from(tiles.len()).unwrap_or(u32::MAX);
+        self.ensure_tile_storage(device, first.width_px, first.height_px, layers);
+        for (layer, tile) in (0..layers).zip(tiles) {
+            self.write_tile(queue, layer, tile);
+        }
+    }
+
+    /// Sets which texture layer each grid cell shows (row-major; `NO_LAYER` = background).
+    pub fn set_cells(&mut self, device: &wgpu::Device, queue: &wgpu::Queue, cell_layers: &[u32]) {
+        let needed = (cell_layers.len() as u64).max(1);
+        if needed > self.cell_capacity {
+            self.cell_capacity = needed.next_power_of_two();
+            self.cell_buffer = create_cell_buffer(device, self.cell_capacity);
+            self.rebuild_bind_group(device);
+        }
+        if !cell_layers.is_empty() {
+            queue.write_buffer(&self.cell_buffer, 0, bytemuck::cast_slice(cell_layers));
+        }
+    }
+
+    /// Writes this frame's parameters into the uniform buffer (no allocation, no new resource).
+    pub fn prepare(&mut self, queue: &wgpu::Queue, uniform: &GridUniform) {
+        let mut uniform = *uniform;
+        uniform.layer_count = self.tiles.layers;
+        uniform.srgb_target = u32::from(self.target_format.is_srgb());
+        if uniform != self.uniform {
+            self.uniform = uniform;
+            queue.write_buffer(&self.uniform_buffer, 0, bytemuck::bytes_of(&self.uniform));
+        }
+    }
+
+    /// Draws the frame into the pass's current viewport.
+    pub fn paint(&self, pass: &mut wgpu::RenderPass<'_>) {
+        pass.set_pipeline(&self.pipeline);
+        pass.set_bind_group(0, &self.bind_group, &[]);
+        pass.draw(0..3, 0..1);
+    }
+
+    fn rebuild_bind_group(&mut self, device: &wgpu::Device) {
+        self.bind_group = create_bind_group(
+            device,
+            &self.bind_group_layout,
+            &self.uniform_buffer,
+            &self.tiles.view,
+            &self.cell_buffer,
+        );
+    }
+}
+
+fn create_cell_buffer(device: &wgpu::Device, cells: u64) -> wgpu::Buffer {
+    device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some("gridreel cell layers"),
+        size: cells * 4,
+        usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
+        mapped_at_creation: false,
+    })
+}
+
+fn create_tiles(device: &wgpu::Device, width_px: u32, height_px: u32, layers: u32) -> TileTextures {
+    let texture = device.create_texture(&wgpu::TextureDescriptor {
+        label: Some("gridreel tiles"),
+        size: wgpu::Extent3d {
+            width: width_px,
+            height: height_px,
+            depth_or_array_layers: layers,
+        },
+        mip_level_count: 1,
+        sample_count: 1,
+        dimension: wgpu::TextureDimension::D2,
+        format: TILE_FORMAT,
+        usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+        view_formats: &[],
+    });
+    let view = texture.create_view(&wgpu::TextureViewDescriptor {
+        label: Some("gridreel tiles view"),
+        dimension: Some(wgpu::TextureViewDimension::D2Array),
+        ..Default::default()
+    });
+    TileTextures {
+        texture,
+        view,
+        width_px,
+        height_px,
+        layers,
+    }
+}
+
+fn create_bind_group(
+    device: &wgpu::Device,
+    layout: &wgpu::BindGroupLayout,
+    uniform: &wgpu::Buffer,
+    tiles: &wgpu::TextureView,
+    cells: &wgpu::Buffer,
+) -> wgpu::BindGroup {
+    device.create_bind_group(&wgpu::BindGroupDescriptor {
+        label: Some("gridreel grid bind group"),
+        layout,
+        entries: &[
+            wgpu::BindGroupEntry {
+                binding: 0,
+                resource: uniform.as_entire_binding(),
+            },
+            wgpu::BindGroupEntry {
+                binding: 1,
+                resource: wgpu::BindingResource::TextureView(tiles),
+            },
+            wgpu::BindGroupEntry {
+                binding: 2,
+                resource: cells.as_entire_binding(),
+            },
+        ],
+    })
+}

@@ -1,0 +1,96 @@
+//! GPU rendering: device set-up, the grid renderer shared by preview and export, the offscreen
+//! export target, and a CPU reference of the same pixels for tests.
+
+mod grid;
+pub mod reference;
+mod target;
+
+pub use grid::{GridRenderer, GridUniform, NO_LAYER, Viewport};
+pub use target::{FRAME_FORMAT, FrameTarget, READBACK_RING, YuvFrame};
+
+/// Why rendering could not start or go on.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error(
+        "no GPU adapter found ({0}); install a Vulkan driver (on Debian/Ubuntu: mesa-vulkan-drivers)"
+    )]
+    NoAdapter(String),
+    #[error("cannot open the GPU device ({0})")]
+    Device(String),
+    #[error("frame size {width_px}x{height_px} must be even on both sides")]
+    FrameSize { width_px: u32, height_px: u32 },
+    #[error("frame size {width_px}x{height_px} exceeds this GPU's limit of {max} pixels a side")]
+    TooLarge {
+        width_px: u32,
+        height_px: u32,
+        max: u32,
+    },
+    #[error("{needed} photos need more texture layers than this GPU has ({max})")]
+    TooManyLayers { needed: usize, max: u32 },
+    #[error("reading the frame back from the GPU failed ({0})")]
+    ReadBack(String),
+}
+
+/// A device and queue of our own, for headless rendering (export, tests, the CLI).
+pub struct Gpu {
+    pub device: wgpu::Device,
+    pub queue: wgpu::Queue,
+    pub adapter_info: wgpu::AdapterInfo,
+}
+
+impl Gpu {
+    /// Opens the best adapter there is: a real GPU when present, else a software one
+    /// (Mesa lavapipe). `WGPU_BACKEND` and `WGPU_ADAPTER_NAME` are honoured.
+    pub fn headless() -> Result<Self, RenderError> {
+        let instance =
+            wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
+        let adapter = pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions {
+            power_preference: wgpu::PowerPreference::HighPerformance,
+            force_fallback_adapter: false,
+            ..Default::default()
+        }))
+        .or_else(|_| {
+            pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions {
+                power_preference: wgpu::PowerPreference::HighPerformance,
+                force_fallback_adapter: true,
+                ..Default::default()
+            }))
+        })
+        .map_err(|e| RenderError::NoAdapter(e.to_string()))?;
+        let adapter_info = adapter.get_info();
+        let (device, queue) =
+            pollster::block_on(adapter.request_device(&device_descriptor(&adapter)))
+                .map_err(|e| RenderError::Device(e.to_string()))?;
+        Ok(Self {
+            device,
+            queue,
+            adapter_info,
+        })
+    }
+
+    /// "name (backend, type)" for messages.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        describe_adapter(&self.adapter_info)
+    }
+}
+
+/// "name (backend, type)" for messages.
+#[must_use]
+pub fn describe_adapter(info: &wgpu::AdapterInfo) -> String {
+    format!("{} ({:?}, {:?})", info.name, info.backend, info.device_type)
+}
+
+/// The device gridreel asks for: the adapter's own limits (texture array layers and texture
+/// sizes vary a lot between GPUs), no optional features.
+#[must_use]
+pub fn device_descriptor(adapter: &wgpu::Adapter) -> wgpu::DeviceDescriptor<'static> {
+    wgpu::DeviceDescriptor {
+        label: Some("gridreel device"),
+        required_features: wgpu::Features::empty(),
+        required_limits: adapter.limits(),
+        experimental_features: wgpu::ExperimentalFeatures::disabled(),
+        memory_hints: wgpu::MemoryHints::MemoryUsage,
+        trace: wgpu::Trace::Off,
+    }
+}

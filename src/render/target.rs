@@ -1,0 +1,529 @@
+//! The offscreen frame used by export: the grid is drawn into an RGBA texture, converted to
+//! planar YUV 4:2:0 on the GPU, copied into one of a small ring of read-back buffers and mapped
+//! asynchronously, so frame N+1 renders while frame N is read and frame N−1 is encoded.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
+
+use super::{GridRenderer, GridUniform, RenderError};
+
+/// Read-back buffers in flight; three lets render, copy and read overlap.
+pub const READBACK_RING: usize = 3;
+
+const MAP_PENDING: u8 = 0;
+const MAP_DONE: u8 = 1;
+const MAP_FAILED: u8 = 2;
+
+/// A frame as planar YUV 4:2:0 (Y, then U, then V), rows without padding.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct YuvFrame {
+    pub width_px: u32,
+    pub height_px: u32,
+    pub data: Vec<u8>,
+}
+
+impl YuvFrame {
+    #[must_use]
+    pub fn new(width_px: u32, height_px: u32) -> Self {
+        let luma = width_px as usize * height_px as usize;
+        Self {
+            width_px,
+            height_px,
+            data: vec![0; luma + luma / 2],
+        }
+    }
+
+    /// The Y, U and V planes.
+    #[must_use]
+    pub fn planes(&self) -> (&[u8], &[u8], &[u8]) {
+        let luma = self.width_px as usize * self.height_px as usize;
+        let (y, uv) = self.data.split_at(luma);
+        let (u, v) = uv.split_at(luma / 4);
+        (y, u, v)
+    }
+}
+
+/// Byte layout of one plane inside a read-back buffer.
+#[derive(Clone, Copy, Debug)]
+struct PlaneLayout {
+    offset: u64,
+    width_px: u32,
+    height_px: u32,
+    padded_row_bytes: u32,
+}
+
+fn padded_row(bytes: u32) -> u32 {
+    bytes.div_ceil(wgpu::COPY_BYTES_PER_ROW_ALIGNMENT) * wgpu::COPY_BYTES_PER_ROW_ALIGNMENT
+}
+
+struct Slot {
+    buffer: wgpu::Buffer,
+    state: Arc<AtomicU8>,
+    submission: Option<wgpu::SubmissionIndex>,
+}
+
+/// Offscreen RGBA frame, its YUV conversion and the read-back ring.
+pub struct FrameTarget {
+    width_px: u32,
+    height_px: u32,
+    frame_texture: wgpu::Texture,
+    frame_view: wgpu::TextureView,
+    y_view: wgpu::TextureView,
+    u_view: wgpu::TextureView,
+    v_view: wgpu::TextureView,
+    y_texture: wgpu::Texture,
+    u_texture: wgpu::Texture,
+    v_texture: wgpu::Texture,
+    luma_pipeline: wgpu::RenderPipeline,
+    chroma_pipeline: wgpu::RenderPipeline,
+    yuv_bind_group: wgpu::BindGroup,
+    planes: [PlaneLayout; 3],
+    slots: Vec<Slot>,
+    next_slot: usize,
+}
+
+/// The pixel format of the offscreen frame (and so of the export renderer's pipeline).
+pub const FRAME_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8Unorm;
+
+fn plane_texture(device: &wgpu::Device, label: &str, w: u32, h: u32) -> wgpu::Texture {
+    device.create_texture(&wgpu::TextureDescriptor {
+        label: Some(label),
+        size: wgpu::Extent3d {
+            width: w,
+            height: h,
+            depth_or_array_layers: 1,
+        },
+        mip_level_count: 1,
+        sample_count: 1,
+        dimension: wgpu::TextureDimension::D2,
+        format: wgpu::TextureFormat::R8Unorm,
+        usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
+        view_formats: &[],
+    })
+}
+
+impl FrameTarget {
+    /// A target for `width_px × height_px` frames (both even, as 4:2:0 needs).
+    pub fn new(device: &wgpu::Device, width_px: u32, height_px: u32) -> Result<Self, RenderError> {
+        if !width_px.is_multiple_of(2)
+            || !height_px.is_multiple_of(2)
+            || width_px == 0
+            || height_px == 0
+        {
+            return Err(RenderError::FrameSize {
+                width_px,
+                height_px,
+            });
+        }
+        let max = device.limits().max_texture_dimension_2d;
+        if width_px > max || height_px > max {
+            return Err(RenderError::TooLarge {
+                width_px,
+                height_px,
+                max,
+            });
+        }
+        let frame_texture = device.create_texture(&wgpu::TextureDescriptor {
+            label: Some("gridreel frame"),
+            size: wgpu::Extent3d {
+                width: width_px,
+                height: height_px,
+                depth_or_array_layers: 1,
+            },
+            mip_level_count: 1,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D2,
+            format: FRAME_FORMAT,
+            usage: wgpu::TextureUsages::RENDER_ATTACHMENT
+                | wgpu::TextureUsages::TEXTURE_BINDING
+                | wgpu::TextureUsages::COPY_SRC,
+            view_formats: &[],
+        });
+        let frame_view = frame_texture.create_view(&wgpu::TextureViewDescriptor::default());
+        let (cw, ch) = (width_px / 2, height_px / 2);
+        let y_texture = plane_texture(device, "gridreel luma", width_px, height_px);
+        let u_texture = plane_texture(device, "gridreel chroma u", cw, ch);
+        let v_texture = plane_texture(device, "gridreel chroma v", cw, ch);
+        let view = |t: &wgpu::Texture| t.create_view(&wgpu::TextureViewDescriptor::default());
+        let (y_view, u_view, v_view) = (view(&y_texture), view(&u_texture), view(&v_texture));
+
+        let shader = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some("gridreel yuv shader"),
+            source: wgpu::ShaderSource::Wgsl(include_str!("../../shaders/yuv.wgsl").into()),
+        });
+        let bind_group_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("gridreel yuv bind group layout"),
+            entries: &[wgpu::BindGroupLayoutEntry {
+                binding: 0,
+                visibility: wgpu::ShaderStages::FRAGMENT,
+                ty: wgpu::BindingType::Texture {
+                    sample_type: wgpu::TextureSampleType::Float { filterable: false },
+                    view_dimension: wgpu::TextureViewDimension::D2,
+                    multisampled: false,
+                },
+                count: None,
+            }],
+        });
+        let yuv_bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("gridreel yuv bind group"),
+            layout: &bind_group_layout,
+            entries: &[wgpu::BindGroupEntry {
+                binding: 0,
+                resource: wgpu::BindingResource::TextureView(&frame_view),
+            }],
+        });
+        let layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some("gridreel yuv pipeline layout"),
+            bind_group_layouts: &[Some(&bind_group_layout)],
+            immediate_size: 0,
+        });
+        let r8 = Some(wgpu::ColorTargetState {
+            format: wgpu::TextureFormat::R8Unorm,
+            blend: None,
+            write_mask: wgpu::ColorWrites::ALL,
+        });
+        let pipeline = |entry: &str, targets: &[Option<wgpu::ColorTargetState>]| {
+            device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+                label: Some(entry),
+                layout: Some(&layout),
+                vertex: wgpu::VertexState {
+                    module: &shader,
+                    entry_point: Some("vs_main"),
+                    compilation_options: wgpu::PipelineCompilationOptions::default(),
+                    buffers: &[],
+                },
+                primitive: wgpu::PrimitiveState::default(),
+                depth_stencil: None,
+                multisample: wgpu::MultisampleState::default(),
+                fragment: Some(wgpu::FragmentState {
+                    module: &shader,
+                    entry_point: Some(entry),
+                    compilation_options: wgpu::PipelineCompilationOptions::default(),
+                    targets,
+                }),
+                multiview_mask: None,
+                cache: None,
+            })
+        };
+        let luma_pipeline = pipeline("fs_luma", std::slice::from_ref(&r8));
+        let chroma_pipeline = pipeline("fs_chroma", &[r8.clone(), r8]);
+
+        let y_row = padded_row(width_px);
+        let c_row = padded_row(cw);
+        let y_bytes = u64::from(y_row) * u64::from(height_px);
+        let c_bytes = u64::from(c_row) * u64::from(ch);
+        let planes = [
+            PlaneLayout {
+                offset: 0,
+                width_px,
+                height_px,
+                padded_row_bytes: y_row,
+            },
+            PlaneLayout {
+                offset: y_bytes,
+                width_px: cw,
+                height_px: ch,
+                padded_row_bytes: c_row,
+            },
+            PlaneLayout {
+                offset: y_bytes + c_bytes,
+                width_px: cw,
+                height_px: ch,
+                padded_row_bytes: c_row,
+            },
+        ];
+        // The RGBA read-back (tests, screenshots) shares the ring buffers, so size them for both.
+        let rgba_bytes = u64::from(padded_row(width_px * 4)) * u64::from(height_px);
+        let slot_bytes = (y_bytes + 2 * c_bytes).max(rgba_bytes);
+        let slots = (0..READBACK_RING)
+            .map(|i| Slot {
+                buffer: device.create_buffer(&wgpu::BufferDescriptor {
+                    label: Some(&format!("gridreel read-back {i}")),
+                    size: slot_bytes,
+                    usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+                    mapped_at_creation: false,
+                }),
+                state: Arc::new(AtomicU8::new(MAP_PENDING)),
+                submission: None,
+            })
+            .collect();
+        Ok(Self {
+            width_px,
+            height_px,
+            frame_texture,
+            frame_view,
+            y_view,
+            u_view,
+            v_view,
+            y_texture,
+            u_texture,
+            v_texture,
+            luma_pipeline,
+            chroma_pipeline,
+            yuv_bind_group,
+            planes,
+            slots,
+            next_slot: 0,
+        })
+    }
+
+    #[must_use]
+    pub fn size_px(&self) -> (u32, u32) {
+        (self.width_px, self.height_px)
+    }
+
+    /// Bytes of GPU memory this target holds (frame, planes, read-back ring).
+    #[must_use]
+    pub fn gpu_bytes(&self) -> u64 {
+        let pixels = u64::from(self.width_px) * u64::from(self.height_px);
+        let ring: u64 = self.slots.iter().map(|s| s.buffer.size()).sum();
+        pixels * 4 + pixels * 3 / 2 + ring
+    }
+
+    fn draw_frame(&self, encoder: &mut wgpu::CommandEncoder, renderer: &GridRenderer) {
+        let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+            label: Some("gridreel frame pass"),
+            color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+                view: &self.frame_view,
+                depth_slice: None,
+                resolve_target: None,
+                ops: wgpu::Operations {
+                    load: wgpu::LoadOp::Clear(wgpu::Color::BLACK),
+                    store: wgpu::StoreOp::Store,
+                },
+            })],
+            depth_stencil_attachment: None,
+            timestamp_writes: None,
+            occlusion_query_set: None,
+            multiview_mask: None,
+        });
+        renderer.paint(&mut pass);
+    }
+
+    fn convert_to_yuv(&self, encoder: &mut wgpu::CommandEncoder) {
+        let attachment = |view| {
+            Some(wgpu::RenderPassColorAttachment {
+                view,
+                depth_slice: None,
+                resolve_target: None,
+                ops: wgpu::Operations {
+                    load: wgpu::LoadOp::Clear(wgpu::Color::BLACK),
+                    store: wgpu::StoreOp::Store,
+                },
+            })
+        };
+        for (pipeline, targets) in [
+            (&self.luma_pipeline, vec![attachment(&self.y_view)]),
+            (
+                &self.chroma_pipeline,
+                vec![attachment(&self.u_view), attachment(&self.v_view)],
+            ),
+        ] {
+            let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+                label: Some("gridreel yuv pass"),
+                color_attachments: &targets,
+                depth_stencil_attachment: None,
+                timestamp_writes: None,
+                occlusion_query_set: None,
+                multiview_mask: None,
+            });
+            pass.set_pipeline(pipeline);
+            pass.set_bind_group(0, &self.yuv_bind_group, &[]);
+            pass.draw(0..3, 0..1);
+        }
+    }
+
+    fn copy_plane(
+        encoder: &mut wgpu::CommandEncoder,
+        texture: &wgpu::Texture,
+        buffer: &wgpu::Buffer,
+        plane: PlaneLayout,
+    ) {
+        encoder.copy_texture_to_buffer(
+            wgpu::TexelCopyTextureInfo {
+                texture,
+                mip_level: 0,
+                origin: wgpu::Origin3d::ZERO,
+                aspect: wgpu::TextureAspect::All,
+            },
+            wgpu::TexelCopyBufferInfo {
+                buffer,
+                layout: wgpu::TexelCopyBufferLayout {
+                    offset: plane.offset,
+                    bytes_per_row: Some(plane.padded_row_bytes),
+                    rows_per_image: Some(plane.height_px),
+                },
+            },
+            wgpu::Extent3d {
+                width: plane.width_px,
+                height: plane.height_px,
+                depth_or_array_layers: 1,
+            },
+        );
+    }
+
+    /// Waits for the slot's previous frame to be read, then returns its index.
+    fn take_slot(&mut self) -> usize {
+        let index = self.next_slot;
+        self.next_slot = (self.next_slot + 1) % self.slots.len();
+        index
+    }
+
+    fn start_map(&mut self, queue: &wgpu::Queue, slot: usize, encoder: wgpu::CommandEncoder) {
+        let submission = queue.submit(std::iter::once(encoder.finish()));
+        let s = &mut self.slots[slot];
+        s.state.store(MAP_PENDING, Ordering::Release);
+        let state = Arc::clone(&s.state);
+        s.buffer
+            .slice(..)
+            .map_async(wgpu::MapMode::Read, move |result| {
+                state.store(
+                    if result.is_ok() { MAP_DONE } else { MAP_FAILED },
+                    Ordering::Release,
+                );
+            });
+        s.submission = Some(submission);
+    }
+
+    /// Renders the frame described by `uniform`, converts it to YUV and starts its read-back.
+    /// Returns a ticket for [`FrameTarget::read_yuv`]. At most [`READBACK_RING`] frames may be
+    /// in flight: read each ticket before submitting that many more.
+    pub fn submit_yuv(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        renderer: &mut GridRenderer,
+        uniform: &GridUniform,
+    ) -> usize {
+        renderer.prepare(queue, uniform);
+        let slot = self.take_slot();
+        let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
+            label: Some("gridreel export frame"),
+        });
+        self.draw_frame(&mut encoder, renderer);
+        self.convert_to_yuv(&mut encoder);
+        let buffer = &self.slots[slot].buffer;
+        Self::copy_plane(&mut encoder, &self.y_texture, buffer, self.planes[0]);
+        Self::copy_plane(&mut encoder, &self.u_texture, buffer, self.planes[1]);
+        Self::copy_plane(&mut encoder, &self.v_texture, buffer, self.planes[2]);
+        self.start_map(queue, slot, encoder);
+        slot
+    }
+
+    fn wait_mapped(&mut self, device: &wgpu::Device, slot: usize) -> Result<(), RenderError> {
+        let s = &mut self.slots[slot];
+        let submission = s.submission.take();
+        loop {
+            match s.state.load(Ordering::Acquire) {
+                MAP_DONE => return Ok(()),
+                MAP_FAILED => {
+                    return Err(RenderError::ReadBack(
+                        "mapping the read-back buffer failed".into(),
+                    ));
+                }
+                _ => {}
+            }
+            device
+                .poll(wgpu::PollType::Wait {
+                    submission_index: submission.clone(),
+                    timeout: None,
+                })
+                .map_err(|e| RenderError::ReadBack(e.to_string()))?;
+        }
+    }
+
+    /// Waits for the frame of `ticket` and copies its planes into `out` (resized if needed).
+    pub fn read_yuv(
+        &mut self,
+        device: &wgpu::Device,
+        ticket: usize,
+        out: &mut YuvFrame,
+    ) -> Result<(), RenderError> {
+        self.wait_mapped(device, ticket)?;
+        if (out.width_px, out.height_px) != (self.width_px, self.height_px) {
+            *out = YuvFrame::new(self.width_px, self.height_px);
+        }
+        let buffer = &self.slots[ticket].buffer;
+        {
+            let mapped = buffer
+                .slice(..)
+                .get_mapped_range()
+                .map_err(|e| RenderError::ReadBack(e.to_string()))?;
+            let mut at = 0;
+            for plane in self.planes {
+                let row = plane.width_px as usize;
+                for y in 0..plane.height_px as usize {
+                    let src = plane.offset as usize + y * plane.padded_row_bytes as usize;
+                    out.data[at..at + row].copy_from_slice(&mapped[src..src + row]);
+                    at += row;
+                }
+            }
+        }
+        buffer.unmap();
+        Ok(())
+    }
+
+    /// Renders one frame and returns its RGBA pixels (rows without padding). Blocking; for
+    /// tests, thumbnails and stills, not the export loop.
+    pub fn render_rgba(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        renderer: &mut GridRenderer,
+        uniform: &GridUniform,
+    ) -> Result<Vec<u8>, RenderError> {
+        renderer.prepare(queue, uniform);
+        let slot = self.take_slot();
+        let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
+            label: Some("gridreel still frame"),
+        });
+        self.draw_frame(&mut encoder, renderer);
+        let row = padded_row(self.width_px * 4);
+        Self::copy_plane_rgba(
+            &mut encoder,
+            &self.frame_texture,
+            &self.slots[slot].buffer,
+            row,
+            self.width_px,
+            self.height_px,
+        );
+        self.start_map(queue, slot, encoder);
+        self.wait_mapped(device, slot)?;
+        let buffer = &self.slots[slot].buffer;
+        let tight = self.width_px as usize * 4;
+        let mut out = Vec::with_capacity(tight * self.height_px as usize);
+        {
+            let mapped = buffer
+                .slice(..)
+                .get_mapped_range()
+                .map_err(|e| RenderError::ReadBack(e.to_string()))?;
+            for y in 0..self.height_px as usize {
+                let start = y * row as usize;
+                out.extend_from_slice(&mapped[start..start + tight]);
+            }
+        }
+        buffer.unmap();
+        Ok(out)
+    }
+
+    fn copy_plane_rgba(
+        encoder: &mut wgpu::CommandEncoder,
+        texture: &wgpu::Texture,
+        buffer: &wgpu::Buffer,
+        row: u32,
+        w: u32,
+        h: u32,
+    ) {
+        Self::copy_plane(
+            encoder,
+            texture,
+            buffer,
+            PlaneLayout {
+                offset: 0,
+                width_px: w,
+                height_px: h,
+                padded_row_bytes: row,
+            },
+        );
+    }
+}

@@ -1,0 +1,300 @@
+//! Everything a user can set: defaults equal the older tool's, validation names the setting
+//! and what is allowed, presets are RON files.
+
+mod preset;
+mod values;
+
+pub use preset::{PresetError, load_preset, save_preset, settings_to_ron};
+pub use values::{Aspect, Color, CropAnchor, FrameSize};
+
+use serde::{Deserialize, Serialize};
+
+/// The layout, animation and encoding settings of one video.
+///
+/// Presets may hold any subset of the fields; missing ones take the defaults.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Grid rows; photos fill the grid row-major in sort order.
+    pub rows: u32,
+    /// Grid columns.
+    pub cols: u32,
+    /// Pixels between tiles, horizontally.
+    pub gap_h_px: u32,
+    /// Pixels between tiles, vertically.
+    pub gap_v_px: u32,
+    /// Tile height in pixels; tile width = height × aspect.
+    pub tile_height_px: u32,
+    /// Every photo is cropped to this width:height ratio.
+    pub aspect: Aspect,
+    /// Which part of a photo the crop keeps.
+    pub crop: CropAnchor,
+    /// Colour behind and between the tiles, and under transparent pixels.
+    pub background: Color,
+    /// Length of the video in seconds.
+    pub duration_secs: f64,
+    /// Frames per second.
+    pub fps: u32,
+    /// 1.0: the grid enters at the right edge and has just left at the left edge at the end.
+    pub speed: f64,
+    /// Output frame size.
+    pub frame: FrameSize,
+    /// First photo to use, 1-based, in sort order (`None`: the first).
+    pub first_photo: Option<u32>,
+    /// Last photo to use, 1-based, inclusive (`None`: the last).
+    pub last_photo: Option<u32>,
+    /// Encoding settings.
+    pub video: VideoSettings,
+}
+
+/// How the video is encoded.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct VideoSettings {
+    /// `auto` (hardware H.264 when it opens, else libx264) or any FFmpeg encoder name.
+    pub encoder: String,
+    /// Constant quality (CRF / CQ): 0 best … 51 worst.
+    pub quality_crf: u32,
+    /// x264 speed preset (ultrafast … veryslow).
+    pub x264_preset: String,
+    /// Encoder threads; 0 = all cores.
+    pub threads: u32,
+}
+
+impl Default for VideoSettings {
+    fn default() -> Self {
+        Self {
+            encoder: "auto".to_owned(),
+            quality_crf: 20,
+            x264_preset: "faster".to_owned(),
+            threads: 0,
+        }
+    }
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            rows: 6,
+            cols: 6,
+            gap_h_px: 0,
+            gap_v_px: 0,
+            tile_height_px: 100,
+            aspect: Aspect::new(4.0, 3.0),
+            crop: CropAnchor::Center,
+            background: Color::WHITE,
+            duration_secs: 4.0,
+            fps: 30,
+            speed: 1.0,
+            frame: FrameSize::Auto,
+            first_photo: None,
+            last_photo: None,
+            video: VideoSettings::default(),
+        }
+    }
+}
+
+/// A setting with a value outside what is allowed.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct SettingsError {
+    /// The setting's name as in presets (`rows`, `video.quality_crf`).
+    pub field: &'static str,
+    /// What is wrong and what is allowed.
+    pub message: String,
+}
+
+pub const X264_PRESETS: [&str; 10] = [
+    "ultrafast",
+    "superfast",
+    "veryfast",
+    "faster",
+    "fast",
+    "medium",
+    "slow",
+    "slower",
+    "veryslow",
+    "placebo",
+];
+
+/// Largest frame side and tile side we accept (GPU texture limits are 8192 on most devices).
+pub const MAX_FRAME_SIDE_PX: u32 = 8192;
+pub const MAX_TILE_SIDE_PX: u32 = 4096;
+
+fn check_range<T: PartialOrd + std::fmt::Display + Copy>(
+    field: &'static str,
+    value: T,
+    min: T,
+    max: T,
+) -> Result<(), SettingsError> {
+    if value >= min && value <= max {
+        Ok(())
+    } else {
+        Err(SettingsError {
+            field,
+            message: format!("must be from {min} to {max} (got {value})"),
+        })
+    }
+}
+
+impl Settings {
+    /// Checks every value; the first bad one is returned with what is allowed.
+    pub fn validate(&self) -> Result<(), SettingsError> {
+        check_range("rows", self.rows, 1, 1000)?;
+        check_range("cols", self.cols, 1, 10_000)?;
+        check_range("gap_h_px", self.gap_h_px, 0, 4096)?;
+        check_range("gap_v_px", self.gap_v_px, 0, 4096)?;
+        check_range("tile_height_px", self.tile_height_px, 2, MAX_TILE_SIDE_PX)?;
+        let ratio = self.aspect.ratio();
+        if !(ratio.is_finite() && (0.05..=20.0).contains(&ratio)) {
+            return Err(SettingsError {
+                field: "aspect",
+                message: format!("W:H must be between 1:20 and 20:1 (got {})", self.aspect),
+            });
+        }
+        let tile_width = crate::layout::tile_width_px(self.tile_height_px, self.aspect);
+        check_range(
+            "tile width (tile_height_px × aspect)",
+            tile_width,
+            2,
+            MAX_TILE_SIDE_PX,
+        )?;
+        if !(self.duration_secs.is_finite() && (0.05..=3600.0).contains(&self.duration_secs)) {
+            return Err(SettingsError {
+                field: "duration_secs",
+                message: format!(
+                    "must be from 0.05 to 3600 seconds (got {})",
+                    self.duration_secs
+                ),
+            });
+        }
+        check_range("fps", self.fps, 1, 240)?;
+        if !(self.speed.is_finite() && self.speed > 0.0 && self.speed <= 100.0) {
+            return Err(SettingsError {
+                field: "speed",
+                message: format!("must be above 0 and at most 100 (got {})", self.speed),
+            });
+        }
+        if let FrameSize::Custom {
+            width_px,
+            height_px,
+        } = self.frame
+        {
+            for (name, side) in [("width", width_px), ("height", height_px)] {
+                if !(16..=MAX_FRAME_SIDE_PX).contains(&side) || side % 2 != 0 {
+                    return Err(SettingsError {
+                        field: "frame",
+                        message: format!(
+                            "{name} must be an even number from 16 to {MAX_FRAME_SIDE_PX} (got {side})"
+                        ),
+                    });
+                }
+            }
+        }
+        let (w, h) = crate::layout::Layout::new(self).frame_size_px();
+        if w > MAX_FRAME_SIDE_PX || h > MAX_FRAME_SIDE_PX {
+            return Err(SettingsError {
+                field: "frame",
+                message: format!(
+                    "auto size {w}x{h} is larger than {MAX_FRAME_SIDE_PX} on a side; \
+                     use fewer rows/cols, smaller tiles, or a fixed frame size"
+                ),
+            });
+        }
+        if let Some(first) = self.first_photo {
+            check_range("first_photo", first, 1, u32::MAX)?;
+        }
+        if let Some(last) = self.last_photo {
+            check_range("last_photo", last, 1, u32::MAX)?;
+            if let Some(first) = self.first_photo.filter(|first| *first > last) {
+                return Err(SettingsError {
+                    field: "last_photo",
+                    message: format!("must not be before first_photo ({last} < {first})"),
+                });
+            }
+        }
+        check_range("video.quality_crf", self.video.quality_crf, 0, 51)?;
+        if !X264_PRESETS.contains(&self.video.x264_preset.as_str()) {
+            return Err(SettingsError {
+                field: "video.x264_preset",
+                message: format!(
+                    "unknown preset `{}`; expected one of {}",
+                    self.video.x264_preset,
+                    X264_PRESETS.join(", ")
+                ),
+            });
+        }
+        if self.video.encoder.trim().is_empty() {
+            return Err(SettingsError {
+                field: "video.encoder",
+                message: "must be `auto` or an FFmpeg encoder name (e.g. libx264)".to_owned(),
+            });
+        }
+        check_range("video.threads", self.video.threads, 0, 256)?;
+        Ok(())
+    }
+
+    /// Number of frames in the video: `round(duration × fps)`, at least 1.
+    #[must_use]
+    pub fn frame_count(&self) -> u64 {
+        // Validated durations and fps keep this far inside u64.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let count = (self.duration_secs * f64::from(self.fps)).round() as u64;
+        count.max(1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_the_older_tools_and_valid() {
+        let s = Settings::default();
+        assert_eq!((s.rows, s.cols, s.tile_height_px, s.fps), (6, 6, 100, 30));
+        assert_eq!((s.gap_h_px, s.gap_v_px), (0, 0));
+        assert_eq!(s.aspect, Aspect::new(4.0, 3.0));
+        assert_eq!(s.background, Color::WHITE);
+        assert!((s.duration_secs - 4.0).abs() < f64::EPSILON);
+        assert_eq!(s.frame_count(), 120);
+        s.validate().unwrap();
+    }
+
+    #[test]
+    fn bad_values_name_the_setting() {
+        type Change = Box<dyn Fn(&mut Settings)>;
+        let cases: Vec<(Change, &str)> = vec![
+            (Box::new(|s| s.rows = 0), "rows"),
+            (Box::new(|s| s.fps = 0), "fps"),
+            (Box::new(|s| s.duration_secs = 0.0), "duration_secs"),
+            (Box::new(|s| s.speed = -1.0), "speed"),
+            (
+                Box::new(|s| s.video.x264_preset = "quick".into()),
+                "video.x264_preset",
+            ),
+            (Box::new(|s| s.video.quality_crf = 60), "video.quality_crf"),
+            (
+                Box::new(|s| {
+                    s.frame = FrameSize::Custom {
+                        width_px: 1921,
+                        height_px: 1080,
+                    }
+                }),
+                "frame",
+            ),
+            (
+                Box::new(|s| {
+                    s.first_photo = Some(5);
+                    s.last_photo = Some(2);
+                }),
+                "last_photo",
+            ),
+        ];
+        for (change, field) in cases {
+            let mut s = Settings::default();
+            change(&mut s);
+            let err = s.validate().unwrap_err();
+            assert_eq!(err.field, field, "{err}");
+        }
+    }
+}

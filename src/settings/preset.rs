@@ -1,0 +1,137 @@
+//! Presets: settings as human-readable RON files.
+
+use std::path::{Path, PathBuf};
+
+use super::{Settings, SettingsError};
+
+/// Why a preset could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum PresetError {
+    #[error("cannot read preset ({source}): {}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write preset ({source}): {}", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("bad preset, line {line}, column {column}: {message}: {}", path.display())]
+    Syntax {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("bad preset, line {line}: {error}: {}", path.display())]
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        error: SettingsError,
+    },
+}
+
+/// Reads and validates a preset. Fields not in the file keep their defaults.
+pub fn load_preset(path: &Path) -> Result<Settings, PresetError> {
+    let text = std::fs::read_to_string(path).map_err(|source| PresetError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    parse_preset(&text, path)
+}
+
+/// Parses preset text; `path` is only used in messages.
+pub fn parse_preset(text: &str, path: &Path) -> Result<Settings, PresetError> {
+    let settings: Settings = ron::from_str(text).map_err(|e| PresetError::Syntax {
+        path: path.to_owned(),
+        line: e.span.start.line,
+        column: e.span.start.col,
+        message: e.code.to_string(),
+    })?;
+    settings.validate().map_err(|error| PresetError::Invalid {
+        path: path.to_owned(),
+        line: line_of_field(text, error.field),
+        error,
+    })?;
+    Ok(settings)
+}
+
+/// The settings as pretty RON, as presets are written.
+#[must_use]
+pub fn settings_to_ron(settings: &Settings) -> String {
+    let config = ron::ser::PrettyConfig::new().struct_names(false);
+    // Serialising plain data with string/number fields cannot fail.
+    ron::ser::to_string_pretty(settings, config).unwrap_or_default()
+}
+
+/// Writes a preset atomically: a temporary file next to it, renamed into place.
+pub fn save_preset(settings: &Settings, path: &Path) -> Result<(), PresetError> {
+    let write_err = |source| PresetError::Write {
+        path: path.to_owned(),
+        source,
+    };
+    let mut text = settings_to_ron(settings);
+    text.push('\n');
+    let tmp = path.with_extension("ron.tmp");
+    std::fs::write(&tmp, text).map_err(write_err)?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        write_err(e)
+    })
+}
+
+/// 1-based line where `field` (its last dotted part) is set, or 1 if it is not written out.
+fn line_of_field(text: &str, field: &str) -> usize {
+    let key = field.rsplit('.').next().unwrap_or(field);
+    text.lines()
+        .position(|line| {
+            let line = line.trim_start();
+            line.strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with(':'))
+        })
+        .map_or(1, |i| i + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_partial_presets() {
+        let s = Settings {
+            rows: 3,
+            background: super::super::Color::rgb(1, 2, 3),
+            ..Settings::default()
+        };
+        let text = settings_to_ron(&s);
+        assert_eq!(parse_preset(&text, Path::new("x.ron")).unwrap(), s);
+        let partial = parse_preset("(rows: 4, frame: \"hd\")", Path::new("p.ron")).unwrap();
+        assert_eq!(partial.rows, 4);
+        assert_eq!(partial.cols, 6);
+    }
+
+    #[test]
+    fn typos_and_bad_values_give_file_and_line() {
+        let err = parse_preset("(\n  rows: 4,\n  rowz: 3,\n)", Path::new("t.ron")).unwrap_err();
+        let msg = err.to_string();
+        assert!(matches!(err, PresetError::Syntax { line: 3, .. }), "{msg}");
+        assert!(
+            msg.contains("rowz") && msg.contains("cols") && msg.ends_with("t.ron"),
+            "{msg}"
+        );
+
+        let err = parse_preset("(\n  cols: 2,\n  rows: 0,\n)", Path::new("b.ron")).unwrap_err();
+        let msg = err.to_string();
+        assert!(matches!(err, PresetError::Invalid { line: 3, .. }), "{msg}");
+        assert!(
+            msg.contains("rows: must be from 1 to 1000 (got 0)"),
+            "{msg}"
+        );
+
+        let err = parse_preset("(\n background: \"fuchsiax\",\n)", Path::new("c.ron")).unwrap_err();
+        let msg = err.to_string();
+        assert!(matches!(err, PresetError::Syntax { line: 2, .. }), "{msg}");
+        assert!(msg.contains("#RRGGBB"), "{msg}");
+    }
+}
