@@ -328,7 +328,7 @@ pub fn render(args: &RenderArgs) -> Result<(), Failure> {
     let bar = progress_bar(needed.len() as u64, "photos", "importing");
     let spec = engine::tile_spec(&settings);
     let loaded = photos::load_tiles(needed, &spec, 0, &cancel, &|done| {
-        bar.set_position(done as u64)
+        bar.set_position(done as u64);
     });
     bar.finish_and_clear();
     for skipped in &loaded.skipped {

@@ -209,6 +209,11 @@ impl VideoWriter {
     fn drain(&mut self) -> Result<(), ExportError> {
         while self.encoder.receive_packet(&mut self.packet).is_ok() {
             self.packet.set_stream(self.stream_index);
+            // Constant frame rate: every packet lasts one frame. Without it the MP4 muxer
+            // gives the last frame no duration and players drop it.
+            if self.packet.duration() <= 0 {
+                self.packet.set_duration(1);
+            }
             self.packet
                 .rescale_ts(self.encoder_time_base, self.stream_time_base);
             self.packet
@@ -253,7 +258,7 @@ fn encoder_options(name: &str, video: &VideoSettings, threads: usize) -> Diction
         }
         "h264_qsv" | "hevc_qsv" => options.set("global_quality", &crf),
         "h264_videotoolbox" => {
-            options.set("q:v", &(100 - video.quality_crf.min(51) * 2).to_string())
+            options.set("q:v", &(100 - video.quality_crf.min(51) * 2).to_string());
         }
         "libsvtav1" | "libvpx-vp9" | "libaom-av1" => options.set("crf", &crf),
         _ => {}

@@ -54,6 +54,12 @@ fn decode_full(path: &Path) -> Result<(DynamicImage, Orientation), PhotoError> {
         return Err(PhotoError::Empty);
     }
     let format = image::guess_format(&head[..head_len]).map_err(|_| PhotoError::NotAnImage)?;
+    if format == image::ImageFormat::Jpeg && !has_jpeg_end_marker(&mut file)? {
+        // The JPEG decoder would fill the missing part with grey; a cut-off photo is damaged.
+        return Err(PhotoError::Damaged(
+            "truncated JPEG: the file ends before the image does".into(),
+        ));
+    }
     let file = std::fs::File::open(path).map_err(PhotoError::Io)?;
     let mut reader = ImageReader::with_format(BufReader::new(file), format);
     let mut limits = image::Limits::default();
@@ -62,9 +68,10 @@ fn decode_full(path: &Path) -> Result<(DynamicImage, Orientation), PhotoError> {
     limits.max_alloc = Some(MAX_PHOTO_ALLOC_BYTES);
     reader.limits(limits);
     let format_name = format!("{format:?}").to_uppercase();
-    let mut decoder = reader
-        .into_decoder()
-        .map_err(|e| map_image_error(e, &format_name))?;
+    let mut decoder = reader.into_decoder().map_err(|e| match e {
+        ImageError::Limits(_) => too_large(path, format),
+        other => map_image_error(other, &format_name),
+    })?;
     let (w, h) = decoder.dimensions();
     if w == 0 || h == 0 {
         return Err(PhotoError::Damaged(format!(
@@ -75,6 +82,38 @@ fn decode_full(path: &Path) -> Result<(DynamicImage, Orientation), PhotoError> {
     let image =
         DynamicImage::from_decoder(decoder).map_err(|e| map_image_error(e, &format_name))?;
     Ok((image, orientation))
+}
+
+/// True when the last 64 KiB of a JPEG hold its end-of-image marker (FF D9); cameras may
+/// append data after it, so the marker need not be the very last bytes.
+fn has_jpeg_end_marker(file: &mut std::fs::File) -> Result<bool, PhotoError> {
+    use std::io::{Seek, SeekFrom};
+    let len = file.metadata().map_err(PhotoError::Io)?.len();
+    let tail_len = len.min(64 << 10);
+    file.seek(SeekFrom::Start(len - tail_len))
+        .map_err(PhotoError::Io)?;
+    let mut tail = Vec::with_capacity(tail_len as usize);
+    file.take(tail_len)
+        .read_to_end(&mut tail)
+        .map_err(PhotoError::Io)?;
+    Ok(tail.windows(2).any(|w| w == [0xFF, 0xD9]))
+}
+
+/// Says how large a refused photo claims to be.
+fn too_large(path: &Path, format: image::ImageFormat) -> PhotoError {
+    let declared = std::fs::File::open(path).ok().and_then(|file| {
+        let mut reader = ImageReader::with_format(BufReader::new(file), format);
+        reader.no_limits();
+        reader.into_dimensions().ok()
+    });
+    let limit = format!(
+        "the limit is {MAX_PHOTO_SIDE_PX} pixels a side and {} MiB decoded",
+        MAX_PHOTO_ALLOC_BYTES >> 20
+    );
+    PhotoError::TooLarge(match declared {
+        Some((w, h)) => format!("declares {w}×{h} pixels; {limit}"),
+        None => limit,
+    })
 }
 
 fn read_head(file: &mut std::fs::File, head: &mut [u8]) -> std::io::Result<usize> {

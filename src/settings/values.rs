@@ -86,7 +86,10 @@ impl FromStr for Color {
         let text = text.trim();
         let allowed = "a colour name (white, black, red, green, blue, gray, …), R,G,B or #RRGGBB";
         if let Some(hex) = text.strip_prefix('#') {
-            let channel = |i: usize| hex.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok());
+            let channel = |i: usize| {
+                hex.get(i..i + 2)
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+            };
             return match (hex.len(), channel(0), channel(2), channel(4)) {
                 (6, Some(r), Some(g), Some(b)) => Ok(Self::rgb(r, g, b)),
                 _ => Err(format!("`{text}` is not a colour; expected {allowed}")),

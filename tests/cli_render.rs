@@ -1,0 +1,325 @@
+//! `gridreel render` end to end: a correct MP4 (checked with ffprobe/ffmpeg), bad photos
+//! skipped with reasons, and failures that lose nothing.
+
+mod common;
+
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+
+use gridreel::engine::{cell_photos, photos_shown, tile_spec};
+use gridreel::layout::Layout;
+use gridreel::photos::{load_tiles, scan_folder, select_range};
+use gridreel::render::{FRAME_FORMAT, FrameTarget, Gpu, GridRenderer, GridUniform};
+use gridreel::settings::{FrameSize, Settings};
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn leftovers(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("gridreel-part"))
+        .collect()
+}
+
+#[test]
+fn renders_a_correct_video_from_a_mixed_folder() {
+    let photos = tempfile::tempdir().unwrap();
+    let bad = common::mixed_folder(photos.path());
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = out_dir.path().join("grid.mp4");
+    let args = [
+        "render",
+        "--images",
+        photos.path().to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--rows",
+        "3",
+        "--cols",
+        "5",
+        "--tile-height",
+        "60",
+        "--gap",
+        "4,2",
+        "--background",
+        "20,30,40",
+        "--frame",
+        "320x240",
+        "--duration",
+        "1.5",
+        "--fps",
+        "24",
+        "--encoder",
+        "libx264",
+        "--quality",
+        "10",
+        "--x264-preset",
+        "veryfast",
+    ];
+    let run = common::gridreel(&args);
+    let err = stderr(&run);
+    assert!(run.status.success(), "{err}");
+    for name in &bad {
+        assert!(
+            err.lines()
+                .any(|l| l.starts_with("skipped: ") && l.ends_with(name)),
+            "{name} not reported:\n{err}"
+        );
+    }
+    assert!(err.contains("encoder: libx264"), "{err}");
+
+    let probe = common::probe(&out);
+    for expected in [
+        "codec_name=h264",
+        "width=320",
+        "height=240",
+        "pix_fmt=yuv420p",
+        "color_space=bt709",
+        "color_transfer=bt709",
+        "color_primaries=bt709",
+        "nb_read_frames=36",
+    ] {
+        assert!(probe.contains(expected), "{expected} not in\n{probe}");
+    }
+    assert!(probe.contains("mp4"), "{probe}");
+    // +faststart: the index (moov) comes before the media data (mdat).
+    let bytes = std::fs::read(&out).unwrap();
+    let find = |tag: &[u8]| bytes.windows(4).position(|w| w == tag).unwrap();
+    assert!(
+        find(b"moov") < find(b"mdat"),
+        "moov atom is not at the front"
+    );
+    assert!(leftovers(out_dir.path()).is_empty());
+
+    // A decoded frame matches the frame the renderer draws (same photos, same settings).
+    let mut settings = Settings {
+        rows: 3,
+        cols: 5,
+        tile_height_px: 60,
+        gap_h_px: 4,
+        gap_v_px: 2,
+        background: "20,30,40".parse().unwrap(),
+        frame: FrameSize::Custom {
+            width_px: 320,
+            height_px: 240,
+        },
+        duration_secs: 1.5,
+        fps: 24,
+        ..Settings::default()
+    };
+    settings.video.quality_crf = 10;
+    let layout = Layout::new(&settings);
+    let scan = scan_folder(photos.path(), false).unwrap();
+    let selected = select_range(&scan.photos, None, None);
+    let needed = &selected[..photos_shown(layout.cell_count(), selected.len())];
+    let loaded = load_tiles(
+        needed,
+        &tile_spec(&settings),
+        2,
+        &AtomicBool::new(false),
+        &|_| {},
+    );
+    let tiles: Vec<_> = loaded.tiles.into_iter().map(|t| t.pixels).collect();
+    let gpu = Gpu::headless().unwrap();
+    let mut renderer = GridRenderer::new(&gpu.device, FRAME_FORMAT);
+    renderer.set_tiles(&gpu.device, &gpu.queue, &tiles);
+    renderer.set_cells(
+        &gpu.device,
+        &gpu.queue,
+        &cell_photos(layout.cell_count(), tiles.len()),
+    );
+    let mut target = FrameTarget::new(&gpu.device, 320, 240).unwrap();
+    for index in [9u64, 20] {
+        let t = Layout::frame_time_secs(index, 24);
+        let uniform = GridUniform::new(
+            &layout,
+            t,
+            settings.background,
+            GridUniform::full_frame(&layout),
+        );
+        let rendered = target
+            .render_rgba(&gpu.device, &gpu.queue, &mut renderer, &uniform)
+            .unwrap();
+        let decoded = common::decode_frame_rgb(&out, index);
+        let psnr = common::psnr_rgb_vs_rgba(&decoded, &rendered);
+        // 4:2:0 chroma on small, sharp synthetic tiles caps PSNR near 31 dB; a neighbouring
+        // frame (20 px away) scores far lower, so this pins the exact frame too.
+        let neighbour =
+            common::psnr_rgb_vs_rgba(&common::decode_frame_rgb(&out, index + 1), &rendered);
+        assert!(
+            psnr > 28.0 && psnr > neighbour + 6.0,
+            "frame {index}: PSNR {psnr:.1} dB, next frame {neighbour:.1} dB"
+        );
+    }
+}
+
+#[test]
+fn demo_render_and_exact_frame_count() {
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = out_dir.path().join("demo.mp4");
+    let run = common::gridreel(&[
+        "render",
+        "-o",
+        out.to_str().unwrap(),
+        "--duration",
+        "0.5",
+        "--fps",
+        "25",
+        "--tile-height",
+        "40",
+    ]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        stdout.contains("wrote ") && stdout.contains("13 frames"),
+        "{stdout}"
+    );
+    let probe = common::probe(&out);
+    assert!(
+        probe.contains("nb_read_frames=13"),
+        "round(0.5 × 25) = 13:\n{probe}"
+    );
+}
+
+#[test]
+fn existing_output_is_kept_and_failed_exports_leave_nothing() {
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = out_dir.path().join("keep.mp4");
+    std::fs::write(&out, b"precious").unwrap();
+    let o = out.to_str().unwrap();
+
+    let run = common::gridreel(&["render", "-o", o, "--duration", "0.2"]);
+    assert_eq!(run.status.code(), Some(2));
+    assert!(
+        stderr(&run).contains("--overwrite") && stderr(&run).trim_end().ends_with(o),
+        "{}",
+        stderr(&run)
+    );
+
+    // An unknown encoder fails after the temporary file exists: it must be removed.
+    let run = common::gridreel(&[
+        "render",
+        "-o",
+        o,
+        "--overwrite",
+        "--encoder",
+        "nosuchcodec",
+        "--duration",
+        "0.2",
+    ]);
+    assert_eq!(run.status.code(), Some(2), "{}", stderr(&run));
+    assert!(
+        stderr(&run).contains("unknown encoder `nosuchcodec`"),
+        "{}",
+        stderr(&run)
+    );
+    assert_eq!(std::fs::read(&out).unwrap(), b"precious");
+    assert!(
+        leftovers(out_dir.path()).is_empty(),
+        "{:?}",
+        leftovers(out_dir.path())
+    );
+
+    let run = common::gridreel(&[
+        "render",
+        "-o",
+        o,
+        "--overwrite",
+        "--duration",
+        "0.2",
+        "--tile-height",
+        "30",
+    ]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    assert_ne!(std::fs::read(&out).unwrap(), b"precious");
+    assert!(leftovers(out_dir.path()).is_empty());
+}
+
+#[test]
+fn bad_settings_and_folders_exit_2_with_one_clear_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("x.mp4");
+    let o = out.to_str().unwrap();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["--rows", "0"], "rows"),
+        (vec!["--aspect", "0:3"], "aspect"),
+        (vec!["--fps", "0"], "fps"),
+        (vec!["--gap", "-4,0"], "negative"),
+        (vec!["--background", "blurple"], "blurple"),
+        (vec!["--images", "/no/such/folder"], "/no/such/folder"),
+        (vec!["--frame", "1921x1080"], "frame"),
+    ];
+    for (extra, needle) in cases {
+        let mut args = vec!["render", "-o", o];
+        args.extend(extra.iter().copied());
+        let run = common::gridreel(&args);
+        assert_eq!(run.status.code(), Some(2), "{extra:?}: {}", stderr(&run));
+        assert!(stderr(&run).contains(needle), "{extra:?}: {}", stderr(&run));
+        assert!(!out.exists());
+    }
+    // A folder with no usable photo.
+    let bad = tmp.path().join("bad");
+    std::fs::create_dir(&bad).unwrap();
+    std::fs::write(bad.join("a.jpg"), b"text").unwrap();
+    let run = common::gridreel(&["render", "-o", o, "--images", bad.to_str().unwrap()]);
+    assert_eq!(run.status.code(), Some(2));
+    assert!(
+        stderr(&run).contains("no usable photos"),
+        "{}",
+        stderr(&run)
+    );
+    // Unwritable destination folder.
+    let run = common::gridreel(&["render", "-o", "/no/such/dir/x.mp4", "--duration", "0.2"]);
+    assert_eq!(run.status.code(), Some(2), "{}", stderr(&run));
+    assert!(stderr(&run).contains("/no/such/dir"), "{}", stderr(&run));
+}
+
+#[test]
+fn presets_load_and_bad_ones_name_file_and_line() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for (preset, size) in [
+        ("hd-landscape.ron", "1920x1080"),
+        ("vertical-9x16.ron", "1080x1920"),
+        ("uhd-4k.ron", "3840x2160"),
+    ] {
+        let path = root.join("presets").join(preset);
+        let run = common::gridreel(&[
+            "render",
+            "--preset",
+            path.to_str().unwrap(),
+            "--rows",
+            "3",
+            "--print-settings",
+        ]);
+        let text = String::from_utf8_lossy(&run.stdout);
+        assert!(run.status.success(), "{preset}: {}", stderr(&run));
+        assert!(
+            text.contains("rows: 3"),
+            "flags override the preset: {text}"
+        );
+        let settings = gridreel::settings::load_preset(&path).unwrap();
+        let (w, h) = Layout::new(&settings).frame_size_px();
+        assert_eq!(format!("{w}x{h}"), size);
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = tmp.path().join("bad.ron");
+    std::fs::write(&bad, "(\n  rows: 4,\n  colz: 3,\n)\n").unwrap();
+    let run = common::gridreel(&[
+        "render",
+        "--preset",
+        bad.to_str().unwrap(),
+        "--print-settings",
+    ]);
+    assert_eq!(run.status.code(), Some(2));
+    let err = stderr(&run);
+    assert!(
+        err.contains("line 3")
+            && err.contains("colz")
+            && err.contains("cols")
+            && err.contains("bad.ron"),
+        "{err}"
+    );
+}

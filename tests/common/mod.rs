@@ -1,0 +1,169 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use image::{ImageEncoder, Rgb, RgbImage};
+
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+pub fn gridreel(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gridreel"))
+        .args(args)
+        .output()
+        .expect("run gridreel")
+}
+
+/// 96x72 picture, red top half, blue bottom half, stored turned 90° counter-clockwise
+/// with EXIF orientation 6 (display: rotate 90° clockwise).
+pub fn write_rotated_jpeg(path: &Path) {
+    let upright = RgbImage::from_fn(96, 72, |_, y| {
+        if y < 36 {
+            Rgb([255, 0, 0])
+        } else {
+            Rgb([0, 0, 255])
+        }
+    });
+    let stored = image::imageops::rotate270(&upright);
+    // Minimal little-endian TIFF header with one IFD entry: Orientation (0x0112) = 6.
+    let exif: Vec<u8> = vec![
+        b'I', b'I', 42, 0, 8, 0, 0, 0, // header, IFD at 8
+        1, 0, // one entry
+        0x12, 0x01, 3, 0, 1, 0, 0, 0, 6, 0, 0, 0, // tag, SHORT, count 1, value 6
+        0, 0, 0, 0, // no next IFD
+    ];
+    let file = std::fs::File::create(path).unwrap();
+    let mut encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(file, 92);
+    encoder.set_exif_metadata(exif).unwrap();
+    encoder
+        .write_image(
+            stored.as_raw(),
+            stored.width(),
+            stored.height(),
+            image::ExtendedColorType::Rgb8,
+        )
+        .unwrap();
+}
+
+/// A PNG whose header declares 60000x60000 pixels (a decompression bomb).
+pub fn write_bomb_png(path: &Path) {
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = 0xFFFF_FFFFu32;
+        for &b in bytes {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+    let mut ihdr = b"IHDR".to_vec();
+    ihdr.extend_from_slice(&60_000u32.to_be_bytes());
+    ihdr.extend_from_slice(&60_000u32.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend_from_slice(&13u32.to_be_bytes());
+    png.extend_from_slice(&ihdr);
+    png.extend_from_slice(&crc32(&ihdr).to_be_bytes());
+    for chunk in [&b"IDAT\x78\x9c\x03\x00\x00\x00\x00\x01"[..], &b"IEND"[..]] {
+        png.extend_from_slice(&((chunk.len() - 4) as u32).to_be_bytes());
+        png.extend_from_slice(chunk);
+        png.extend_from_slice(&crc32(chunk).to_be_bytes());
+    }
+    std::fs::write(path, png).unwrap();
+}
+
+/// A good JPEG photo of `w × h`.
+pub fn write_photo(path: &Path, seed: u64, w: u32, h: u32) {
+    gridreel::photos::synth::synth_photo(seed, w, h)
+        .save(path)
+        .unwrap();
+}
+
+/// A folder with every kind of photo people have, plus four bad files.
+/// Returns the names of the bad files.
+pub fn mixed_folder(dir: &Path) -> Vec<&'static str> {
+    for entry in std::fs::read_dir(fixtures()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e != "sh") {
+            std::fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    write_rotated_jpeg(&dir.join("rotated-exif6.jpg"));
+    write_photo(&dir.join("写真-東京.jpg"), 7, 320, 240);
+    write_photo(&dir.join("large.jpg"), 8, 2400, 1800);
+    let good = std::fs::read(dir.join("large.jpg")).unwrap();
+    std::fs::write(dir.join("truncated.jpg"), &good[..good.len() / 3]).unwrap();
+    std::fs::write(dir.join("empty.jpg"), b"").unwrap();
+    std::fs::write(
+        dir.join("notes-named.jpg"),
+        b"just some text, not a photo\n",
+    )
+    .unwrap();
+    write_bomb_png(&dir.join("bomb.png"));
+    vec!["bomb.png", "empty.jpg", "notes-named.jpg", "truncated.jpg"]
+}
+
+/// ffprobe's view of the first video stream.
+pub fn probe(path: &Path) -> String {
+    let out = Command::new("ffprobe")
+        .args([
+            "-v", "error", "-select_streams", "v:0", "-count_frames", "-show_entries",
+            "stream=codec_name,pix_fmt,width,height,nb_read_frames,color_space,color_transfer,color_primaries:format=format_name",
+            "-of", "default=noprint_wrappers=1",
+        ])
+        .arg(path)
+        .output()
+        .expect("ffprobe (install ffmpeg)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Decodes frame `index` of a video to RGB24 with the BT.709 matrix its tags declare.
+pub fn decode_frame_rgb(path: &Path, index: u64) -> Vec<u8> {
+    let out = Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(path)
+        .args([
+            "-vf",
+            &format!("select=eq(n\\,{index}),scale=in_color_matrix=bt709:in_range=tv:out_range=pc:flags=bicubic+accurate_rnd+full_chroma_int"),
+            "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "-",
+        ])
+        .output()
+        .expect("ffmpeg");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// PSNR in dB between RGB24 and RGBA8 pixels of the same size.
+pub fn psnr_rgb_vs_rgba(rgb: &[u8], rgba: &[u8]) -> f64 {
+    assert_eq!(rgb.len() / 3, rgba.len() / 4, "frame sizes differ");
+    let mut sum = 0f64;
+    for (p, q) in rgb.chunks_exact(3).zip(rgba.chunks_exact(4)) {
+        for c in 0..3 {
+            let d = f64::from(p[c]) - f64::from(q[c]);
+            sum += d * d;
+        }
+    }
+    let mse = sum / (rgb.len() as f64);
+    if mse == 0.0 {
+        f64::INFINITY
+    } else {
+        10.0 * (255.0f64 * 255.0 / mse).log10()
+    }
+}

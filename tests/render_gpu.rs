@@ -1,0 +1,183 @@
+//! The GPU renderer (run on Mesa lavapipe in CI) equals the CPU reference of the same
+//! layout within a small per-pixel tolerance, for several frames and settings, and the GPU
+//! YUV conversion equals the CPU one.
+
+use gridreel::engine::{cell_photos, photos_shown};
+use gridreel::layout::Layout;
+use gridreel::photos::TilePixels;
+use gridreel::render::{
+    FRAME_FORMAT, FrameTarget, Gpu, GridRenderer, GridUniform, YuvFrame, reference,
+};
+use gridreel::settings::{Color, FrameSize, Settings};
+
+fn tiles(count: u32, w: u32, h: u32) -> Vec<TilePixels> {
+    (0..count)
+        .map(|i| {
+            let img = gridreel::photos::synth::synth_photo(u64::from(i) + 10, w, h);
+            let rgba = image::DynamicImage::ImageRgb8(img).into_rgba8();
+            TilePixels {
+                width_px: w,
+                height_px: h,
+                rgba: rgba.into_raw(),
+            }
+        })
+        .collect()
+}
+
+fn max_diff(a: &[u8], b: &[u8]) -> (u8, usize) {
+    assert_eq!(a.len(), b.len());
+    let mut worst = 0u8;
+    let mut off = 0usize;
+    for (x, y) in a.iter().zip(b) {
+        let d = x.abs_diff(*y);
+        worst = worst.max(d);
+        off += usize::from(d > 1);
+    }
+    (worst, off)
+}
+
+#[test]
+fn gpu_frames_match_the_cpu_reference() {
+    let gpu = Gpu::headless().expect("a Vulkan adapter (install mesa-vulkan-drivers)");
+    eprintln!("adapter: {}", gpu.describe());
+    let cases = [
+        // (settings, photos)
+        (
+            Settings {
+                rows: 3,
+                cols: 4,
+                tile_height_px: 30,
+                gap_h_px: 3,
+                gap_v_px: 2,
+                frame: FrameSize::Custom {
+                    width_px: 160,
+                    height_px: 120,
+                },
+                background: Color::rgb(10, 200, 30),
+                ..Settings::default()
+            },
+            5,
+        ),
+        (
+            Settings {
+                rows: 2,
+                cols: 5,
+                tile_height_px: 24,
+                ..Settings::default()
+            },
+            10,
+        ),
+        (
+            Settings {
+                rows: 4,
+                cols: 3,
+                tile_height_px: 40,
+                speed: 1.7,
+                duration_secs: 1.3,
+                gap_h_px: 5,
+                frame: FrameSize::Custom {
+                    width_px: 100,
+                    height_px: 64,
+                },
+                ..Settings::default()
+            },
+            2,
+        ),
+    ];
+    let mut renderer = GridRenderer::new(&gpu.device, FRAME_FORMAT);
+    for (settings, photo_count) in cases {
+        settings.validate().unwrap();
+        let layout = Layout::new(&settings);
+        let (w, h) = layout.frame_size_px();
+        let tiles = tiles(photo_count, layout.tile_w_px, layout.tile_h_px);
+        let shown = photos_shown(layout.cell_count(), tiles.len());
+        let cells = cell_photos(layout.cell_count(), shown);
+        renderer.set_tiles(&gpu.device, &gpu.queue, &tiles[..shown]);
+        renderer.set_cells(&gpu.device, &gpu.queue, &cells);
+        let mut target = FrameTarget::new(&gpu.device, w, h).unwrap();
+        let layers: Vec<&[u8]> = tiles[..shown].iter().map(|t| t.rgba.as_slice()).collect();
+        for t in [
+            0.0,
+            0.37,
+            0.5 * settings.duration_secs,
+            0.913 * settings.duration_secs,
+            settings.duration_secs,
+        ] {
+            let mut uniform = GridUniform::new(
+                &layout,
+                t,
+                settings.background,
+                GridUniform::full_frame(&layout),
+            );
+            let gpu_rgba = target
+                .render_rgba(&gpu.device, &gpu.queue, &mut renderer, &uniform)
+                .unwrap();
+            uniform.layer_count = shown as u32;
+            let cpu_rgba = reference::render_rgba(&uniform, &layers, &cells, w, h);
+            let (worst, off) = max_diff(&gpu_rgba, &cpu_rgba);
+            assert!(
+                worst <= 2 && off * 1000 <= gpu_rgba.len(),
+                "t={t}: max diff {worst}, {off} values off by >1"
+            );
+
+            // GPU YUV conversion vs the CPU one of the same RGBA frame.
+            let ticket = target.submit_yuv(&gpu.device, &gpu.queue, &mut renderer, &uniform);
+            let mut gpu_yuv = YuvFrame::default();
+            target.read_yuv(&gpu.device, ticket, &mut gpu_yuv).unwrap();
+            let mut cpu_yuv = YuvFrame::default();
+            reference::rgba_to_yuv420(&gpu_rgba, w, h, &mut cpu_yuv);
+            let (worst, _) = max_diff(&gpu_yuv.data, &cpu_yuv.data);
+            assert!(worst <= 1, "t={t}: yuv max diff {worst}");
+        }
+    }
+}
+
+#[test]
+fn motion_is_sub_pixel_smooth() {
+    // Two frames a third of a pixel apart differ (no snapping to whole pixels), by less
+    // than a whole-pixel shift would.
+    let gpu = Gpu::headless().expect("a Vulkan adapter");
+    let settings = Settings {
+        rows: 2,
+        cols: 3,
+        tile_height_px: 30,
+        frame: FrameSize::Custom {
+            width_px: 120,
+            height_px: 60,
+        },
+        ..Settings::default()
+    };
+    let layout = Layout::new(&settings);
+    let mut renderer = GridRenderer::new(&gpu.device, FRAME_FORMAT);
+    let tiles = tiles(6, layout.tile_w_px, layout.tile_h_px);
+    renderer.set_tiles(&gpu.device, &gpu.queue, &tiles);
+    renderer.set_cells(&gpu.device, &gpu.queue, &cell_photos(6, 6));
+    let mut target = FrameTarget::new(&gpu.device, 120, 60).unwrap();
+    let px_per_sec = f64::from(120 + layout.grid_w_px) / settings.duration_secs;
+    let t0 = 2.0;
+    let mut frame = |t: f64| {
+        let u = GridUniform::new(
+            &layout,
+            t,
+            settings.background,
+            GridUniform::full_frame(&layout),
+        );
+        target
+            .render_rgba(&gpu.device, &gpu.queue, &mut renderer, &u)
+            .unwrap()
+    };
+    let a = frame(t0);
+    let third = frame(t0 + 1.0 / 3.0 / px_per_sec);
+    let whole = frame(t0 + 1.0 / px_per_sec);
+    let sum = |x: &[u8], y: &[u8]| {
+        x.iter()
+            .zip(y)
+            .map(|(p, q)| u64::from(p.abs_diff(*q)))
+            .sum::<u64>()
+    };
+    assert!(sum(&a, &third) > 0, "a third of a pixel moved nothing");
+    assert!(
+        sum(&a, &third) < sum(&a, &whole),
+        "sub-pixel step is not smaller than a whole one"
+    );
+}
