@@ -1,6 +1,8 @@
 //! `gridreel render` end to end: a correct MP4 (checked with ffprobe/ffmpeg), bad photos
 //! skipped with reasons, and failures that lose nothing.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers panic on setup failure
+
 mod common;
 
 use std::path::Path;

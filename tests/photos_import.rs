@@ -1,6 +1,8 @@
 //! Photos as people have them: every format, odd encodings, EXIF rotation, any script,
 //! and bad files skipped with a reason instead of stopping the run.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers panic on setup failure
+
 mod common;
 
 use std::sync::atomic::AtomicBool;

@@ -2,6 +2,8 @@
 //! layout within a small per-pixel tolerance, for several frames and settings, and the GPU
 //! YUV conversion equals the CPU one.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers panic on setup failure
+
 use gridreel::engine::{cell_photos, photos_shown};
 use gridreel::layout::Layout;
 use gridreel::photos::TilePixels;
