@@ -239,6 +239,24 @@ pub fn effective_settings(
     Ok(settings)
 }
 
+/// The editor (no command given).
+pub fn editor(args: &EditorArgs) -> Result<(), Failure> {
+    let settings = match &args.preset {
+        Some(path) => Some(load_preset(path).map_err(Failure::input)?),
+        None => None,
+    };
+    if let Some(dir) = &args.images
+        && !dir.is_dir()
+    {
+        return Err(Failure::input(ScanError::Missing(dir.clone())));
+    }
+    crate::app::run(crate::app::StartOptions {
+        images: args.images.clone(),
+        settings,
+    })
+    .map_err(Failure::other)
+}
+
 /// `gridreel synth`: writes `photo-001.jpg` … in parallel.
 pub fn synth(args: &SynthArgs) -> Result<(), Failure> {
     use rayon::prelude::*;

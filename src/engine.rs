@@ -44,12 +44,12 @@ pub fn photos_shown(cell_count: usize, photo_count: usize) -> usize {
 }
 
 /// Uploads a fully resident photo set: layer i = photo i, cells filled row-major.
-pub fn upload_photos(
+pub fn upload_photos<T: std::borrow::Borrow<TilePixels>>(
     device: &wgpu::Device,
     queue: &wgpu::Queue,
     renderer: &mut GridRenderer,
     layout: &Layout,
-    tiles: &[TilePixels],
+    tiles: &[T],
 ) -> Result<(), RenderError> {
     let max = device.limits().max_texture_array_layers;
     let shown = photos_shown(layout.cell_count(), tiles.len());

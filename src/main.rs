@@ -11,10 +11,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Some(Command::Render(args)) => render(args),
         Some(Command::Synth(args)) => synth(args),
-        None => {
-            let _ = <Cli as clap::CommandFactory>::command().print_help();
-            Ok(())
-        }
+        None => gridreel::cli::editor(&cli.editor),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -4,6 +4,7 @@
 //! set or tile size changes; per frame, `prepare` writes one small uniform into an existing
 //! buffer and `paint` binds and draws a single triangle.
 
+use std::borrow::Borrow;
 use std::num::NonZeroU64;
 
 use crate::layout::Layout;
@@ -97,6 +98,7 @@ pub struct GridRenderer {
     cell_buffer: wgpu::Buffer,
     cell_capacity: u64,
     tiles: TileTextures,
+    sampler: wgpu::Sampler,
     bind_group: wgpu::BindGroup,
     target_format: wgpu::TextureFormat,
     uniform: GridUniform,
@@ -132,7 +134,7 @@ impl GridRenderer {
                         binding: 1,
                         visibility: wgpu::ShaderStages::FRAGMENT,
                         ty: wgpu::BindingType::Texture {
-                            sample_type: wgpu::TextureSampleType::Float { filterable: false },
+                            sample_type: wgpu::TextureSampleType::Float { filterable: true },
                             view_dimension: wgpu::TextureViewDimension::D2Array,
                             multisampled: false,
                         },
@@ -146,6 +148,12 @@ impl GridRenderer {
                             has_dynamic_offset: false,
                             min_binding_size: NonZeroU64::new(4),
                         },
+                        count: None,
+                    },
+                    wgpu::BindGroupLayoutEntry {
+                        binding: 3,
+                        visibility: wgpu::ShaderStages::FRAGMENT,
+                        ty: wgpu::BindingType::Sampler(wgpu::SamplerBindingType::Filtering),
                         count: None,
                     },
                 ],
@@ -189,12 +197,19 @@ impl GridRenderer {
         let cell_capacity = 64;
         let cell_buffer = create_cell_buffer(device, cell_capacity);
         let tiles = create_tiles(device, 1, 1, 1);
+        let sampler = device.create_sampler(&wgpu::SamplerDescriptor {
+            label: Some("gridreel tile sampler"),
+            mag_filter: wgpu::FilterMode::Linear,
+            min_filter: wgpu::FilterMode::Linear,
+            ..Default::default()
+        });
         let bind_group = create_bind_group(
             device,
             &bind_group_layout,
             &uniform_buffer,
             &tiles.view,
             &cell_buffer,
+            &sampler,
         );
         Self {
             pipeline,
@@ -203,6 +218,7 @@ impl GridRenderer {
             cell_buffer,
             cell_capacity,
             tiles,
+            sampler,
             bind_group,
             target_format,
             uniform: GridUniform::default(),
@@ -289,15 +305,20 @@ impl GridRenderer {
 
     /// Convenience for a fully resident photo set: storage for `tiles.len()` layers, all
     /// uploaded, layer i = photo i.
-    pub fn set_tiles(&mut self, device: &wgpu::Device, queue: &wgpu::Queue, tiles: &[TilePixels]) {
-        let Some(first) = tiles.first() else {
+    pub fn set_tiles<T: std::borrow::Borrow<TilePixels>>(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        tiles: &[T],
+    ) {
+        let Some(first) = tiles.first().map(Borrow::borrow) else {
             self.ensure_tile_storage(device, 1, 1, 1);
             return;
         };
         let layers = u32::try_from(tiles.len()).unwrap_or(u32::MAX);
         self.ensure_tile_storage(device, first.width_px, first.height_px, layers);
         for (layer, tile) in (0..layers).zip(tiles) {
-            self.write_tile(queue, layer, tile);
+            self.write_tile(queue, layer, tile.borrow());
         }
     }
 
@@ -339,6 +360,7 @@ impl GridRenderer {
             &self.uniform_buffer,
             &self.tiles.view,
             &self.cell_buffer,
+            &self.sampler,
         );
     }
 }
@@ -387,6 +409,7 @@ fn create_bind_group(
     uniform: &wgpu::Buffer,
     tiles: &wgpu::TextureView,
     cells: &wgpu::Buffer,
+    sampler: &wgpu::Sampler,
 ) -> wgpu::BindGroup {
     device.create_bind_group(&wgpu::BindGroupDescriptor {
         label: Some("gridreel grid bind group"),
@@ -403,6 +426,10 @@ fn create_bind_group(
             wgpu::BindGroupEntry {
                 binding: 2,
                 resource: cells.as_entire_binding(),
+            },
+            wgpu::BindGroupEntry {
+                binding: 3,
+                resource: wgpu::BindingResource::Sampler(sampler),
             },
         ],
     })

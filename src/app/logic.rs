@@ -1,0 +1,392 @@
+//! Editor state and everything it does off the UI thread: loading photos, exporting.
+//! No egui here; `ui.rs` draws this state and calls these methods.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc::{Receiver, TryRecvError, sync_channel};
+
+use crate::engine::{self, tile_spec};
+use crate::export::{ExportJob, ExportProgress, ExportSummary, export_video};
+use crate::layout::Layout;
+use crate::photos::{self, Skipped, TilePixels, TileSpec};
+use crate::render::{FRAME_FORMAT, Gpu, GridRenderer};
+use crate::settings::Settings;
+
+/// One photo of the project, in the user's order.
+pub struct PhotoEntry {
+    pub path: PathBuf,
+    pub included: bool,
+    pub tile: Option<TilePixels>,
+}
+
+impl PhotoEntry {
+    #[must_use]
+    pub fn name(&self) -> String {
+        self.path.file_name().map_or_else(
+            || self.path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        )
+    }
+}
+
+enum LoadMsg {
+    Tile { index: usize, pixels: TilePixels },
+    Failed(Skipped),
+}
+
+/// A background decode of the project's photos into tiles.
+struct Loader {
+    rx: Receiver<LoadMsg>,
+    cancel: Arc<AtomicBool>,
+    done: Arc<AtomicUsize>,
+    total: usize,
+}
+
+/// An export running on its own thread.
+pub struct ExportHandle {
+    pub progress: Arc<ExportProgress>,
+    pub cancel: Arc<AtomicBool>,
+    pub output: PathBuf,
+    pub started: std::time::Instant,
+    rx: Receiver<Result<ExportSummary, String>>,
+}
+
+pub struct Editor {
+    pub settings: Settings,
+    pub folder: Option<PathBuf>,
+    pub photos: Vec<PhotoEntry>,
+    pub skipped: Vec<String>,
+    pub playing: bool,
+    pub looping: bool,
+    pub time_secs: f64,
+    pub errors: Vec<String>,
+    /// Bumped whenever the tiles the grid shows change; the renderer re-uploads then.
+    pub tiles_generation: u64,
+    pub export: Option<ExportHandle>,
+    pub last_export: Option<Result<ExportSummary, String>>,
+    loader: Option<Loader>,
+    loaded_spec: Option<TileSpec>,
+}
+
+impl Editor {
+    #[must_use]
+    pub fn new(settings: Settings) -> Self {
+        Self {
+            settings,
+            folder: None,
+            photos: Vec::new(),
+            skipped: Vec::new(),
+            playing: true,
+            looping: true,
+            time_secs: 0.0,
+            errors: Vec::new(),
+            tiles_generation: 1,
+            export: None,
+            last_export: None,
+            loader: None,
+            loaded_spec: None,
+        }
+    }
+
+    /// Opens a folder (or, for a list of dropped files, those files).
+    pub fn open_paths(&mut self, paths: &[PathBuf]) {
+        match paths {
+            [dir] if dir.is_dir() => self.open_folder(dir),
+            _ => {
+                let files: Vec<PathBuf> = paths.iter().filter(|p| p.is_file()).cloned().collect();
+                self.folder = files
+                    .first()
+                    .and_then(|p| p.parent().map(Path::to_path_buf));
+                self.skipped.clear();
+                self.set_photos(files);
+            }
+        }
+    }
+
+    pub fn open_folder(&mut self, dir: &Path) {
+        match photos::scan_folder(dir, false) {
+            Ok(scan) => {
+                self.folder = Some(dir.to_owned());
+                self.skipped = scan.skipped.iter().map(ToString::to_string).collect();
+                self.set_photos(scan.photos);
+            }
+            Err(e) => self.errors.push(e.to_string()),
+        }
+    }
+
+    fn set_photos(&mut self, paths: Vec<PathBuf>) {
+        self.photos = paths
+            .into_iter()
+            .map(|path| PhotoEntry {
+                path,
+                included: true,
+                tile: None,
+            })
+            .collect();
+        self.time_secs = 0.0;
+        self.start_loading();
+    }
+
+    /// (Re)decodes every photo at the current tile spec, off the UI thread.
+    pub fn start_loading(&mut self) {
+        if let Some(old) = self.loader.take() {
+            old.cancel.store(true, Ordering::Relaxed);
+        }
+        let spec = tile_spec(&self.settings);
+        self.loaded_spec = Some(spec);
+        let paths: Vec<PathBuf> = self.photos.iter().map(|p| p.path.clone()).collect();
+        let total = paths.len();
+        let (tx, rx) = sync_channel(32);
+        let cancel = Arc::new(AtomicBool::new(false));
+        let done = Arc::new(AtomicUsize::new(0));
+        let (thread_cancel, thread_done) = (Arc::clone(&cancel), Arc::clone(&done));
+        let spawned = std::thread::Builder::new()
+            .name("gridreel-load".into())
+            .spawn(move || {
+                // Small batches so photos appear as they load.
+                for (batch, chunk) in paths.chunks(8).enumerate() {
+                    let loaded = photos::load_tiles(chunk, &spec, 0, &thread_cancel, &|_| {});
+                    let mut by_path = loaded.tiles.into_iter();
+                    for tile in by_path.by_ref() {
+                        let Some(offset) = chunk.iter().position(|p| *p == tile.path) else {
+                            continue;
+                        };
+                        let msg = LoadMsg::Tile {
+                            index: batch * 8 + offset,
+                            pixels: tile.pixels,
+                        };
+                        if tx.send(msg).is_err() {
+                            return;
+                        }
+                    }
+                    for skipped in loaded.skipped {
+                        if tx.send(LoadMsg::Failed(skipped)).is_err() {
+                            return;
+                        }
+                    }
+                    thread_done.fetch_add(chunk.len(), Ordering::Relaxed);
+                    if thread_cancel.load(Ordering::Relaxed) {
+                        return;
+                    }
+                }
+            });
+        match spawned {
+            Ok(_) => {
+                self.loader = Some(Loader {
+                    rx,
+                    cancel,
+                    done,
+                    total,
+                });
+            }
+            Err(e) => self
+                .errors
+                .push(format!("cannot start loading photos: {e}")),
+        }
+    }
+
+    /// `(done, total)` while photos are loading.
+    #[must_use]
+    pub fn loading_progress(&self) -> Option<(usize, usize)> {
+        self.loader
+            .as_ref()
+            .map(|l| (l.done.load(Ordering::Relaxed).min(l.total), l.total))
+    }
+
+    /// Takes in what the background threads finished. Call once per frame.
+    pub fn poll(&mut self) {
+        let mut changed = false;
+        if let Some(loader) = &self.loader {
+            loop {
+                match loader.rx.try_recv() {
+                    Ok(LoadMsg::Tile { index, pixels }) => {
+                        if let Some(entry) = self.photos.get_mut(index) {
+                            entry.tile = Some(pixels);
+                            changed = true;
+                        }
+                    }
+                    Ok(LoadMsg::Failed(skipped)) => {
+                        let line = skipped.to_string();
+                        log::warn!("{line}");
+                        self.photos.retain(|p| p.path != skipped.path);
+                        self.skipped.push(line);
+                        changed = true;
+                    }
+                    Err(TryRecvError::Empty) => break,
+                    Err(TryRecvError::Disconnected) => {
+                        self.loader = None;
+                        break;
+                    }
+                }
+            }
+        }
+        if changed {
+            self.tiles_generation += 1;
+        }
+        if let Some(export) = &self.export
+            && let Ok(result) = export.rx.try_recv()
+        {
+            if let Err(e) = &result {
+                log::warn!("export failed: {e}");
+            }
+            self.last_export = Some(result);
+            self.export = None;
+        }
+    }
+
+    /// Call after any settings change: re-decodes only if the tile pixels must change.
+    pub fn settings_changed(&mut self) {
+        if self.settings.validate().is_err() {
+            return;
+        }
+        if self.loaded_spec != Some(tile_spec(&self.settings)) {
+            for p in &mut self.photos {
+                p.tile = None;
+            }
+            self.start_loading();
+        }
+        self.tiles_generation += 1;
+    }
+
+    /// The photos the video uses, in order: included, loaded, within the photo range.
+    #[must_use]
+    pub fn active_tiles(&self) -> Vec<&TilePixels> {
+        let included: Vec<&PhotoEntry> = self.photos.iter().filter(|p| p.included).collect();
+        let len = included.len();
+        let start = self
+            .settings
+            .first_photo
+            .map_or(0, |f| (f as usize).saturating_sub(1))
+            .min(len);
+        let end = self
+            .settings
+            .last_photo
+            .map_or(len, |l| l as usize)
+            .clamp(start, len);
+        let layout = Layout::new(&self.settings);
+        included[start..end]
+            .iter()
+            .filter_map(|p| p.tile.as_ref())
+            .take(layout.cell_count())
+            .collect()
+    }
+
+    /// Moves the play head by `dt_secs` of wall time.
+    pub fn advance(&mut self, dt_secs: f64) {
+        if !self.playing {
+            return;
+        }
+        let duration = self.settings.duration_secs;
+        self.time_secs += dt_secs;
+        if self.time_secs > duration {
+            if self.looping {
+                self.time_secs %= duration.max(1e-6);
+            } else {
+                self.time_secs = duration;
+                self.playing = false;
+            }
+        }
+    }
+
+    pub fn move_photo(&mut self, from: usize, to: usize) {
+        if from < self.photos.len() && to < self.photos.len() && from != to {
+            let entry = self.photos.remove(from);
+            self.photos.insert(to, entry);
+            self.tiles_generation += 1;
+        }
+    }
+
+    pub fn toggle_photo(&mut self, index: usize) {
+        if let Some(p) = self.photos.get_mut(index) {
+            p.included = !p.included;
+            self.tiles_generation += 1;
+        }
+    }
+
+    /// Starts exporting the current project to `output` on a background thread.
+    pub fn start_export(&mut self, output: PathBuf, overwrite: bool) {
+        if self.export.is_some() {
+            return;
+        }
+        if let Err(e) = self.settings.validate() {
+            self.last_export = Some(Err(format!("invalid setting: {e}")));
+            return;
+        }
+        let tiles: Vec<TilePixels> = self.active_tiles().into_iter().cloned().collect();
+        if tiles.is_empty() {
+            self.last_export = Some(Err("no photos loaded yet".into()));
+            return;
+        }
+        let settings = self.settings.clone();
+        let progress = Arc::new(ExportProgress::default());
+        let cancel = Arc::new(AtomicBool::new(false));
+        let (tx, rx) = sync_channel(1);
+        let (thread_progress, thread_cancel, thread_output) =
+            (Arc::clone(&progress), Arc::clone(&cancel), output.clone());
+        let spawned = std::thread::Builder::new()
+            .name("gridreel-export".into())
+            .spawn(move || {
+                let result = run_export(
+                    &settings,
+                    &tiles,
+                    &thread_output,
+                    overwrite,
+                    &thread_cancel,
+                    &thread_progress,
+                );
+                let _ = tx.send(result);
+            });
+        match spawned {
+            Ok(_) => {
+                self.last_export = None;
+                self.export = Some(ExportHandle {
+                    progress,
+                    cancel,
+                    output,
+                    started: std::time::Instant::now(),
+                    rx,
+                });
+            }
+            Err(e) => self.last_export = Some(Err(format!("cannot start the export: {e}"))),
+        }
+    }
+
+    pub fn cancel_export(&self) {
+        if let Some(export) = &self.export {
+            export.cancel.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
+/// The export thread's work: its own GPU device, the same renderer, the same export job as
+/// `gridreel render`.
+fn run_export(
+    settings: &Settings,
+    tiles: &[TilePixels],
+    output: &Path,
+    overwrite: bool,
+    cancel: &AtomicBool,
+    progress: &ExportProgress,
+) -> Result<ExportSummary, String> {
+    let gpu = Gpu::headless().map_err(|e| e.to_string())?;
+    let layout = Layout::new(settings);
+    let mut renderer = GridRenderer::new(&gpu.device, FRAME_FORMAT);
+    engine::upload_photos(&gpu.device, &gpu.queue, &mut renderer, &layout, tiles)
+        .map_err(|e| e.to_string())?;
+    let job = ExportJob {
+        settings,
+        output,
+        overwrite,
+        encoder_threads: settings.video.threads as usize,
+    };
+    export_video(
+        &gpu.device,
+        &gpu.queue,
+        &mut renderer,
+        &job,
+        cancel,
+        progress,
+    )
+    .map_err(|e| e.to_string())
+}

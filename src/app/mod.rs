@@ -1,0 +1,188 @@
+//! The editor: an eframe app around `logic::Editor`, drawn by `ui`, previewing through the
+//! same `GridRenderer` that export uses.
+
+pub mod logic;
+pub mod preview;
+pub mod ui;
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use eframe::egui;
+use serde::{Deserialize, Serialize};
+
+use crate::monitor::Monitor;
+use crate::settings::Settings;
+use logic::Editor;
+
+const STORAGE_KEY: &str = "gridreel-session";
+
+/// What is restored on the next start.
+#[derive(Default, Serialize, Deserialize)]
+struct Session {
+    settings: Settings,
+    folder: Option<PathBuf>,
+}
+
+pub struct EditorApp {
+    pub editor: Editor,
+    pub show_hud: bool,
+    monitor: Monitor,
+    uploaded_generation: u64,
+    last_frame: Instant,
+}
+
+/// How the editor starts: from the command line, or from the last session.
+pub struct StartOptions {
+    pub images: Option<PathBuf>,
+    pub settings: Option<Settings>,
+}
+
+impl EditorApp {
+    /// Builds the app; `render_state` is eframe's wgpu state (None only without wgpu).
+    #[must_use]
+    pub fn new(
+        render_state: Option<&eframe::egui_wgpu::RenderState>,
+        storage: Option<&dyn eframe::Storage>,
+        start: StartOptions,
+    ) -> Self {
+        let session: Session = storage
+            .and_then(|s| eframe::get_value(s, STORAGE_KEY))
+            .unwrap_or_default();
+        let settings = start
+            .settings
+            .or_else(|| {
+                session
+                    .settings
+                    .validate()
+                    .is_ok()
+                    .then_some(session.settings)
+            })
+            .unwrap_or_default();
+        let mut editor = Editor::new(settings);
+        let folder = start
+            .images
+            .or(session.folder.filter(|f| f.is_dir()))
+            .unwrap_or_else(crate::photos::demo_folder);
+        editor.open_folder(&folder);
+        if let Some(rs) = render_state {
+            preview::install(rs);
+        }
+        Self {
+            editor,
+            show_hud: false,
+            monitor: Monitor::start(),
+            uploaded_generation: 0,
+            last_frame: Instant::now(),
+        }
+    }
+
+    fn handle_input(&mut self, ctx: &egui::Context) {
+        let (dropped, f1) = ctx.input(|i| {
+            let paths: Vec<PathBuf> = i
+                .raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_path_buf())
+                .filter(|p| !p.as_os_str().is_empty())
+                .collect();
+            (paths, i.key_pressed(egui::Key::F1))
+        });
+        if !dropped.is_empty() {
+            self.editor.open_paths(&dropped);
+        }
+        if f1 {
+            self.show_hud = !self.show_hud;
+        }
+    }
+}
+
+impl eframe::App for EditorApp {
+    fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
+        let now = Instant::now();
+        let dt = now.duration_since(self.last_frame).as_secs_f64();
+        self.last_frame = now;
+        self.monitor.record_frame_ms(dt * 1000.0);
+
+        let ctx = ui.ctx().clone();
+        self.handle_input(&ctx);
+        self.editor.poll();
+        self.editor.advance(dt.min(0.25));
+        if self.uploaded_generation != self.editor.tiles_generation
+            && self.editor.settings.validate().is_ok()
+            && let Some(rs) = frame.wgpu_render_state()
+        {
+            preview::upload(rs, &self.editor.settings, &self.editor.active_tiles());
+            self.uploaded_generation = self.editor.tiles_generation;
+        }
+
+        egui::Panel::top("toolbar").show(ui, |ui| {
+            ui::toolbar_ui(ui, &mut self.editor, &mut self.show_hud);
+        });
+        egui::Panel::bottom("timeline").show(ui, |ui| {
+            ui::status_ui(ui, &mut self.editor);
+            ui::timeline_ui(ui, &mut self.editor);
+        });
+        egui::Panel::left("settings").show(ui, |ui| {
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                ui.heading("Settings");
+                if ui::settings_ui(ui, &mut self.editor.settings) {
+                    self.editor.settings_changed();
+                }
+                ui.separator();
+                ui.heading("Photos");
+                ui::photos_ui(ui, &mut self.editor);
+            });
+        });
+        if self.show_hud {
+            let depth = self
+                .editor
+                .export
+                .as_ref()
+                .map(|e| e.progress.queue_depth());
+            egui::Panel::bottom("hud").show(ui, |ui| ui::hud_ui(ui, &self.monitor, depth));
+        }
+        egui::CentralPanel::default().show(ui, |ui| ui::preview_panel_ui(ui, &self.editor));
+
+        // Animate while playing, exporting or loading; otherwise sleep until input.
+        if self.editor.playing
+            || self.editor.export.is_some()
+            || self.editor.loading_progress().is_some()
+            || self.show_hud
+        {
+            ctx.request_repaint();
+        }
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        let session = Session {
+            settings: self.editor.settings.clone(),
+            folder: self.editor.folder.clone(),
+        };
+        eframe::set_value(storage, STORAGE_KEY, &session);
+    }
+}
+
+/// Opens the editor window.
+pub fn run(start: StartOptions) -> Result<(), String> {
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("gridreel")
+            .with_inner_size([1400.0, 860.0])
+            .with_drag_and_drop(true),
+        wgpu_options: preview::wgpu_options(),
+        ..Default::default()
+    };
+    eframe::run_native(
+        "gridreel",
+        options,
+        Box::new(move |cc| {
+            Ok(Box::new(EditorApp::new(
+                cc.wgpu_render_state.as_ref(),
+                cc.storage,
+                start,
+            )))
+        }),
+    )
+    .map_err(|e| format!("cannot open the editor window ({e})"))
+}

@@ -1,0 +1,428 @@
+//! The editor's panels. Everything here draws `Editor` state and calls its methods.
+
+use eframe::egui;
+
+use super::logic::Editor;
+use super::preview::preview_ui;
+use crate::monitor::Monitor;
+use crate::settings::{Aspect, CropAnchor, FrameSize, Settings, load_preset, save_preset};
+
+/// Top bar: folder, presets, export, HUD.
+pub fn toolbar_ui(ui: &mut egui::Ui, editor: &mut Editor, show_hud: &mut bool) {
+    ui.horizontal(|ui| {
+        if ui.button("Open folder…").clicked()
+            && let Some(dir) = rfd::FileDialog::new().pick_folder()
+        {
+            editor.open_folder(&dir);
+        }
+        ui.menu_button("Presets", |ui| {
+            let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("presets");
+            for name in ["hd-landscape.ron", "vertical-9x16.ron", "uhd-4k.ron"] {
+                if ui.button(name).clicked() {
+                    load_preset_into(editor, &shipped.join(name));
+                }
+            }
+            ui.separator();
+            if ui.button("Load…").clicked()
+                && let Some(path) = rfd::FileDialog::new()
+                    .add_filter("RON preset", &["ron"])
+                    .pick_file()
+            {
+                load_preset_into(editor, &path);
+            }
+            if ui.button("Save…").clicked()
+                && let Some(path) = rfd::FileDialog::new()
+                    .add_filter("RON preset", &["ron"])
+                    .save_file()
+                && let Err(e) = save_preset(&editor.settings, &path)
+            {
+                editor.errors.push(e.to_string());
+            }
+        });
+        let exporting = editor.export.is_some();
+        if ui
+            .add_enabled(!exporting, egui::Button::new("Export…"))
+            .clicked()
+            && let Some(path) = rfd::FileDialog::new()
+                .add_filter("MP4 video", &["mp4"])
+                .set_file_name("gridreel.mp4")
+                .save_file()
+        {
+            // The native dialog already asked before replacing an existing file.
+            editor.start_export(path, true);
+        }
+        ui.toggle_value(show_hud, "HUD (F1)");
+        if let Some((done, total)) = editor.loading_progress() {
+            ui.add(
+                egui::ProgressBar::new(done as f32 / total.max(1) as f32)
+                    .desired_width(140.0)
+                    .text(format!("loading {done}/{total}")),
+            );
+        }
+        let loaded = editor.photos.iter().filter(|p| p.tile.is_some()).count();
+        ui.label(format!("{loaded} photos, {} skipped", editor.skipped.len()));
+    });
+}
+
+fn load_preset_into(editor: &mut Editor, path: &std::path::Path) {
+    match load_preset(path) {
+        Ok(settings) => {
+            editor.settings = settings;
+            editor.settings_changed();
+        }
+        Err(e) => editor.errors.push(e.to_string()),
+    }
+}
+
+/// Left panel: every setting. Returns true when one changed.
+pub fn settings_ui(ui: &mut egui::Ui, s: &mut Settings) -> bool {
+    let before = s.clone();
+    egui::Grid::new("settings")
+        .num_columns(2)
+        .spacing([8.0, 6.0])
+        .show(ui, |ui| {
+            ui.label("Rows");
+            ui.add(egui::Slider::new(&mut s.rows, 1..=20));
+            ui.end_row();
+            ui.label("Columns");
+            ui.add(egui::Slider::new(&mut s.cols, 1..=60));
+            ui.end_row();
+            ui.label("Tile height");
+            ui.add(egui::Slider::new(&mut s.tile_height_px, 16..=720).suffix(" px"));
+            ui.end_row();
+            ui.label("Aspect W:H");
+            ui.horizontal(|ui| {
+                let Aspect { width, height } = &mut s.aspect;
+                ui.add(egui::DragValue::new(width).range(0.1..=20.0).speed(0.05));
+                ui.label(":");
+                ui.add(egui::DragValue::new(height).range(0.1..=20.0).speed(0.05));
+            });
+            ui.end_row();
+            ui.label("Crop");
+            egui::ComboBox::from_id_salt("crop")
+                .selected_text(s.crop.label())
+                .show_ui(ui, |ui| {
+                    for anchor in CropAnchor::ALL {
+                        ui.selectable_value(&mut s.crop, anchor, anchor.label());
+                    }
+                });
+            ui.end_row();
+            ui.label("Gaps H / V");
+            ui.horizontal(|ui| {
+                ui.add(
+                    egui::DragValue::new(&mut s.gap_h_px)
+                        .range(0..=200)
+                        .suffix(" px"),
+                );
+                ui.add(
+                    egui::DragValue::new(&mut s.gap_v_px)
+                        .range(0..=200)
+                        .suffix(" px"),
+                );
+            });
+            ui.end_row();
+            ui.label("Background");
+            let mut rgb = s.background.to_array();
+            if ui.color_edit_button_srgb(&mut rgb).changed() {
+                s.background = crate::settings::Color::rgb(rgb[0], rgb[1], rgb[2]);
+            }
+            ui.end_row();
+            ui.label("Speed");
+            ui.add(egui::Slider::new(&mut s.speed, 0.1..=5.0).logarithmic(true));
+            ui.end_row();
+            ui.label("Duration");
+            ui.add(
+                egui::Slider::new(&mut s.duration_secs, 0.5..=120.0)
+                    .logarithmic(true)
+                    .suffix(" s"),
+            );
+            ui.end_row();
+            ui.label("FPS");
+            ui.add(egui::Slider::new(&mut s.fps, 1..=120));
+            ui.end_row();
+            ui.label("Frame");
+            frame_ui(ui, &mut s.frame);
+            ui.end_row();
+            ui.label("Photos from / to");
+            ui.horizontal(|ui| {
+                range_value_ui(ui, &mut s.first_photo, "first");
+                range_value_ui(ui, &mut s.last_photo, "last");
+            });
+            ui.end_row();
+            ui.label("Encoder");
+            egui::ComboBox::from_id_salt("encoder")
+                .selected_text(s.video.encoder.clone())
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut s.video.encoder, "auto".to_owned(), "auto");
+                    for name in crate::export::available_h264_encoders() {
+                        ui.selectable_value(&mut s.video.encoder, name.to_owned(), name);
+                    }
+                });
+            ui.end_row();
+            ui.label("Quality (CRF)");
+            ui.add(egui::Slider::new(&mut s.video.quality_crf, 0..=51));
+            ui.end_row();
+            ui.label("x264 preset");
+            egui::ComboBox::from_id_salt("x264")
+                .selected_text(s.video.x264_preset.clone())
+                .show_ui(ui, |ui| {
+                    for p in crate::settings::X264_PRESETS {
+                        ui.selectable_value(&mut s.video.x264_preset, p.to_owned(), p);
+                    }
+                });
+            ui.end_row();
+        });
+    if let Err(e) = s.validate() {
+        ui.colored_label(egui::Color32::LIGHT_RED, e.to_string());
+    }
+    *s != before
+}
+
+fn frame_ui(ui: &mut egui::Ui, frame: &mut FrameSize) {
+    ui.vertical(|ui| {
+        egui::ComboBox::from_id_salt("frame")
+            .selected_text(frame.to_string())
+            .show_ui(ui, |ui| {
+                for option in [
+                    FrameSize::Auto,
+                    FrameSize::Hd,
+                    FrameSize::HdHalf,
+                    FrameSize::Uhd,
+                ] {
+                    ui.selectable_value(frame, option, option.to_string());
+                }
+                if ui
+                    .selectable_label(matches!(frame, FrameSize::Custom { .. }), "custom")
+                    .clicked()
+                {
+                    *frame = FrameSize::Custom {
+                        width_px: 1280,
+                        height_px: 720,
+                    };
+                }
+            });
+        if let FrameSize::Custom {
+            width_px,
+            height_px,
+        } = frame
+        {
+            ui.horizontal(|ui| {
+                ui.add(egui::DragValue::new(width_px).range(16..=8192));
+                ui.label("×");
+                ui.add(egui::DragValue::new(height_px).range(16..=8192));
+            });
+            // 4:2:0 video needs even sizes.
+            *width_px += *width_px % 2;
+            *height_px += *height_px % 2;
+        }
+    });
+}
+
+fn range_value_ui(ui: &mut egui::Ui, value: &mut Option<u32>, hint: &str) {
+    let mut n = value.unwrap_or(0);
+    ui.add(
+        egui::DragValue::new(&mut n)
+            .range(0..=100_000)
+            .custom_formatter(move |v, _| {
+                if v < 1.0 {
+                    hint.to_owned()
+                } else {
+                    format!("{v}")
+                }
+            }),
+    );
+    *value = (n > 0).then_some(n);
+}
+
+/// The photo list: include/exclude with a click, reorder with the arrows.
+pub fn photos_ui(ui: &mut egui::Ui, editor: &mut Editor) {
+    let mut toggle = None;
+    let mut swap = None;
+    egui::ScrollArea::vertical()
+        .id_salt("photos")
+        .max_height(260.0)
+        .show(ui, |ui| {
+            for (i, photo) in editor.photos.iter().enumerate() {
+                ui.horizontal(|ui| {
+                    let mut included = photo.included;
+                    if ui
+                        .checkbox(&mut included, "")
+                        .on_hover_text("include in the video")
+                        .changed()
+                    {
+                        toggle = Some(i);
+                    }
+                    if ui.small_button("▲").clicked() && i > 0 {
+                        swap = Some((i, i - 1));
+                    }
+                    if ui.small_button("▼").clicked() {
+                        swap = Some((i, i + 1));
+                    }
+                    let name = photo.name();
+                    if photo.tile.is_some() {
+                        ui.label(name);
+                    } else {
+                        ui.weak(format!("{name} (loading)"));
+                    }
+                });
+            }
+        });
+    if let Some(i) = toggle {
+        editor.toggle_photo(i);
+    }
+    if let Some((a, b)) = swap {
+        editor.move_photo(a, b);
+    }
+    if !editor.skipped.is_empty() {
+        egui::CollapsingHeader::new(format!("Skipped ({})", editor.skipped.len())).show(ui, |ui| {
+            for line in &editor.skipped {
+                ui.label(egui::RichText::new(line).small());
+            }
+        });
+    }
+}
+
+/// Bottom bar: play/pause, loop, scrubber.
+pub fn timeline_ui(ui: &mut egui::Ui, editor: &mut Editor) {
+    ui.horizontal(|ui| {
+        let label = if editor.playing {
+            "⏸ Pause"
+        } else {
+            "▶ Play"
+        };
+        if ui.button(label).clicked() {
+            editor.playing = !editor.playing;
+        }
+        ui.checkbox(&mut editor.looping, "Loop");
+        let duration = editor.settings.duration_secs;
+        ui.spacing_mut().slider_width = (ui.available_width() - 200.0).max(100.0);
+        if ui
+            .add(egui::Slider::new(&mut editor.time_secs, 0.0..=duration).show_value(false))
+            .dragged()
+        {
+            editor.playing = false;
+        }
+        let frame = (editor.time_secs * f64::from(editor.settings.fps)).round() as u64;
+        ui.monospace(format!(
+            "{:5.2} s  frame {frame}/{}",
+            editor.time_secs,
+            editor.settings.frame_count()
+        ));
+    });
+}
+
+pub fn preview_panel_ui(ui: &mut egui::Ui, editor: &Editor) {
+    preview_ui(ui, &editor.settings, editor.time_secs);
+}
+
+/// Export progress, result, and errors.
+pub fn status_ui(ui: &mut egui::Ui, editor: &mut Editor) {
+    if let Some(export) = &editor.export {
+        let p = &export.progress;
+        let total = p
+            .frames_total
+            .load(std::sync::atomic::Ordering::Relaxed)
+            .max(1);
+        let done = p.frames_encoded.load(std::sync::atomic::Ordering::Relaxed);
+        let secs = export.started.elapsed().as_secs_f64().max(1e-3);
+        let fps = done as f64 / secs;
+        let left = (total - done.min(total)) as f64 / fps.max(1e-3);
+        let realtime = fps / f64::from(editor.settings.fps);
+        ui.horizontal(|ui| {
+            ui.add(
+                egui::ProgressBar::new(done as f32 / total as f32)
+                    .desired_width(240.0)
+                    .text(format!("{done}/{total} frames")),
+            );
+            ui.label(format!(
+                "{fps:.0} frames/s ({realtime:.1}× real time), {left:.0} s left, encoder: {}",
+                p.encoder_name()
+            ));
+            if ui.button("Cancel").clicked() {
+                editor.cancel_export();
+            }
+        });
+    }
+    match &editor.last_export {
+        Some(Ok(summary)) => {
+            ui.horizontal(|ui| {
+                ui.label(format!(
+                    "Exported {} ({:.1} MB, {:.1} s, {})",
+                    summary.path.display(),
+                    summary.bytes as f64 / 1e6,
+                    summary.video_secs,
+                    summary.encoder
+                ));
+                if ui.button("Open folder").clicked()
+                    && let Some(dir) = summary.path.parent()
+                {
+                    let _ = std::process::Command::new("xdg-open").arg(dir).spawn();
+                }
+            });
+        }
+        Some(Err(e)) => {
+            ui.colored_label(egui::Color32::LIGHT_RED, format!("Export failed: {e}"));
+        }
+        None => {}
+    }
+    let mut dismiss = None;
+    for (i, error) in editor.errors.iter().enumerate() {
+        ui.horizontal(|ui| {
+            ui.colored_label(egui::Color32::LIGHT_RED, error);
+            if ui.small_button("✕").clicked() {
+                dismiss = Some(i);
+            }
+        });
+    }
+    if let Some(i) = dismiss {
+        editor.errors.remove(i);
+    }
+}
+
+/// The HUD: RSS, CPU and frame time over the last minute.
+pub fn hud_ui(ui: &mut egui::Ui, monitor: &Monitor, queue_depth: Option<u64>) {
+    use egui_plot::{Line, Plot, PlotPoints};
+    let Some(stats) = monitor.snapshot() else {
+        return;
+    };
+    let rss = stats.rss_mb.last().unwrap_or(0.0);
+    let growth = stats.rss_mb.slope_per_sec() * 60.0;
+    let color = if growth > 5.0 {
+        egui::Color32::from_rgb(255, 120, 80)
+    } else {
+        ui.visuals().text_color()
+    };
+    ui.horizontal(|ui| {
+        ui.label(format!("RSS {rss:.0} MB (peak {:.0})", stats.peak_rss_mb));
+        ui.colored_label(color, format!("growth {growth:+.1} MB/min"));
+        ui.label(format!(
+            "CPU {:.0} %",
+            stats.cpu_percent.last().unwrap_or(0.0)
+        ));
+        ui.label(format!(
+            "frame {:.1} ms",
+            stats.frame_ms.last().unwrap_or(0.0)
+        ));
+        if let Some(depth) = queue_depth {
+            ui.label(format!("export queue {depth}"));
+        }
+    });
+    for (name, history, unit) in [
+        ("rss", &stats.rss_mb, "MB"),
+        ("cpu", &stats.cpu_percent, "%"),
+        ("frame", &stats.frame_ms, "ms"),
+    ] {
+        Plot::new(name)
+            .height(60.0)
+            .show_axes([false, true])
+            .allow_drag(false)
+            .allow_zoom(false)
+            .allow_scroll(false)
+            .show(ui, |plot| {
+                plot.line(Line::new(
+                    format!("{name} ({unit})"),
+                    PlotPoints::new(history.iter().collect()),
+                ));
+            });
+    }
+}

@@ -1,0 +1,189 @@
+//! Process memory (RSS) and CPU sampled by a named background thread into fixed-capacity
+//! histories, with peak and growth rate, for the HUD and the soak mode.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Samples per second.
+pub const SAMPLE_HZ: u32 = 4;
+/// Seconds of history kept.
+pub const HISTORY_SECS: u32 = 60;
+const CAPACITY: usize = (SAMPLE_HZ * HISTORY_SECS) as usize;
+
+/// A fixed-capacity ring of `(seconds since start, value)`; pushing never allocates.
+#[derive(Clone, Debug)]
+pub struct History {
+    points: Vec<[f64; 2]>,
+    next: usize,
+    len: usize,
+}
+
+impl History {
+    #[must_use]
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            points: vec![[0.0; 2]; capacity.max(1)],
+            next: 0,
+            len: 0,
+        }
+    }
+
+    pub fn push(&mut self, t_secs: f64, value: f64) {
+        self.points[self.next] = [t_secs, value];
+        self.next = (self.next + 1) % self.points.len();
+        self.len = (self.len + 1).min(self.points.len());
+    }
+
+    /// Oldest to newest.
+    pub fn iter(&self) -> impl Iterator<Item = [f64; 2]> + '_ {
+        let cap = self.points.len();
+        let start = (self.next + cap - self.len) % cap;
+        (0..self.len).map(move |i| self.points[(start + i) % cap])
+    }
+
+    #[must_use]
+    pub fn last(&self) -> Option<f64> {
+        self.iter().last().map(|p| p[1])
+    }
+
+    #[must_use]
+    pub fn max(&self) -> Option<f64> {
+        self.iter().map(|p| p[1]).reduce(f64::max)
+    }
+
+    /// Least-squares slope of value over time, per second (0 with fewer than 2 points).
+    #[must_use]
+    pub fn slope_per_sec(&self) -> f64 {
+        let n = self.len as f64;
+        if self.len < 2 {
+            return 0.0;
+        }
+        let (mut st, mut sv) = (0.0, 0.0);
+        for [t, v] in self.iter() {
+            st += t;
+            sv += v;
+        }
+        let (mt, mv) = (st / n, sv / n);
+        let (mut num, mut den) = (0.0, 0.0);
+        for [t, v] in self.iter() {
+            num += (t - mt) * (v - mv);
+            den += (t - mt) * (t - mt);
+        }
+        if den > 0.0 { num / den } else { 0.0 }
+    }
+}
+
+/// What the HUD plots.
+#[derive(Clone, Debug)]
+pub struct Stats {
+    pub rss_mb: History,
+    pub cpu_percent: History,
+    pub frame_ms: History,
+    pub peak_rss_mb: f64,
+}
+
+/// Owner of the sampling thread; dropping it stops the thread.
+pub struct Monitor {
+    stats: Arc<Mutex<Stats>>,
+    stop: Arc<AtomicBool>,
+    started: Instant,
+}
+
+impl Monitor {
+    /// Starts the `gridreel-monitor` thread.
+    #[must_use]
+    pub fn start() -> Self {
+        let stats = Arc::new(Mutex::new(Stats {
+            rss_mb: History::new(CAPACITY),
+            cpu_percent: History::new(CAPACITY),
+            frame_ms: History::new(CAPACITY),
+            peak_rss_mb: 0.0,
+        }));
+        let stop = Arc::new(AtomicBool::new(false));
+        let started = Instant::now();
+        let thread_stats = Arc::clone(&stats);
+        let thread_stop = Arc::clone(&stop);
+        let spawned = std::thread::Builder::new()
+            .name("gridreel-monitor".into())
+            .spawn(move || sample_loop(&thread_stats, &thread_stop, started));
+        if let Err(e) = spawned {
+            log::warn!("memory/CPU monitor not started: {e}");
+        }
+        Self {
+            stats,
+            stop,
+            started,
+        }
+    }
+
+    /// Records the time one UI frame took.
+    pub fn record_frame_ms(&self, ms: f64) {
+        let t = self.started.elapsed().as_secs_f64();
+        if let Ok(mut s) = self.stats.lock() {
+            s.frame_ms.push(t, ms);
+        }
+    }
+
+    /// A copy of the histories (for drawing).
+    #[must_use]
+    pub fn snapshot(&self) -> Option<Stats> {
+        self.stats.lock().ok().map(|s| s.clone())
+    }
+
+    /// Runs `f` on the histories without copying them.
+    pub fn with_stats<R>(&self, f: impl FnOnce(&Stats) -> R) -> Option<R> {
+        self.stats.lock().ok().map(|s| f(&s))
+    }
+}
+
+impl Drop for Monitor {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+fn sample_loop(stats: &Mutex<Stats>, stop: &AtomicBool, started: Instant) {
+    use sysinfo::{ProcessRefreshKind, ProcessesToUpdate, System};
+    let Ok(pid) = sysinfo::get_current_pid() else {
+        return;
+    };
+    let Ok(mut system) = System::new() else {
+        log::warn!("memory/CPU monitor: process information is not available here");
+        return;
+    };
+    let refresh = ProcessRefreshKind::nothing().with_memory().with_cpu();
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get) as f64;
+    while !stop.load(Ordering::Relaxed) {
+        system.refresh_processes_specifics(ProcessesToUpdate::Some(&[pid]), true, refresh);
+        if let Some(process) = system.process(pid) {
+            let t = started.elapsed().as_secs_f64();
+            let rss_mb = process.memory() as f64 / (1024.0 * 1024.0);
+            // sysinfo reports CPU as a percentage of one core; show the share of the machine.
+            let cpu = f64::from(process.cpu_usage()) / cores;
+            if let Ok(mut s) = stats.lock() {
+                s.rss_mb.push(t, rss_mb);
+                s.cpu_percent.push(t, cpu);
+                s.peak_rss_mb = s.peak_rss_mb.max(rss_mb);
+            }
+        }
+        std::thread::sleep(Duration::from_millis(u64::from(1000 / SAMPLE_HZ)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ring_keeps_the_newest_and_fits_a_line() {
+        let mut h = History::new(4);
+        for i in 0..10 {
+            h.push(f64::from(i), 2.0 * f64::from(i) + 1.0);
+        }
+        let values: Vec<f64> = h.iter().map(|p| p[1]).collect();
+        assert_eq!(values, vec![13.0, 15.0, 17.0, 19.0]);
+        assert!((h.slope_per_sec() - 2.0).abs() < 1e-9);
+        assert_eq!(h.max(), Some(19.0));
+    }
+}
