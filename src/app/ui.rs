@@ -252,10 +252,10 @@ pub fn photos_ui(ui: &mut egui::Ui, editor: &mut Editor) {
                     {
                         toggle = Some(i);
                     }
-                    if ui.small_button("▲").clicked() && i > 0 {
+                    if ui.small_button("Up").clicked() && i > 0 {
                         swap = Some((i, i - 1));
                     }
-                    if ui.small_button("▼").clicked() {
+                    if ui.small_button("Down").clicked() {
                         swap = Some((i, i + 1));
                     }
                     let name = photo.name();
@@ -285,11 +285,7 @@ pub fn photos_ui(ui: &mut egui::Ui, editor: &mut Editor) {
 /// Bottom bar: play/pause, loop, scrubber.
 pub fn timeline_ui(ui: &mut egui::Ui, editor: &mut Editor) {
     ui.horizontal(|ui| {
-        let label = if editor.playing {
-            "⏸ Pause"
-        } else {
-            "▶ Play"
-        };
+        let label = if editor.playing { "Pause" } else { "Play" };
         if ui.button(label).clicked() {
             editor.playing = !editor.playing;
         }
@@ -369,7 +365,7 @@ pub fn status_ui(ui: &mut egui::Ui, editor: &mut Editor) {
     for (i, error) in editor.errors.iter().enumerate() {
         ui.horizontal(|ui| {
             ui.colored_label(egui::Color32::LIGHT_RED, error);
-            if ui.small_button("✕").clicked() {
+            if ui.small_button("Dismiss").clicked() {
                 dismiss = Some(i);
             }
         });
