@@ -31,7 +31,7 @@ impl PhotoEntry {
 }
 
 enum LoadMsg {
-    Tile { index: usize, pixels: TilePixels },
+    Tile { path: PathBuf, pixels: TilePixels },
     Failed(Skipped),
 }
 
@@ -145,15 +145,11 @@ impl Editor {
             .name("gridreel-load".into())
             .spawn(move || {
                 // Small batches so photos appear as they load.
-                for (batch, chunk) in paths.chunks(8).enumerate() {
+                for chunk in paths.chunks(8) {
                     let loaded = photos::load_tiles(chunk, &spec, 0, &thread_cancel, &|_| {});
-                    let mut by_path = loaded.tiles.into_iter();
-                    for tile in by_path.by_ref() {
-                        let Some(offset) = chunk.iter().position(|p| *p == tile.path) else {
-                            continue;
-                        };
+                    for tile in loaded.tiles {
                         let msg = LoadMsg::Tile {
-                            index: batch * 8 + offset,
+                            path: tile.path,
                             pixels: tile.pixels,
                         };
                         if tx.send(msg).is_err() {
@@ -200,8 +196,9 @@ impl Editor {
         if let Some(loader) = &self.loader {
             loop {
                 match loader.rx.try_recv() {
-                    Ok(LoadMsg::Tile { index, pixels }) => {
-                        if let Some(entry) = self.photos.get_mut(index) {
+                    Ok(LoadMsg::Tile { path, pixels }) => {
+                        // By path: the list may have been reordered or shortened meanwhile.
+                        if let Some(entry) = self.photos.iter_mut().find(|p| p.path == path) {
                             entry.tile = Some(pixels);
                             changed = true;
                         }

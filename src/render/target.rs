@@ -362,7 +362,8 @@ impl FrameTarget {
         );
     }
 
-    /// Waits for the slot's previous frame to be read, then returns its index.
+    /// The next read-back slot, round robin. The caller keeps at most `READBACK_RING`
+    /// frames in flight, so the slot's previous frame has been read by now.
     fn take_slot(&mut self) -> usize {
         let index = self.next_slot;
         self.next_slot = (self.next_slot + 1) % self.slots.len();
