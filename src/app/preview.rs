@@ -49,8 +49,16 @@ pub fn upload(render_state: &egui_wgpu::RenderState, settings: &Settings, tiles:
     }
 }
 
-struct PreviewCallback {
+/// The paint callback of one preview frame: it carries only that frame's uniform.
+pub struct PreviewCallback {
     uniform: GridUniform,
+}
+
+impl PreviewCallback {
+    #[must_use]
+    pub fn new(uniform: GridUniform) -> Self {
+        Self { uniform }
+    }
 }
 
 impl CallbackTrait for PreviewCallback {
@@ -102,7 +110,7 @@ pub fn preview_ui(ui: &mut egui::Ui, settings: &Settings, t_secs: f64) -> egui::
     let uniform = GridUniform::new(&layout, t_secs, settings.background, viewport);
     ui.painter().add(egui_wgpu::Callback::new_paint_callback(
         frame_rect,
-        PreviewCallback { uniform },
+        PreviewCallback::new(uniform),
     ));
     response.on_hover_text(format!(
         "{}×{} output",
