@@ -6,10 +6,11 @@
 
 use std::time::{Duration, Instant};
 
+use eframe::egui::{self, Rect, Role};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use gridreel::app::{EditorApp, StartOptions};
-use gridreel::settings::Settings;
+use gridreel::settings::{FrameSize, Settings};
 
 fn harness(settings: Settings) -> Harness<'static, EditorApp> {
     Harness::builder()
@@ -40,50 +41,145 @@ fn step_until(h: &mut Harness<'static, EditorApp>, what: &str, done: impl Fn(&Ed
     }
 }
 
-fn centre_pixel(h: &mut Harness<'static, EditorApp>) -> [u8; 4] {
+/// The rendered window cropped to `rect` (points; the harness draws at 1 pixel per point).
+fn crop(h: &mut Harness<'static, EditorApp>, rect: Rect) -> image::RgbaImage {
     let image = h.render().expect("render");
-    // The preview fills the central panel; sample a point inside it.
-    image.get_pixel(image.width() * 2 / 3, image.height() / 3).0
+    let x = rect.min.x.max(0.0) as u32;
+    let y = rect.min.y.max(0.0) as u32;
+    let w = (rect.width() as u32).min(image.width() - x);
+    let hh = (rect.height() as u32).min(image.height() - y);
+    image::imageops::crop_imm(&image, x, y, w, hh).to_image()
+}
+
+/// A third of the size, so the committed snapshot stays small.
+fn small(image: &image::RgbaImage) -> image::RgbaImage {
+    image::imageops::thumbnail(image, image.width() / 3, image.height() / 3)
+}
+
+/// Share of pixels whose colour differs by more than a few levels.
+fn changed_share(a: &image::RgbaImage, b: &image::RgbaImage) -> f64 {
+    assert_eq!(a.dimensions(), b.dimensions());
+    let changed = a
+        .pixels()
+        .zip(b.pixels())
+        .filter(|(p, q)| p.0.iter().zip(q.0).any(|(x, y)| x.abs_diff(y) > 8))
+        .count();
+    changed as f64 / f64::from(a.width() * a.height())
+}
+
+fn all_loaded(app: &EditorApp, count: usize) -> bool {
+    app.editor.photos.len() == count
+        && app.editor.photos.iter().all(|p| p.tile.is_some())
+        && app.editor.loading_progress().is_none()
 }
 
 #[test]
-fn demo_photos_load_and_the_preview_follows_the_settings() {
-    let mut h = harness(Settings::default());
-    step_until(&mut h, "36 demo photos", |app| {
-        app.editor.photos.len() == 36 && app.editor.photos.iter().all(|p| p.tile.is_some())
+fn demo_photos_load_and_the_rows_slider_changes_the_preview() {
+    let mut h = harness(Settings {
+        frame: FrameSize::Custom {
+            width_px: 640,
+            height_px: 360,
+        },
+        tile_height_px: 60,
+        ..Settings::default()
     });
+    step_until(&mut h, "36 demo photos", |app| all_loaded(app, 36));
     h.get_by_label("36 photos, 0 skipped");
-    // Pause mid-way, when the grid covers the centre of the preview.
-    h.state_mut().editor.playing = false;
+    // Pause through the UI, then park the play head mid-way, where the grid covers the frame.
+    h.get_by_label("Pause").click();
+    h.run_steps(2);
+    assert!(!h.state().editor.playing);
     h.state_mut().editor.time_secs = 2.0;
     h.run_steps(3);
-    let photo = centre_pixel(&mut h);
-    assert_ne!(
-        &photo[..3],
-        &[255, 255, 255],
-        "preview shows photos, not only the background"
-    );
+    let preview = h.state().preview_rect;
+    let before = crop(&mut h, preview);
+    egui_kittest::image_snapshot(&small(&before), "preview_6_rows");
 
-    // A black background and one row: the centre now shows the background.
-    {
-        let app = h.state_mut();
-        app.editor.settings.rows = 1;
-        app.editor.settings.background = gridreel::settings::Color::BLACK;
-        app.editor.settings.frame = gridreel::settings::FrameSize::Custom {
-            width_px: 800,
-            height_px: 600,
-        };
-        app.editor.settings_changed();
-    }
-    step_until(&mut h, "re-decode for the new background", |app| {
-        app.editor.loading_progress().is_none()
-    });
+    // Move the "Rows" slider itself (an accessibility action, as a screen reader would).
+    h.get_by_role_and_label(Role::Slider, "Rows")
+        .set_value_accesskit(2.0);
     h.run_steps(3);
-    let after = centre_pixel(&mut h);
+    assert_eq!(h.state().editor.settings.rows, 2);
     assert!(
-        after[0] < 40 && after[1] < 40 && after[2] < 40,
-        "expected background, got {after:?}"
+        h.state().editor.loading_progress().is_none(),
+        "rows do not change the tile pixels: no re-decode"
     );
+    let after = crop(&mut h, preview);
+    let share = changed_share(&before, &after);
+    assert!(share > 0.2, "the preview changed ({:.0} %)", share * 100.0);
+    egui_kittest::image_snapshot(&small(&after), "preview_2_rows");
+}
+
+/// A folder with photos named out of order and one file that is not a photo.
+fn drop_folder() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (i, name) in ["p3.jpg", "p1.jpg", "p10.jpg", "p2.jpg"].iter().enumerate() {
+        let img = gridreel::photos::synth::synth_photo(i as u64 + 1, 320, 240);
+        img.save(dir.path().join(name)).unwrap();
+    }
+    std::fs::write(dir.path().join("notes.jpg"), "not a photo").unwrap();
+    dir
+}
+
+/// A file handed over by the window system, as egui-winit does on a drop.
+#[derive(Debug)]
+struct Dropped(std::path::PathBuf);
+
+impl egui::DroppedFile for Dropped {
+    fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+fn names(app: &EditorApp) -> Vec<String> {
+    app.editor.photos.iter().map(gridreel::app::logic::PhotoEntry::name).collect()
+}
+
+#[test]
+fn dropping_a_folder_loads_it_and_dragging_a_thumbnail_reorders() {
+    let mut h = harness(Settings::default());
+    step_until(&mut h, "demo photos", |app| all_loaded(app, 36));
+    let dir = drop_folder();
+
+    // What winit delivers: hovering files, then the drop, as raw input.
+    h.input_mut().hovered_files.push(egui::HoveredFile {
+        path: Some(dir.path().to_owned()),
+        ..Default::default()
+    });
+    h.step();
+    h.input_mut()
+        .dropped_files
+        .push(std::sync::Arc::new(Dropped(dir.path().to_owned())));
+    h.step();
+    step_until(&mut h, "the dropped folder", |app| all_loaded(app, 4));
+    h.run_steps(2);
+    h.get_by_label("4 photos, 1 skipped");
+    assert_eq!(names(h.state()), ["p1.jpg", "p2.jpg", "p3.jpg", "p10.jpg"]);
+
+    // Drag p1's thumbnail row below p3's row with the mouse.
+    let from = h.get_by_label("p1.jpg").rect();
+    let onto = h.get_by_label("p3.jpg").rect();
+    let start = from.center();
+    let end = egui::pos2(onto.center().x, onto.center().y + onto.height() * 0.4);
+    h.hover_at(start);
+    h.step();
+    h.drag_at(start);
+    h.step();
+    for k in 1..=8 {
+        h.hover_at(start + (end - start) * (k as f32 / 8.0));
+        h.step();
+    }
+    h.drop_at(end);
+    h.run_steps(3);
+    assert_eq!(names(h.state()), ["p2.jpg", "p3.jpg", "p1.jpg", "p10.jpg"]);
+
+    // The list with its thumbnails, in the new order.
+    let photos = h.get_by_label("Photos").rect();
+    let list = Rect::from_min_size(photos.left_top(), egui::vec2(260.0, 200.0));
+    egui_kittest::image_snapshot(&crop(&mut h, list), "photo_list_reordered");
 }
 
 #[test]

@@ -13,11 +13,18 @@ use crate::photos::{self, Skipped, TilePixels, TileSpec};
 use crate::render::{FRAME_FORMAT, Gpu, GridRenderer};
 use crate::settings::Settings;
 
+/// Height of the photo list's thumbnails.
+pub const THUMB_HEIGHT_PX: u32 = 36;
+
 /// One photo of the project, in the user's order.
 pub struct PhotoEntry {
     pub path: PathBuf,
     pub included: bool,
     pub tile: Option<TilePixels>,
+    /// A small copy of the tile for the photo list.
+    pub thumb: Option<TilePixels>,
+    /// Changes whenever `thumb` does, so the UI knows when to re-upload it.
+    pub thumb_id: u64,
 }
 
 impl PhotoEntry {
@@ -31,7 +38,11 @@ impl PhotoEntry {
 }
 
 enum LoadMsg {
-    Tile { path: PathBuf, pixels: TilePixels },
+    Tile {
+        path: PathBuf,
+        pixels: TilePixels,
+        thumb: TilePixels,
+    },
     Failed(Skipped),
 }
 
@@ -67,6 +78,7 @@ pub struct Editor {
     pub last_export: Option<Result<ExportSummary, String>>,
     loader: Option<Loader>,
     loaded_spec: Option<TileSpec>,
+    next_thumb_id: u64,
 }
 
 impl Editor {
@@ -86,6 +98,7 @@ impl Editor {
             last_export: None,
             loader: None,
             loaded_spec: None,
+            next_thumb_id: 0,
         }
     }
 
@@ -122,6 +135,8 @@ impl Editor {
                 path,
                 included: true,
                 tile: None,
+                thumb: None,
+                thumb_id: 0,
             })
             .collect();
         self.time_secs = 0.0;
@@ -150,6 +165,7 @@ impl Editor {
                     for tile in loaded.tiles {
                         let msg = LoadMsg::Tile {
                             path: tile.path,
+                            thumb: tile.pixels.thumbnail(THUMB_HEIGHT_PX),
                             pixels: tile.pixels,
                         };
                         if tx.send(msg).is_err() {
@@ -196,10 +212,17 @@ impl Editor {
         if let Some(loader) = &self.loader {
             loop {
                 match loader.rx.try_recv() {
-                    Ok(LoadMsg::Tile { path, pixels }) => {
+                    Ok(LoadMsg::Tile {
+                        path,
+                        pixels,
+                        thumb,
+                    }) => {
                         // By path: the list may have been reordered or shortened meanwhile.
                         if let Some(entry) = self.photos.iter_mut().find(|p| p.path == path) {
                             entry.tile = Some(pixels);
+                            entry.thumb = Some(thumb);
+                            self.next_thumb_id += 1;
+                            entry.thumb_id = self.next_thumb_id;
                             changed = true;
                         }
                     }
@@ -286,6 +309,7 @@ impl Editor {
         }
     }
 
+    /// Moves the photo at `from` so that it ends up at index `to`.
     pub fn move_photo(&mut self, from: usize, to: usize) {
         if from < self.photos.len() && to < self.photos.len() && from != to {
             let entry = self.photos.remove(from);

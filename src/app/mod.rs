@@ -27,9 +27,12 @@ struct Session {
 pub struct EditorApp {
     pub editor: Editor,
     pub show_hud: bool,
+    /// Where the preview was drawn last frame (points).
+    pub preview_rect: egui::Rect,
     monitor: Monitor,
     uploaded_generation: u64,
     last_frame: Instant,
+    thumbs: ui::ThumbCache,
 }
 
 /// How the editor starts: from the command line, or from the last session.
@@ -74,6 +77,8 @@ impl EditorApp {
             monitor: Monitor::start(),
             uploaded_generation: 0,
             last_frame: Instant::now(),
+            thumbs: ui::ThumbCache::default(),
+            preview_rect: egui::Rect::NOTHING,
         }
     }
 
@@ -131,7 +136,7 @@ impl eframe::App for EditorApp {
                 }
                 ui.separator();
                 ui.heading("Photos");
-                ui::photos_ui(ui, &mut self.editor);
+                ui::photos_ui(ui, &mut self.editor, &mut self.thumbs);
             });
         });
         if self.show_hud {
@@ -142,7 +147,9 @@ impl eframe::App for EditorApp {
                 .map(|e| e.progress.queue_depth());
             egui::Panel::bottom("hud").show(ui, |ui| ui::hud_ui(ui, &self.monitor, depth));
         }
-        egui::CentralPanel::default().show(ui, |ui| ui::preview_panel_ui(ui, &self.editor));
+        self.preview_rect = egui::CentralPanel::default()
+            .show(ui, |ui| ui::preview_panel_ui(ui, &self.editor))
+            .inner;
 
         // Animate while playing, exporting or loading; otherwise sleep until input.
         if self.editor.playing

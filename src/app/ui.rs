@@ -2,7 +2,7 @@
 
 use eframe::egui;
 
-use super::logic::Editor;
+use super::logic::{Editor, PhotoEntry, THUMB_HEIGHT_PX};
 use super::preview::preview_ui;
 use crate::monitor::Monitor;
 use crate::settings::{Aspect, CropAnchor, FrameSize, Settings, load_preset, save_preset};
@@ -81,14 +81,17 @@ pub fn settings_ui(ui: &mut egui::Ui, s: &mut Settings) -> bool {
         .num_columns(2)
         .spacing([8.0, 6.0])
         .show(ui, |ui| {
-            ui.label("Rows");
-            ui.add(egui::Slider::new(&mut s.rows, 1..=20));
+            let label = ui.label("Rows");
+            ui.add(egui::Slider::new(&mut s.rows, 1..=20))
+                .labelled_by(label.id);
             ui.end_row();
-            ui.label("Columns");
-            ui.add(egui::Slider::new(&mut s.cols, 1..=60));
+            let label = ui.label("Columns");
+            ui.add(egui::Slider::new(&mut s.cols, 1..=60))
+                .labelled_by(label.id);
             ui.end_row();
-            ui.label("Tile height");
-            ui.add(egui::Slider::new(&mut s.tile_height_px, 16..=720).suffix(" px"));
+            let label = ui.label("Tile height");
+            ui.add(egui::Slider::new(&mut s.tile_height_px, 16..=720).suffix(" px"))
+                .labelled_by(label.id);
             ui.end_row();
             ui.label("Aspect W:H");
             ui.horizontal(|ui| {
@@ -127,18 +130,21 @@ pub fn settings_ui(ui: &mut egui::Ui, s: &mut Settings) -> bool {
                 s.background = crate::settings::Color::rgb(rgb[0], rgb[1], rgb[2]);
             }
             ui.end_row();
-            ui.label("Speed");
-            ui.add(egui::Slider::new(&mut s.speed, 0.1..=5.0).logarithmic(true));
+            let label = ui.label("Speed");
+            ui.add(egui::Slider::new(&mut s.speed, 0.1..=5.0).logarithmic(true))
+                .labelled_by(label.id);
             ui.end_row();
-            ui.label("Duration");
+            let label = ui.label("Duration");
             ui.add(
                 egui::Slider::new(&mut s.duration_secs, 0.5..=120.0)
                     .logarithmic(true)
                     .suffix(" s"),
-            );
+            )
+            .labelled_by(label.id);
             ui.end_row();
-            ui.label("FPS");
-            ui.add(egui::Slider::new(&mut s.fps, 1..=120));
+            let label = ui.label("FPS");
+            ui.add(egui::Slider::new(&mut s.fps, 1..=120))
+                .labelled_by(label.id);
             ui.end_row();
             ui.label("Frame");
             frame_ui(ui, &mut s.frame);
@@ -159,8 +165,9 @@ pub fn settings_ui(ui: &mut egui::Ui, s: &mut Settings) -> bool {
                     }
                 });
             ui.end_row();
-            ui.label("Quality (CRF)");
-            ui.add(egui::Slider::new(&mut s.video.quality_crf, 0..=51));
+            let label = ui.label("Quality (CRF)");
+            ui.add(egui::Slider::new(&mut s.video.quality_crf, 0..=51))
+                .labelled_by(label.id);
             ui.end_row();
             ui.label("x264 preset");
             egui::ComboBox::from_id_salt("x264")
@@ -208,8 +215,9 @@ fn frame_ui(ui: &mut egui::Ui, frame: &mut FrameSize) {
         {
             ui.horizontal(|ui| {
                 ui.add(egui::DragValue::new(width_px).range(16..=8192));
-                ui.label("×");
-                ui.add(egui::DragValue::new(height_px).range(16..=8192));
+                let label = ui.label("×");
+                ui.add(egui::DragValue::new(height_px).range(16..=8192))
+                    .labelled_by(label.id);
             });
             // 4:2:0 video needs even sizes.
             *width_px += *width_px % 2;
@@ -235,15 +243,20 @@ fn range_value_ui(ui: &mut egui::Ui, value: &mut Option<u32>, hint: &str) {
 }
 
 /// The photo list: include/exclude with a click, reorder with the arrows.
-pub fn photos_ui(ui: &mut egui::Ui, editor: &mut Editor) {
+pub fn photos_ui(ui: &mut egui::Ui, editor: &mut Editor, thumbs: &mut ThumbCache) {
+    const ROW_HEIGHT: f32 = 40.0;
     let mut toggle = None;
-    let mut swap = None;
+    let mut moved = None;
+    thumbs.forget_missing(editor);
+    ui.weak("Drag to reorder, untick to leave out.");
     egui::ScrollArea::vertical()
         .id_salt("photos")
-        .max_height(260.0)
-        .show(ui, |ui| {
-            for (i, photo) in editor.photos.iter().enumerate() {
-                ui.horizontal(|ui| {
+        .max_height(300.0)
+        .show_rows(ui, ROW_HEIGHT, editor.photos.len(), |ui, rows| {
+            for i in rows {
+                let photo = &editor.photos[i];
+                let row = ui.horizontal(|ui| {
+                    ui.set_min_height(ROW_HEIGHT - ui.spacing().item_spacing.y);
                     let mut included = photo.included;
                     if ui
                         .checkbox(&mut included, "")
@@ -252,26 +265,49 @@ pub fn photos_ui(ui: &mut egui::Ui, editor: &mut Editor) {
                     {
                         toggle = Some(i);
                     }
-                    if ui.small_button("Up").clicked() && i > 0 {
-                        swap = Some((i, i - 1));
-                    }
-                    if ui.small_button("Down").clicked() {
-                        swap = Some((i, i + 1));
-                    }
-                    let name = photo.name();
-                    if photo.tile.is_some() {
-                        ui.label(name);
-                    } else {
-                        ui.weak(format!("{name} (loading)"));
-                    }
+                    let id = egui::Id::unique(("photo-drag", &photo.path));
+                    ui.dnd_drag_source(id, i, |ui| {
+                        let size = egui::vec2(48.0, THUMB_HEIGHT_PX as f32);
+                        match thumbs.texture(ui.ctx(), photo) {
+                            Some(texture) => {
+                                ui.add(egui::Image::new((texture.id(), size)));
+                            }
+                            None => {
+                                ui.allocate_exact_size(size, egui::Sense::hover());
+                            }
+                        }
+                        let name = photo.name();
+                        if photo.tile.is_some() {
+                            ui.label(name);
+                        } else {
+                            ui.weak(format!("{name} (loading)"));
+                        }
+                    });
                 });
+                // The whole row is the drop target (the dragged part is painted elsewhere).
+                let response = row.response;
+                // Dropping on the upper half of a row puts the photo before it, else after.
+                let pointer_y = ui.ctx().pointer_interact_pos().map(|p| p.y);
+                let before = pointer_y.is_some_and(|y| y < response.rect.center().y);
+                if response.dnd_hover_payload::<usize>().is_some() {
+                    let y = if before {
+                        response.rect.top()
+                    } else {
+                        response.rect.bottom()
+                    };
+                    ui.painter()
+                        .hline(response.rect.x_range(), y, ui.visuals().selection.stroke);
+                }
+                if let Some(from) = response.dnd_release_payload::<usize>() {
+                    moved = Some((*from, drop_index(*from, i, before)));
+                }
             }
         });
     if let Some(i) = toggle {
         editor.toggle_photo(i);
     }
-    if let Some((a, b)) = swap {
-        editor.move_photo(a, b);
+    if let Some((from, to)) = moved {
+        editor.move_photo(from, to);
     }
     if !editor.skipped.is_empty() {
         egui::CollapsingHeader::new(format!("Skipped ({})", editor.skipped.len())).show(ui, |ui| {
@@ -279,6 +315,53 @@ pub fn photos_ui(ui: &mut egui::Ui, editor: &mut Editor) {
                 ui.label(egui::RichText::new(line).small());
             }
         });
+    }
+}
+
+/// Where the photo at `from` lands when dropped before or after the row at `target`.
+#[must_use]
+pub fn drop_index(from: usize, target: usize, before: bool) -> usize {
+    let slot = if before { target } else { target + 1 };
+    if from < slot { slot - 1 } else { slot }
+}
+
+/// The photo list's thumbnails as egui textures, uploaded once per decoded thumbnail.
+#[derive(Default)]
+pub struct ThumbCache {
+    textures: std::collections::HashMap<std::path::PathBuf, (u64, egui::TextureHandle)>,
+}
+
+impl ThumbCache {
+    fn texture(&mut self, ctx: &egui::Context, photo: &PhotoEntry) -> Option<&egui::TextureHandle> {
+        let thumb = photo.thumb.as_ref()?;
+        let stale = self
+            .textures
+            .get(&photo.path)
+            .is_none_or(|(id, _)| *id != photo.thumb_id);
+        if stale {
+            let image = egui::ColorImage::from_rgba_unmultiplied(
+                [thumb.width_px as usize, thumb.height_px as usize],
+                &thumb.rgba,
+            );
+            let handle = ctx.load_texture(
+                format!("thumb {}", photo.path.display()),
+                image,
+                egui::TextureOptions::LINEAR,
+            );
+            self.textures
+                .insert(photo.path.clone(), (photo.thumb_id, handle));
+        }
+        self.textures.get(&photo.path).map(|(_, t)| t)
+    }
+
+    /// Drops the textures of photos no longer in the project.
+    fn forget_missing(&mut self, editor: &Editor) {
+        if self.textures.len() > editor.photos.len() {
+            let keep: std::collections::HashSet<&std::path::Path> =
+                editor.photos.iter().map(|p| p.path.as_path()).collect();
+            self.textures
+                .retain(|path, _| keep.contains(path.as_path()));
+        }
     }
 }
 
@@ -307,8 +390,9 @@ pub fn timeline_ui(ui: &mut egui::Ui, editor: &mut Editor) {
     });
 }
 
-pub fn preview_panel_ui(ui: &mut egui::Ui, editor: &Editor) {
-    preview_ui(ui, &editor.settings, editor.time_secs);
+/// Draws the preview; returns the rectangle it occupies (letterbox included).
+pub fn preview_panel_ui(ui: &mut egui::Ui, editor: &Editor) -> egui::Rect {
+    preview_ui(ui, &editor.settings, editor.time_secs).rect
 }
 
 /// Export progress, result, and errors.
@@ -420,5 +504,23 @@ pub fn hud_ui(ui: &mut egui::Ui, monitor: &Monitor, queue_depth: Option<u64>) {
                     PlotPoints::new(history.iter().collect()),
                 ));
             });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::drop_index;
+
+    #[test]
+    fn dropping_before_or_after_a_row_lands_in_the_right_slot() {
+        // [a, b, c, d]: a dropped after c gives [b, c, a, d].
+        assert_eq!(drop_index(0, 2, false), 2);
+        // d dropped before b gives [a, d, b, c].
+        assert_eq!(drop_index(3, 1, true), 1);
+        // Dropped on itself, either half: stays.
+        assert_eq!(drop_index(1, 1, true), 1);
+        assert_eq!(drop_index(1, 1, false), 1);
+        // b dropped after the last row goes to the end.
+        assert_eq!(drop_index(1, 3, false), 3);
     }
 }

@@ -7,7 +7,7 @@
 use std::io::{BufReader, Read};
 use std::path::Path;
 
-use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
+use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageError, ImageReader};
 
@@ -37,6 +37,49 @@ pub struct TilePixels {
     pub width_px: u32,
     pub height_px: u32,
     pub rgba: Vec<u8>,
+}
+
+impl TilePixels {
+    /// A small copy, `height_px` high (never larger than the tile), the same aspect: the
+    /// always-resident thumbnail the editor lists and draws while a full tile streams in.
+    #[must_use]
+    pub fn thumbnail(&self, height_px: u32) -> TilePixels {
+        let h = height_px.clamp(1, self.height_px.max(1));
+        let w = (u64::from(self.width_px) * u64::from(h))
+            .div_ceil(u64::from(self.height_px.max(1)))
+            .clamp(1, u64::from(self.width_px.max(1)));
+        let w = u32::try_from(w).unwrap_or(1);
+        let mut small = fast_image_resize::images::Image::new(w, h, PixelType::U8x4);
+        let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Bilinear));
+        let resized = fast_image_resize::images::ImageRef::new(
+            self.width_px,
+            self.height_px,
+            &self.rgba,
+            PixelType::U8x4,
+        )
+        .map_err(|e| e.to_string())
+        .and_then(|source| {
+            Resizer::new()
+                .resize(&source, &mut small, &options)
+                .map_err(|e| e.to_string())
+        });
+        if let Err(e) = resized {
+            // Only a malformed tile gets here; a flat grey stand-in keeps the list usable.
+            log::warn!("thumbnail: {e}");
+            small.buffer_mut().fill(128);
+        }
+        TilePixels {
+            width_px: w,
+            height_px: h,
+            rgba: small.into_vec(),
+        }
+    }
+
+    /// Bytes of pixel data held.
+    #[must_use]
+    pub fn byte_len(&self) -> usize {
+        self.rgba.len()
+    }
 }
 
 /// Decodes `path` into a tile of `spec`'s size.
@@ -347,5 +390,20 @@ mod tests {
                 (8, 6, 8 * 6 * 4)
             );
         }
+    }
+
+    #[test]
+    fn thumbnails_keep_the_aspect_and_the_colour() {
+        let tile = TilePixels {
+            width_px: 240,
+            height_px: 180,
+            rgba: [200u8, 40, 10, 255].repeat(240 * 180),
+        };
+        let thumb = tile.thumbnail(36);
+        assert_eq!((thumb.width_px, thumb.height_px), (48, 36));
+        assert_eq!(thumb.byte_len(), 48 * 36 * 4);
+        assert!(thumb.rgba.chunks(4).all(|p| p == [200, 40, 10, 255]));
+        // Never larger than the tile itself.
+        assert_eq!(tile.thumbnail(500).height_px, 180);
     }
 }
