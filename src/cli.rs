@@ -65,6 +65,9 @@ pub struct EditorArgs {
     /// Settings preset (RON) to start from.
     #[arg(long, value_name = "FILE")]
     pub preset: Option<PathBuf>,
+    /// Play the preview for SECS seconds, print the RSS growth after warm-up, and quit.
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(10..))]
+    pub soak: Option<u64>,
 }
 
 #[derive(Debug, Args)]
@@ -253,6 +256,7 @@ pub fn editor(args: &EditorArgs) -> Result<(), Failure> {
     crate::app::run(crate::app::StartOptions {
         images: args.images.clone(),
         settings,
+        soak: args.soak.map(Duration::from_secs),
     })
     .map_err(Failure::other)
 }

@@ -23,6 +23,7 @@ fn harness(settings: Settings) -> Harness<'static, EditorApp> {
                 StartOptions {
                     images: None,
                     settings: Some(settings),
+                    soak: None,
                 },
             )
         })
@@ -135,7 +136,11 @@ impl egui::DroppedFile for Dropped {
 }
 
 fn names(app: &EditorApp) -> Vec<String> {
-    app.editor.photos.iter().map(gridreel::app::logic::PhotoEntry::name).collect()
+    app.editor
+        .photos
+        .iter()
+        .map(gridreel::app::logic::PhotoEntry::name)
+        .collect()
 }
 
 #[test]

@@ -3,6 +3,7 @@
 
 pub mod logic;
 pub mod preview;
+pub mod soak;
 pub mod ui;
 
 use std::path::PathBuf;
@@ -33,12 +34,16 @@ pub struct EditorApp {
     uploaded_generation: u64,
     last_frame: Instant,
     thumbs: ui::ThumbCache,
+    soak: Option<soak::Soak>,
+    soak_done: bool,
 }
 
 /// How the editor starts: from the command line, or from the last session.
 pub struct StartOptions {
     pub images: Option<PathBuf>,
     pub settings: Option<Settings>,
+    /// Play for this long, print the memory report and quit (`--soak SECS`).
+    pub soak: Option<std::time::Duration>,
 }
 
 impl EditorApp {
@@ -79,6 +84,8 @@ impl EditorApp {
             last_frame: Instant::now(),
             thumbs: ui::ThumbCache::default(),
             preview_rect: egui::Rect::NOTHING,
+            soak: start.soak.map(soak::Soak::new),
+            soak_done: false,
         }
     }
 
@@ -110,6 +117,11 @@ impl eframe::App for EditorApp {
         self.monitor.record_frame_ms(dt * 1000.0);
 
         let ctx = ui.ctx().clone();
+        if self.soak.is_some() {
+            // A soak always plays, looping, whatever the last session did.
+            self.editor.playing = true;
+            self.editor.looping = true;
+        }
         self.handle_input(&ctx);
         self.editor.poll();
         self.editor.advance(dt.min(0.25));
@@ -151,6 +163,16 @@ impl eframe::App for EditorApp {
             .show(ui, |ui| ui::preview_panel_ui(ui, &self.editor))
             .inner;
 
+        if let Some(soak) = &mut self.soak {
+            let rss = self.monitor.with_stats(|s| s.rss_mb.last()).flatten();
+            if let Some(report) = soak.frame(now.elapsed(), rss) {
+                println!("{report}");
+                self.soak = None;
+                self.soak_done = true;
+                ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+            }
+        }
+
         // Animate while playing, exporting or loading; otherwise sleep until input.
         if self.editor.playing
             || self.editor.export.is_some()
@@ -162,6 +184,9 @@ impl eframe::App for EditorApp {
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        if self.soak.is_some() || self.soak_done {
+            return; // a soak leaves the user's session alone
+        }
         let session = Session {
             settings: self.editor.settings.clone(),
             folder: self.editor.folder.clone(),
@@ -186,7 +211,11 @@ pub fn run(start: StartOptions) -> Result<(), String> {
         Box::new(move |cc| {
             Ok(Box::new(EditorApp::new(
                 cc.wgpu_render_state.as_ref(),
-                cc.storage,
+                if start.soak.is_some() {
+                    None
+                } else {
+                    cc.storage
+                },
                 start,
             )))
         }),

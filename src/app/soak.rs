@@ -1,0 +1,175 @@
+//! `gridreel --soak SECS`: plays the preview for a fixed time, samples the process's RSS once a
+//! second into a buffer sized up front, then prints how much memory grew after warm-up.
+
+use std::time::{Duration, Instant};
+
+/// Share of the run treated as warm-up (caches, fonts, shader JIT), at least `MIN_WARM_UP`.
+const WARM_UP_SHARE: f64 = 0.2;
+const MIN_WARM_UP: Duration = Duration::from_secs(5);
+/// Growth below this over the measured window counts as flat (the editor issue's limit).
+pub const FLAT_LIMIT_MB: f64 = 1.0;
+
+/// A running soak: the editor calls `frame` once per UI frame.
+pub struct Soak {
+    length: Duration,
+    started: Instant,
+    next_sample: Duration,
+    /// (seconds since start, RSS in MB), one per second; capacity reserved at start.
+    samples: Vec<(f64, f64)>,
+    frames: u64,
+    frame_cpu: Duration,
+}
+
+/// What a soak found.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SoakReport {
+    pub secs: f64,
+    pub frames: u64,
+    pub warm_up_secs: f64,
+    pub rss_after_warm_up_mb: f64,
+    pub rss_end_mb: f64,
+    pub rss_peak_mb: f64,
+    /// End minus after-warm-up.
+    pub growth_mb: f64,
+    /// Least-squares slope over the measured window.
+    pub slope_mb_per_min: f64,
+    /// Mean time the UI thread spent building and submitting one frame.
+    pub frame_cpu_ms: f64,
+}
+
+impl Soak {
+    #[must_use]
+    pub fn new(length: Duration) -> Self {
+        let capacity = usize::try_from(length.as_secs()).unwrap_or(0) + 2;
+        Self {
+            length,
+            started: Instant::now(),
+            next_sample: Duration::ZERO,
+            samples: Vec::with_capacity(capacity),
+            frames: 0,
+            frame_cpu: Duration::ZERO,
+        }
+    }
+
+    /// Records one frame (`busy`: time spent in it) and, once a second, the RSS.
+    /// Returns the report when the soak is over.
+    pub fn frame(&mut self, busy: Duration, rss_mb: Option<f64>) -> Option<SoakReport> {
+        self.frames += 1;
+        self.frame_cpu += busy;
+        let elapsed = self.started.elapsed();
+        if elapsed >= self.next_sample
+            && let Some(rss) = rss_mb
+            && self.samples.len() < self.samples.capacity()
+        {
+            self.samples.push((elapsed.as_secs_f64(), rss));
+            self.next_sample += Duration::from_secs(1);
+        }
+        (elapsed >= self.length).then(|| self.report())
+    }
+
+    fn report(&self) -> SoakReport {
+        let secs = self.started.elapsed().as_secs_f64();
+        let warm_up = (secs * WARM_UP_SHARE).max(MIN_WARM_UP.as_secs_f64());
+        let measured: Vec<(f64, f64)> = self
+            .samples
+            .iter()
+            .copied()
+            .filter(|(t, _)| *t >= warm_up)
+            .collect();
+        let first = measured.first().map_or(0.0, |s| s.1);
+        let last = measured.last().map_or(0.0, |s| s.1);
+        let frames = self.frames.max(1);
+        SoakReport {
+            secs,
+            frames: self.frames,
+            warm_up_secs: warm_up,
+            rss_after_warm_up_mb: first,
+            rss_end_mb: last,
+            rss_peak_mb: self.samples.iter().map(|s| s.1).fold(0.0, f64::max),
+            growth_mb: last - first,
+            slope_mb_per_min: slope(&measured) * 60.0,
+            frame_cpu_ms: self.frame_cpu.as_secs_f64() * 1000.0 / frames as f64,
+        }
+    }
+}
+
+/// Least-squares slope of `(x, y)` points (0 for fewer than two).
+#[must_use]
+pub fn slope(points: &[(f64, f64)]) -> f64 {
+    if points.len() < 2 {
+        return 0.0;
+    }
+    let n = points.len() as f64;
+    let mx = points.iter().map(|p| p.0).sum::<f64>() / n;
+    let my = points.iter().map(|p| p.1).sum::<f64>() / n;
+    let sxy: f64 = points.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
+    let sxx: f64 = points.iter().map(|p| (p.0 - mx).powi(2)).sum();
+    if sxx > 0.0 { sxy / sxx } else { 0.0 }
+}
+
+impl std::fmt::Display for SoakReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let verdict = if self.growth_mb.abs() < FLAT_LIMIT_MB {
+            "flat"
+        } else {
+            "GROWING"
+        };
+        writeln!(
+            f,
+            "soak: {:.0} s, {} frames ({:.1} fps), {:.2} ms UI-thread time per frame",
+            self.secs,
+            self.frames,
+            self.frames as f64 / self.secs.max(1e-9),
+            self.frame_cpu_ms
+        )?;
+        writeln!(
+            f,
+            "RSS: {:.1} MB after {:.0} s warm-up, {:.1} MB at the end, peak {:.1} MB",
+            self.rss_after_warm_up_mb, self.warm_up_secs, self.rss_end_mb, self.rss_peak_mb
+        )?;
+        write!(
+            f,
+            "growth over the last {:.0} s: {:+.2} MB ({:+.3} MB/min fitted): {verdict} (limit {FLAT_LIMIT_MB} MB)",
+            self.secs - self.warm_up_secs,
+            self.growth_mb,
+            self.slope_mb_per_min
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn report_measures_growth_after_warm_up() {
+        let mut soak = Soak::new(Duration::from_secs(100));
+        // Fake samples: 50 MB of warm-up growth, then +0.01 MB/s.
+        for i in 0..=100 {
+            let t = f64::from(i);
+            let rss = if t < 20.0 {
+                100.0 + 2.5 * t
+            } else {
+                150.0 + 0.01 * (t - 20.0)
+            };
+            soak.samples.push((t, rss));
+        }
+        soak.started = Instant::now()
+            .checked_sub(Duration::from_secs(100))
+            .unwrap();
+        let r = soak.report();
+        assert!((r.warm_up_secs - 20.0).abs() < 0.5);
+        assert!((r.growth_mb - 0.8).abs() < 0.02, "{r:?}");
+        assert!((r.slope_mb_per_min - 0.6).abs() < 0.01, "{r:?}");
+        assert!(r.to_string().contains("flat"));
+    }
+
+    #[test]
+    fn slope_of_a_line() {
+        let pts: Vec<(f64, f64)> = (0..10)
+            .map(|i| (f64::from(i), 3.0 * f64::from(i)))
+            .collect();
+        assert!((slope(&pts) - 3.0).abs() < 1e-12);
+        assert!(slope(&pts[..1]).abs() < f64::EPSILON);
+    }
+}
