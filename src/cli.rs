@@ -37,6 +37,31 @@ pub enum Command {
     Render(Box<RenderArgs>),
     /// Write procedural photos (JPEG landscapes) into a folder, for demos and benchmarks.
     Synth(SynthArgs),
+    /// Measure export vs encode-only speed, import speed, peak memory and per-frame
+    /// allocations on this machine, and print the table the README quotes.
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Photos to use (default: 36 generated 8-15 MP JPEGs in the work folder).
+    #[arg(long, value_name = "DIR")]
+    pub images: Option<PathBuf>,
+    /// Folder for generated photos (kept for the next run) and temporary videos.
+    #[arg(long, value_name = "DIR", default_value_os_t = std::env::temp_dir().join("gridreel-bench"))]
+    pub work: PathBuf,
+    /// Clip length for the export ÷ encode-only ratio, seconds.
+    #[arg(long, default_value_t = 20.0)]
+    pub secs: f64,
+    /// Skip the 4K case.
+    #[arg(long)]
+    pub skip_4k: bool,
+    /// Photos in the large import and memory case (0 skips it).
+    #[arg(long, default_value_t = 1000)]
+    pub large: u32,
+    /// x264 preset for every encode.
+    #[arg(long, default_value = "veryfast")]
+    pub x264_preset: String,
 }
 
 #[derive(Debug, Args)]
@@ -296,6 +321,35 @@ pub fn synth(args: &SynthArgs) -> Result<(), Failure> {
     Ok(())
 }
 
+/// `gridreel bench`.
+pub fn bench(args: &BenchArgs) -> Result<(), Failure> {
+    if !(args.secs >= 1.0 && args.secs <= 600.0) {
+        return Err(Failure::input(format!(
+            "--secs must be from 1 to 600 (got {})",
+            args.secs
+        )));
+    }
+    if !crate::settings::X264_PRESETS.contains(&args.x264_preset.as_str()) {
+        return Err(Failure::input(format!(
+            "--x264-preset must be one of {} (got {})",
+            crate::settings::X264_PRESETS.join(", "),
+            args.x264_preset
+        )));
+    }
+    crate::bench::run(&crate::bench::BenchOptions {
+        photos: args.images.clone(),
+        work: args.work.clone(),
+        clip_secs: args.secs,
+        skip_4k: args.skip_4k,
+        large: args.large,
+        x264_preset: args.x264_preset.clone(),
+    })
+    .map_err(Failure::other)
+}
+
+/// How `gridreel render` reports its peak memory on stderr (the bench reads it back).
+pub const PEAK_RSS_LABEL: &str = "peak RSS:";
+
 /// `gridreel render`.
 pub fn render(args: &RenderArgs) -> Result<(), Failure> {
     let settings = effective_settings(args.preset.as_deref(), &args.settings)?;
@@ -443,6 +497,9 @@ pub fn render(args: &RenderArgs) -> Result<(), Failure> {
                 summary.video_secs,
                 summary.encoder,
             );
+            if let Some(peak) = crate::monitor::peak_rss_mb() {
+                eprintln!("{PEAK_RSS_LABEL} {peak:.1} MB");
+            }
             Ok(())
         }
         Err(ExportError::Cancelled) => Err(Failure {

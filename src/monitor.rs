@@ -171,6 +171,36 @@ fn sample_loop(stats: &Mutex<Stats>, stop: &AtomicBool, started: Instant) {
     }
 }
 
+/// The process's peak resident set size so far, in MB (Linux `VmHWM`; None elsewhere).
+#[must_use]
+pub fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+/// CPU time (user + system) used so far by the whole process, or by the calling thread
+/// (Linux `/proc`; None elsewhere). Resolution: one clock tick, usually 10 ms.
+#[must_use]
+pub fn cpu_secs(thread_only: bool) -> Option<f64> {
+    let path = if thread_only {
+        "/proc/thread-self/stat"
+    } else {
+        "/proc/self/stat"
+    };
+    let stat = std::fs::read_to_string(path).ok()?;
+    // Fields after the command name, which is in parentheses and may contain spaces.
+    let rest = stat.get(stat.rfind(')')? + 2..)?;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the full line, 12 and 13 after the name.
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / CLOCK_TICKS_PER_SEC)
+}
+
+/// `sysconf(_SC_CLK_TCK)` is 100 on every Linux platform Rust supports.
+const CLOCK_TICKS_PER_SEC: f64 = 100.0;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,5 +215,24 @@ mod tests {
         assert_eq!(values, vec![13.0, 15.0, 17.0, 19.0]);
         assert!((h.slope_per_sec() - 2.0).abs() < 1e-9);
         assert_eq!(h.max(), Some(19.0));
+    }
+
+    #[test]
+    fn proc_readings_are_plausible() {
+        if !std::path::Path::new("/proc/self/stat").exists() {
+            return; // not Linux
+        }
+        let peak = peak_rss_mb().expect("VmHWM");
+        assert!(peak > 1.0 && peak < 1e6, "{peak}");
+        let before = cpu_secs(true).expect("thread stat");
+        let mut x = 0u64;
+        let start = std::time::Instant::now();
+        while start.elapsed() < Duration::from_millis(60) {
+            x = x.wrapping_mul(31).wrapping_add(7);
+        }
+        std::hint::black_box(x);
+        let spent = cpu_secs(true).expect("thread stat") - before;
+        assert!((0.02..1.0).contains(&spent), "{spent}");
+        assert!(cpu_secs(false).expect("process stat") >= spent);
     }
 }

@@ -1,0 +1,552 @@
+//! `gridreel bench`: the numbers the README quotes, measured in one run on this machine.
+//!
+//! 1. Export time ÷ encode-only time: the same frames, pre-rendered to YUV in memory, fed to
+//!    the same encoder with the same settings. 1080p30 and 4K30.
+//! 2. Import: photos per second from JPEG files to GPU-resident tiles.
+//! 3. Peak RSS of `gridreel render` (a child process each) for a short and a long clip, and
+//!    for a small and a large photo set.
+//! 4. Preview: CPU time per frame and bytes allocated per frame at steady state, and the
+//!    export loop's allocations per frame.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::time::{Duration, Instant};
+
+use crate::alloc_count::AllocCount;
+use crate::engine;
+use crate::export::{ExportJob, ExportProgress, VideoWriter, export_video};
+use crate::layout::Layout;
+use crate::monitor::cpu_secs;
+use crate::photos::{self, TilePixels};
+use crate::render::{
+    FRAME_FORMAT, FrameTarget, Gpu, GridRenderer, GridUniform, Viewport, YuvFrame,
+};
+use crate::settings::{FrameSize, Settings};
+
+/// What to measure; see `gridreel bench --help`.
+#[derive(Clone, Debug)]
+pub struct BenchOptions {
+    /// Photos to use; generated (8–15 MP JPEGs) into `work` when None.
+    pub photos: Option<PathBuf>,
+    /// Where generated photos and temporary videos go (kept, so a second run reuses them).
+    pub work: PathBuf,
+    /// Clip length for the export ÷ encode-only ratio.
+    pub clip_secs: f64,
+    pub skip_4k: bool,
+    /// Photos for the large import and memory case (0 skips it).
+    pub large: u32,
+    pub x264_preset: String,
+}
+
+/// One line of the result table.
+struct Row {
+    what: String,
+    value: String,
+    target: &'static str,
+}
+
+type BenchResult<T> = Result<T, String>;
+
+/// Runs everything and prints the table (and progress on stderr as it goes).
+pub fn run(options: &BenchOptions) -> BenchResult<()> {
+    std::fs::create_dir_all(&options.work)
+        .map_err(|e| format!("cannot create {} ({e})", options.work.display()))?;
+    let gpu = Gpu::headless().map_err(|e| e.to_string())?;
+    let machine = describe_machine(&gpu);
+    eprintln!("bench on {machine}");
+    let small = match &options.photos {
+        Some(dir) => dir.clone(),
+        None => ensure_photos(&options.work.join("photos-36"), 36)?,
+    };
+    let mut rows = Vec::new();
+
+    // 2. Import (first, so the ratio runs below find the files in the page cache either way).
+    rows.push(import_row(&gpu, &small, "import")?);
+    let large = if options.large > 0 {
+        let dir = ensure_photos(
+            &options.work.join(format!("photos-{}", options.large)),
+            options.large,
+        )?;
+        rows.push(import_row(&gpu, &dir, "import")?);
+        Some(dir)
+    } else {
+        None
+    };
+
+    // 1. Export ÷ encode-only.
+    let mut cases = vec![("1080p30", FrameSize::Hd, 180)];
+    if !options.skip_4k {
+        cases.push((
+            "4K30",
+            FrameSize::Custom {
+                width_px: 3840,
+                height_px: 2160,
+            },
+            360,
+        ));
+    }
+    for (name, frame, tile_height_px) in cases {
+        let mut settings = bench_settings(options, frame, tile_height_px);
+        settings.duration_secs = options.clip_secs;
+        rows.extend(ratio_rows(&gpu, &small, &settings, name, &options.work)?);
+    }
+
+    // 3. Peak RSS, each in its own process.
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find gridreel itself ({e})"))?;
+    let short = child_peak_rss(&exe, &small, &options.work, &["--duration", "10"], options)?;
+    let long = child_peak_rss(&exe, &small, &options.work, &["--duration", "60"], options)?;
+    rows.push(Row {
+        what: "peak RSS, 1080p export, 10 s vs 60 s clip".into(),
+        value: format!(
+            "{short:.0} MB vs {long:.0} MB ({:+.1} %)",
+            (long / short - 1.0) * 100.0
+        ),
+        target: "within 10 %",
+    });
+    if let Some(large_dir) = &large {
+        let grid = ["--rows", "10", "--cols", "10", "--duration", "10"];
+        let hundred = child_peak_rss(&exe, large_dir, &options.work, &grid, options)?;
+        let rows_for_all = options.large.div_ceil(50).to_string();
+        let grid = [
+            "--rows",
+            rows_for_all.as_str(),
+            "--cols",
+            "50",
+            "--duration",
+            "10",
+        ];
+        let all = child_peak_rss(&exe, large_dir, &options.work, &grid, options)?;
+        rows.push(Row {
+            what: format!(
+                "peak RSS, 1080p export of 100 vs {} photos (all tiles resident)",
+                options.large
+            ),
+            value: format!("{hundred:.0} MB vs {all:.0} MB"),
+            target: "both < budget + 300 MB",
+        });
+    }
+
+    // 4. Preview and export-loop allocations.
+    rows.extend(preview_rows(&gpu)?);
+    rows.push(export_alloc_row(&gpu, &small, options)?);
+
+    println!("{}", table(&machine, &rows));
+    Ok(())
+}
+
+fn bench_settings(options: &BenchOptions, frame: FrameSize, tile_height_px: u32) -> Settings {
+    let mut s = Settings {
+        tile_height_px,
+        frame,
+        ..Settings::default()
+    };
+    s.video.x264_preset.clone_from(&options.x264_preset);
+    s.video.encoder = "auto".into();
+    s
+}
+
+fn describe_machine(gpu: &Gpu) -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    format!("{cpu}, {cores} cores; GPU: {}", gpu.describe())
+}
+
+/// Generates `count` photos of 8–15 MP into `dir` unless it already holds them.
+fn ensure_photos(dir: &Path, count: u32) -> BenchResult<PathBuf> {
+    use rayon::prelude::*;
+    // 8, 12 and 15 megapixels; every fifth photo portrait.
+    const SIZES: [(u32, u32); 3] = [(3456, 2304), (4000, 3000), (4480, 3360)];
+    let have = photos::scan_folder(dir, false).map_or(0, |s| s.photos.len());
+    if have >= count as usize {
+        return Ok(dir.to_owned());
+    }
+    eprintln!(
+        "generating {count} photos of 8-15 MP in {} ...",
+        dir.display()
+    );
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {} ({e})", dir.display()))?;
+    (0..count).into_par_iter().try_for_each(|i| {
+        let (w, h) = SIZES[i as usize % SIZES.len()];
+        let (w, h) = if i % 5 == 4 { (h, w) } else { (w, h) };
+        let image = photos::synth::synth_photo(u64::from(i) + 1, w, h);
+        let path = dir.join(format!("photo-{:04}.jpg", i + 1));
+        let file = std::fs::File::create(&path)
+            .map_err(|e| format!("cannot write {} ({e})", path.display()))?;
+        image::codecs::jpeg::JpegEncoder::new_with_quality(std::io::BufWriter::new(file), 85)
+            .encode_image(&image)
+            .map_err(|e| format!("cannot encode {} ({e})", path.display()))
+    })?;
+    Ok(dir.to_owned())
+}
+
+/// Decodes every photo of `dir` to 1080p tiles and uploads them; photos per second.
+fn import_row(gpu: &Gpu, dir: &Path, what: &str) -> BenchResult<Row> {
+    let scan = photos::scan_folder(dir, false).map_err(|e| e.to_string())?;
+    let count = scan.photos.len();
+    let cols = u32::try_from(count.div_ceil(6)).unwrap_or(u32::MAX);
+    let settings = Settings {
+        cols,
+        ..Settings::default()
+    };
+    let layout = Layout::new(&settings);
+    let mut renderer = GridRenderer::new(&gpu.device, FRAME_FORMAT);
+    let started = Instant::now();
+    let loaded = photos::load_tiles(
+        &scan.photos,
+        &engine::tile_spec(&settings),
+        0,
+        &AtomicBool::new(false),
+        &|_| {},
+    );
+    let tiles: Vec<&TilePixels> = loaded.tiles.iter().map(|t| &t.pixels).collect();
+    engine::upload_photos(&gpu.device, &gpu.queue, &mut renderer, &layout, &tiles)
+        .map_err(|e| e.to_string())?;
+    gpu.device
+        .poll(wgpu::PollType::wait_indefinitely())
+        .map_err(|e| e.to_string())?;
+    let secs = started.elapsed().as_secs_f64();
+    eprintln!("{what}: {count} photos in {secs:.2} s");
+    Ok(Row {
+        what: format!("{what}: {count} JPEGs (8-15 MP) to GPU tiles"),
+        value: format!(
+            "{:.1} photos/s ({secs:.2} s)",
+            tiles.len() as f64 / secs.max(1e-9)
+        ),
+        target: "-",
+    })
+}
+
+/// Loads the photos the grid shows and uploads them; returns the renderer.
+fn prepared_renderer(gpu: &Gpu, dir: &Path, settings: &Settings) -> BenchResult<GridRenderer> {
+    let scan = photos::scan_folder(dir, false).map_err(|e| e.to_string())?;
+    let layout = Layout::new(settings);
+    let needed = &scan.photos[..engine::photos_shown(layout.cell_count(), scan.photos.len())];
+    let loaded = photos::load_tiles(
+        needed,
+        &engine::tile_spec(settings),
+        0,
+        &AtomicBool::new(false),
+        &|_| {},
+    );
+    let tiles: Vec<&TilePixels> = loaded.tiles.iter().map(|t| &t.pixels).collect();
+    let mut renderer = GridRenderer::new(&gpu.device, FRAME_FORMAT);
+    engine::upload_photos(&gpu.device, &gpu.queue, &mut renderer, &layout, &tiles)
+        .map_err(|e| e.to_string())?;
+    Ok(renderer)
+}
+
+/// Export of `settings` vs encode-only of the same frames with the same encoder settings.
+fn ratio_rows(
+    gpu: &Gpu,
+    dir: &Path,
+    settings: &Settings,
+    name: &str,
+    work: &Path,
+) -> BenchResult<Vec<Row>> {
+    let mut renderer = prepared_renderer(gpu, dir, settings)?;
+    let layout = Layout::new(settings);
+    let (w, h) = layout.frame_size_px();
+    let frames = settings.frame_count();
+    let output = work.join(format!("bench-{name}.mp4"));
+
+    eprintln!("{name}: exporting {frames} frames ...");
+    let progress = ExportProgress::default();
+    let job = ExportJob {
+        settings,
+        output: &output,
+        overwrite: true,
+        encoder_threads: settings.video.threads as usize,
+    };
+    let cpu0 = cpu_secs(false);
+    let started = Instant::now();
+    let summary = export_video(
+        &gpu.device,
+        &gpu.queue,
+        &mut renderer,
+        &job,
+        &AtomicBool::new(false),
+        &progress,
+    )
+    .map_err(|e| e.to_string())?;
+    let export_secs = started.elapsed().as_secs_f64();
+    let export_cpu = cpu_secs(false).zip(cpu0).map(|(b, a)| b - a);
+
+    eprintln!("{name}: pre-rendering the same {frames} frames to memory ...");
+    let mut target = FrameTarget::new(&gpu.device, w, h).map_err(|e| e.to_string())?;
+    let viewport = GridUniform::full_frame(&layout);
+    let mut prerendered = Vec::with_capacity(usize::try_from(frames).unwrap_or(0));
+    for index in 0..frames {
+        let uniform = GridUniform::new(
+            &layout,
+            Layout::frame_time_secs(index, settings.fps),
+            settings.background,
+            viewport,
+        );
+        let ticket = target.submit_yuv(&gpu.device, &gpu.queue, &mut renderer, &uniform);
+        let mut frame = YuvFrame::new(w, h);
+        target
+            .read_yuv(&gpu.device, ticket, &mut frame)
+            .map_err(|e| e.to_string())?;
+        prerendered.push(frame);
+    }
+    drop(target);
+    drop(renderer);
+
+    eprintln!("{name}: encoding them alone ...");
+    let encode_path = work.join(format!("bench-{name}-encode-only.mp4"));
+    let cpu0 = cpu_secs(false);
+    let started = Instant::now();
+    let (mut writer, _) = VideoWriter::create(
+        &encode_path,
+        w,
+        h,
+        settings.fps,
+        &settings.video,
+        settings.video.threads as usize,
+    )
+    .map_err(|e| e.to_string())?;
+    for frame in &prerendered {
+        writer.write(frame).map_err(|e| e.to_string())?;
+    }
+    writer.finish().map_err(|e| e.to_string())?;
+    let encode_secs = started.elapsed().as_secs_f64();
+    let encode_cpu = cpu_secs(false).zip(cpu0).map(|(b, a)| b - a);
+    drop(prerendered);
+    for path in [&output, &encode_path] {
+        let _ = std::fs::remove_file(path);
+    }
+    let cpu = |c: Option<f64>| c.map_or_else(String::new, |c| format!(", {c:.1} s CPU"));
+    eprintln!(
+        "{name}: export {export_secs:.2} s{}, encode-only {encode_secs:.2} s{}",
+        cpu(export_cpu),
+        cpu(encode_cpu)
+    );
+    Ok(vec![Row {
+        what: format!(
+            "export ÷ encode-only, {name} {:.0} s ({frames} frames, {}, preset {})",
+            settings.duration_secs, summary.encoder, settings.video.x264_preset
+        ),
+        value: format!(
+            "{:.2} ({export_secs:.1} s{} vs {encode_secs:.1} s{})",
+            export_secs / encode_secs.max(1e-9),
+            cpu(export_cpu),
+            cpu(encode_cpu)
+        ),
+        target: "≤ 1.15",
+    }])
+}
+
+/// Runs `gridreel render` on `dir` with extra flags and returns its peak RSS in MB.
+fn child_peak_rss(
+    exe: &Path,
+    dir: &Path,
+    work: &Path,
+    extra: &[&str],
+    options: &BenchOptions,
+) -> BenchResult<f64> {
+    let output = work.join("bench-rss.mp4");
+    eprintln!("gridreel render {} ...", extra.join(" "));
+    let run = std::process::Command::new(exe)
+        .arg("render")
+        .arg("--images")
+        .arg(dir)
+        .arg("-o")
+        .arg(&output)
+        .args(["--overwrite", "--x264-preset", &options.x264_preset])
+        .args(extra)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run {} ({e})", exe.display()))?;
+    let _ = std::fs::remove_file(&output);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    if !run.status.success() {
+        return Err(format!("gridreel render failed: {}", stderr.trim()));
+    }
+    stderr
+        .lines()
+        .find_map(|l| l.strip_prefix(crate::cli::PEAK_RSS_LABEL))
+        .and_then(|v| v.trim().trim_end_matches("MB").trim().parse().ok())
+        .ok_or_else(|| "gridreel render did not report its peak RSS".to_owned())
+}
+
+/// 300 steady-state preview frames at 1280×720: CPU per frame and bytes allocated per frame.
+fn preview_rows(gpu: &Gpu) -> BenchResult<Vec<Row>> {
+    const WARM_UP: u32 = 60;
+    const FRAMES: u32 = 300;
+    let settings = Settings::default();
+    let layout = Layout::new(&settings);
+    let tiles: Vec<TilePixels> = (0..36)
+        .map(|i| {
+            let image = photos::synth::synth_photo(i + 1, layout.tile_w_px, layout.tile_h_px);
+            TilePixels {
+                width_px: layout.tile_w_px,
+                height_px: layout.tile_h_px,
+                rgba: image::DynamicImage::ImageRgb8(image)
+                    .into_rgba8()
+                    .into_raw(),
+            }
+        })
+        .collect();
+    let format = wgpu::TextureFormat::Rgba8UnormSrgb;
+    let mut renderer = GridRenderer::new(&gpu.device, format);
+    engine::upload_photos(&gpu.device, &gpu.queue, &mut renderer, &layout, &tiles)
+        .map_err(|e| e.to_string())?;
+    let (w, h) = (1280, 720);
+    let target = gpu.device.create_texture(&wgpu::TextureDescriptor {
+        label: Some("bench preview target"),
+        size: wgpu::Extent3d {
+            width: w,
+            height: h,
+            depth_or_array_layers: 1,
+        },
+        mip_level_count: 1,
+        sample_count: 1,
+        dimension: wgpu::TextureDimension::D2,
+        format,
+        usage: wgpu::TextureUsages::RENDER_ATTACHMENT,
+        view_formats: &[],
+    });
+    let view = target.create_view(&wgpu::TextureViewDescriptor::default());
+    let viewport = Viewport {
+        origin_px: [0.0, 0.0],
+        size_px: [w as f32, h as f32],
+    };
+    let mut ours = AllocCount::default();
+    let (mut thread_cpu, mut process_cpu, mut wall) = (0.0, 0.0, Duration::ZERO);
+    for frame in 0..WARM_UP + FRAMES {
+        let measuring = frame >= WARM_UP;
+        let (t0, p0, w0) = (cpu_secs(true), cpu_secs(false), Instant::now());
+        let a0 = AllocCount::now();
+        let uniform = GridUniform::new(
+            &layout,
+            f64::from(frame) / 60.0,
+            settings.background,
+            viewport,
+        );
+        renderer.prepare(&gpu.queue, &uniform);
+        let mut encoder = gpu
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor::default());
+        {
+            let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+                label: None,
+                color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+                    view: &view,
+                    depth_slice: None,
+                    resolve_target: None,
+                    ops: wgpu::Operations {
+                        load: wgpu::LoadOp::Clear(wgpu::Color::BLACK),
+                        store: wgpu::StoreOp::Store,
+                    },
+                })],
+                ..Default::default()
+            });
+            renderer.paint(&mut pass);
+        }
+        let a1 = AllocCount::now();
+        let submission = gpu.queue.submit([encoder.finish()]);
+        gpu.device
+            .poll(wgpu::PollType::Wait {
+                submission_index: Some(submission),
+                timeout: None,
+            })
+            .map_err(|e| e.to_string())?;
+        if measuring {
+            let a = a1.since(a0);
+            ours.allocations += a.allocations;
+            ours.bytes += a.bytes;
+            wall += w0.elapsed();
+            thread_cpu += cpu_secs(true).zip(t0).map_or(0.0, |(b, a)| b - a);
+            process_cpu += cpu_secs(false).zip(p0).map_or(0.0, |(b, a)| b - a);
+        }
+    }
+    let per = |x: f64| x * 1000.0 / f64::from(FRAMES);
+    Ok(vec![
+        Row {
+            what: "preview frame at 1280×720: CPU time (UI thread / whole process incl. software GPU), wall".into(),
+            value: format!(
+                "{:.2} ms / {:.1} ms, {:.1} ms",
+                per(thread_cpu),
+                per(process_cpu),
+                per(wall.as_secs_f64())
+            ),
+            target: "-",
+        },
+        Row {
+            what: "preview frame: heap allocations per frame (uniform, prepare, paint, incl. wgpu's recording)".into(),
+            value: format!(
+                "{:.1} allocations, {:.0} bytes",
+                ours.allocations as f64 / f64::from(FRAMES),
+                ours.bytes as f64 / f64::from(FRAMES)
+            ),
+            target: "0",
+        },
+    ])
+}
+
+/// Allocations the export loop makes per frame: two exports that differ only in length.
+fn export_alloc_row(gpu: &Gpu, dir: &Path, options: &BenchOptions) -> BenchResult<Row> {
+    let mut settings = bench_settings(
+        options,
+        FrameSize::Custom {
+            width_px: 640,
+            height_px: 360,
+        },
+        60,
+    );
+    let mut renderer = prepared_renderer(gpu, dir, &settings)?;
+    let output = options.work.join("bench-alloc.mp4");
+    let mut measure = |secs: f64| -> BenchResult<(u64, AllocCount)> {
+        settings.duration_secs = secs;
+        let job = ExportJob {
+            settings: &settings,
+            output: &output,
+            overwrite: true,
+            encoder_threads: 0,
+        };
+        let before = AllocCount::now();
+        let summary = export_video(
+            &gpu.device,
+            &gpu.queue,
+            &mut renderer,
+            &job,
+            &AtomicBool::new(false),
+            &ExportProgress::default(),
+        )
+        .map_err(|e| e.to_string())?;
+        Ok((summary.frames, AllocCount::now().since(before)))
+    };
+    let (short_frames, short) = measure(2.0)?;
+    let (long_frames, long) = measure(6.0)?;
+    let _ = std::fs::remove_file(&output);
+    let frames = (long_frames - short_frames) as f64;
+    Ok(Row {
+        what: "export loop: heap allocations per extra frame (6 s vs 2 s clip; render, read-back, encoder thread, wgpu)".into(),
+        value: format!(
+            "{:.1} allocations, {:.0} bytes",
+            long.allocations.saturating_sub(short.allocations) as f64 / frames,
+            long.bytes.saturating_sub(short.bytes) as f64 / frames
+        ),
+        target: "0",
+    })
+}
+
+fn table(machine: &str, rows: &[Row]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "\ngridreel bench on {machine}\n");
+    let _ = writeln!(out, "| measurement | result | target |");
+    let _ = writeln!(out, "|---|---|---|");
+    for row in rows {
+        let _ = writeln!(out, "| {} | {} | {} |", row.what, row.value, row.target);
+    }
+    out
+}
