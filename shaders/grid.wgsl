@@ -1,9 +1,16 @@
 // The sliding grid, drawn as one full-screen triangle.
 //
 // Each output pixel is the grid image (tiles and gaps at whole-pixel positions) shifted by the
-// fractional grid origin and resampled bilinearly: four texel fetches, each resolving which
-// tile (or gap, or background) it falls in. Tile edges are therefore filtered exactly like the
-// photo inside them, motion is sub-pixel smooth, and a CPU can reproduce every pixel.
+// fractional grid origin and resampled bilinearly. Tile edges are therefore filtered exactly
+// like the photo inside them, motion is sub-pixel smooth, and a CPU can reproduce every pixel.
+//
+// Two ways to get there, same pixels:
+// - `fs_compose` writes the grid image once (when tiles or layout change) into a "still"
+//   texture with a one-pixel background border; `fs_still` then needs a single filtered fetch
+//   per pixel, branch-free. This is the normal path: cheap on GPUs and on software rasterisers,
+//   which run every branch of a divergent shader.
+// - `fs_main` resolves the four texels from the tile array directly, for grids too large for
+//   one texture.
 
 struct Params {
     // Target pixel where the frame's (0, 0) corner lies, and frame pixels per target pixel.
@@ -31,6 +38,8 @@ struct Params {
 @group(0) @binding(2) var<storage, read> cell_layers: array<u32>;
 // Bilinear sampler for the common case where all four texels lie inside one tile.
 @group(0) @binding(3) var tile_sampler: sampler;
+// The composed grid image plus a one-pixel background border (only `fs_still` uses it).
+@group(1) @binding(0) var still: texture_2d<f32>;
 
 @vertex
 fn vs_main(@builtin(vertex_index) index: u32) -> @builtin(position) vec4<f32> {
@@ -66,9 +75,36 @@ fn linear_from_srgb(c: vec3<f32>) -> vec3<f32> {
     return select(high, low, c <= vec3<f32>(0.04045));
 }
 
+// Frame coordinates of a target pixel centre.
+fn frame_position(position: vec4<f32>) -> vec2<f32> {
+    return (position.xy - params.viewport_origin) * params.frame_per_target;
+}
+
+fn output_color(color: vec3<f32>) -> vec4<f32> {
+    if (params.srgb_target != 0u) {
+        return vec4<f32>(linear_from_srgb(color), 1.0);
+    }
+    return vec4<f32>(color, 1.0);
+}
+
+// One still pixel: grid texel (x - 1, y - 1), the border being background.
+@fragment
+fn fs_compose(@builtin(position) position: vec4<f32>) -> @location(0) vec4<f32> {
+    return grid_texel(vec2<i32>(floor(position.xy)) - vec2<i32>(1, 1));
+}
+
+@fragment
+fn fs_still(@builtin(position) position: vec4<f32>) -> @location(0) vec4<f32> {
+    // Grid texel k has its centre at k + 0.5, which is still texel k + 1, centre k + 1.5.
+    // Clamp-to-edge addressing repeats the background border beyond the still.
+    let texel = frame_position(position) - params.grid_origin + vec2<f32>(1.0, 1.0);
+    let size = vec2<f32>(textureDimensions(still));
+    return output_color(textureSampleLevel(still, tile_sampler, texel / size, 0.0).rgb);
+}
+
 @fragment
 fn fs_main(@builtin(position) position: vec4<f32>) -> @location(0) vec4<f32> {
-    let frame = (position.xy - params.viewport_origin) * params.frame_per_target;
+    let frame = frame_position(position);
     let s = frame - params.grid_origin - vec2<f32>(0.5, 0.5);
     let base = floor(s);
     let f = s - base;

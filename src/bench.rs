@@ -432,7 +432,7 @@ fn preview_rows(gpu: &Gpu) -> BenchResult<Vec<Row>> {
             settings.background,
             viewport,
         );
-        renderer.prepare(&gpu.queue, &uniform);
+        renderer.prepare(&gpu.device, &gpu.queue, &uniform);
         let mut encoder = gpu
             .device
             .create_command_encoder(&wgpu::CommandEncoderDescriptor::default());

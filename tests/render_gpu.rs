@@ -39,7 +39,16 @@ fn max_diff(a: &[u8], b: &[u8]) -> (u8, usize) {
 }
 
 #[test]
-fn gpu_frames_match_the_cpu_reference() {
+fn gpu_frames_from_the_still_match_the_cpu_reference() {
+    frames_match_the_cpu_reference(true);
+}
+
+#[test]
+fn gpu_frames_from_the_tile_array_match_the_cpu_reference() {
+    frames_match_the_cpu_reference(false);
+}
+
+fn frames_match_the_cpu_reference(still: bool) {
     let gpu = Gpu::headless().expect("a Vulkan adapter (install mesa-vulkan-drivers)");
     eprintln!("adapter: {}", gpu.describe());
     let cases = [
@@ -87,6 +96,7 @@ fn gpu_frames_match_the_cpu_reference() {
         ),
     ];
     let mut renderer = GridRenderer::new(&gpu.device, FRAME_FORMAT);
+    renderer.set_still_enabled(still);
     for (settings, photo_count) in cases {
         settings.validate().unwrap();
         let layout = Layout::new(&settings);
@@ -114,6 +124,7 @@ fn gpu_frames_match_the_cpu_reference() {
             let gpu_rgba = target
                 .render_rgba(&gpu.device, &gpu.queue, &mut renderer, &uniform)
                 .unwrap();
+            assert_eq!(renderer.draws_from_still(), still);
             uniform.layer_count = shown as u32;
             let cpu_rgba = reference::render_rgba(&uniform, &layers, &cells, w, h);
             let (worst, off) = max_diff(&gpu_rgba, &cpu_rgba);

@@ -64,14 +64,14 @@ impl PreviewCallback {
 impl CallbackTrait for PreviewCallback {
     fn prepare(
         &self,
-        _device: &wgpu::Device,
+        device: &wgpu::Device,
         queue: &wgpu::Queue,
         _screen: &egui_wgpu::ScreenDescriptor,
         _encoder: &mut wgpu::CommandEncoder,
         resources: &mut CallbackResources,
     ) -> Vec<wgpu::CommandBuffer> {
         if let Some(renderer) = resources.get_mut::<GridRenderer>() {
-            renderer.prepare(queue, &self.uniform);
+            renderer.prepare(device, queue, &self.uniform);
         }
         Vec::new()
     }

@@ -1,8 +1,9 @@
 //! `GridRenderer`: the one way gridreel draws a frame, for the live preview and for export.
 //!
 //! GPU resources are created once; `set_tiles`/`set_cells` replace them only when the photo
-//! set or tile size changes; per frame, `prepare` writes one small uniform into an existing
-//! buffer and `paint` binds and draws a single triangle.
+//! set or tile size changes. When tiles or layout change, `prepare` composes the grid image
+//! once into a "still" texture; per frame, it writes one small uniform into an existing buffer
+//! and `paint` binds and draws a single triangle that samples the still once per pixel.
 
 use std::borrow::Borrow;
 use std::num::NonZeroU64;
@@ -91,9 +92,45 @@ struct TileTextures {
     layers: u32,
 }
 
+/// The composed grid image (see `shaders/grid.wgsl`): grid size plus a one-pixel border.
+struct Still {
+    texture: wgpu::Texture,
+    view: wgpu::TextureView,
+    bind_group: wgpu::BindGroup,
+}
+
+/// Everything the still's pixels depend on; it is recomposed when this changes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct StillKey {
+    grid_size: [u32; 2],
+    tile_size: [u32; 2],
+    pitch: [u32; 2],
+    cols: u32,
+    cell_count: u32,
+    layer_count: u32,
+    background: [f32; 4],
+    content_generation: u64,
+}
+
+/// Stills larger than this draw from the tile array directly instead.
+const STILL_MAX_BYTES: u64 = 512 << 20;
+const STILL_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8Unorm;
+
 pub struct GridRenderer {
+    /// Draws from the tile array (`fs_main`): grids too large for a still.
     pipeline: wgpu::RenderPipeline,
+    /// Draws from the composed still (`fs_still`): one filtered fetch per pixel.
+    still_pipeline: wgpu::RenderPipeline,
+    /// Writes the still (`fs_compose`).
+    compose_pipeline: wgpu::RenderPipeline,
     bind_group_layout: wgpu::BindGroupLayout,
+    still_layout: wgpu::BindGroupLayout,
+    still: Option<Still>,
+    /// What the still shows, when it is current; None draws from the tile array.
+    composed: Option<StillKey>,
+    still_enabled: bool,
+    /// Bumped whenever tile pixels or the cell map change.
+    content_generation: u64,
     uniform_buffer: wgpu::Buffer,
     cell_buffer: wgpu::Buffer,
     cell_capacity: u64,
@@ -158,36 +195,60 @@ impl GridRenderer {
                     },
                 ],
             });
-        let layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+        let still_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("gridreel still bind group layout"),
+            entries: &[wgpu::BindGroupLayoutEntry {
+                binding: 0,
+                visibility: wgpu::ShaderStages::FRAGMENT,
+                ty: wgpu::BindingType::Texture {
+                    sample_type: wgpu::TextureSampleType::Float { filterable: true },
+                    view_dimension: wgpu::TextureViewDimension::D2,
+                    multisampled: false,
+                },
+                count: None,
+            }],
+        });
+        let tile_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
             label: Some("gridreel grid pipeline layout"),
             bind_group_layouts: &[Some(&bind_group_layout)],
             immediate_size: 0,
         });
-        let pipeline = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-            label: Some("gridreel grid pipeline"),
-            layout: Some(&layout),
-            vertex: wgpu::VertexState {
-                module: &shader,
-                entry_point: Some("vs_main"),
-                compilation_options: wgpu::PipelineCompilationOptions::default(),
-                buffers: &[],
-            },
-            primitive: wgpu::PrimitiveState::default(),
-            depth_stencil: None,
-            multisample: wgpu::MultisampleState::default(),
-            fragment: Some(wgpu::FragmentState {
-                module: &shader,
-                entry_point: Some("fs_main"),
-                compilation_options: wgpu::PipelineCompilationOptions::default(),
-                targets: &[Some(wgpu::ColorTargetState {
-                    format: target_format,
-                    blend: None,
-                    write_mask: wgpu::ColorWrites::ALL,
-                })],
-            }),
-            multiview_mask: None,
-            cache: None,
-        });
+        let still_pipeline_layout =
+            device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+                label: Some("gridreel still pipeline layout"),
+                bind_group_layouts: &[Some(&bind_group_layout), Some(&still_layout)],
+                immediate_size: 0,
+            });
+        let make_pipeline = |layout: &wgpu::PipelineLayout, entry: &str, format| {
+            device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+                label: Some(entry),
+                layout: Some(layout),
+                vertex: wgpu::VertexState {
+                    module: &shader,
+                    entry_point: Some("vs_main"),
+                    compilation_options: wgpu::PipelineCompilationOptions::default(),
+                    buffers: &[],
+                },
+                primitive: wgpu::PrimitiveState::default(),
+                depth_stencil: None,
+                multisample: wgpu::MultisampleState::default(),
+                fragment: Some(wgpu::FragmentState {
+                    module: &shader,
+                    entry_point: Some(entry),
+                    compilation_options: wgpu::PipelineCompilationOptions::default(),
+                    targets: &[Some(wgpu::ColorTargetState {
+                        format,
+                        blend: None,
+                        write_mask: wgpu::ColorWrites::ALL,
+                    })],
+                }),
+                multiview_mask: None,
+                cache: None,
+            })
+        };
+        let pipeline = make_pipeline(&tile_layout, "fs_main", target_format);
+        let still_pipeline = make_pipeline(&still_pipeline_layout, "fs_still", target_format);
+        let compose_pipeline = make_pipeline(&tile_layout, "fs_compose", STILL_FORMAT);
         let uniform_buffer = device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("gridreel grid uniform"),
             size: std::mem::size_of::<GridUniform>() as u64,
@@ -213,7 +274,14 @@ impl GridRenderer {
         );
         Self {
             pipeline,
+            still_pipeline,
+            compose_pipeline,
             bind_group_layout,
+            still_layout,
+            still: None,
+            composed: None,
+            still_enabled: true,
+            content_generation: 0,
             uniform_buffer,
             cell_buffer,
             cell_capacity,
@@ -261,10 +329,11 @@ impl GridRenderer {
         }
         self.tiles = create_tiles(device, width_px, height_px, layers);
         self.rebuild_bind_group(device);
+        self.content_generation += 1;
     }
 
     /// Uploads one tile into texture layer `layer`. The tile must have the storage's size.
-    pub fn write_tile(&self, queue: &wgpu::Queue, layer: u32, tile: &TilePixels) {
+    pub fn write_tile(&mut self, queue: &wgpu::Queue, layer: u32, tile: &TilePixels) {
         if layer >= self.tiles.layers
             || (tile.width_px, tile.height_px) != (self.tiles.width_px, self.tiles.height_px)
         {
@@ -278,6 +347,7 @@ impl GridRenderer {
             );
             return;
         }
+        self.content_generation += 1;
         queue.write_texture(
             wgpu::TexelCopyTextureInfo {
                 texture: &self.tiles.texture,
@@ -333,10 +403,13 @@ impl GridRenderer {
         if !cell_layers.is_empty() {
             queue.write_buffer(&self.cell_buffer, 0, bytemuck::cast_slice(cell_layers));
         }
+        self.content_generation += 1;
     }
 
-    /// Writes this frame's parameters into the uniform buffer (no allocation, no new resource).
-    pub fn prepare(&mut self, queue: &wgpu::Queue, uniform: &GridUniform) {
+    /// Writes this frame's parameters into the uniform buffer (no allocation, no new resource),
+    /// and recomposes the still first if the tiles or the layout changed since the last frame
+    /// (never during playback or export, where only the grid origin moves).
+    pub fn prepare(&mut self, device: &wgpu::Device, queue: &wgpu::Queue, uniform: &GridUniform) {
         let mut uniform = *uniform;
         uniform.layer_count = self.tiles.layers;
         uniform.srgb_target = u32::from(self.target_format.is_srgb());
@@ -344,13 +417,137 @@ impl GridRenderer {
             self.uniform = uniform;
             queue.write_buffer(&self.uniform_buffer, 0, bytemuck::bytes_of(&self.uniform));
         }
+        self.update_still(device, queue);
     }
 
     /// Draws the frame into the pass's current viewport.
     pub fn paint(&self, pass: &mut wgpu::RenderPass<'_>) {
-        pass.set_pipeline(&self.pipeline);
-        pass.set_bind_group(0, &self.bind_group, &[]);
+        match (&self.still, self.composed) {
+            (Some(still), Some(_)) => {
+                pass.set_pipeline(&self.still_pipeline);
+                pass.set_bind_group(0, &self.bind_group, &[]);
+                pass.set_bind_group(1, &still.bind_group, &[]);
+            }
+            _ => {
+                pass.set_pipeline(&self.pipeline);
+                pass.set_bind_group(0, &self.bind_group, &[]);
+            }
+        }
         pass.draw(0..3, 0..1);
+    }
+
+    /// Draw from the composed still (the default) or always from the tile array (for tests and
+    /// comparisons; both give the same pixels).
+    pub fn set_still_enabled(&mut self, enabled: bool) {
+        self.still_enabled = enabled;
+        if !enabled {
+            self.composed = None;
+            self.still = None;
+        }
+    }
+
+    /// Whether the last `prepare` left the renderer drawing from the still.
+    #[must_use]
+    pub fn draws_from_still(&self) -> bool {
+        self.composed.is_some()
+    }
+
+    /// GPU bytes held by the composed still (0 when drawing from the tile array).
+    #[must_use]
+    pub fn still_bytes(&self) -> u64 {
+        self.still.as_ref().map_or(0, |s| {
+            let size = s.texture.size();
+            u64::from(size.width) * u64::from(size.height) * 4
+        })
+    }
+
+    fn update_still(&mut self, device: &wgpu::Device, queue: &wgpu::Queue) {
+        let u = &self.uniform;
+        let key = StillKey {
+            grid_size: u.grid_size,
+            tile_size: u.tile_size,
+            pitch: u.pitch,
+            cols: u.cols,
+            cell_count: u.cell_count,
+            layer_count: u.layer_count,
+            background: u.background,
+            content_generation: self.content_generation,
+        };
+        if !self.still_enabled || self.composed == Some(key) {
+            return;
+        }
+        let (w, h) = (key.grid_size[0] + 2, key.grid_size[1] + 2);
+        let max = device.limits().max_texture_dimension_2d;
+        if w > max || h > max || u64::from(w) * u64::from(h) * 4 > STILL_MAX_BYTES {
+            self.composed = None;
+            self.still = None;
+            return;
+        }
+        let fits = self.still.as_ref().is_some_and(|s| {
+            let size = s.texture.size();
+            (size.width, size.height) == (w, h)
+        });
+        if !fits {
+            self.still = None; // free the old one before allocating the new one
+            self.still = Some(self.create_still(device, w, h));
+        }
+        let Some(still) = &self.still else {
+            return;
+        };
+        let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
+            label: Some("gridreel compose still"),
+        });
+        {
+            let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+                label: Some("gridreel compose still"),
+                color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+                    view: &still.view,
+                    depth_slice: None,
+                    resolve_target: None,
+                    ops: wgpu::Operations {
+                        load: wgpu::LoadOp::Clear(wgpu::Color::BLACK),
+                        store: wgpu::StoreOp::Store,
+                    },
+                })],
+                ..Default::default()
+            });
+            pass.set_pipeline(&self.compose_pipeline);
+            pass.set_bind_group(0, &self.bind_group, &[]);
+            pass.draw(0..3, 0..1);
+        }
+        queue.submit(std::iter::once(encoder.finish()));
+        self.composed = Some(key);
+    }
+
+    fn create_still(&self, device: &wgpu::Device, w: u32, h: u32) -> Still {
+        let texture = device.create_texture(&wgpu::TextureDescriptor {
+            label: Some("gridreel still"),
+            size: wgpu::Extent3d {
+                width: w,
+                height: h,
+                depth_or_array_layers: 1,
+            },
+            mip_level_count: 1,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D2,
+            format: STILL_FORMAT,
+            usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::RENDER_ATTACHMENT,
+            view_formats: &[],
+        });
+        let view = texture.create_view(&wgpu::TextureViewDescriptor::default());
+        let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("gridreel still bind group"),
+            layout: &self.still_layout,
+            entries: &[wgpu::BindGroupEntry {
+                binding: 0,
+                resource: wgpu::BindingResource::TextureView(&view),
+            }],
+        });
+        Still {
+            texture,
+            view,
+            bind_group,
+        }
     }
 
     fn rebuild_bind_group(&mut self, device: &wgpu::Device) {

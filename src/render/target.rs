@@ -396,7 +396,7 @@ impl FrameTarget {
         renderer: &mut GridRenderer,
         uniform: &GridUniform,
     ) -> usize {
-        renderer.prepare(queue, uniform);
+        renderer.prepare(device, queue, uniform);
         let slot = self.take_slot();
         let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
             label: Some("gridreel export frame"),
@@ -473,7 +473,7 @@ impl FrameTarget {
         renderer: &mut GridRenderer,
         uniform: &GridUniform,
     ) -> Result<Vec<u8>, RenderError> {
-        renderer.prepare(queue, uniform);
+        renderer.prepare(device, queue, uniform);
         let slot = self.take_slot();
         let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
             label: Some("gridreel still frame"),
