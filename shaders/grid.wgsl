@@ -93,13 +93,36 @@ fn fs_compose(@builtin(position) position: vec4<f32>) -> @location(0) vec4<f32> 
     return grid_texel(vec2<i32>(floor(position.xy)) - vec2<i32>(1, 1));
 }
 
+struct StillVertex {
+    @builtin(position) position: vec4<f32>,
+    @location(0) uv: vec2<f32>,
+};
+
+// The full-screen triangle with still coordinates per vertex. The viewport is the frame, so
+// clip space maps linearly to frame pixels and interpolation gives each pixel centre exactly.
+// Grid texel k has its centre at k + 0.5, which is still texel k + 1 (centre k + 1.5):
+// hence the +1. Clamp-to-edge addressing repeats the background border beyond the still.
+@vertex
+fn vs_still(@builtin(vertex_index) index: u32) -> StillVertex {
+    let corner = vec2<f32>(f32((index << 1u) & 2u), f32(index & 2u));
+    let frame = vec2<f32>(corner.x, 1.0 - corner.y) * params.frame_size;
+    let texel = frame - params.grid_origin + vec2<f32>(1.0, 1.0);
+    var out: StillVertex;
+    out.position = vec4<f32>(corner * 2.0 - 1.0, 0.0, 1.0);
+    out.uv = texel / vec2<f32>(textureDimensions(still));
+    return out;
+}
+
+// Just the filtered fetch, which software rasterisers recognise as a blit.
 @fragment
-fn fs_still(@builtin(position) position: vec4<f32>) -> @location(0) vec4<f32> {
-    // Grid texel k has its centre at k + 0.5, which is still texel k + 1, centre k + 1.5.
-    // Clamp-to-edge addressing repeats the background border beyond the still.
-    let texel = frame_position(position) - params.grid_origin + vec2<f32>(1.0, 1.0);
-    let size = vec2<f32>(textureDimensions(still));
-    return output_color(textureSampleLevel(still, tile_sampler, texel / size, 0.0).rgb);
+fn fs_still(in: StillVertex) -> @location(0) vec4<f32> {
+    return textureSample(still, tile_sampler, in.uv);
+}
+
+// The same for targets that encode to sRGB themselves (the preview's swapchain).
+@fragment
+fn fs_still_srgb(in: StillVertex) -> @location(0) vec4<f32> {
+    return vec4<f32>(linear_from_srgb(textureSample(still, tile_sampler, in.uv).rgb), 1.0);
 }
 
 @fragment

@@ -157,7 +157,7 @@ impl GridRenderer {
                 entries: &[
                     wgpu::BindGroupLayoutEntry {
                         binding: 0,
-                        visibility: wgpu::ShaderStages::FRAGMENT,
+                        visibility: wgpu::ShaderStages::VERTEX_FRAGMENT,
                         ty: wgpu::BindingType::Buffer {
                             ty: wgpu::BufferBindingType::Uniform,
                             has_dynamic_offset: false,
@@ -199,7 +199,7 @@ impl GridRenderer {
             label: Some("gridreel still bind group layout"),
             entries: &[wgpu::BindGroupLayoutEntry {
                 binding: 0,
-                visibility: wgpu::ShaderStages::FRAGMENT,
+                visibility: wgpu::ShaderStages::VERTEX_FRAGMENT,
                 ty: wgpu::BindingType::Texture {
                     sample_type: wgpu::TextureSampleType::Float { filterable: true },
                     view_dimension: wgpu::TextureViewDimension::D2,
@@ -219,13 +219,13 @@ impl GridRenderer {
                 bind_group_layouts: &[Some(&bind_group_layout), Some(&still_layout)],
                 immediate_size: 0,
             });
-        let make_pipeline = |layout: &wgpu::PipelineLayout, entry: &str, format| {
+        let make_pipeline = |layout: &wgpu::PipelineLayout, vertex: &str, entry: &str, format| {
             device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
                 label: Some(entry),
                 layout: Some(layout),
                 vertex: wgpu::VertexState {
                     module: &shader,
-                    entry_point: Some("vs_main"),
+                    entry_point: Some(vertex),
                     compilation_options: wgpu::PipelineCompilationOptions::default(),
                     buffers: &[],
                 },
@@ -246,9 +246,19 @@ impl GridRenderer {
                 cache: None,
             })
         };
-        let pipeline = make_pipeline(&tile_layout, "fs_main", target_format);
-        let still_pipeline = make_pipeline(&still_pipeline_layout, "fs_still", target_format);
-        let compose_pipeline = make_pipeline(&tile_layout, "fs_compose", STILL_FORMAT);
+        let pipeline = make_pipeline(&tile_layout, "vs_main", "fs_main", target_format);
+        let still_fragment = if target_format.is_srgb() {
+            "fs_still_srgb"
+        } else {
+            "fs_still"
+        };
+        let still_pipeline = make_pipeline(
+            &still_pipeline_layout,
+            "vs_still",
+            still_fragment,
+            target_format,
+        );
+        let compose_pipeline = make_pipeline(&tile_layout, "vs_main", "fs_compose", STILL_FORMAT);
         let uniform_buffer = device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("gridreel grid uniform"),
             size: std::mem::size_of::<GridUniform>() as u64,
@@ -422,16 +432,13 @@ impl GridRenderer {
 
     /// Draws the frame into the pass's current viewport.
     pub fn paint(&self, pass: &mut wgpu::RenderPass<'_>) {
-        match (&self.still, self.composed) {
-            (Some(still), Some(_)) => {
-                pass.set_pipeline(&self.still_pipeline);
-                pass.set_bind_group(0, &self.bind_group, &[]);
-                pass.set_bind_group(1, &still.bind_group, &[]);
-            }
-            _ => {
-                pass.set_pipeline(&self.pipeline);
-                pass.set_bind_group(0, &self.bind_group, &[]);
-            }
+        if let (Some(still), Some(_)) = (&self.still, self.composed) {
+            pass.set_pipeline(&self.still_pipeline);
+            pass.set_bind_group(0, &self.bind_group, &[]);
+            pass.set_bind_group(1, &still.bind_group, &[]);
+        } else {
+            pass.set_pipeline(&self.pipeline);
+            pass.set_bind_group(0, &self.bind_group, &[]);
         }
         pass.draw(0..3, 0..1);
     }
