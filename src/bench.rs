@@ -361,7 +361,13 @@ fn child_peak_rss(
         .arg(dir)
         .arg("-o")
         .arg(&output)
-        .args(["--overwrite", "--x264-preset", &options.x264_preset])
+        .args([
+            "--overwrite",
+            "--frame",
+            "hd",
+            "--x264-preset",
+            &options.x264_preset,
+        ])
         .args(extra)
         .stdin(std::process::Stdio::null())
         .output()

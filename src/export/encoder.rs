@@ -248,6 +248,13 @@ fn encoder_options(name: &str, video: &VideoSettings, threads: usize) -> Diction
         "libx264" | "libx265" => {
             options.set("preset", &video.x264_preset);
             options.set("crf", &crf);
+            if name == "libx264" {
+                // Memory over marginal compression: frame threads each hold whole frames and
+                // a deep look-ahead queues many more; sliced threads and 5 frames of look-ahead
+                // save about 100 MB at 1080p, at the same speed, on a sliding grid's simple
+                // motion with no larger files (measured in the README).
+                options.set("x264-params", "sliced-threads=1:rc-lookahead=5");
+            }
             if threads > 0 {
                 options.set("threads", &threads.to_string());
             }
