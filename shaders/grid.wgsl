@@ -119,6 +119,25 @@ fn fs_still(in: StillVertex) -> @location(0) vec4<f32> {
     return textureSample(still, tile_sampler, in.uv);
 }
 
+// Export straight to YUV from the still (prefixed with bt709.wgsl when compiled): luma at full
+// size from the same fetch `fs_still` makes; chroma at half size from the four fetches of its
+// 2x2 block. The viewport is then the plane, but `vs_still` maps clip space to frame pixels
+// whatever the viewport, so a chroma pixel's centre lands on its block's centre.
+@fragment
+fn fs_still_luma(in: StillVertex) -> @location(0) vec4<f32> {
+    return vec4<f32>(luma_code(textureSample(still, tile_sampler, in.uv).rgb), 0.0, 0.0, 1.0);
+}
+
+@fragment
+fn fs_still_chroma(in: StillVertex) -> Chroma {
+    let half_texel = vec2<f32>(0.5, 0.5) / vec2<f32>(textureDimensions(still));
+    let c = textureSample(still, tile_sampler, in.uv + vec2<f32>(-half_texel.x, -half_texel.y)).rgb
+        + textureSample(still, tile_sampler, in.uv + vec2<f32>(half_texel.x, -half_texel.y)).rgb
+        + textureSample(still, tile_sampler, in.uv + vec2<f32>(-half_texel.x, half_texel.y)).rgb
+        + textureSample(still, tile_sampler, in.uv + vec2<f32>(half_texel.x, half_texel.y)).rgb;
+    return chroma_out(c * 0.25);
+}
+
 // The same for targets that encode to sRGB themselves (the preview's swapchain).
 @fragment
 fn fs_still_srgb(in: StillVertex) -> @location(0) vec4<f32> {

@@ -123,6 +123,9 @@ pub struct GridRenderer {
     still_pipeline: wgpu::RenderPipeline,
     /// Writes the still (`fs_compose`).
     compose_pipeline: wgpu::RenderPipeline,
+    /// Export straight to YUV planes from the still (`fs_still_luma`, `fs_still_chroma`).
+    still_luma_pipeline: wgpu::RenderPipeline,
+    still_chroma_pipeline: wgpu::RenderPipeline,
     bind_group_layout: wgpu::BindGroupLayout,
     still_layout: wgpu::BindGroupLayout,
     still: Option<Still>,
@@ -149,7 +152,13 @@ impl GridRenderer {
     pub fn new(device: &wgpu::Device, target_format: wgpu::TextureFormat) -> Self {
         let shader = device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some("gridreel grid shader"),
-            source: wgpu::ShaderSource::Wgsl(include_str!("../../shaders/grid.wgsl").into()),
+            source: wgpu::ShaderSource::Wgsl(
+                concat!(
+                    include_str!("../../shaders/bt709.wgsl"),
+                    include_str!("../../shaders/grid.wgsl")
+                )
+                .into(),
+            ),
         });
         let bind_group_layout =
             device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
@@ -219,33 +228,52 @@ impl GridRenderer {
                 bind_group_layouts: &[Some(&bind_group_layout), Some(&still_layout)],
                 immediate_size: 0,
             });
-        let make_pipeline = |layout: &wgpu::PipelineLayout, vertex: &str, entry: &str, format| {
-            device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-                label: Some(entry),
-                layout: Some(layout),
-                vertex: wgpu::VertexState {
-                    module: &shader,
-                    entry_point: Some(vertex),
-                    compilation_options: wgpu::PipelineCompilationOptions::default(),
-                    buffers: &[],
-                },
-                primitive: wgpu::PrimitiveState::default(),
-                depth_stencil: None,
-                multisample: wgpu::MultisampleState::default(),
-                fragment: Some(wgpu::FragmentState {
-                    module: &shader,
-                    entry_point: Some(entry),
-                    compilation_options: wgpu::PipelineCompilationOptions::default(),
-                    targets: &[Some(wgpu::ColorTargetState {
-                        format,
-                        blend: None,
-                        write_mask: wgpu::ColorWrites::ALL,
-                    })],
-                }),
-                multiview_mask: None,
-                cache: None,
-            })
+        let make_pipeline_to =
+            |layout: &wgpu::PipelineLayout,
+             vertex: &str,
+             entry: &str,
+             targets: &[Option<wgpu::ColorTargetState>]| {
+                device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+                    label: Some(entry),
+                    layout: Some(layout),
+                    vertex: wgpu::VertexState {
+                        module: &shader,
+                        entry_point: Some(vertex),
+                        compilation_options: wgpu::PipelineCompilationOptions::default(),
+                        buffers: &[],
+                    },
+                    primitive: wgpu::PrimitiveState::default(),
+                    depth_stencil: None,
+                    multisample: wgpu::MultisampleState::default(),
+                    fragment: Some(wgpu::FragmentState {
+                        module: &shader,
+                        entry_point: Some(entry),
+                        compilation_options: wgpu::PipelineCompilationOptions::default(),
+                        targets,
+                    }),
+                    multiview_mask: None,
+                    cache: None,
+                })
+            };
+        let make_pipeline = |layout: &wgpu::PipelineLayout,
+                             vertex: &str,
+                             entry: &str,
+                             format: wgpu::TextureFormat| {
+            make_pipeline_to(layout, vertex, entry, &[Some(format.into())])
         };
+        let r8: Option<wgpu::ColorTargetState> = Some(wgpu::TextureFormat::R8Unorm.into());
+        let still_luma_pipeline = make_pipeline_to(
+            &still_pipeline_layout,
+            "vs_still",
+            "fs_still_luma",
+            std::slice::from_ref(&r8),
+        );
+        let still_chroma_pipeline = make_pipeline_to(
+            &still_pipeline_layout,
+            "vs_still",
+            "fs_still_chroma",
+            &[r8.clone(), r8],
+        );
         let pipeline = make_pipeline(&tile_layout, "vs_main", "fs_main", target_format);
         let still_fragment = if target_format.is_srgb() {
             "fs_still_srgb"
@@ -286,6 +314,8 @@ impl GridRenderer {
             pipeline,
             still_pipeline,
             compose_pipeline,
+            still_luma_pipeline,
+            still_chroma_pipeline,
             bind_group_layout,
             still_layout,
             still: None,
@@ -441,6 +471,24 @@ impl GridRenderer {
             pass.set_bind_group(0, &self.bind_group, &[]);
         }
         pass.draw(0..3, 0..1);
+    }
+
+    /// Draws the frame's Y plane (full size, one R8 target) or its U and V planes (half size,
+    /// two R8 targets) straight from the still. False, drawing nothing, when there is no
+    /// still: then draw RGBA with `paint` and convert that.
+    pub fn paint_yuv_plane(&self, pass: &mut wgpu::RenderPass<'_>, chroma: bool) -> bool {
+        let (Some(still), Some(_)) = (&self.still, self.composed) else {
+            return false;
+        };
+        pass.set_pipeline(if chroma {
+            &self.still_chroma_pipeline
+        } else {
+            &self.still_luma_pipeline
+        });
+        pass.set_bind_group(0, &self.bind_group, &[]);
+        pass.set_bind_group(1, &still.bind_group, &[]);
+        pass.draw(0..3, 0..1);
+        true
     }
 
     /// Draw from the composed still (the default) or always from the tile array (for tests and

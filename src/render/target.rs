@@ -149,7 +149,13 @@ impl FrameTarget {
 
         let shader = device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some("gridreel yuv shader"),
-            source: wgpu::ShaderSource::Wgsl(include_str!("../../shaders/yuv.wgsl").into()),
+            source: wgpu::ShaderSource::Wgsl(
+                concat!(
+                    include_str!("../../shaders/bt709.wgsl"),
+                    include_str!("../../shaders/yuv.wgsl")
+                )
+                .into(),
+            ),
         });
         let bind_group_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("gridreel yuv bind group layout"),
@@ -300,6 +306,43 @@ impl FrameTarget {
         renderer.paint(&mut pass);
     }
 
+    /// The planes straight from the renderer's still: no RGBA frame in between. False when the
+    /// renderer draws from its tile array.
+    fn yuv_from_still(&self, encoder: &mut wgpu::CommandEncoder, renderer: &GridRenderer) -> bool {
+        if !renderer.draws_from_still() {
+            return false;
+        }
+        for (chroma, views) in [
+            (false, vec![&self.y_view]),
+            (true, vec![&self.u_view, &self.v_view]),
+        ] {
+            let targets: Vec<_> = views
+                .into_iter()
+                .map(|view| {
+                    Some(wgpu::RenderPassColorAttachment {
+                        view,
+                        depth_slice: None,
+                        resolve_target: None,
+                        ops: wgpu::Operations {
+                            load: wgpu::LoadOp::Clear(wgpu::Color::BLACK),
+                            store: wgpu::StoreOp::Store,
+                        },
+                    })
+                })
+                .collect();
+            let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+                label: Some("gridreel yuv from still"),
+                color_attachments: &targets,
+                depth_stencil_attachment: None,
+                timestamp_writes: None,
+                occlusion_query_set: None,
+                multiview_mask: None,
+            });
+            renderer.paint_yuv_plane(&mut pass, chroma);
+        }
+        true
+    }
+
     fn convert_to_yuv(&self, encoder: &mut wgpu::CommandEncoder) {
         let attachment = |view| {
             Some(wgpu::RenderPassColorAttachment {
@@ -401,8 +444,10 @@ impl FrameTarget {
         let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
             label: Some("gridreel export frame"),
         });
-        self.draw_frame(&mut encoder, renderer);
-        self.convert_to_yuv(&mut encoder);
+        if !self.yuv_from_still(&mut encoder, renderer) {
+            self.draw_frame(&mut encoder, renderer);
+            self.convert_to_yuv(&mut encoder);
+        }
         let buffer = &self.slots[slot].buffer;
         Self::copy_plane(&mut encoder, &self.y_texture, buffer, self.planes[0]);
         Self::copy_plane(&mut encoder, &self.u_texture, buffer, self.planes[1]);
