@@ -233,27 +233,7 @@ impl GridRenderer {
              vertex: &str,
              entry: &str,
              targets: &[Option<wgpu::ColorTargetState>]| {
-                device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-                    label: Some(entry),
-                    layout: Some(layout),
-                    vertex: wgpu::VertexState {
-                        module: &shader,
-                        entry_point: Some(vertex),
-                        compilation_options: wgpu::PipelineCompilationOptions::default(),
-                        buffers: &[],
-                    },
-                    primitive: wgpu::PrimitiveState::default(),
-                    depth_stencil: None,
-                    multisample: wgpu::MultisampleState::default(),
-                    fragment: Some(wgpu::FragmentState {
-                        module: &shader,
-                        entry_point: Some(entry),
-                        compilation_options: wgpu::PipelineCompilationOptions::default(),
-                        targets,
-                    }),
-                    multiview_mask: None,
-                    cache: None,
-                })
+                super::fullscreen_pipeline(device, layout, &shader, (vertex, entry), targets)
             };
         let make_pipeline = |layout: &wgpu::PipelineLayout,
                              vertex: &str,
@@ -555,15 +535,7 @@ impl GridRenderer {
         {
             let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
                 label: Some("gridreel compose still"),
-                color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-                    view: &still.view,
-                    depth_slice: None,
-                    resolve_target: None,
-                    ops: wgpu::Operations {
-                        load: wgpu::LoadOp::Clear(wgpu::Color::BLACK),
-                        store: wgpu::StoreOp::Store,
-                    },
-                })],
+                color_attachments: &[Some(super::cleared(&still.view))],
                 ..Default::default()
             });
             pass.set_pipeline(&self.compose_pipeline);

@@ -189,27 +189,7 @@ impl FrameTarget {
             write_mask: wgpu::ColorWrites::ALL,
         });
         let pipeline = |entry: &str, targets: &[Option<wgpu::ColorTargetState>]| {
-            device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-                label: Some(entry),
-                layout: Some(&layout),
-                vertex: wgpu::VertexState {
-                    module: &shader,
-                    entry_point: Some("vs_main"),
-                    compilation_options: wgpu::PipelineCompilationOptions::default(),
-                    buffers: &[],
-                },
-                primitive: wgpu::PrimitiveState::default(),
-                depth_stencil: None,
-                multisample: wgpu::MultisampleState::default(),
-                fragment: Some(wgpu::FragmentState {
-                    module: &shader,
-                    entry_point: Some(entry),
-                    compilation_options: wgpu::PipelineCompilationOptions::default(),
-                    targets,
-                }),
-                multiview_mask: None,
-                cache: None,
-            })
+            super::fullscreen_pipeline(device, &layout, &shader, ("vs_main", entry), targets)
         };
         let luma_pipeline = pipeline("fs_luma", std::slice::from_ref(&r8));
         let chroma_pipeline = pipeline("fs_chroma", &[r8.clone(), r8]);
@@ -289,15 +269,7 @@ impl FrameTarget {
     fn draw_frame(&self, encoder: &mut wgpu::CommandEncoder, renderer: &GridRenderer) {
         let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
             label: Some("gridreel frame pass"),
-            color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-                view: &self.frame_view,
-                depth_slice: None,
-                resolve_target: None,
-                ops: wgpu::Operations {
-                    load: wgpu::LoadOp::Clear(wgpu::Color::BLACK),
-                    store: wgpu::StoreOp::Store,
-                },
-            })],
+            color_attachments: &[Some(super::cleared(&self.frame_view))],
             depth_stencil_attachment: None,
             timestamp_writes: None,
             occlusion_query_set: None,
@@ -316,20 +288,7 @@ impl FrameTarget {
             (false, vec![&self.y_view]),
             (true, vec![&self.u_view, &self.v_view]),
         ] {
-            let targets: Vec<_> = views
-                .into_iter()
-                .map(|view| {
-                    Some(wgpu::RenderPassColorAttachment {
-                        view,
-                        depth_slice: None,
-                        resolve_target: None,
-                        ops: wgpu::Operations {
-                            load: wgpu::LoadOp::Clear(wgpu::Color::BLACK),
-                            store: wgpu::StoreOp::Store,
-                        },
-                    })
-                })
-                .collect();
+            let targets: Vec<_> = views.into_iter().map(|v| Some(super::cleared(v))).collect();
             let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
                 label: Some("gridreel yuv from still"),
                 color_attachments: &targets,
@@ -344,17 +303,7 @@ impl FrameTarget {
     }
 
     fn convert_to_yuv(&self, encoder: &mut wgpu::CommandEncoder) {
-        let attachment = |view| {
-            Some(wgpu::RenderPassColorAttachment {
-                view,
-                depth_slice: None,
-                resolve_target: None,
-                ops: wgpu::Operations {
-                    load: wgpu::LoadOp::Clear(wgpu::Color::BLACK),
-                    store: wgpu::StoreOp::Store,
-                },
-            })
-        };
+        let attachment = |view| Some(super::cleared(view));
         for (pipeline, targets) in [
             (&self.luma_pipeline, vec![attachment(&self.y_view)]),
             (
