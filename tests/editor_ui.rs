@@ -190,6 +190,7 @@ fn dropping_a_folder_loads_it_and_dragging_a_thumbnail_reorders() {
 #[test]
 fn f1_toggles_the_hud() {
     let mut h = harness(Settings::default());
+    step_until(&mut h, "demo photos", |app| all_loaded(app, 36));
     h.run_steps(2);
     assert!(!h.state().show_hud);
     h.key_press(eframe::egui::Key::F1);
@@ -204,6 +205,7 @@ fn f1_toggles_the_hud() {
         .is_some()
     };
     assert!(has("MB/min"), "HUD shows the RSS growth rate");
+    assert!(has("MB GPU"), "HUD shows the memory by part");
 }
 
 #[test]

@@ -13,6 +13,21 @@ use crate::photos::{self, Skipped, TilePixels, TileSpec};
 use crate::render::{FRAME_FORMAT, Gpu, GridRenderer};
 use crate::settings::Settings;
 
+/// Memory the project holds, by part, for the HUD (bytes).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MemoryParts {
+    /// Decoded tile pixels in RAM (kept for re-upload and export).
+    pub tiles_ram: u64,
+    /// The preview's tile texture array on the GPU.
+    pub tiles_gpu: u64,
+    /// The preview's composed still on the GPU.
+    pub still_gpu: u64,
+    pub thumbs_ram: u64,
+    /// Frames waiting for the encoder during an export, and how many.
+    pub encoder_queue: u64,
+    pub encoder_queue_frames: Option<u64>,
+}
+
 /// Height of the photo list's thumbnails.
 pub const THUMB_HEIGHT_PX: u32 = 36;
 
@@ -306,6 +321,22 @@ impl Editor {
                 self.time_secs = duration;
                 self.playing = false;
             }
+        }
+    }
+
+    /// RAM held by tiles and thumbnails, and the export's encoder queue (GPU parts are the
+    /// renderer's to tell).
+    #[must_use]
+    pub fn memory_parts(&self) -> MemoryParts {
+        let bytes = |t: &Option<TilePixels>| t.as_ref().map_or(0, |t| t.byte_len() as u64);
+        let queue_frames = self.export.as_ref().map(|e| e.progress.queue_depth());
+        let (w, h) = Layout::new(&self.settings).frame_size_px();
+        MemoryParts {
+            tiles_ram: self.photos.iter().map(|p| bytes(&p.tile)).sum(),
+            thumbs_ram: self.photos.iter().map(|p| bytes(&p.thumb)).sum(),
+            encoder_queue: queue_frames.unwrap_or(0) * u64::from(w) * u64::from(h) * 3 / 2,
+            encoder_queue_frames: queue_frames,
+            ..MemoryParts::default()
         }
     }
 

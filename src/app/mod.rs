@@ -13,6 +13,7 @@ use eframe::egui;
 use serde::{Deserialize, Serialize};
 
 use crate::monitor::Monitor;
+use crate::render::GridRenderer;
 use crate::settings::Settings;
 use logic::Editor;
 
@@ -152,12 +153,14 @@ impl eframe::App for EditorApp {
             });
         });
         if self.show_hud {
-            let depth = self
-                .editor
-                .export
-                .as_ref()
-                .map(|e| e.progress.queue_depth());
-            egui::Panel::bottom("hud").show(ui, |ui| ui::hud_ui(ui, &self.monitor, depth));
+            let mut memory = self.editor.memory_parts();
+            if let Some(rs) = frame.wgpu_render_state()
+                && let Some(renderer) = rs.renderer.read().callback_resources.get::<GridRenderer>()
+            {
+                memory.tiles_gpu = renderer.tile_bytes();
+                memory.still_gpu = renderer.still_bytes();
+            }
+            egui::Panel::bottom("hud").show(ui, |ui| ui::hud_ui(ui, &self.monitor, &memory));
         }
         self.preview_rect = egui::CentralPanel::default()
             .show(ui, |ui| ui::preview_panel_ui(ui, &self.editor))

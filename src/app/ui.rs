@@ -2,7 +2,7 @@
 
 use eframe::egui;
 
-use super::logic::{Editor, PhotoEntry, THUMB_HEIGHT_PX};
+use super::logic::{Editor, MemoryParts, PhotoEntry, THUMB_HEIGHT_PX};
 use super::preview::preview_ui;
 use crate::monitor::Monitor;
 use crate::settings::{Aspect, CropAnchor, FrameSize, Settings, load_preset, save_preset};
@@ -460,7 +460,7 @@ pub fn status_ui(ui: &mut egui::Ui, editor: &mut Editor) {
 }
 
 /// The HUD: RSS, CPU and frame time over the last minute.
-pub fn hud_ui(ui: &mut egui::Ui, monitor: &Monitor, queue_depth: Option<u64>) {
+pub fn hud_ui(ui: &mut egui::Ui, monitor: &Monitor, memory: &MemoryParts) {
     use egui_plot::{Line, Plot, PlotPoints};
     let Some(stats) = monitor.snapshot() else {
         return;
@@ -483,8 +483,21 @@ pub fn hud_ui(ui: &mut egui::Ui, monitor: &Monitor, queue_depth: Option<u64>) {
             "frame {:.1} ms",
             stats.frame_ms.last().unwrap_or(0.0)
         ));
-        if let Some(depth) = queue_depth {
-            ui.label(format!("export queue {depth}"));
+    });
+    let mb = |b: u64| b as f64 / (1024.0 * 1024.0);
+    ui.horizontal(|ui| {
+        ui.label(format!(
+            "tiles {:.1} MB RAM + {:.1} MB GPU, still {:.1} MB GPU, thumbnails {:.1} MB",
+            mb(memory.tiles_ram),
+            mb(memory.tiles_gpu),
+            mb(memory.still_gpu),
+            mb(memory.thumbs_ram)
+        ));
+        if let Some(frames) = memory.encoder_queue_frames {
+            ui.label(format!(
+                "export queue {frames} frames ({:.1} MB)",
+                mb(memory.encoder_queue)
+            ));
         }
     });
     for (name, history, unit) in [

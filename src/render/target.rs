@@ -284,44 +284,46 @@ impl FrameTarget {
         if !renderer.draws_from_still() {
             return false;
         }
-        for (chroma, views) in [
-            (false, vec![&self.y_view]),
-            (true, vec![&self.u_view, &self.v_view]),
-        ] {
-            let targets: Vec<_> = views.into_iter().map(|v| Some(super::cleared(v))).collect();
-            let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
-                label: Some("gridreel yuv from still"),
-                color_attachments: &targets,
-                depth_stencil_attachment: None,
-                timestamp_writes: None,
-                occlusion_query_set: None,
-                multiview_mask: None,
-            });
-            renderer.paint_yuv_plane(&mut pass, chroma);
-        }
+        self.plane_passes(encoder, |pass, chroma| {
+            renderer.paint_yuv_plane(pass, chroma);
+        });
         true
     }
 
     fn convert_to_yuv(&self, encoder: &mut wgpu::CommandEncoder) {
-        let attachment = |view| Some(super::cleared(view));
-        for (pipeline, targets) in [
-            (&self.luma_pipeline, vec![attachment(&self.y_view)]),
-            (
-                &self.chroma_pipeline,
-                vec![attachment(&self.u_view), attachment(&self.v_view)],
-            ),
-        ] {
+        self.plane_passes(encoder, |pass, chroma| {
+            pass.set_pipeline(if chroma {
+                &self.chroma_pipeline
+            } else {
+                &self.luma_pipeline
+            });
+            pass.set_bind_group(0, &self.yuv_bind_group, &[]);
+            pass.draw(0..3, 0..1);
+        });
+    }
+
+    /// A pass into the Y plane, then one into the U and V planes; `draw(pass, chroma)` fills
+    /// each. The attachment lists live on the stack: nothing is allocated per frame.
+    fn plane_passes(
+        &self,
+        encoder: &mut wgpu::CommandEncoder,
+        mut draw: impl FnMut(&mut wgpu::RenderPass<'_>, bool),
+    ) {
+        let luma = [Some(super::cleared(&self.y_view))];
+        let chroma = [
+            Some(super::cleared(&self.u_view)),
+            Some(super::cleared(&self.v_view)),
+        ];
+        for (is_chroma, targets) in [(false, &luma[..]), (true, &chroma[..])] {
             let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
-                label: Some("gridreel yuv pass"),
-                color_attachments: &targets,
+                label: Some("gridreel yuv planes"),
+                color_attachments: targets,
                 depth_stencil_attachment: None,
                 timestamp_writes: None,
                 occlusion_query_set: None,
                 multiview_mask: None,
             });
-            pass.set_pipeline(pipeline);
-            pass.set_bind_group(0, &self.yuv_bind_group, &[]);
-            pass.draw(0..3, 0..1);
+            draw(&mut pass, is_chroma);
         }
     }
 
