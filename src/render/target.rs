@@ -218,20 +218,10 @@ impl FrameTarget {
                 padded_row_bytes: c_row,
             },
         ];
-        // The RGBA read-back (tests, screenshots) shares the ring buffers, so size them for both.
-        let rgba_bytes = u64::from(padded_row(width_px * 4)) * u64::from(height_px);
-        let slot_bytes = (y_bytes + 2 * c_bytes).max(rgba_bytes);
+        // Sized for YUV only; an RGBA read-back (tests, stills) brings its own buffer.
+        let slot_bytes = y_bytes + 2 * c_bytes;
         let slots = (0..READBACK_RING)
-            .map(|i| Slot {
-                buffer: device.create_buffer(&wgpu::BufferDescriptor {
-                    label: Some(&format!("gridreel read-back {i}")),
-                    size: slot_bytes,
-                    usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-                    mapped_at_creation: false,
-                }),
-                state: Arc::new(AtomicU8::new(MAP_PENDING)),
-                submission: None,
-            })
+            .map(|i| Slot::new(device, &format!("gridreel read-back {i}"), slot_bytes))
             .collect();
         Ok(Self {
             width_px,
@@ -365,19 +355,11 @@ impl FrameTarget {
     }
 
     fn start_map(&mut self, queue: &wgpu::Queue, slot: usize, encoder: wgpu::CommandEncoder) {
-        let submission = queue.submit(std::iter::once(encoder.finish()));
-        let s = &mut self.slots[slot];
-        s.state.store(MAP_PENDING, Ordering::Release);
-        let state = Arc::clone(&s.state);
-        s.buffer
-            .slice(..)
-            .map_async(wgpu::MapMode::Read, move |result| {
-                state.store(
-                    if result.is_ok() { MAP_DONE } else { MAP_FAILED },
-                    Ordering::Release,
-                );
-            });
-        s.submission = Some(submission);
+        self.slots[slot].start_map(queue, encoder);
+    }
+
+    fn wait_mapped(&mut self, device: &wgpu::Device, slot: usize) -> Result<(), RenderError> {
+        self.slots[slot].wait_mapped(device)
     }
 
     /// Renders the frame described by `uniform`, converts it to YUV and starts its read-back.
@@ -405,28 +387,6 @@ impl FrameTarget {
         Self::copy_plane(&mut encoder, &self.v_texture, buffer, self.planes[2]);
         self.start_map(queue, slot, encoder);
         slot
-    }
-
-    fn wait_mapped(&mut self, device: &wgpu::Device, slot: usize) -> Result<(), RenderError> {
-        let s = &mut self.slots[slot];
-        let submission = s.submission.take();
-        loop {
-            match s.state.load(Ordering::Acquire) {
-                MAP_DONE => return Ok(()),
-                MAP_FAILED => {
-                    return Err(RenderError::ReadBack(
-                        "mapping the read-back buffer failed".into(),
-                    ));
-                }
-                _ => {}
-            }
-            device
-                .poll(wgpu::PollType::Wait {
-                    submission_index: submission.clone(),
-                    timeout: None,
-                })
-                .map_err(|e| RenderError::ReadBack(e.to_string()))?;
-        }
     }
 
     /// Waits for the frame of `ticket` and copies its planes into `out` (resized if needed).
@@ -470,23 +430,28 @@ impl FrameTarget {
         uniform: &GridUniform,
     ) -> Result<Vec<u8>, RenderError> {
         renderer.prepare(device, queue, uniform);
-        let slot = self.take_slot();
+        let row = padded_row(self.width_px * 4);
+        // Not a per-frame path: a buffer of its own keeps the export ring YUV-sized.
+        let mut slot = Slot::new(
+            device,
+            "gridreel RGBA read-back",
+            u64::from(row) * u64::from(self.height_px),
+        );
         let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
             label: Some("gridreel still frame"),
         });
         self.draw_frame(&mut encoder, renderer);
-        let row = padded_row(self.width_px * 4);
         Self::copy_plane_rgba(
             &mut encoder,
             &self.frame_texture,
-            &self.slots[slot].buffer,
+            &slot.buffer,
             row,
             self.width_px,
             self.height_px,
         );
-        self.start_map(queue, slot, encoder);
-        self.wait_mapped(device, slot)?;
-        let buffer = &self.slots[slot].buffer;
+        slot.start_map(queue, encoder);
+        slot.wait_mapped(device)?;
+        let buffer = &slot.buffer;
         let tight = self.width_px as usize * 4;
         let mut out = Vec::with_capacity(tight * self.height_px as usize);
         {
@@ -522,5 +487,58 @@ impl FrameTarget {
                 padded_row_bytes: row,
             },
         );
+    }
+}
+
+impl Slot {
+    fn new(device: &wgpu::Device, label: &str, size: u64) -> Self {
+        Slot {
+            buffer: device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some(label),
+                size,
+                usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+                mapped_at_creation: false,
+            }),
+            state: Arc::new(AtomicU8::new(MAP_PENDING)),
+            submission: None,
+        }
+    }
+
+    /// Submits `encoder` (which ends with a copy into this buffer) and starts mapping it.
+    fn start_map(&mut self, queue: &wgpu::Queue, encoder: wgpu::CommandEncoder) {
+        let submission = queue.submit(std::iter::once(encoder.finish()));
+        self.state.store(MAP_PENDING, Ordering::Release);
+        let state = Arc::clone(&self.state);
+        self.buffer
+            .slice(..)
+            .map_async(wgpu::MapMode::Read, move |result| {
+                state.store(
+                    if result.is_ok() { MAP_DONE } else { MAP_FAILED },
+                    Ordering::Release,
+                );
+            });
+        self.submission = Some(submission);
+    }
+
+    /// Waits until the buffer is mapped.
+    fn wait_mapped(&mut self, device: &wgpu::Device) -> Result<(), RenderError> {
+        let submission = self.submission.take();
+        loop {
+            match self.state.load(Ordering::Acquire) {
+                MAP_DONE => return Ok(()),
+                MAP_FAILED => {
+                    return Err(RenderError::ReadBack(
+                        "mapping the read-back buffer failed".into(),
+                    ));
+                }
+                _ => {}
+            }
+            device
+                .poll(wgpu::PollType::Wait {
+                    submission_index: submission.clone(),
+                    timeout: None,
+                })
+                .map_err(|e| RenderError::ReadBack(e.to_string()))?;
+        }
     }
 }
