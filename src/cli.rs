@@ -397,12 +397,15 @@ pub fn render(args: &RenderArgs) -> Result<(), Failure> {
             selected.len()
         );
     }
+    let phase = std::time::Instant::now();
     let gpu = Gpu::headless().map_err(Failure::other)?;
+    log::info!("GPU ready in {:.3} s", phase.elapsed().as_secs_f64());
     let cancel = Arc::new(AtomicBool::new(false));
     install_ctrl_c(&cancel);
 
     let bar = progress_bar(needed.len() as u64, "photos", "importing");
     let spec = engine::tile_spec(&settings);
+    let phase = std::time::Instant::now();
     let loaded = photos::load_tiles(needed, &spec, 0, &cancel, &|done| {
         bar.set_position(done as u64);
     });
@@ -436,6 +439,8 @@ pub fn render(args: &RenderArgs) -> Result<(), Failure> {
     );
     let mut renderer = GridRenderer::new(&gpu.device, FRAME_FORMAT);
     let tiles: Vec<_> = loaded.tiles.into_iter().map(|t| t.pixels).collect();
+    log::info!("photos decoded in {:.3} s", phase.elapsed().as_secs_f64());
+    let phase = std::time::Instant::now();
     engine::upload_photos(&gpu.device, &gpu.queue, &mut renderer, &layout, &tiles)
         .map_err(Failure::other)?;
     drop(tiles);
@@ -447,6 +452,7 @@ pub fn render(args: &RenderArgs) -> Result<(), Failure> {
         overwrite: args.overwrite,
         encoder_threads: settings.video.threads as usize,
     };
+    log::info!("renderer ready in {:.3} s", phase.elapsed().as_secs_f64());
     let result = std::thread::scope(|scope| {
         let worker = std::thread::Builder::new()
             .name("gridreel-export".into())
