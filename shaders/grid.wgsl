@@ -119,23 +119,28 @@ fn fs_still(in: StillVertex) -> @location(0) vec4<f32> {
     return textureSample(still, tile_sampler, in.uv);
 }
 
-// Export straight to YUV from the still (prefixed with bt709.wgsl when compiled): luma at full
-// size from the same fetch `fs_still` makes; chroma at half size from the four fetches of its
-// 2x2 block. The viewport is then the plane, but `vs_still` maps clip space to frame pixels
-// whatever the viewport, so a chroma pixel's centre lands on its block's centre.
-@fragment
-fn fs_still_luma(in: StillVertex) -> @location(0) vec4<f32> {
-    return vec4<f32>(luma_code(textureSample(still, tile_sampler, in.uv).rgb), 0.0, 0.0, 1.0);
-}
+// Export straight to YUV from the still (prefixed with bt709.wgsl when compiled), in one pass
+// at half size: each fragment is a 2x2 block of the frame. Its four luma codes go to one
+// RGBA8 texel (top-left, top-right, bottom-left, bottom-right) and the block's U and V to one
+// RG8 texel; the read-back unpacks them into planes. `vs_still` maps clip space to frame
+// pixels whatever the viewport, so the fragment's centre lands on its block's centre and the
+// four pixel centres are half a frame pixel away each way.
+struct YuvBlock {
+    @location(0) y: vec4<f32>,
+    @location(1) uv: vec4<f32>,
+};
 
 @fragment
-fn fs_still_chroma(in: StillVertex) -> Chroma {
-    let half_texel = vec2<f32>(0.5, 0.5) / vec2<f32>(textureDimensions(still));
-    let c = textureSample(still, tile_sampler, in.uv + vec2<f32>(-half_texel.x, -half_texel.y)).rgb
-        + textureSample(still, tile_sampler, in.uv + vec2<f32>(half_texel.x, -half_texel.y)).rgb
-        + textureSample(still, tile_sampler, in.uv + vec2<f32>(-half_texel.x, half_texel.y)).rgb
-        + textureSample(still, tile_sampler, in.uv + vec2<f32>(half_texel.x, half_texel.y)).rgb;
-    return chroma_out(c * 0.25);
+fn fs_still_yuv(in: StillVertex) -> YuvBlock {
+    let h = vec2<f32>(0.5, 0.5) / vec2<f32>(textureDimensions(still));
+    let c00 = textureSample(still, tile_sampler, in.uv + vec2<f32>(-h.x, -h.y)).rgb;
+    let c10 = textureSample(still, tile_sampler, in.uv + vec2<f32>(h.x, -h.y)).rgb;
+    let c01 = textureSample(still, tile_sampler, in.uv + vec2<f32>(-h.x, h.y)).rgb;
+    let c11 = textureSample(still, tile_sampler, in.uv + vec2<f32>(h.x, h.y)).rgb;
+    var out: YuvBlock;
+    out.y = vec4<f32>(luma_code(c00), luma_code(c10), luma_code(c01), luma_code(c11));
+    out.uv = vec4<f32>(chroma_codes((c00 + c10 + c01 + c11) * 0.25), 0.0, 1.0);
+    return out;
 }
 
 // The same for targets that encode to sRGB themselves (the preview's swapchain).

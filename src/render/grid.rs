@@ -115,6 +115,11 @@ struct StillKey {
 /// Stills larger than this draw from the tile array directly instead.
 const STILL_MAX_BYTES: u64 = 512 << 20;
 const STILL_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8Unorm;
+/// Targets of [`GridRenderer::paint_yuv_blocks`]: four luma codes, then U and V, per 2x2 block.
+pub const YUV_BLOCK_FORMATS: [wgpu::TextureFormat; 2] = [
+    wgpu::TextureFormat::Rgba8Unorm,
+    wgpu::TextureFormat::Rg8Unorm,
+];
 
 pub struct GridRenderer {
     /// Draws from the tile array (`fs_main`): grids too large for a still.
@@ -123,9 +128,8 @@ pub struct GridRenderer {
     still_pipeline: wgpu::RenderPipeline,
     /// Writes the still (`fs_compose`).
     compose_pipeline: wgpu::RenderPipeline,
-    /// Export straight to YUV planes from the still (`fs_still_luma`, `fs_still_chroma`).
-    still_luma_pipeline: wgpu::RenderPipeline,
-    still_chroma_pipeline: wgpu::RenderPipeline,
+    /// Export straight to YUV 2x2 blocks from the still (`fs_still_yuv`).
+    still_yuv_pipeline: wgpu::RenderPipeline,
     bind_group_layout: wgpu::BindGroupLayout,
     still_layout: wgpu::BindGroupLayout,
     still: Option<Still>,
@@ -241,18 +245,14 @@ impl GridRenderer {
                              format: wgpu::TextureFormat| {
             make_pipeline_to(layout, vertex, entry, &[Some(format.into())])
         };
-        let r8: Option<wgpu::ColorTargetState> = Some(wgpu::TextureFormat::R8Unorm.into());
-        let still_luma_pipeline = make_pipeline_to(
+        let still_yuv_pipeline = make_pipeline_to(
             &still_pipeline_layout,
             "vs_still",
-            "fs_still_luma",
-            std::slice::from_ref(&r8),
-        );
-        let still_chroma_pipeline = make_pipeline_to(
-            &still_pipeline_layout,
-            "vs_still",
-            "fs_still_chroma",
-            &[r8.clone(), r8],
+            "fs_still_yuv",
+            &[
+                Some(YUV_BLOCK_FORMATS[0].into()),
+                Some(YUV_BLOCK_FORMATS[1].into()),
+            ],
         );
         let pipeline = make_pipeline(&tile_layout, "vs_main", "fs_main", target_format);
         let still_fragment = if target_format.is_srgb() {
@@ -294,8 +294,7 @@ impl GridRenderer {
             pipeline,
             still_pipeline,
             compose_pipeline,
-            still_luma_pipeline,
-            still_chroma_pipeline,
+            still_yuv_pipeline,
             bind_group_layout,
             still_layout,
             still: None,
@@ -453,18 +452,14 @@ impl GridRenderer {
         pass.draw(0..3, 0..1);
     }
 
-    /// Draws the frame's Y plane (full size, one R8 target) or its U and V planes (half size,
-    /// two R8 targets) straight from the still. False, drawing nothing, when there is no
-    /// still: then draw RGBA with `paint` and convert that.
-    pub fn paint_yuv_plane(&self, pass: &mut wgpu::RenderPass<'_>, chroma: bool) -> bool {
+    /// Draws the frame as YUV 4:2:0 in 2x2 blocks straight from the still, into two half-size
+    /// targets of [`YUV_BLOCK_FORMATS`]: the block's four luma codes, then its U and V. False,
+    /// drawing nothing, when there is no still: then draw RGBA with `paint` and convert that.
+    pub fn paint_yuv_blocks(&self, pass: &mut wgpu::RenderPass<'_>) -> bool {
         let (Some(still), Some(_)) = (&self.still, self.composed) else {
             return false;
         };
-        pass.set_pipeline(if chroma {
-            &self.still_chroma_pipeline
-        } else {
-            &self.still_luma_pipeline
-        });
+        pass.set_pipeline(&self.still_yuv_pipeline);
         pass.set_bind_group(0, &self.bind_group, &[]);
         pass.set_bind_group(1, &still.bind_group, &[]);
         pass.draw(0..3, 0..1);

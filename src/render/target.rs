@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
 
+use super::grid::YUV_BLOCK_FORMATS;
 use super::{GridRenderer, GridUniform, RenderError};
 
 /// Read-back buffers in flight; three lets render, copy and read overlap.
@@ -58,6 +59,8 @@ fn padded_row(bytes: u32) -> u32 {
 
 struct Slot {
     buffer: wgpu::Buffer,
+    /// The frame in it is in 2x2 blocks (`blocks` layouts), not planes.
+    blocks: bool,
     state: Arc<AtomicU8>,
     submission: Option<wgpu::SubmissionIndex>,
 }
@@ -74,6 +77,10 @@ pub struct FrameTarget {
     y_texture: wgpu::Texture,
     u_texture: wgpu::Texture,
     v_texture: wgpu::Texture,
+    /// Half-size targets of the one-pass YUV from a still: 4 luma codes, then U and V.
+    block_textures: [wgpu::Texture; 2],
+    block_views: [wgpu::TextureView; 2],
+    blocks: [PlaneLayout; 2],
     luma_pipeline: wgpu::RenderPipeline,
     chroma_pipeline: wgpu::RenderPipeline,
     yuv_bind_group: wgpu::BindGroup,
@@ -146,6 +153,23 @@ impl FrameTarget {
         let v_texture = plane_texture(device, "gridreel chroma v", cw, ch);
         let view = |t: &wgpu::Texture| t.create_view(&wgpu::TextureViewDescriptor::default());
         let (y_view, u_view, v_view) = (view(&y_texture), view(&u_texture), view(&v_texture));
+        let block_textures = YUV_BLOCK_FORMATS.map(|format| {
+            device.create_texture(&wgpu::TextureDescriptor {
+                label: Some("gridreel yuv blocks"),
+                size: wgpu::Extent3d {
+                    width: cw,
+                    height: ch,
+                    depth_or_array_layers: 1,
+                },
+                mip_level_count: 1,
+                sample_count: 1,
+                dimension: wgpu::TextureDimension::D2,
+                format,
+                usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
+                view_formats: &[],
+            })
+        });
+        let block_views = [view(&block_textures[0]), view(&block_textures[1])];
 
         let shader = device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some("gridreel yuv shader"),
@@ -218,8 +242,26 @@ impl FrameTarget {
                 padded_row_bytes: c_row,
             },
         ];
+        let luma_blocks_row = padded_row(cw * 4);
+        let chroma_blocks_row = padded_row(cw * 2);
+        let luma_blocks_bytes = u64::from(luma_blocks_row) * u64::from(ch);
+        let blocks = [
+            PlaneLayout {
+                offset: 0,
+                width_px: cw,
+                height_px: ch,
+                padded_row_bytes: luma_blocks_row,
+            },
+            PlaneLayout {
+                offset: luma_blocks_bytes,
+                width_px: cw,
+                height_px: ch,
+                padded_row_bytes: chroma_blocks_row,
+            },
+        ];
         // Sized for YUV only; an RGBA read-back (tests, stills) brings its own buffer.
-        let slot_bytes = y_bytes + 2 * c_bytes;
+        let slot_bytes = (y_bytes + 2 * c_bytes)
+            .max(luma_blocks_bytes + u64::from(chroma_blocks_row) * u64::from(ch));
         let slots = (0..READBACK_RING)
             .map(|i| Slot::new(device, &format!("gridreel read-back {i}"), slot_bytes))
             .collect();
@@ -234,6 +276,9 @@ impl FrameTarget {
             y_texture,
             u_texture,
             v_texture,
+            block_textures,
+            block_views,
+            blocks,
             luma_pipeline,
             chroma_pipeline,
             yuv_bind_group,
@@ -268,16 +313,29 @@ impl FrameTarget {
         renderer.paint(&mut pass);
     }
 
-    /// The planes straight from the renderer's still: no RGBA frame in between. False when the
-    /// renderer draws from its tile array.
-    fn yuv_from_still(&self, encoder: &mut wgpu::CommandEncoder, renderer: &GridRenderer) -> bool {
+    /// The frame as 2x2 YUV blocks straight from the renderer's still, in one half-size pass
+    /// (no RGBA frame). False when the renderer draws from its tile array.
+    fn yuv_blocks_from_still(
+        &self,
+        encoder: &mut wgpu::CommandEncoder,
+        renderer: &GridRenderer,
+    ) -> bool {
         if !renderer.draws_from_still() {
             return false;
         }
-        self.plane_passes(encoder, |pass, chroma| {
-            renderer.paint_yuv_plane(pass, chroma);
+        let targets = [
+            Some(super::cleared(&self.block_views[0])),
+            Some(super::cleared(&self.block_views[1])),
+        ];
+        let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+            label: Some("gridreel yuv blocks"),
+            color_attachments: &targets,
+            depth_stencil_attachment: None,
+            timestamp_writes: None,
+            occlusion_query_set: None,
+            multiview_mask: None,
         });
-        true
+        renderer.paint_yuv_blocks(&mut pass)
     }
 
     fn convert_to_yuv(&self, encoder: &mut wgpu::CommandEncoder) {
@@ -377,14 +435,20 @@ impl FrameTarget {
         let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
             label: Some("gridreel export frame"),
         });
-        if !self.yuv_from_still(&mut encoder, renderer) {
+        let blocks = self.yuv_blocks_from_still(&mut encoder, renderer);
+        let buffer = &self.slots[slot].buffer;
+        if blocks {
+            for (texture, layout) in self.block_textures.iter().zip(self.blocks) {
+                Self::copy_plane(&mut encoder, texture, buffer, layout);
+            }
+        } else {
             self.draw_frame(&mut encoder, renderer);
             self.convert_to_yuv(&mut encoder);
+            Self::copy_plane(&mut encoder, &self.y_texture, buffer, self.planes[0]);
+            Self::copy_plane(&mut encoder, &self.u_texture, buffer, self.planes[1]);
+            Self::copy_plane(&mut encoder, &self.v_texture, buffer, self.planes[2]);
         }
-        let buffer = &self.slots[slot].buffer;
-        Self::copy_plane(&mut encoder, &self.y_texture, buffer, self.planes[0]);
-        Self::copy_plane(&mut encoder, &self.u_texture, buffer, self.planes[1]);
-        Self::copy_plane(&mut encoder, &self.v_texture, buffer, self.planes[2]);
+        self.slots[slot].blocks = blocks;
         self.start_map(queue, slot, encoder);
         slot
     }
@@ -406,13 +470,17 @@ impl FrameTarget {
                 .slice(..)
                 .get_mapped_range()
                 .map_err(|e| RenderError::ReadBack(e.to_string()))?;
-            let mut at = 0;
-            for plane in self.planes {
-                let row = plane.width_px as usize;
-                for y in 0..plane.height_px as usize {
-                    let src = plane.offset as usize + y * plane.padded_row_bytes as usize;
-                    out.data[at..at + row].copy_from_slice(&mapped[src..src + row]);
-                    at += row;
+            if self.slots[ticket].blocks {
+                unpack_blocks(&mapped, self.blocks, out);
+            } else {
+                let mut at = 0;
+                for plane in self.planes {
+                    let row = plane.width_px as usize;
+                    for y in 0..plane.height_px as usize {
+                        let src = plane.offset as usize + y * plane.padded_row_bytes as usize;
+                        out.data[at..at + row].copy_from_slice(&mapped[src..src + row]);
+                        at += row;
+                    }
                 }
             }
         }
@@ -501,6 +569,7 @@ impl Slot {
             }),
             state: Arc::new(AtomicU8::new(MAP_PENDING)),
             submission: None,
+            blocks: false,
         }
     }
 
@@ -539,6 +608,36 @@ impl Slot {
                     timeout: None,
                 })
                 .map_err(|e| RenderError::ReadBack(e.to_string()))?;
+        }
+    }
+}
+
+/// Unpacks 2x2 YUV blocks (four luma codes per RGBA texel, U and V per RG texel) into the
+/// frame's Y, U and V planes.
+fn unpack_blocks(mapped: &[u8], [luma, chroma]: [PlaneLayout; 2], out: &mut YuvFrame) {
+    let (w, cw, ch) = (
+        out.width_px as usize,
+        chroma.width_px as usize,
+        chroma.height_px as usize,
+    );
+    let (y_plane, uv) = out.data.split_at_mut(w * ch * 2);
+    let (u_plane, v_plane) = uv.split_at_mut(cw * ch);
+    for j in 0..ch {
+        let l = luma.offset as usize + j * luma.padded_row_bytes as usize;
+        let c = chroma.offset as usize + j * chroma.padded_row_bytes as usize;
+        let (top, bottom) = y_plane[2 * j * w..(2 * j + 2) * w].split_at_mut(w);
+        let texels = mapped[l..l + cw * 4].chunks_exact(4);
+        for ((block, t), b) in texels
+            .zip(top.chunks_exact_mut(2))
+            .zip(bottom.chunks_exact_mut(2))
+        {
+            t.copy_from_slice(&block[..2]);
+            b.copy_from_slice(&block[2..]);
+        }
+        let uv_row = &mapped[c..c + cw * 2];
+        for (i, pair) in uv_row.chunks_exact(2).enumerate() {
+            u_plane[j * cw + i] = pair[0];
+            v_plane[j * cw + i] = pair[1];
         }
     }
 }
