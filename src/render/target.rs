@@ -1,6 +1,9 @@
-//! The offscreen frame used by export: the grid is drawn into an RGBA texture, converted to
-//! planar YUV 4:2:0 on the GPU, copied into one of a small ring of read-back buffers and mapped
-//! asynchronously, so frame N+1 renders while frame N is read and frame N−1 is encoded.
+//! The offscreen frame used by export. With a composed still (the normal case) the renderer
+//! draws YUV 4:2:0 directly, as 2x2 blocks in one half-size pass; otherwise the grid is drawn
+//! into an RGBA texture and converted to planar YUV on the GPU. Either way the result is
+//! copied into one of a small ring of read-back buffers and mapped asynchronously, so frame
+//! N+1 renders while frame N is read and frame N−1 is encoded. `render_rgba` gives the RGBA
+//! frame itself, for tests and stills.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
