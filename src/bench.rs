@@ -197,19 +197,8 @@ fn import_row(gpu: &Gpu, dir: &Path, what: &str) -> BenchResult<Row> {
         cols,
         ..Settings::default()
     };
-    let layout = Layout::new(&settings);
-    let mut renderer = GridRenderer::new(&gpu.device, FRAME_FORMAT);
     let started = Instant::now();
-    let loaded = photos::load_tiles(
-        &scan.photos,
-        &engine::tile_spec(&settings),
-        0,
-        &AtomicBool::new(false),
-        &|_| {},
-    );
-    let tiles: Vec<&TilePixels> = loaded.tiles.iter().map(|t| &t.pixels).collect();
-    engine::upload_photos(&gpu.device, &gpu.queue, &mut renderer, &layout, &tiles)
-        .map_err(|e| e.to_string())?;
+    let renderer = prepared_renderer(gpu, dir, &settings)?;
     gpu.device
         .poll(wgpu::PollType::wait_indefinitely())
         .map_err(|e| e.to_string())?;
@@ -219,7 +208,7 @@ fn import_row(gpu: &Gpu, dir: &Path, what: &str) -> BenchResult<Row> {
         what: format!("{what}: {count} JPEGs (8-15 MP) to GPU tiles"),
         value: format!(
             "{:.1} photos/s ({secs:.2} s)",
-            tiles.len() as f64 / secs.max(1e-9)
+            f64::from(renderer.layer_count()) / secs.max(1e-9)
         ),
         target: "-",
     })
@@ -407,20 +396,13 @@ fn preview_rows(gpu: &Gpu) -> BenchResult<Vec<Row>> {
     engine::upload_photos(&gpu.device, &gpu.queue, &mut renderer, &layout, &tiles)
         .map_err(|e| e.to_string())?;
     let (w, h) = (1280, 720);
-    let target = gpu.device.create_texture(&wgpu::TextureDescriptor {
-        label: Some("bench preview target"),
-        size: wgpu::Extent3d {
-            width: w,
-            height: h,
-            depth_or_array_layers: 1,
-        },
-        mip_level_count: 1,
-        sample_count: 1,
-        dimension: wgpu::TextureDimension::D2,
+    let target = crate::render::texture_2d(
+        &gpu.device,
+        "bench preview target",
+        (w, h),
         format,
-        usage: wgpu::TextureUsages::RENDER_ATTACHMENT,
-        view_formats: &[],
-    });
+        wgpu::TextureUsages::RENDER_ATTACHMENT,
+    );
     let view = target.create_view(&wgpu::TextureViewDescriptor::default());
     let viewport = Viewport {
         origin_px: [0.0, 0.0],

@@ -542,20 +542,13 @@ impl GridRenderer {
     }
 
     fn create_still(&self, device: &wgpu::Device, w: u32, h: u32) -> Still {
-        let texture = device.create_texture(&wgpu::TextureDescriptor {
-            label: Some("gridreel still"),
-            size: wgpu::Extent3d {
-                width: w,
-                height: h,
-                depth_or_array_layers: 1,
-            },
-            mip_level_count: 1,
-            sample_count: 1,
-            dimension: wgpu::TextureDimension::D2,
-            format: STILL_FORMAT,
-            usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::RENDER_ATTACHMENT,
-            view_formats: &[],
-        });
+        let texture = super::texture_2d(
+            device,
+            "gridreel still",
+            (w, h),
+            STILL_FORMAT,
+            wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::RENDER_ATTACHMENT,
+        );
         let view = texture.create_view(&wgpu::TextureViewDescriptor::default());
         let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("gridreel still bind group"),

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
 
 use super::grid::YUV_BLOCK_FORMATS;
-use super::{GridRenderer, GridUniform, RenderError};
+use super::{GridRenderer, GridUniform, RenderError, texture_2d};
 
 /// Read-back buffers in flight; three lets render, copy and read overlap.
 pub const READBACK_RING: usize = 3;
@@ -95,23 +95,6 @@ pub struct FrameTarget {
 /// The pixel format of the offscreen frame (and so of the export renderer's pipeline).
 pub const FRAME_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8Unorm;
 
-fn plane_texture(device: &wgpu::Device, label: &str, w: u32, h: u32) -> wgpu::Texture {
-    device.create_texture(&wgpu::TextureDescriptor {
-        label: Some(label),
-        size: wgpu::Extent3d {
-            width: w,
-            height: h,
-            depth_or_array_layers: 1,
-        },
-        mip_level_count: 1,
-        sample_count: 1,
-        dimension: wgpu::TextureDimension::D2,
-        format: wgpu::TextureFormat::R8Unorm,
-        usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
-        view_formats: &[],
-    })
-}
-
 impl FrameTarget {
     /// A target for `width_px × height_px` frames (both even, as 4:2:0 needs).
     pub fn new(device: &wgpu::Device, width_px: u32, height_px: u32) -> Result<Self, RenderError> {
@@ -133,45 +116,34 @@ impl FrameTarget {
                 max,
             });
         }
-        let frame_texture = device.create_texture(&wgpu::TextureDescriptor {
-            label: Some("gridreel frame"),
-            size: wgpu::Extent3d {
-                width: width_px,
-                height: height_px,
-                depth_or_array_layers: 1,
-            },
-            mip_level_count: 1,
-            sample_count: 1,
-            dimension: wgpu::TextureDimension::D2,
-            format: FRAME_FORMAT,
-            usage: wgpu::TextureUsages::RENDER_ATTACHMENT
+        let frame_texture = texture_2d(
+            device,
+            "gridreel frame",
+            (width_px, height_px),
+            FRAME_FORMAT,
+            wgpu::TextureUsages::RENDER_ATTACHMENT
                 | wgpu::TextureUsages::TEXTURE_BINDING
                 | wgpu::TextureUsages::COPY_SRC,
-            view_formats: &[],
-        });
+        );
         let frame_view = frame_texture.create_view(&wgpu::TextureViewDescriptor::default());
         let (cw, ch) = (width_px / 2, height_px / 2);
-        let y_texture = plane_texture(device, "gridreel luma", width_px, height_px);
-        let u_texture = plane_texture(device, "gridreel chroma u", cw, ch);
-        let v_texture = plane_texture(device, "gridreel chroma v", cw, ch);
+        let plane_usage = wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC;
+        let plane = |label, size| {
+            texture_2d(
+                device,
+                label,
+                size,
+                wgpu::TextureFormat::R8Unorm,
+                plane_usage,
+            )
+        };
+        let y_texture = plane("gridreel luma", (width_px, height_px));
+        let u_texture = plane("gridreel chroma u", (cw, ch));
+        let v_texture = plane("gridreel chroma v", (cw, ch));
         let view = |t: &wgpu::Texture| t.create_view(&wgpu::TextureViewDescriptor::default());
         let (y_view, u_view, v_view) = (view(&y_texture), view(&u_texture), view(&v_texture));
-        let block_textures = YUV_BLOCK_FORMATS.map(|format| {
-            device.create_texture(&wgpu::TextureDescriptor {
-                label: Some("gridreel yuv blocks"),
-                size: wgpu::Extent3d {
-                    width: cw,
-                    height: ch,
-                    depth_or_array_layers: 1,
-                },
-                mip_level_count: 1,
-                sample_count: 1,
-                dimension: wgpu::TextureDimension::D2,
-                format,
-                usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
-                view_formats: &[],
-            })
-        });
+        let block_textures = YUV_BLOCK_FORMATS
+            .map(|format| texture_2d(device, "gridreel yuv blocks", (cw, ch), format, plane_usage));
         let block_views = [view(&block_textures[0]), view(&block_textures[1])];
 
         let shader = device.create_shader_module(wgpu::ShaderModuleDescriptor {
@@ -341,31 +313,18 @@ impl FrameTarget {
         renderer.paint_yuv_blocks(&mut pass)
     }
 
+    /// A pass into the Y plane, then one into the U and V planes, from the RGBA frame. The
+    /// attachment lists live on the stack: nothing is allocated per frame.
     fn convert_to_yuv(&self, encoder: &mut wgpu::CommandEncoder) {
-        self.plane_passes(encoder, |pass, chroma| {
-            pass.set_pipeline(if chroma {
-                &self.chroma_pipeline
-            } else {
-                &self.luma_pipeline
-            });
-            pass.set_bind_group(0, &self.yuv_bind_group, &[]);
-            pass.draw(0..3, 0..1);
-        });
-    }
-
-    /// A pass into the Y plane, then one into the U and V planes; `draw(pass, chroma)` fills
-    /// each. The attachment lists live on the stack: nothing is allocated per frame.
-    fn plane_passes(
-        &self,
-        encoder: &mut wgpu::CommandEncoder,
-        mut draw: impl FnMut(&mut wgpu::RenderPass<'_>, bool),
-    ) {
         let luma = [Some(super::cleared(&self.y_view))];
         let chroma = [
             Some(super::cleared(&self.u_view)),
             Some(super::cleared(&self.v_view)),
         ];
-        for (is_chroma, targets) in [(false, &luma[..]), (true, &chroma[..])] {
+        for (pipeline, targets) in [
+            (&self.luma_pipeline, &luma[..]),
+            (&self.chroma_pipeline, &chroma[..]),
+        ] {
             let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
                 label: Some("gridreel yuv planes"),
                 color_attachments: targets,
@@ -374,7 +333,9 @@ impl FrameTarget {
                 occlusion_query_set: None,
                 multiview_mask: None,
             });
-            draw(&mut pass, is_chroma);
+            pass.set_pipeline(pipeline);
+            pass.set_bind_group(0, &self.yuv_bind_group, &[]);
+            pass.draw(0..3, 0..1);
         }
     }
 
