@@ -38,6 +38,8 @@ struct Params {
 @group(0) @binding(2) var<storage, read> cell_layers: array<u32>;
 // Bilinear sampler for the common case where all four texels lie inside one tile.
 @group(0) @binding(3) var tile_sampler: sampler;
+// Thumbnails shown, scaled up, by cells whose value has THUMB_FLAG set (preview only).
+@group(0) @binding(4) var thumbs: texture_2d_array<f32>;
 // The composed grid image plus a one-pixel background border (only `fs_still` uses it).
 @group(1) @binding(0) var still: texture_2d<f32>;
 
@@ -63,11 +65,22 @@ fn grid_texel(p: vec2<i32>) -> vec4<f32> {
         return params.background;
     }
     let layer = cell_layers[index];
+    if (layer >= THUMB_FLAG) {
+        let thumb = layer - THUMB_FLAG;
+        if (thumb >= textureNumLayers(thumbs)) {
+            return params.background;
+        }
+        let size = textureDimensions(thumbs);
+        let texel = min(local * size / params.tile_size, size - vec2<u32>(1u, 1u));
+        return textureLoad(thumbs, texel, thumb, 0);
+    }
     if (layer >= params.layer_count) {
         return params.background;
     }
     return textureLoad(tiles, local, layer, 0);
 }
+
+const THUMB_FLAG: u32 = 0x80000000u;
 
 fn linear_from_srgb(c: vec3<f32>) -> vec3<f32> {
     let low = c / 12.92;

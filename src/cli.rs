@@ -14,8 +14,9 @@ use crate::layout::Layout;
 use crate::photos::{self, ScanError};
 use crate::render::{FRAME_FORMAT, Gpu, GridRenderer};
 use crate::settings::{
-    Aspect, Color, CropAnchor, FrameSize, Settings, load_preset, settings_to_ron,
+    Aspect, Color, CropAnchor, FrameSize, MemoryBudget, Settings, load_preset, settings_to_ron,
 };
+use crate::stream::StreamError;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -173,6 +174,9 @@ pub struct SettingsArgs {
     /// Encoder threads, 0 = all cores [default: 0]
     #[arg(long, value_name = "N")]
     pub threads: Option<u32>,
+    /// Memory for decoded photos, RAM and GPU together: auto (a quarter of RAM), 2GB, 512MB or 25%; beyond it tiles stream [default: auto]
+    #[arg(long, value_name = "SIZE")]
+    pub memory_budget: Option<MemoryBudget>,
 }
 
 fn parse_gap(text: &str) -> Result<(u32, u32), String> {
@@ -215,6 +219,7 @@ impl SettingsArgs {
         set!(quality => video.quality_crf);
         set!(x264_preset => video.x264_preset);
         set!(threads => video.threads);
+        set!(memory_budget => memory_budget);
         if let Some((h, v)) = self.gap {
             s.gap_h_px = h;
             s.gap_v_px = v;
@@ -404,32 +409,63 @@ pub fn render(args: &RenderArgs) -> Result<(), Failure> {
     install_ctrl_c(&cancel);
 
     let bar = progress_bar(needed.len() as u64, "photos", "importing");
-    let spec = engine::tile_spec(&settings);
     let phase = std::time::Instant::now();
-    let loaded = photos::load_tiles(needed, &spec, 0, &cancel, &|done| {
-        bar.set_position(done as u64);
-    });
+    let budget = crate::monitor::budget_bytes(&settings);
+    let mut renderer = GridRenderer::new(&gpu.device, FRAME_FORMAT);
+    let tiles = engine::export_tiles(
+        &gpu.device,
+        &gpu.queue,
+        &mut renderer,
+        &settings,
+        budget,
+        needed,
+        None,
+        &cancel,
+        &|done| bar.set_position(done as u64),
+    );
     bar.finish_and_clear();
-    for skipped in &loaded.skipped {
+    let mut tiles = match tiles {
+        Ok(tiles) => tiles,
+        Err(StreamError::Cancelled) => {
+            return Err(Failure {
+                message: "cancelled".into(),
+                exit_code: 130,
+            });
+        }
+        Err(e @ StreamError::BudgetTooSmall { .. }) => return Err(Failure::input(e)),
+        Err(e) => return Err(Failure::other(e)),
+    };
+    for skipped in &tiles.skipped {
         eprintln!("{skipped}");
     }
-    if cancel.load(Ordering::Relaxed) {
-        return Err(Failure {
-            message: "cancelled".into(),
-            exit_code: 130,
-        });
-    }
-    if loaded.tiles.is_empty() {
+    if tiles.photos == 0 {
         return Err(Failure::input(format!(
             "no usable photos ({} skipped): {}",
-            loaded.skipped.len(),
+            tiles.skipped.len(),
             folder.display()
         )));
     }
+    let plan = tiles.plan;
+    let mb = |b: u64| b >> 20;
+    let memory = if plan.streams() {
+        format!(
+            "streaming {} tiles through {} slots ({} MB of a {} MB budget)",
+            plan.photos,
+            plan.slots,
+            mb(plan.tile_budget_bytes()),
+            mb(budget)
+        )
+    } else {
+        format!(
+            "all tiles resident ({} MB of a {} MB budget)",
+            mb(plan.tile_budget_bytes()),
+            mb(budget)
+        )
+    };
     eprintln!(
-        "{} photos ({} skipped) from {}; {}x{} frames, {} at {} fps; GPU: {}",
-        loaded.tiles.len(),
-        scan.skipped.len() + loaded.skipped.len(),
+        "{} photos ({} skipped) from {}; {}x{} frames, {} at {} fps; {memory}; GPU: {}",
+        tiles.photos,
+        scan.skipped.len() + tiles.skipped.len(),
         folder.display(),
         layout.frame_w_px,
         layout.frame_h_px,
@@ -437,13 +473,7 @@ pub fn render(args: &RenderArgs) -> Result<(), Failure> {
         settings.fps,
         gpu.describe()
     );
-    let mut renderer = GridRenderer::new(&gpu.device, FRAME_FORMAT);
-    let tiles: Vec<_> = loaded.tiles.into_iter().map(|t| t.pixels).collect();
-    log::info!("photos decoded in {:.3} s", phase.elapsed().as_secs_f64());
-    let phase = std::time::Instant::now();
-    engine::upload_photos(&gpu.device, &gpu.queue, &mut renderer, &layout, &tiles)
-        .map_err(Failure::other)?;
-    drop(tiles);
+    log::info!("photos ready in {:.3} s", phase.elapsed().as_secs_f64());
 
     let progress = ExportProgress::default();
     let job = ExportJob {
@@ -452,7 +482,6 @@ pub fn render(args: &RenderArgs) -> Result<(), Failure> {
         overwrite: args.overwrite,
         encoder_threads: settings.video.threads as usize,
     };
-    log::info!("renderer ready in {:.3} s", phase.elapsed().as_secs_f64());
     let result = std::thread::scope(|scope| {
         let worker = std::thread::Builder::new()
             .name("gridreel-export".into())
@@ -461,6 +490,7 @@ pub fn render(args: &RenderArgs) -> Result<(), Failure> {
                     &gpu.device,
                     &gpu.queue,
                     &mut renderer,
+                    tiles.streamer.as_mut(),
                     &job,
                     &cancel,
                     &progress,

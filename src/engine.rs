@@ -2,11 +2,17 @@
 //! tile spec for a set of settings, and loading a folder into a renderer.
 
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 use crate::layout::Layout;
-use crate::photos::{TilePixels, TileSpec};
+use crate::photos::{self, Skipped, TilePixels, TileSpec};
 use crate::render::{GridRenderer, NO_LAYER, RenderError};
 use crate::settings::Settings;
+use crate::stream::{Schedule, StreamError, StreamMode, StreamPlan, TileStreamer};
+
+/// Height of the always-resident thumbnails (photo list, and the preview's stand-ins).
+pub const THUMB_HEIGHT_PX: u32 = 36;
 
 /// The tile every photo is turned into under `settings`.
 #[must_use]
@@ -68,6 +74,114 @@ pub fn photo_folder(images: Option<PathBuf>) -> (PathBuf, bool) {
         Some(dir) => (dir, false),
         None => (crate::photos::demo_folder(), true),
     }
+}
+
+/// The photos of an export on the GPU: all resident, or streaming.
+pub struct ExportTiles {
+    /// Present when the tiles do not all fit the budget: export asks it before every frame.
+    pub streamer: Option<TileStreamer>,
+    /// Photos that could not be used, with the reason.
+    pub skipped: Vec<Skipped>,
+    /// Photos the grid shows.
+    pub photos: usize,
+    pub plan: StreamPlan,
+}
+
+/// Puts the photos at `paths` (grid order) into `renderer` for an export within `budget`
+/// bytes. When every tile fits, all are decoded on every core and stay resident (photos that
+/// fail are dropped, and the grid shows the rest in order). When they do not, every photo is
+/// first decoded at thumbnail size (fast; it finds the bad ones, and `thumbs` may supply
+/// those already made), then tiles stream during the export on all cores but one, leaving
+/// that one to the encoder. `on_done` counts photos decoded up front.
+///
+/// # Errors
+/// A budget too small for one frame's tiles, cancellation, or threads that cannot start.
+#[allow(clippy::too_many_arguments)]
+pub fn export_tiles(
+    device: &wgpu::Device,
+    queue: &wgpu::Queue,
+    renderer: &mut GridRenderer,
+    settings: &Settings,
+    budget: u64,
+    paths: &[PathBuf],
+    thumbs: Option<Vec<TilePixels>>,
+    cancel: &AtomicBool,
+    on_done: &(dyn Fn(usize) + Sync),
+) -> Result<ExportTiles, StreamError> {
+    let layout = Layout::new(settings);
+    let spec = tile_spec(settings);
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let max_layers = device.limits().max_texture_array_layers;
+    let still = GridRenderer::still_bytes_for(device, &layout);
+    let export = StreamMode {
+        wrap: false,
+        thumbnails: false,
+    };
+    let schedule = Schedule::new(&layout, paths.len());
+    let plan = StreamPlan::new(&layout, &schedule, budget, 0, still, max_layers, cores)?;
+    if !plan.streams() {
+        let mut streamer = TileStreamer::new(
+            device,
+            queue,
+            renderer,
+            &layout,
+            plan,
+            export,
+            paths.into(),
+            Arc::from([]),
+            spec,
+        )?;
+        let skipped = streamer.load_all(device, queue, renderer, cancel, on_done)?;
+        return Ok(ExportTiles {
+            photos: streamer.photo_count(),
+            streamer: None,
+            skipped,
+            plan,
+        });
+    }
+    let (paths, thumbs, skipped) = if let Some(thumbs) = thumbs {
+        (paths.to_vec(), thumbs, Vec::new())
+    } else {
+        let loaded =
+            photos::load_tiles(paths, &spec.thumbnail(THUMB_HEIGHT_PX), 0, cancel, on_done);
+        if cancel.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(StreamError::Cancelled);
+        }
+        let (paths, thumbs) = loaded.tiles.into_iter().map(|t| (t.path, t.pixels)).unzip();
+        (paths, thumbs, loaded.skipped)
+    };
+    let thumb_bytes = thumbs
+        .iter()
+        .map(|t: &TilePixels| t.byte_len() as u64)
+        .sum();
+    let schedule = Schedule::new(&layout, paths.len());
+    let workers = cores.saturating_sub(1).max(1);
+    let plan = StreamPlan::new(
+        &layout,
+        &schedule,
+        budget,
+        thumb_bytes,
+        None,
+        max_layers,
+        workers,
+    )?;
+    let streamer = TileStreamer::new(
+        device,
+        queue,
+        renderer,
+        &layout,
+        plan,
+        export,
+        paths.into(),
+        thumbs.into(),
+        spec,
+    )?;
+    Ok(ExportTiles {
+        photos: streamer.photo_count(),
+        streamer: Some(streamer),
+        skipped,
+        plan,
+    })
 }
 
 #[cfg(test)]

@@ -12,3 +12,4 @@ pub mod monitor;
 pub mod photos;
 pub mod render;
 pub mod settings;
+pub mod stream;

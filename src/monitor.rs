@@ -171,6 +171,28 @@ fn sample_loop(stats: &Mutex<Stats>, stop: &AtomicBool, started: Instant) {
     }
 }
 
+/// The machine's total RAM in bytes (4 GB when it cannot be read); read once.
+#[must_use]
+pub fn total_ram_bytes() -> u64 {
+    const FALLBACK: u64 = 4 << 30;
+    static TOTAL: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *TOTAL.get_or_init(|| match sysinfo::System::new() {
+        Ok(mut system) => {
+            system.refresh_memory();
+            Some(system.total_memory())
+                .filter(|&b| b > 0)
+                .unwrap_or(FALLBACK)
+        }
+        Err(_) => FALLBACK,
+    })
+}
+
+/// The settings' memory budget in bytes on this machine.
+#[must_use]
+pub fn budget_bytes(settings: &crate::settings::Settings) -> u64 {
+    settings.memory_budget.bytes(total_ram_bytes())
+}
+
 /// The process's peak resident set size so far, in MB (Linux `VmHWM`; None elsewhere).
 #[must_use]
 pub fn peak_rss_mb() -> Option<f64> {

@@ -253,6 +253,20 @@ fn bad_settings_and_folders_exit_2_with_one_clear_line() {
         (vec!["--background", "blurple"], "blurple"),
         (vec!["--images", "/no/such/folder"], "/no/such/folder"),
         (vec!["--frame", "1921x1080"], "frame"),
+        (vec!["--memory-budget", "lots"], "memory budget"),
+        (vec!["--memory-budget", "1MB"], "memory_budget"),
+        // 2 MB tiles, several on screen at once: 64 MB cannot hold one frame's worth.
+        (
+            vec![
+                "--memory-budget",
+                "64MB",
+                "--tile-height",
+                "1200",
+                "--frame",
+                "3840x1200",
+            ],
+            "too small",
+        ),
     ];
     for (extra, needle) in cases {
         let mut args = vec!["render", "-o", o];
@@ -324,4 +338,59 @@ fn presets_load_and_bad_ones_name_file_and_line() {
             && err.contains("bad.ron"),
         "{err}"
     );
+}
+
+/// Streaming tiles through a few texture layers gives the very same video as holding them
+/// all: the encoder is deterministic, so the files are byte for byte equal.
+#[test]
+fn streaming_tiles_within_a_small_budget_changes_no_pixel() {
+    let photos = tempfile::tempdir().unwrap();
+    let bad = common::mixed_folder(photos.path());
+    let out_dir = tempfile::tempdir().unwrap();
+    let render = |budget: &str, name: &str| {
+        let out = out_dir.path().join(name);
+        // 12 good photos, repeating, as tiles of 1440x1080 (6 MB each, 71 MB in all); the
+        // 640x360 frame shows one or two.
+        let args = [
+            "render",
+            "--images",
+            photos.path().to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "--rows",
+            "1",
+            "--cols",
+            "36",
+            "--tile-height",
+            "1080",
+            "--frame",
+            "640x360",
+            "--duration",
+            "1",
+            "--encoder",
+            "libx264",
+            "--memory-budget",
+            budget,
+        ];
+        let run = common::gridreel(&args);
+        let err = stderr(&run);
+        assert!(run.status.success(), "{err}");
+        for name in &bad {
+            assert!(
+                err.lines()
+                    .any(|l| l.starts_with("skipped: ") && l.ends_with(name)),
+                "{name} not reported:\n{err}"
+            );
+        }
+        (std::fs::read(&out).unwrap(), err)
+    };
+    let (resident, err) = render("4GB", "resident.mp4");
+    assert!(err.contains("all tiles resident"), "{err}");
+    let (streamed, err) = render("64MB", "streamed.mp4");
+    assert!(err.contains("streaming"), "{err}");
+    assert!(
+        resident == streamed,
+        "streamed video differs from the resident one"
+    );
+    assert!(leftovers(out_dir.path()).is_empty());
 }

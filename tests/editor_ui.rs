@@ -70,8 +70,9 @@ fn changed_share(a: &image::RgbaImage, b: &image::RgbaImage) -> f64 {
 
 fn all_loaded(app: &EditorApp, count: usize) -> bool {
     app.editor.photos.len() == count
-        && app.editor.photos.iter().all(|p| p.tile.is_some())
+        && app.editor.photos.iter().all(|p| p.thumb.is_some())
         && app.editor.loading_progress().is_none()
+        && app.preview_tiles_resident()
 }
 
 #[test]
@@ -103,7 +104,12 @@ fn demo_photos_load_and_the_rows_slider_changes_the_preview() {
     assert_eq!(h.state().editor.settings.rows, 2);
     assert!(
         h.state().editor.loading_progress().is_none(),
-        "rows do not change the tile pixels: no re-decode"
+        "rows do not change the thumbnails: no re-import"
+    );
+    step_until(
+        &mut h,
+        "tiles for 2 rows",
+        EditorApp::preview_tiles_resident,
     );
     let after = crop(&mut h, preview);
     let share = changed_share(&before, &after);
@@ -216,14 +222,7 @@ fn export_runs_in_the_background_and_cancel_leaves_no_file() {
         ..Settings::default()
     };
     let mut h = harness(settings);
-    step_until(&mut h, "photos", |app| {
-        app.editor
-            .photos
-            .iter()
-            .filter(|p| p.tile.is_some())
-            .count()
-            == 36
-    });
+    step_until(&mut h, "photos", |app| all_loaded(app, 36));
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("editor.mp4");
     h.state_mut().editor.start_export(out.clone(), false);

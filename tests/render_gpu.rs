@@ -8,7 +8,7 @@ use gridreel::engine::{cell_photos, photos_shown};
 use gridreel::layout::Layout;
 use gridreel::photos::TilePixels;
 use gridreel::render::{
-    FRAME_FORMAT, FrameTarget, Gpu, GridRenderer, GridUniform, YuvFrame, reference,
+    FRAME_FORMAT, FrameTarget, Gpu, GridRenderer, GridUniform, THUMB_FLAG, YuvFrame, reference,
 };
 use gridreel::settings::{Color, FrameSize, Settings};
 
@@ -193,4 +193,75 @@ fn motion_is_sub_pixel_smooth() {
         sum(&a, &third) < sum(&a, &whole),
         "sub-pixel step is not smaller than a whole one"
     );
+}
+
+/// A cell whose tile is not resident yet shows its photo's thumbnail scaled up (the
+/// preview's stand-in), through the still and the tile array alike; a resident tile wins.
+#[test]
+fn cells_without_a_tile_show_the_thumbnail() {
+    let gpu = Gpu::headless().expect("a Vulkan adapter");
+    let settings = Settings {
+        rows: 1,
+        cols: 2,
+        tile_height_px: 60,
+        frame: FrameSize::Custom {
+            width_px: 160,
+            height_px: 60,
+        },
+        ..Settings::default()
+    };
+    let layout = Layout::new(&settings);
+    let solid = |w: u32, h: u32, rgb: [u8; 3]| TilePixels {
+        width_px: w,
+        height_px: h,
+        rgba: [rgb[0], rgb[1], rgb[2], 255].repeat((w * h) as usize),
+    };
+    // Thumbnail 0 is left half red, right half blue: the scale-up keeps that split.
+    let mut thumb = solid(8, 6, [255, 0, 0]);
+    for px in thumb
+        .rgba
+        .chunks_exact_mut(4)
+        .enumerate()
+        .filter(|(i, _)| i % 8 >= 4)
+    {
+        px.1.copy_from_slice(&[0, 0, 255, 255]);
+    }
+    let green = solid(layout.tile_w_px, layout.tile_h_px, [0, 255, 0]);
+    for still in [true, false] {
+        let mut renderer = GridRenderer::new(&gpu.device, FRAME_FORMAT);
+        renderer.set_still_enabled(still);
+        renderer.ensure_tile_storage(&gpu.device, layout.tile_w_px, layout.tile_h_px, 1);
+        renderer.write_tile(&gpu.queue, 0, &green);
+        renderer.set_thumbnails(
+            &gpu.device,
+            &gpu.queue,
+            &[thumb.clone(), solid(8, 6, [0; 3])],
+        );
+        // Cell 0: thumbnail 0; cell 1: the resident tile in layer 0.
+        renderer.set_cells(&gpu.device, &gpu.queue, &[THUMB_FLAG, 0]);
+        let mut target = FrameTarget::new(&gpu.device, 160, 60).unwrap();
+        // At this time the grid (2 x 80 px) exactly covers the frame.
+        let t = settings.duration_secs * 160.0 / (160.0 + f64::from(layout.grid_w_px));
+        let u = GridUniform::new(
+            &layout,
+            t,
+            settings.background,
+            GridUniform::full_frame(&layout),
+        );
+        let rgba = target
+            .render_rgba(&gpu.device, &gpu.queue, &mut renderer, &u)
+            .unwrap();
+        let at = |x: usize, y: usize| &rgba[(y * 160 + x) * 4..(y * 160 + x) * 4 + 3];
+        assert_eq!(
+            at(10, 30),
+            [255, 0, 0],
+            "still={still}: left of the thumbnail"
+        );
+        assert_eq!(
+            at(70, 30),
+            [0, 0, 255],
+            "still={still}: right of the thumbnail"
+        );
+        assert_eq!(at(120, 30), [0, 255, 0], "still={still}: the resident tile");
+    }
 }

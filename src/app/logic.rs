@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, TryRecvError, sync_channel};
 
+pub use crate::engine::THUMB_HEIGHT_PX;
 use crate::engine::{self, tile_spec};
 use crate::export::{ExportJob, ExportProgress, ExportSummary, export_video};
 use crate::layout::Layout;
@@ -14,29 +15,31 @@ use crate::render::{FRAME_FORMAT, Gpu, GridRenderer};
 use crate::settings::Settings;
 
 /// Memory the project holds, by part, for the HUD (bytes).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct MemoryParts {
-    /// Decoded tile pixels in RAM (kept for re-upload and export).
+    /// Decoded tile pixels in RAM, on their way to the GPU (the preview's decodes in flight).
     pub tiles_ram: u64,
     /// The preview's tile texture array on the GPU.
     pub tiles_gpu: u64,
     /// The preview's composed still on the GPU.
     pub still_gpu: u64,
     pub thumbs_ram: u64,
+    pub thumbs_gpu: u64,
+    /// The memory budget for all of the above.
+    pub budget: u64,
+    /// "all resident", "streaming 40 of 1000", …
+    pub tiles_state: String,
     /// Frames waiting for the encoder during an export, and how many.
     pub encoder_queue: u64,
     pub encoder_queue_frames: Option<u64>,
 }
 
-/// Height of the photo list's thumbnails.
-pub const THUMB_HEIGHT_PX: u32 = 36;
-
 /// One photo of the project, in the user's order.
 pub struct PhotoEntry {
     pub path: PathBuf,
     pub included: bool,
-    pub tile: Option<TilePixels>,
-    /// A small copy of the tile for the photo list.
+    /// The photo at thumbnail size, cropped like its tile: for the photo list, and drawn by
+    /// the preview until the full tile has streamed in. Set once the photo has decoded.
     pub thumb: Option<TilePixels>,
     /// Changes whenever `thumb` does, so the UI knows when to re-upload it.
     pub thumb_id: u64,
@@ -53,15 +56,12 @@ impl PhotoEntry {
 }
 
 enum LoadMsg {
-    Tile {
-        path: PathBuf,
-        pixels: TilePixels,
-        thumb: TilePixels,
-    },
+    Thumb { path: PathBuf, thumb: TilePixels },
     Failed(Skipped),
 }
 
-/// A background decode of the project's photos into tiles.
+/// A background decode of the project's photos into thumbnails (which also finds the photos
+/// that cannot be used; full tiles stream in for the preview and the export).
 struct Loader {
     rx: Receiver<LoadMsg>,
     cancel: Arc<AtomicBool>,
@@ -87,7 +87,7 @@ pub struct Editor {
     pub looping: bool,
     pub time_secs: f64,
     pub errors: Vec<String>,
-    /// Bumped whenever the tiles the grid shows change; the renderer re-uploads then.
+    /// Bumped whenever the photos the grid shows change (loaded, reordered, included).
     pub tiles_generation: u64,
     pub export: Option<ExportHandle>,
     pub last_export: Option<Result<ExportSummary, String>>,
@@ -149,7 +149,6 @@ impl Editor {
             .map(|path| PhotoEntry {
                 path,
                 included: true,
-                tile: None,
                 thumb: None,
                 thumb_id: 0,
             })
@@ -158,12 +157,17 @@ impl Editor {
         self.start_loading();
     }
 
-    /// (Re)decodes every photo at the current tile spec, off the UI thread.
+    /// What the thumbnails are decoded to under the current settings.
+    fn thumb_spec(&self) -> TileSpec {
+        tile_spec(&self.settings).thumbnail(THUMB_HEIGHT_PX)
+    }
+
+    /// (Re)decodes every photo's thumbnail, off the UI thread.
     pub fn start_loading(&mut self) {
         if let Some(old) = self.loader.take() {
             old.cancel.store(true, Ordering::Relaxed);
         }
-        let spec = tile_spec(&self.settings);
+        let spec = self.thumb_spec();
         self.loaded_spec = Some(spec);
         let paths: Vec<PathBuf> = self.photos.iter().map(|p| p.path.clone()).collect();
         let total = paths.len();
@@ -178,10 +182,9 @@ impl Editor {
                 for chunk in paths.chunks(8) {
                     let loaded = photos::load_tiles(chunk, &spec, 0, &thread_cancel, &|_| {});
                     for tile in loaded.tiles {
-                        let msg = LoadMsg::Tile {
+                        let msg = LoadMsg::Thumb {
                             path: tile.path,
-                            thumb: tile.pixels.thumbnail(THUMB_HEIGHT_PX),
-                            pixels: tile.pixels,
+                            thumb: tile.pixels,
                         };
                         if tx.send(msg).is_err() {
                             return;
@@ -227,14 +230,9 @@ impl Editor {
         if let Some(loader) = &self.loader {
             loop {
                 match loader.rx.try_recv() {
-                    Ok(LoadMsg::Tile {
-                        path,
-                        pixels,
-                        thumb,
-                    }) => {
+                    Ok(LoadMsg::Thumb { path, thumb }) => {
                         // By path: the list may have been reordered or shortened meanwhile.
                         if let Some(entry) = self.photos.iter_mut().find(|p| p.path == path) {
-                            entry.tile = Some(pixels);
                             entry.thumb = Some(thumb);
                             self.next_thumb_id += 1;
                             entry.thumb_id = self.next_thumb_id;
@@ -270,23 +268,25 @@ impl Editor {
         }
     }
 
-    /// Call after any settings change: re-decodes only if the tile pixels must change.
+    /// Call after any settings change: re-decodes the thumbnails only if their crop changed
+    /// (the preview's tiles follow the settings by themselves).
     pub fn settings_changed(&mut self) {
         if self.settings.validate().is_err() {
             return;
         }
-        if self.loaded_spec != Some(tile_spec(&self.settings)) {
+        if self.loaded_spec != Some(self.thumb_spec()) {
             for p in &mut self.photos {
-                p.tile = None;
+                p.thumb = None;
             }
             self.start_loading();
+            self.tiles_generation += 1;
         }
-        self.tiles_generation += 1;
     }
 
-    /// The photos the video uses, in order: included, loaded, within the photo range.
+    /// The photos the video uses, in order: included, decoded, within the photo range, at
+    /// most one per cell.
     #[must_use]
-    pub fn active_tiles(&self) -> Vec<&TilePixels> {
+    pub fn active_photos(&self) -> Vec<&PhotoEntry> {
         let included: Vec<&PhotoEntry> = self.photos.iter().filter(|p| p.included).collect();
         let len = included.len();
         let start = self
@@ -302,9 +302,17 @@ impl Editor {
         let layout = Layout::new(&self.settings);
         included[start..end]
             .iter()
-            .filter_map(|p| p.tile.as_ref())
+            .filter(|p| p.thumb.is_some())
             .take(layout.cell_count())
+            .copied()
             .collect()
+    }
+
+    /// The memory budget for decoded photos on this machine, and the part of it an export
+    /// gets (three quarters; the preview makes do with the rest meanwhile).
+    #[must_use]
+    pub fn budget_bytes(&self) -> u64 {
+        crate::monitor::budget_bytes(&self.settings)
     }
 
     /// Moves the play head by `dt_secs` of wall time.
@@ -324,18 +332,18 @@ impl Editor {
         }
     }
 
-    /// RAM held by tiles and thumbnails, and the export's encoder queue (GPU parts are the
-    /// renderer's to tell).
+    /// RAM held by thumbnails, and the export's encoder queue (tile and GPU parts are the
+    /// preview's to tell).
     #[must_use]
     pub fn memory_parts(&self) -> MemoryParts {
         let bytes = |t: &Option<TilePixels>| t.as_ref().map_or(0, |t| t.byte_len() as u64);
         let queue_frames = self.export.as_ref().map(|e| e.progress.queue_depth());
         let (w, h) = Layout::new(&self.settings).frame_size_px();
         MemoryParts {
-            tiles_ram: self.photos.iter().map(|p| bytes(&p.tile)).sum(),
             thumbs_ram: self.photos.iter().map(|p| bytes(&p.thumb)).sum(),
             encoder_queue: queue_frames.unwrap_or(0) * u64::from(w) * u64::from(h) * 3 / 2,
             encoder_queue_frames: queue_frames,
+            budget: self.budget_bytes(),
             ..MemoryParts::default()
         }
     }
@@ -365,11 +373,14 @@ impl Editor {
             self.last_export = Some(Err(format!("invalid setting: {e}")));
             return;
         }
-        let tiles: Vec<TilePixels> = self.active_tiles().into_iter().cloned().collect();
-        if tiles.is_empty() {
+        let active = self.active_photos();
+        if active.is_empty() {
             self.last_export = Some(Err("no photos loaded yet".into()));
             return;
         }
+        let paths: Vec<PathBuf> = active.iter().map(|p| p.path.clone()).collect();
+        let thumbs: Vec<TilePixels> = active.iter().filter_map(|p| p.thumb.clone()).collect();
+        let budget = export_share(self.budget_bytes());
         let settings = self.settings.clone();
         let progress = Arc::new(ExportProgress::default());
         let cancel = Arc::new(AtomicBool::new(false));
@@ -381,7 +392,7 @@ impl Editor {
             .spawn(move || {
                 let result = run_export(
                     &settings,
-                    &tiles,
+                    (&paths, thumbs, budget),
                     &thread_output,
                     overwrite,
                     &thread_cancel,
@@ -411,21 +422,43 @@ impl Editor {
     }
 }
 
+/// The part of the budget an export started from the editor gets; the preview keeps the rest
+/// while it runs.
+#[must_use]
+pub fn export_share(budget: u64) -> u64 {
+    budget / 4 * 3
+}
+
 /// The export thread's work: its own GPU device, the same renderer, the same export job as
 /// `gridreel render`.
 fn run_export(
     settings: &Settings,
-    tiles: &[TilePixels],
+    (paths, thumbs, budget): (&[PathBuf], Vec<TilePixels>, u64),
     output: &Path,
     overwrite: bool,
     cancel: &AtomicBool,
     progress: &ExportProgress,
 ) -> Result<ExportSummary, String> {
     let gpu = Gpu::headless().map_err(|e| e.to_string())?;
-    let layout = Layout::new(settings);
     let mut renderer = GridRenderer::new(&gpu.device, FRAME_FORMAT);
-    engine::upload_photos(&gpu.device, &gpu.queue, &mut renderer, &layout, tiles)
-        .map_err(|e| e.to_string())?;
+    let mut tiles = engine::export_tiles(
+        &gpu.device,
+        &gpu.queue,
+        &mut renderer,
+        settings,
+        budget,
+        paths,
+        Some(thumbs),
+        cancel,
+        &|_| {},
+    )
+    .map_err(|e| e.to_string())?;
+    for skipped in &tiles.skipped {
+        log::warn!("export: {skipped}");
+    }
+    if tiles.photos == 0 {
+        return Err("none of the photos could be decoded".into());
+    }
     let job = ExportJob {
         settings,
         output,
@@ -436,6 +469,7 @@ fn run_export(
         &gpu.device,
         &gpu.queue,
         &mut renderer,
+        tiles.streamer.as_mut(),
         &job,
         cancel,
         progress,

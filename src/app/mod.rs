@@ -32,7 +32,7 @@ pub struct EditorApp {
     /// Where the preview was drawn last frame (points).
     pub preview_rect: egui::Rect,
     monitor: Monitor,
-    uploaded_generation: u64,
+    tiles: preview::PreviewTiles,
     last_frame: Instant,
     thumbs: ui::ThumbCache,
     soak: Option<soak::Soak>,
@@ -81,13 +81,19 @@ impl EditorApp {
             editor,
             show_hud: false,
             monitor: Monitor::start(),
-            uploaded_generation: 0,
+            tiles: preview::PreviewTiles::default(),
             last_frame: Instant::now(),
             thumbs: ui::ThumbCache::default(),
             preview_rect: egui::Rect::NOTHING,
             soak: start.soak.map(soak::Soak::new),
             soak_done: false,
         }
+    }
+
+    /// Whether the preview holds every photo's full tile (tests wait for this).
+    #[must_use]
+    pub fn preview_tiles_resident(&self) -> bool {
+        self.tiles.all_resident()
     }
 
     fn handle_input(&mut self, ctx: &egui::Context) {
@@ -126,12 +132,8 @@ impl eframe::App for EditorApp {
         self.handle_input(&ctx);
         self.editor.poll();
         self.editor.advance(dt.min(0.25));
-        if self.uploaded_generation != self.editor.tiles_generation
-            && self.editor.settings.validate().is_ok()
-            && let Some(rs) = frame.wgpu_render_state()
-        {
-            preview::upload(rs, &self.editor.settings, &self.editor.active_tiles());
-            self.uploaded_generation = self.editor.tiles_generation;
+        if let Some(rs) = frame.wgpu_render_state() {
+            self.tiles.update(rs, &self.editor);
         }
 
         egui::Panel::top("toolbar").show(ui, |ui| {
@@ -154,11 +156,13 @@ impl eframe::App for EditorApp {
         });
         if self.show_hud {
             let mut memory = self.editor.memory_parts();
+            (memory.tiles_ram, memory.tiles_state) = self.tiles.state();
             if let Some(rs) = frame.wgpu_render_state()
                 && let Some(renderer) = rs.renderer.read().callback_resources.get::<GridRenderer>()
             {
                 memory.tiles_gpu = renderer.tile_bytes();
                 memory.still_gpu = renderer.still_bytes();
+                memory.thumbs_gpu = renderer.thumb_bytes();
             }
             egui::Panel::bottom("hud").show(ui, |ui| ui::hud_ui(ui, &self.monitor, &memory));
         }
@@ -180,6 +184,7 @@ impl eframe::App for EditorApp {
         if self.editor.playing
             || self.editor.export.is_some()
             || self.editor.loading_progress().is_some()
+            || self.tiles.busy()
             || self.show_hud
         {
             ctx.request_repaint();

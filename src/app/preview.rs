@@ -5,10 +5,16 @@
 use eframe::egui;
 use eframe::egui_wgpu::{self, CallbackResources, CallbackTrait};
 
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::logic::{Editor, export_share};
+use crate::engine::tile_spec;
 use crate::layout::Layout;
-use crate::photos::TilePixels;
-use crate::render::{GridRenderer, GridUniform, Viewport, device_descriptor};
+use crate::photos::{TilePixels, TileSpec};
+use crate::render::{GridRenderer, GridUniform, NO_LAYER, THUMB_FLAG, Viewport, device_descriptor};
 use crate::settings::Settings;
+use crate::stream::{Schedule, StreamMode, StreamPlan, TileStreamer};
 
 /// Creates the preview renderer in egui's callback resources.
 pub fn install(render_state: &egui_wgpu::RenderState) {
@@ -31,22 +37,187 @@ pub fn wgpu_options() -> egui_wgpu::WgpuConfiguration {
     }
 }
 
-/// Uploads the tiles the grid shows (only when they changed).
-pub fn upload(render_state: &egui_wgpu::RenderState, settings: &Settings, tiles: &[&TilePixels]) {
-    let layout = Layout::new(settings);
-    let mut guard = render_state.renderer.write();
-    let Some(renderer) = guard.callback_resources.get_mut::<GridRenderer>() else {
-        return;
-    };
-    if let Err(e) = crate::engine::upload_photos(
-        &render_state.device,
-        &render_state.queue,
-        renderer,
-        &layout,
-        tiles,
-    ) {
-        log::warn!("preview: {e}");
+/// The preview's tiles: a [`TileStreamer`] within the memory budget, drawing each photo's
+/// thumbnail until its full tile has arrived. Rebuilt (keeping the tiles it can) when the
+/// photos, the layout or the budget change; fed the play head every frame.
+#[derive(Default)]
+pub struct PreviewTiles {
+    streamer: Option<TileStreamer>,
+    key: Option<PreviewKey>,
+    /// Why full tiles are not shown (the budget is too small for one frame), if so.
+    pub problem: Option<String>,
+}
+
+/// Everything the streamer's set-up depends on.
+#[derive(Clone, Debug, PartialEq)]
+struct PreviewKey {
+    generation: u64,
+    layout: Layout,
+    spec: TileSpec,
+    range: (Option<u32>, Option<u32>),
+    budget: u64,
+    looping: bool,
+    loading: bool,
+}
+
+impl PreviewTiles {
+    /// Call once per frame, before the preview is drawn.
+    pub fn update(&mut self, rs: &egui_wgpu::RenderState, editor: &Editor) {
+        let settings = &editor.settings;
+        if settings.validate().is_err() {
+            return;
+        }
+        let budget = editor.budget_bytes();
+        let key = PreviewKey {
+            generation: editor.tiles_generation,
+            layout: Layout::new(settings),
+            spec: tile_spec(settings),
+            range: (settings.first_photo, settings.last_photo),
+            // While an export runs, it has most of the budget.
+            budget: if editor.export.is_some() {
+                budget - export_share(budget)
+            } else {
+                budget
+            },
+            looping: editor.looping,
+            loading: editor.loading_progress().is_some(),
+        };
+        let mut guard = rs.renderer.write();
+        let Some(renderer) = guard.callback_resources.get_mut::<GridRenderer>() else {
+            return;
+        };
+        if self.key.as_ref() != Some(&key) {
+            self.rebuild(rs, renderer, editor, &key);
+            self.key = Some(key);
+        }
+        if let Some(streamer) = &mut self.streamer {
+            if let Err(e) = streamer.update(&rs.device, &rs.queue, renderer, editor.time_secs) {
+                self.problem = Some(e.to_string());
+                self.streamer = None;
+                return;
+            }
+            for failed in streamer.take_failures() {
+                log::warn!("preview: {failed}");
+            }
+        }
     }
+
+    fn rebuild(
+        &mut self,
+        rs: &egui_wgpu::RenderState,
+        renderer: &mut GridRenderer,
+        editor: &Editor,
+        key: &PreviewKey,
+    ) {
+        let (device, queue) = (&rs.device, &rs.queue);
+        let active = editor.active_photos();
+        let paths: Arc<[PathBuf]> = active.iter().map(|p| p.path.clone()).collect();
+        let thumbs: Arc<[TilePixels]> = active.iter().filter_map(|p| p.thumb.clone()).collect();
+        let layout = &key.layout;
+        self.problem = None;
+        if key.loading {
+            // Photos are still being read: thumbnails only; tiles stream once all are in.
+            show_thumbnails(device, queue, renderer, layout, &thumbs);
+            self.streamer = None;
+            return;
+        }
+        let schedule = Schedule::new(layout, paths.len());
+        let thumb_bytes = thumbs.iter().map(|t| t.byte_len() as u64).sum();
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        let plan = StreamPlan::new(
+            layout,
+            &schedule,
+            key.budget,
+            thumb_bytes,
+            GridRenderer::still_bytes_for(device, layout),
+            device.limits().max_texture_array_layers,
+            cores.saturating_sub(1).max(1),
+        );
+        let mode = StreamMode {
+            wrap: key.looping,
+            thumbnails: true,
+        };
+        let stand_ins = Arc::clone(&thumbs);
+        let started = plan.and_then(|plan| {
+            TileStreamer::new(
+                device, queue, renderer, layout, plan, mode, paths, stand_ins, key.spec,
+            )
+        });
+        match started {
+            Ok(mut streamer) => {
+                if let Some(old) = &self.streamer {
+                    streamer.inherit(old);
+                }
+                self.streamer = Some(streamer);
+            }
+            Err(e) => {
+                // Too small a budget for one frame of full tiles: thumbnails, and say why.
+                self.problem = Some(e.to_string());
+                show_thumbnails(device, queue, renderer, layout, &thumbs);
+                self.streamer = None;
+            }
+        }
+    }
+
+    /// Whether every photo's full tile is resident (not streaming, nothing on its way).
+    #[must_use]
+    pub fn all_resident(&self) -> bool {
+        self.streamer.as_ref().is_some_and(|s| {
+            let plan = s.plan();
+            !plan.streams() && s.counts() == (plan.photos as usize, 0)
+        })
+    }
+
+    /// Whether tiles are still on their way (the preview should keep repainting).
+    #[must_use]
+    pub fn busy(&self) -> bool {
+        self.streamer.as_ref().is_some_and(|s| s.counts().1 > 0)
+    }
+
+    /// Tile bytes held in RAM on their way to the GPU, and a word on the tiles' state.
+    #[must_use]
+    pub fn state(&self) -> (u64, String) {
+        match &self.streamer {
+            Some(s) => {
+                let (ready, loading) = s.counts();
+                let plan = s.plan();
+                let state = if plan.streams() {
+                    format!(
+                        "streaming: {ready} of {} photos in {} slots",
+                        plan.photos, plan.slots
+                    )
+                } else {
+                    format!("{ready} of {} resident", plan.photos)
+                };
+                (loading as u64 * plan.tile_bytes, state)
+            }
+            None => (
+                0,
+                self.problem.clone().unwrap_or_else(|| "thumbnails".into()),
+            ),
+        }
+    }
+}
+
+/// Every cell shows its photo's thumbnail, scaled up.
+fn show_thumbnails(
+    device: &wgpu::Device,
+    queue: &wgpu::Queue,
+    renderer: &mut GridRenderer,
+    layout: &Layout,
+    thumbs: &[TilePixels],
+) {
+    renderer.set_thumbnails(device, queue, thumbs);
+    let photos = crate::engine::photos_shown(layout.cell_count(), thumbs.len());
+    let cells: Vec<u32> = (0..layout.cell_count())
+        .map(
+            |c| match u32::try_from(c.checked_rem(photos).unwrap_or(usize::MAX)) {
+                Ok(photo) => THUMB_FLAG | photo,
+                Err(_) => NO_LAYER,
+            },
+        )
+        .collect();
+    renderer.set_cells(device, queue, &cells);
 }
 
 /// The paint callback of one preview frame: it carries only that frame's uniform.

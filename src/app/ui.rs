@@ -5,7 +5,9 @@ use eframe::egui;
 use super::logic::{Editor, MemoryParts, PhotoEntry, THUMB_HEIGHT_PX};
 use super::preview::preview_ui;
 use crate::monitor::Monitor;
-use crate::settings::{Aspect, CropAnchor, FrameSize, Settings, load_preset, save_preset};
+use crate::settings::{
+    Aspect, CropAnchor, FrameSize, MemoryBudget, Settings, load_preset, save_preset,
+};
 
 /// Top bar: folder, presets, export, HUD.
 pub fn toolbar_ui(ui: &mut egui::Ui, editor: &mut Editor, show_hud: &mut bool) {
@@ -59,7 +61,7 @@ pub fn toolbar_ui(ui: &mut egui::Ui, editor: &mut Editor, show_hud: &mut bool) {
                     .text(format!("loading {done}/{total}")),
             );
         }
-        let loaded = editor.photos.iter().filter(|p| p.tile.is_some()).count();
+        let loaded = editor.photos.iter().filter(|p| p.thumb.is_some()).count();
         ui.label(format!("{loaded} photos, {} skipped", editor.skipped.len()));
     });
 }
@@ -178,11 +180,57 @@ pub fn settings_ui(ui: &mut egui::Ui, s: &mut Settings) -> bool {
                     }
                 });
             ui.end_row();
+            let label = ui.label("Memory budget");
+            budget_ui(ui, &mut s.memory_budget).labelled_by(label.id);
+            ui.end_row();
         });
     if let Err(e) = s.validate() {
         ui.colored_label(egui::Color32::LIGHT_RED, e.to_string());
     }
     *s != before
+}
+
+/// A text field for the memory budget (`auto`, `2GB`, `25%`), showing what it comes to here.
+fn budget_ui(ui: &mut egui::Ui, budget: &mut MemoryBudget) -> egui::Response {
+    let id = ui.scope_id().with("memory budget text");
+    let mut text = ui
+        .data(|d| d.get_temp::<String>(id))
+        .unwrap_or_else(|| budget.to_string());
+    let response = ui
+        .horizontal(|ui| {
+            let edit = ui.add(
+                egui::TextEdit::singleline(&mut text)
+                    .desired_width(70.0)
+                    .hint_text("auto, 2GB, 25%"),
+            );
+            match text.parse::<MemoryBudget>() {
+                Ok(parsed) => {
+                    if edit.changed() {
+                        *budget = parsed;
+                    }
+                    let bytes = budget.bytes(crate::monitor::total_ram_bytes());
+                    #[allow(clippy::cast_precision_loss)]
+                    ui.weak(format!("= {:.0} MB", bytes as f64 / f64::from(1 << 20)))
+                        .on_hover_text(
+                            "Decoded photos, RAM and GPU together. Beyond it, tiles stream: \
+                             decoded just ahead of the play head, the farthest-needed evicted.",
+                        );
+                }
+                Err(e) => {
+                    ui.colored_label(egui::Color32::LIGHT_RED, "?")
+                        .on_hover_text(e);
+                }
+            }
+            edit
+        })
+        .inner;
+    if response.lost_focus() || !response.has_focus() {
+        // Show the value in its own words once the user is done typing.
+        ui.data_mut(|d| d.remove::<String>(id));
+    } else {
+        ui.data_mut(|d| d.insert_temp(id, text));
+    }
+    response
 }
 
 fn frame_ui(ui: &mut egui::Ui, frame: &mut FrameSize) {
@@ -277,7 +325,7 @@ pub fn photos_ui(ui: &mut egui::Ui, editor: &mut Editor, thumbs: &mut ThumbCache
                             }
                         }
                         let name = photo.name();
-                        if photo.tile.is_some() {
+                        if photo.thumb.is_some() {
                             ui.label(name);
                         } else {
                             ui.weak(format!("{name} (loading)"));
@@ -487,11 +535,14 @@ pub fn hud_ui(ui: &mut egui::Ui, monitor: &Monitor, memory: &MemoryParts) {
     let mb = |b: u64| b as f64 / (1024.0 * 1024.0);
     ui.horizontal(|ui| {
         ui.label(format!(
-            "tiles {:.1} MB RAM + {:.1} MB GPU, still {:.1} MB GPU, thumbnails {:.1} MB",
+            "tiles {:.1} MB RAM + {:.1} MB GPU ({}), still {:.1} MB GPU, thumbnails {:.1} MB RAM + {:.1} MB GPU, budget {:.0} MB",
             mb(memory.tiles_ram),
             mb(memory.tiles_gpu),
+            memory.tiles_state,
             mb(memory.still_gpu),
-            mb(memory.thumbs_ram)
+            mb(memory.thumbs_ram),
+            mb(memory.thumbs_gpu),
+            mb(memory.budget),
         ));
         if let Some(frames) = memory.encoder_queue_frames {
             ui.label(format!(

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use crate::layout::Layout;
 use crate::render::{FrameTarget, GridRenderer, GridUniform, READBACK_RING, RenderError, YuvFrame};
 use crate::settings::Settings;
+use crate::stream::{StreamError, TileStreamer};
 
 /// Frames that may wait between the renderer and the encoder. The renderer blocks when the
 /// encoder is behind: frames are never dropped and never pile up.
@@ -43,6 +44,8 @@ pub enum ExportError {
     FfmpegInit(String),
     #[error(transparent)]
     Render(#[from] RenderError),
+    #[error("photo streaming: {0}")]
+    Stream(StreamError),
     #[error("export cancelled")]
     Cancelled,
     #[error("internal error: {0}")]
@@ -99,13 +102,25 @@ pub struct ExportJob<'a> {
     pub encoder_threads: usize,
 }
 
-/// Renders the whole timeline with `renderer` (tiles already uploaded, target format
-/// [`crate::render::FRAME_FORMAT`]) and writes the video. Blocks until done, cancelled or
-/// failed; on any failure the temporary file is removed and an existing output is untouched.
+impl From<StreamError> for ExportError {
+    fn from(e: StreamError) -> Self {
+        match e {
+            StreamError::Cancelled => Self::Cancelled,
+            other => Self::Stream(other),
+        }
+    }
+}
+
+/// Renders the whole timeline with `renderer` (target format
+/// [`crate::render::FRAME_FORMAT`]) and writes the video. The tiles are either all uploaded
+/// already (`streamer` None) or streamed in by `streamer`, which is then asked before each
+/// frame to make that frame's tiles resident. Blocks until done, cancelled or failed; on any
+/// failure the temporary file is removed and an existing output is untouched.
 pub fn export_video(
     device: &wgpu::Device,
     queue: &wgpu::Queue,
     renderer: &mut GridRenderer,
+    streamer: Option<&mut TileStreamer>,
     job: &ExportJob<'_>,
     cancel: &AtomicBool,
     progress: &ExportProgress,
@@ -163,6 +178,7 @@ pub fn export_video(
             device,
             queue,
             renderer,
+            streamer,
             &mut target,
             &layout,
             settings,
@@ -219,6 +235,7 @@ fn render_loop(
     device: &wgpu::Device,
     queue: &wgpu::Queue,
     renderer: &mut GridRenderer,
+    mut streamer: Option<&mut TileStreamer>,
     target: &mut FrameTarget,
     layout: &Layout,
     settings: &Settings,
@@ -237,12 +254,11 @@ fn render_loop(
         if cancel.load(Ordering::Relaxed) {
             return Err(ExportError::Cancelled);
         }
-        let uniform = GridUniform::new(
-            layout,
-            Layout::frame_time_secs(index, settings.fps),
-            settings.background,
-            viewport,
-        );
+        let t_secs = Layout::frame_time_secs(index, settings.fps);
+        if let Some(streamer) = streamer.as_deref_mut() {
+            streamer.prepare_frame(device, queue, renderer, t_secs, cancel)?;
+        }
+        let uniform = GridUniform::new(layout, t_secs, settings.background, viewport);
         let ticket = target.submit_yuv(device, queue, renderer, &uniform);
         in_flight[(head + pending) % READBACK_RING] = ticket;
         pending += 1;

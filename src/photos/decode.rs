@@ -45,11 +45,14 @@ impl TilePixels {
     /// always-resident thumbnail the editor lists and draws while a full tile streams in.
     #[must_use]
     pub fn thumbnail(&self, height_px: u32) -> TilePixels {
-        let h = height_px.clamp(1, self.height_px.max(1));
-        let w = (u64::from(self.width_px) * u64::from(h))
-            .div_ceil(u64::from(self.height_px.max(1)))
-            .clamp(1, u64::from(self.width_px.max(1)));
-        let w = u32::try_from(w).unwrap_or(1);
+        let (w, h) = thumbnail_size(self.width_px, self.height_px, height_px);
+        self.resized(w, h)
+    }
+
+    /// This tile resampled (bilinear) to `w × h`.
+    #[must_use]
+    pub fn resized(&self, w: u32, h: u32) -> TilePixels {
+        let (w, h) = (w.max(1), h.max(1));
         let mut small = fast_image_resize::images::Image::new(w, h, PixelType::U8x4);
         let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Bilinear));
         let resized = fast_image_resize::images::ImageRef::new(
@@ -66,7 +69,7 @@ impl TilePixels {
         });
         if let Err(e) = resized {
             // Only a malformed tile gets here; a flat grey stand-in keeps the list usable.
-            log::warn!("thumbnail: {e}");
+            log::warn!("resize: {e}");
             small.buffer_mut().fill(128);
         }
         TilePixels {
@@ -80,6 +83,29 @@ impl TilePixels {
     #[must_use]
     pub fn byte_len(&self) -> usize {
         self.rgba.len()
+    }
+}
+
+/// The size of a thumbnail `height_px` high (never larger than the tile) of a `w × h` tile.
+fn thumbnail_size(w: u32, h: u32, height_px: u32) -> (u32, u32) {
+    let small_h = height_px.clamp(1, h.max(1));
+    let small_w = (u64::from(w) * u64::from(small_h))
+        .div_ceil(u64::from(h.max(1)))
+        .clamp(1, u64::from(w.max(1)));
+    (u32::try_from(small_w).unwrap_or(1), small_h)
+}
+
+impl TileSpec {
+    /// The same crop at thumbnail size: decoding with it gives what
+    /// [`TilePixels::thumbnail`] makes from a full tile, without the full tile.
+    #[must_use]
+    pub fn thumbnail(&self, height_px: u32) -> TileSpec {
+        let (width_px, height_px) = thumbnail_size(self.width_px, self.height_px, height_px);
+        TileSpec {
+            width_px,
+            height_px,
+            ..*self
+        }
     }
 }
 

@@ -14,6 +14,10 @@ use crate::settings::Color;
 
 /// Cell value meaning "no texture layer": the cell shows the background.
 pub const NO_LAYER: u32 = u32::MAX;
+/// Cell values with this bit set show thumbnail layer `value & !THUMB_FLAG` (set with
+/// [`GridRenderer::set_thumbnails`]), scaled up: the preview's stand-in for a tile that is
+/// still being decoded.
+pub const THUMB_FLAG: u32 = 1 << 31;
 
 /// Per-frame parameters, laid out exactly as `Params` in `shaders/grid.wgsl`.
 #[repr(C)]
@@ -142,6 +146,8 @@ pub struct GridRenderer {
     cell_buffer: wgpu::Buffer,
     cell_capacity: u64,
     tiles: TileTextures,
+    /// Small stand-ins for tiles that are not resident (preview only; 1x1 when unused).
+    thumbs: TileTextures,
     sampler: wgpu::Sampler,
     bind_group: wgpu::BindGroup,
     target_format: wgpu::TextureFormat,
@@ -180,16 +186,7 @@ impl GridRenderer {
                         },
                         count: None,
                     },
-                    wgpu::BindGroupLayoutEntry {
-                        binding: 1,
-                        visibility: wgpu::ShaderStages::FRAGMENT,
-                        ty: wgpu::BindingType::Texture {
-                            sample_type: wgpu::TextureSampleType::Float { filterable: true },
-                            view_dimension: wgpu::TextureViewDimension::D2Array,
-                            multisampled: false,
-                        },
-                        count: None,
-                    },
+                    tile_array_entry(1),
                     wgpu::BindGroupLayoutEntry {
                         binding: 2,
                         visibility: wgpu::ShaderStages::FRAGMENT,
@@ -206,6 +203,7 @@ impl GridRenderer {
                         ty: wgpu::BindingType::Sampler(wgpu::SamplerBindingType::Filtering),
                         count: None,
                     },
+                    tile_array_entry(4),
                 ],
             });
         let still_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
@@ -276,6 +274,7 @@ impl GridRenderer {
         let cell_capacity = 64;
         let cell_buffer = create_cell_buffer(device, cell_capacity);
         let tiles = create_tiles(device, 1, 1, 1);
+        let thumbs = create_tiles(device, 1, 1, 1);
         let sampler = device.create_sampler(&wgpu::SamplerDescriptor {
             label: Some("gridreel tile sampler"),
             mag_filter: wgpu::FilterMode::Linear,
@@ -286,7 +285,7 @@ impl GridRenderer {
             device,
             &bind_group_layout,
             &uniform_buffer,
-            &tiles.view,
+            [&tiles.view, &thumbs.view],
             &cell_buffer,
             &sampler,
         );
@@ -305,6 +304,7 @@ impl GridRenderer {
             cell_buffer,
             cell_capacity,
             tiles,
+            thumbs,
             sampler,
             bind_group,
             target_format,
@@ -353,45 +353,91 @@ impl GridRenderer {
 
     /// Uploads one tile into texture layer `layer`. The tile must have the storage's size.
     pub fn write_tile(&mut self, queue: &wgpu::Queue, layer: u32, tile: &TilePixels) {
-        if layer >= self.tiles.layers
-            || (tile.width_px, tile.height_px) != (self.tiles.width_px, self.tiles.height_px)
-        {
-            log::warn!(
-                "tile {}x{} does not fit layer {layer} of {}x{}x{}; not uploaded",
-                tile.width_px,
-                tile.height_px,
-                self.tiles.width_px,
-                self.tiles.height_px,
-                self.tiles.layers
-            );
-            return;
+        if write_layer(queue, &self.tiles, layer, tile) {
+            self.content_generation += 1;
         }
-        self.content_generation += 1;
-        queue.write_texture(
-            wgpu::TexelCopyTextureInfo {
-                texture: &self.tiles.texture,
-                mip_level: 0,
-                origin: wgpu::Origin3d {
-                    x: 0,
-                    y: 0,
-                    z: layer,
-                },
-                aspect: wgpu::TextureAspect::All,
-            },
-            &tile.rgba,
-            wgpu::TexelCopyBufferLayout {
-                offset: 0,
-                bytes_per_row: Some(tile.width_px * 4),
-                rows_per_image: Some(tile.height_px),
-            },
-            wgpu::Extent3d {
-                width: tile.width_px,
-                height: tile.height_px,
-                depth_or_array_layers: 1,
-            },
-        );
     }
 
+    /// Replaces the thumbnails that cells flagged with [`THUMB_FLAG`] show: layer i = `thumbs[i]`
+    /// (all of one size; as many as the device allows). An empty slice frees them.
+    pub fn set_thumbnails(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        thumbs: &[TilePixels],
+    ) {
+        let max = device.limits().max_texture_array_layers as usize;
+        let thumbs = &thumbs[..thumbs.len().min(max)];
+        let (w, h) = thumbs.first().map_or((1, 1), |t| (t.width_px, t.height_px));
+        let layers = u32::try_from(thumbs.len()).unwrap_or(1).max(1);
+        self.thumbs = create_tiles(device, w, h, layers);
+        for (layer, thumb) in (0..layers).zip(thumbs) {
+            write_layer(queue, &self.thumbs, layer, thumb);
+        }
+        self.rebuild_bind_group(device);
+        self.content_generation += 1;
+    }
+
+    /// GPU bytes held by thumbnails.
+    #[must_use]
+    pub fn thumb_bytes(&self) -> u64 {
+        let t = &self.thumbs;
+        u64::from(t.width_px) * u64::from(t.height_px) * 4 * u64::from(t.layers)
+    }
+
+    /// GPU bytes a still for `layout` takes, or None when the grid is too large for one and
+    /// the renderer draws from the tile array.
+    #[must_use]
+    pub fn still_bytes_for(device: &wgpu::Device, layout: &Layout) -> Option<u64> {
+        let (w, h) = (layout.grid_w_px + 2, layout.grid_h_px + 2);
+        let max = device.limits().max_texture_dimension_2d;
+        let bytes = u64::from(w) * u64::from(h) * 4;
+        (w <= max && h <= max && bytes <= STILL_MAX_BYTES).then_some(bytes)
+    }
+}
+
+/// Writes `tile` into `layer` of `storage`; false (and a warning) when it does not fit.
+fn write_layer(queue: &wgpu::Queue, storage: &TileTextures, layer: u32, tile: &TilePixels) -> bool {
+    if layer >= storage.layers
+        || (tile.width_px, tile.height_px) != (storage.width_px, storage.height_px)
+    {
+        log::warn!(
+            "tile {}x{} does not fit layer {layer} of {}x{}x{}; not uploaded",
+            tile.width_px,
+            tile.height_px,
+            storage.width_px,
+            storage.height_px,
+            storage.layers
+        );
+        return false;
+    }
+    queue.write_texture(
+        wgpu::TexelCopyTextureInfo {
+            texture: &storage.texture,
+            mip_level: 0,
+            origin: wgpu::Origin3d {
+                x: 0,
+                y: 0,
+                z: layer,
+            },
+            aspect: wgpu::TextureAspect::All,
+        },
+        &tile.rgba,
+        wgpu::TexelCopyBufferLayout {
+            offset: 0,
+            bytes_per_row: Some(tile.width_px * 4),
+            rows_per_image: Some(tile.height_px),
+        },
+        wgpu::Extent3d {
+            width: tile.width_px,
+            height: tile.height_px,
+            depth_or_array_layers: 1,
+        },
+    );
+    true
+}
+
+impl GridRenderer {
     /// Convenience for a fully resident photo set: storage for `tiles.len()` layers, all
     /// uploaded, layer i = photo i.
     pub fn set_tiles<T: std::borrow::Borrow<TilePixels>>(
@@ -570,10 +616,24 @@ impl GridRenderer {
             device,
             &self.bind_group_layout,
             &self.uniform_buffer,
-            &self.tiles.view,
+            [&self.tiles.view, &self.thumbs.view],
             &self.cell_buffer,
             &self.sampler,
         );
+    }
+}
+
+/// A bind group layout entry for a filterable 2D texture array (tiles, thumbnails).
+fn tile_array_entry(binding: u32) -> wgpu::BindGroupLayoutEntry {
+    wgpu::BindGroupLayoutEntry {
+        binding,
+        visibility: wgpu::ShaderStages::FRAGMENT,
+        ty: wgpu::BindingType::Texture {
+            sample_type: wgpu::TextureSampleType::Float { filterable: true },
+            view_dimension: wgpu::TextureViewDimension::D2Array,
+            multisampled: false,
+        },
+        count: None,
     }
 }
 
@@ -619,7 +679,7 @@ fn create_bind_group(
     device: &wgpu::Device,
     layout: &wgpu::BindGroupLayout,
     uniform: &wgpu::Buffer,
-    tiles: &wgpu::TextureView,
+    [tiles, thumbs]: [&wgpu::TextureView; 2],
     cells: &wgpu::Buffer,
     sampler: &wgpu::Sampler,
 ) -> wgpu::BindGroup {
@@ -642,6 +702,10 @@ fn create_bind_group(
             wgpu::BindGroupEntry {
                 binding: 3,
                 resource: wgpu::BindingResource::Sampler(sampler),
+            },
+            wgpu::BindGroupEntry {
+                binding: 4,
+                resource: wgpu::BindingResource::TextureView(thumbs),
             },
         ],
     })

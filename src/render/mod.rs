@@ -5,7 +5,7 @@ mod grid;
 pub mod reference;
 mod target;
 
-pub use grid::{GridRenderer, GridUniform, NO_LAYER, Viewport};
+pub use grid::{GridRenderer, GridUniform, NO_LAYER, THUMB_FLAG, Viewport};
 pub use target::{FRAME_FORMAT, FrameTarget, READBACK_RING, YuvFrame};
 
 /// Why rendering could not start or go on.

@@ -5,7 +5,7 @@ mod preset;
 mod values;
 
 pub use preset::{PresetError, load_preset, save_preset, settings_to_ron};
-pub use values::{Aspect, Color, CropAnchor, FrameSize};
+pub use values::{Aspect, Color, CropAnchor, FrameSize, MIN_MEMORY_BUDGET, MemoryBudget};
 
 use serde::{Deserialize, Serialize};
 
@@ -45,6 +45,9 @@ pub struct Settings {
     pub last_photo: Option<u32>,
     /// Encoding settings.
     pub video: VideoSettings,
+    /// Memory for decoded photo pixels, RAM and GPU together: `auto`, `2GB`, `25%`.
+    /// When the tiles do not all fit, they stream: decoded ahead, farthest-needed evicted.
+    pub memory_budget: MemoryBudget,
 }
 
 /// How the video is encoded.
@@ -90,6 +93,7 @@ impl Default for Settings {
             first_photo: None,
             last_photo: None,
             video: VideoSettings::default(),
+            memory_budget: MemoryBudget::Auto,
         }
     }
 }
@@ -231,6 +235,25 @@ impl Settings {
             });
         }
         check_range("video.threads", self.video.threads, 0, 256)?;
+        match self.memory_budget {
+            MemoryBudget::Bytes(bytes) if bytes < MIN_MEMORY_BUDGET => {
+                return Err(SettingsError {
+                    field: "memory_budget",
+                    message: format!(
+                        "must be at least {}MB (got {})",
+                        MIN_MEMORY_BUDGET >> 20,
+                        self.memory_budget
+                    ),
+                });
+            }
+            MemoryBudget::Percent(p) if !(p.is_finite() && p > 0.0 && p <= 90.0) => {
+                return Err(SettingsError {
+                    field: "memory_budget",
+                    message: format!("a share of RAM must be above 0% and at most 90% (got {p}%)"),
+                });
+            }
+            _ => {}
+        }
         Ok(())
     }
 
@@ -288,6 +311,14 @@ mod tests {
                     s.last_photo = Some(2);
                 }),
                 "last_photo",
+            ),
+            (
+                Box::new(|s| s.memory_budget = MemoryBudget::Bytes(1 << 20)),
+                "memory_budget",
+            ),
+            (
+                Box::new(|s| s.memory_budget = MemoryBudget::Percent(150.0)),
+                "memory_budget",
             ),
         ];
         for (change, field) in cases {

@@ -277,6 +277,94 @@ impl FromStr for FrameSize {
 }
 serde_via_str!(FrameSize);
 
+/// How much memory decoded photo pixels may take, in RAM and on the GPU together.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub enum MemoryBudget {
+    /// A quarter of the machine's RAM, at least 256 MB and at most 8 GB.
+    #[default]
+    Auto,
+    /// A fixed number of bytes (`2GB`, `512MB`; units are powers of 1024).
+    Bytes(u64),
+    /// A share of the machine's RAM (`25%`).
+    Percent(f64),
+}
+
+const MB: u64 = 1 << 20;
+/// Smallest budget accepted: below this not even one 4K frame's tiles would fit.
+pub const MIN_MEMORY_BUDGET: u64 = 64 * MB;
+
+impl MemoryBudget {
+    /// The budget in bytes on a machine with `total_ram` bytes of RAM.
+    #[must_use]
+    pub fn bytes(self, total_ram: u64) -> u64 {
+        #[allow(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            clippy::cast_precision_loss
+        )]
+        let share = |percent: f64| (total_ram as f64 * percent / 100.0) as u64;
+        match self {
+            Self::Auto => (total_ram / 4).clamp(256 * MB, 8192 * MB),
+            Self::Bytes(bytes) => bytes,
+            Self::Percent(p) => share(p),
+        }
+    }
+}
+
+impl fmt::Display for MemoryBudget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Self::Auto => f.write_str("auto"),
+            Self::Percent(p) => write!(f, "{p}%"),
+            Self::Bytes(b) if b % (1 << 30) == 0 => write!(f, "{}GB", b >> 30),
+            Self::Bytes(b) if b % MB == 0 => write!(f, "{}MB", b >> 20),
+            Self::Bytes(b) => write!(f, "{b}B"),
+        }
+    }
+}
+
+impl FromStr for MemoryBudget {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let lower = text.trim().to_ascii_lowercase();
+        let bad = || {
+            format!(
+                "`{text}` is not a memory budget; expected auto, a size such as 2GB or 512MB, \
+                 or a share of RAM such as 25%"
+            )
+        };
+        if lower == "auto" {
+            return Ok(Self::Auto);
+        }
+        if let Some(number) = lower.strip_suffix('%') {
+            let p: f64 = number.trim().parse().map_err(|_| bad())?;
+            return Ok(Self::Percent(p));
+        }
+        let split = lower
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(lower.len());
+        let (number, unit) = lower.split_at(split);
+        let value: f64 = number.parse().map_err(|_| bad())?;
+        let scale = match unit.trim() {
+            "" | "b" => 1u64,
+            "k" | "kb" | "kib" => 1 << 10,
+            "m" | "mb" | "mib" => MB,
+            "g" | "gb" | "gib" => 1 << 30,
+            "t" | "tb" | "tib" => 1 << 40,
+            _ => return Err(bad()),
+        };
+        #[allow(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            clippy::cast_precision_loss
+        )]
+        let bytes = (value * scale as f64).round() as u64;
+        Ok(Self::Bytes(bytes))
+    }
+}
+serde_via_str!(MemoryBudget);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -294,6 +382,25 @@ mod tests {
         assert!(err.contains("fuchsiax") && err.contains("#RRGGBB"), "{err}");
         for c in [Color::WHITE, Color::rgb(1, 2, 3)] {
             assert_eq!(c.to_string().parse::<Color>(), Ok(c));
+        }
+    }
+
+    #[test]
+    fn memory_budgets_parse_and_resolve() {
+        const GB: u64 = 1 << 30;
+        assert_eq!("2GB".parse(), Ok(MemoryBudget::Bytes(2 * GB)));
+        assert_eq!("512 mb".parse(), Ok(MemoryBudget::Bytes(512 << 20)));
+        assert_eq!("1.5G".parse(), Ok(MemoryBudget::Bytes(3 * GB / 2)));
+        assert_eq!("25%".parse(), Ok(MemoryBudget::Percent(25.0)));
+        assert_eq!("Auto".parse(), Ok(MemoryBudget::Auto));
+        assert!("lots".parse::<MemoryBudget>().is_err());
+        assert!("2 parsecs".parse::<MemoryBudget>().is_err());
+        assert_eq!(MemoryBudget::Percent(25.0).bytes(16 * GB), 4 * GB);
+        assert_eq!(MemoryBudget::Auto.bytes(24 * GB), 6 * GB);
+        assert_eq!(MemoryBudget::Auto.bytes(GB / 2), 256 << 20);
+        for text in ["2GB", "512MB", "25%", "auto", "1000B"] {
+            let parsed: MemoryBudget = text.parse().unwrap();
+            assert_eq!(parsed.to_string(), text);
         }
     }
 
