@@ -77,6 +77,10 @@ fn load_preset_into(editor: &mut Editor, path: &std::path::Path) {
 }
 
 /// Left panel: every setting. Returns true when one changed.
+/// Sliders cover the usual range; a preset or a typed value beyond it (500 columns, 1200 px
+/// tiles) is kept, not clamped, since validation already bounds what is allowed.
+const KEEP_PRESET_VALUES: egui::SliderClamping = egui::SliderClamping::Edits;
+
 pub fn settings_ui(ui: &mut egui::Ui, s: &mut Settings) -> bool {
     let before = s.clone();
     egui::Grid::new("settings")
@@ -84,16 +88,24 @@ pub fn settings_ui(ui: &mut egui::Ui, s: &mut Settings) -> bool {
         .spacing([8.0, 6.0])
         .show(ui, |ui| {
             let label = ui.label("Rows");
-            ui.add(egui::Slider::new(&mut s.rows, 1..=20))
+            ui.add(egui::Slider::new(&mut s.rows, 1..=20).clamping(KEEP_PRESET_VALUES))
                 .labelled_by(label.id);
             ui.end_row();
             let label = ui.label("Columns");
-            ui.add(egui::Slider::new(&mut s.cols, 1..=60))
-                .labelled_by(label.id);
+            ui.add(
+                egui::Slider::new(&mut s.cols, 1..=500)
+                    .logarithmic(true)
+                    .clamping(KEEP_PRESET_VALUES),
+            )
+            .labelled_by(label.id);
             ui.end_row();
             let label = ui.label("Tile height");
-            ui.add(egui::Slider::new(&mut s.tile_height_px, 16..=720).suffix(" px"))
-                .labelled_by(label.id);
+            ui.add(
+                egui::Slider::new(&mut s.tile_height_px, 16..=720)
+                    .suffix(" px")
+                    .clamping(KEEP_PRESET_VALUES),
+            )
+            .labelled_by(label.id);
             ui.end_row();
             ui.label("Aspect W:H");
             ui.horizontal(|ui| {
@@ -133,19 +145,24 @@ pub fn settings_ui(ui: &mut egui::Ui, s: &mut Settings) -> bool {
             }
             ui.end_row();
             let label = ui.label("Speed");
-            ui.add(egui::Slider::new(&mut s.speed, 0.1..=5.0).logarithmic(true))
-                .labelled_by(label.id);
+            ui.add(
+                egui::Slider::new(&mut s.speed, 0.1..=5.0)
+                    .logarithmic(true)
+                    .clamping(KEEP_PRESET_VALUES),
+            )
+            .labelled_by(label.id);
             ui.end_row();
             let label = ui.label("Duration");
             ui.add(
                 egui::Slider::new(&mut s.duration_secs, 0.5..=120.0)
                     .logarithmic(true)
-                    .suffix(" s"),
+                    .suffix(" s")
+                    .clamping(KEEP_PRESET_VALUES),
             )
             .labelled_by(label.id);
             ui.end_row();
             let label = ui.label("FPS");
-            ui.add(egui::Slider::new(&mut s.fps, 1..=120))
+            ui.add(egui::Slider::new(&mut s.fps, 1..=120).clamping(KEEP_PRESET_VALUES))
                 .labelled_by(label.id);
             ui.end_row();
             ui.label("Frame");
