@@ -610,7 +610,8 @@ impl TileStreamer {
         cancel: &AtomicBool,
         on_done: &dyn Fn(usize),
     ) -> Result<Vec<Skipped>, StreamError> {
-        let photos = self.schedule.photo_count();
+        debug_assert!(!self.plan.streams(), "load_all needs a slot per photo");
+        let photos = self.schedule.photo_count().min(self.plan.slots);
         let mut next = 0u32;
         let mut done = 0usize;
         let mut slot_of = vec![NONE; photos as usize];
