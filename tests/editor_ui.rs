@@ -258,3 +258,38 @@ fn export_runs_in_the_background_and_cancel_leaves_no_file() {
         .collect();
     assert_eq!(names, vec![std::ffi::OsString::from("editor.mp4")]);
 }
+
+/// With tiles far larger than the memory budget, the preview streams them (thumbnails stand
+/// in meanwhile) and an export from the editor streams too, and writes every frame.
+#[test]
+fn a_small_budget_streams_in_the_preview_and_in_the_export() {
+    let settings = Settings {
+        rows: 1,
+        cols: 36,
+        // 1440x1080 tiles: 6 MB each, 224 MB for the 36 photos, against a 64 MB budget.
+        tile_height_px: 1080,
+        frame: FrameSize::Custom {
+            width_px: 640,
+            height_px: 360,
+        },
+        duration_secs: 0.5,
+        memory_budget: "64MB".parse().unwrap(),
+        ..Settings::default()
+    };
+    let mut h = harness(settings);
+    step_until(&mut h, "streaming tiles on screen", |app| {
+        let state = app.preview_tiles_state();
+        state.starts_with("streaming: ") && !state.starts_with("streaming: 0 ")
+    });
+    let state = h.state().preview_tiles_state();
+    assert!(state.ends_with("of 36 photos in 7 slots"), "{state}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("streamed.mp4");
+    h.state_mut().editor.start_export(out.clone(), false);
+    step_until(&mut h, "export", |app| app.editor.export.is_none());
+    let result = h.state().editor.last_export.as_ref().expect("a result");
+    let summary = result.as_ref().expect("export succeeded");
+    assert_eq!(summary.frames, 15);
+    assert!(out.is_file());
+}

@@ -96,6 +96,13 @@ impl EditorApp {
         self.tiles.all_resident()
     }
 
+    /// What the preview's tiles are doing, as the HUD says it ("36 of 36 resident",
+    /// "streaming: 7 of 36 photos in 7 slots", or why only thumbnails show).
+    #[must_use]
+    pub fn preview_tiles_state(&self) -> String {
+        self.tiles.state().1
+    }
+
     fn handle_input(&mut self, ctx: &egui::Context) {
         let (dropped, f1) = ctx.input(|i| {
             let paths: Vec<PathBuf> = i
