@@ -157,9 +157,15 @@ impl Editor {
         self.start_loading();
     }
 
-    /// What the thumbnails are decoded to under the current settings.
+    /// What the thumbnails are decoded to under the current settings: a tile of thumbnail
+    /// height with the same aspect, crop and background. It does not depend on the tile
+    /// height, so moving that slider never re-reads the photos.
     fn thumb_spec(&self) -> TileSpec {
-        tile_spec(&self.settings).thumbnail(THUMB_HEIGHT_PX)
+        let settings = Settings {
+            tile_height_px: THUMB_HEIGHT_PX,
+            ..self.settings.clone()
+        };
+        tile_spec(&settings)
     }
 
     /// (Re)decodes every photo's thumbnail, off the UI thread.
