@@ -133,44 +133,54 @@ fn fs_still(in: StillVertex) -> @location(0) vec4<f32> {
 }
 
 // Export straight to YUV from the still (prefixed with bt709.wgsl when compiled), in one pass
-// at half size: each fragment is a 2x2 block of the frame. Its four luma codes go to one
-// RGBA8 texel (top-left, top-right, bottom-left, bottom-right) and the block's U and V to one
-// RG8 texel; the read-back unpacks them into planes. `vs_still` maps clip space to frame
-// pixels whatever the viewport, so the fragment's centre lands on its block's centre and the
-// four pixel centres are half a frame pixel away each way.
-struct YuvBlock {
-    @location(0) y: vec4<f32>,
-    @location(1) uv: vec4<f32>,
-};
+// over a quarter-width, half-height target: each fragment is a 4x2 block of the frame. Its
+// eight luma codes and its two (U, V) pairs (one per 2x2 half) are packed into one RGBA32Uint
+// texel; the read-back unpacks them into planes. `vs_still` maps clip space to frame pixels
+// whatever the viewport, so the fragment's centre lands on its block's centre, and the
+// pixel centres are half a pixel and one and a half pixels away.
+//
+// All eight pixels share one fractional offset, so their bilinear footprints together are
+// one 5x3 patch of texels: 15 plain loads and 20 lerps instead of 8 filtered fetches (32
+// texels). Clamping the load coordinates is the sampler's clamp-to-edge.
+fn code8(v: f32) -> u32 {
+    return u32(clamp(v, 0.0, 1.0) * 255.0 + 0.5);
+}
+
+fn pack4(a: f32, b: f32, c: f32, d: f32) -> u32 {
+    return code8(a) | (code8(b) << 8u) | (code8(c) << 16u) | (code8(d) << 24u);
+}
 
 @fragment
-fn fs_still_yuv(in: StillVertex) -> YuvBlock {
-    // The four pixels share one fractional offset, so their bilinear footprints together are
-    // one 3x3 patch of texels: 9 plain loads and 10 lerps instead of 4 filtered fetches (16
-    // texels). Clamping the load coordinates is the sampler's clamp-to-edge.
+fn fs_still_yuv(in: StillVertex) -> @location(0) vec4<u32> {
     let dims = vec2<i32>(textureDimensions(still));
-    let s = in.uv * vec2<f32>(dims) - vec2<f32>(1.0, 1.0);
+    let s = in.uv * vec2<f32>(dims) - vec2<f32>(2.0, 1.0);
     let base = vec2<i32>(floor(s));
     let f = s - floor(s);
     let top = dims - vec2<i32>(1, 1);
-    var h0: array<vec3<f32>, 3>;
-    var h1: array<vec3<f32>, 3>;
+    // h[r * 4 + i]: texel row r, lerped between columns i and i + 1.
+    var h: array<vec3<f32>, 12>;
     for (var r = 0; r < 3; r++) {
         let y = clamp(base.y + r, 0, top.y);
-        let t0 = textureLoad(still, vec2<i32>(clamp(base.x, 0, top.x), y), 0).rgb;
-        let t1 = textureLoad(still, vec2<i32>(clamp(base.x + 1, 0, top.x), y), 0).rgb;
-        let t2 = textureLoad(still, vec2<i32>(clamp(base.x + 2, 0, top.x), y), 0).rgb;
-        h0[r] = mix(t0, t1, f.x);
-        h1[r] = mix(t1, t2, f.x);
+        var left = textureLoad(still, vec2<i32>(clamp(base.x, 0, top.x), y), 0).rgb;
+        for (var i = 0; i < 4; i++) {
+            let right = textureLoad(still, vec2<i32>(clamp(base.x + i + 1, 0, top.x), y), 0).rgb;
+            h[r * 4 + i] = mix(left, right, f.x);
+            left = right;
+        }
     }
-    let c00 = mix(h0[0], h0[1], f.y);
-    let c10 = mix(h1[0], h1[1], f.y);
-    let c01 = mix(h0[1], h0[2], f.y);
-    let c11 = mix(h1[1], h1[2], f.y);
-    var out: YuvBlock;
-    out.y = vec4<f32>(luma_code(c00), luma_code(c10), luma_code(c01), luma_code(c11));
-    out.uv = vec4<f32>(chroma_codes((c00 + c10 + c01 + c11) * 0.25), 0.0, 1.0);
-    return out;
+    var p: array<vec3<f32>, 8>;
+    for (var i = 0; i < 4; i++) {
+        p[i] = mix(h[i], h[4 + i], f.y);
+        p[4 + i] = mix(h[4 + i], h[8 + i], f.y);
+    }
+    let uv0 = chroma_codes((p[0] + p[1] + p[4] + p[5]) * 0.25);
+    let uv1 = chroma_codes((p[2] + p[3] + p[6] + p[7]) * 0.25);
+    return vec4<u32>(
+        pack4(luma_code(p[0]), luma_code(p[1]), luma_code(p[2]), luma_code(p[3])),
+        pack4(luma_code(p[4]), luma_code(p[5]), luma_code(p[6]), luma_code(p[7])),
+        pack4(uv0.x, uv0.y, uv1.x, uv1.y),
+        0u,
+    );
 }
 
 // The same for targets that encode to sRGB themselves (the preview's swapchain).

@@ -94,6 +94,20 @@ fn frames_match_the_cpu_reference(still: bool) {
             },
             2,
         ),
+        // A width that is not a multiple of 4: no 4x2 YUV blocks, the planar conversion.
+        (
+            Settings {
+                rows: 2,
+                cols: 3,
+                tile_height_px: 30,
+                frame: FrameSize::Custom {
+                    width_px: 102,
+                    height_px: 60,
+                },
+                ..Settings::default()
+            },
+            6,
+        ),
     ];
     let mut renderer = GridRenderer::new(&gpu.device, FRAME_FORMAT);
     renderer.set_still_enabled(still);

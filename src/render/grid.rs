@@ -119,11 +119,10 @@ struct StillKey {
 /// Stills larger than this draw from the tile array directly instead.
 const STILL_MAX_BYTES: u64 = 512 << 20;
 const STILL_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8Unorm;
-/// Targets of [`GridRenderer::paint_yuv_blocks`]: four luma codes, then U and V, per 2x2 block.
-pub const YUV_BLOCK_FORMATS: [wgpu::TextureFormat; 2] = [
-    wgpu::TextureFormat::Rgba8Unorm,
-    wgpu::TextureFormat::Rg8Unorm,
-];
+/// Target of [`GridRenderer::paint_yuv_quads`]: per 4x2 block of the frame, its eight luma
+/// codes (top row, then bottom row) and its two U, V pairs, packed little-endian into four
+/// 32-bit words (the fourth unused).
+pub const YUV_QUAD_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba32Uint;
 
 pub struct GridRenderer {
     /// Draws from the tile array (`fs_main`): grids too large for a still.
@@ -247,10 +246,7 @@ impl GridRenderer {
             &still_pipeline_layout,
             "vs_still",
             "fs_still_yuv",
-            &[
-                Some(YUV_BLOCK_FORMATS[0].into()),
-                Some(YUV_BLOCK_FORMATS[1].into()),
-            ],
+            &[Some(YUV_QUAD_FORMAT.into())],
         );
         let pipeline = make_pipeline(&tile_layout, "vs_main", "fs_main", target_format);
         let still_fragment = if target_format.is_srgb() {
@@ -498,10 +494,11 @@ impl GridRenderer {
         pass.draw(0..3, 0..1);
     }
 
-    /// Draws the frame as YUV 4:2:0 in 2x2 blocks straight from the still, into two half-size
-    /// targets of [`YUV_BLOCK_FORMATS`]: the block's four luma codes, then its U and V. False,
-    /// drawing nothing, when there is no still: then draw RGBA with `paint` and convert that.
-    pub fn paint_yuv_blocks(&self, pass: &mut wgpu::RenderPass<'_>) -> bool {
+    /// Draws the frame as YUV 4:2:0 in 4x2 blocks straight from the still, into one target of
+    /// [`YUV_QUAD_FORMAT`], a quarter of the frame's width and half its height (the width
+    /// must be a multiple of 4). False, drawing nothing, when there is no still: then draw
+    /// RGBA with `paint` and convert that.
+    pub fn paint_yuv_quads(&self, pass: &mut wgpu::RenderPass<'_>) -> bool {
         let (Some(still), Some(_)) = (&self.still, self.composed) else {
             return false;
         };

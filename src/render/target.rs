@@ -1,5 +1,6 @@
-//! The offscreen frame used by export. With a composed still (the normal case) the renderer
-//! draws YUV 4:2:0 directly, as 2x2 blocks in one half-size pass; otherwise the grid is drawn
+//! The offscreen frame used by export. With a composed still (the normal case) and a width
+//! that is a multiple of 4, the renderer draws YUV 4:2:0 directly, as 4x2 blocks in one pass
+//! over a quarter-width, half-height target; otherwise the grid is drawn
 //! into an RGBA texture and converted to planar YUV on the GPU. Either way the result is
 //! copied into one of a small ring of read-back buffers and mapped asynchronously, so frame
 //! N+1 renders while frame N is read and frame N−1 is encoded. `render_rgba` gives the RGBA
@@ -8,7 +9,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
 
-use super::grid::YUV_BLOCK_FORMATS;
+use super::grid::YUV_QUAD_FORMAT;
 use super::{GridRenderer, GridUniform, RenderError, texture_2d};
 
 /// Read-back buffers in flight; three lets render, copy and read overlap.
@@ -62,8 +63,8 @@ fn padded_row(bytes: u32) -> u32 {
 
 struct Slot {
     buffer: wgpu::Buffer,
-    /// The frame in it is in 2x2 blocks (`blocks` layouts), not planes.
-    blocks: bool,
+    /// The frame in it is in 4x2 blocks (the `quads` layout), not planes.
+    quads: bool,
     state: Arc<AtomicU8>,
     submission: Option<wgpu::SubmissionIndex>,
 }
@@ -80,10 +81,9 @@ pub struct FrameTarget {
     y_texture: wgpu::Texture,
     u_texture: wgpu::Texture,
     v_texture: wgpu::Texture,
-    /// Half-size targets of the one-pass YUV from a still: 4 luma codes, then U and V.
-    block_textures: [wgpu::Texture; 2],
-    block_views: [wgpu::TextureView; 2],
-    blocks: [PlaneLayout; 2],
+    /// Target of the one-pass YUV from a still, a texel per 4x2 block (see
+    /// [`YUV_QUAD_FORMAT`]); None when the width is not a multiple of 4.
+    quads: Option<(wgpu::Texture, wgpu::TextureView, PlaneLayout)>,
     luma_pipeline: wgpu::RenderPipeline,
     chroma_pipeline: wgpu::RenderPipeline,
     yuv_bind_group: wgpu::BindGroup,
@@ -142,9 +142,23 @@ impl FrameTarget {
         let v_texture = plane("gridreel chroma v", (cw, ch));
         let view = |t: &wgpu::Texture| t.create_view(&wgpu::TextureViewDescriptor::default());
         let (y_view, u_view, v_view) = (view(&y_texture), view(&u_texture), view(&v_texture));
-        let block_textures = YUV_BLOCK_FORMATS
-            .map(|format| texture_2d(device, "gridreel yuv blocks", (cw, ch), format, plane_usage));
-        let block_views = [view(&block_textures[0]), view(&block_textures[1])];
+        let quad_layout = PlaneLayout {
+            offset: 0,
+            width_px: width_px / 4,
+            height_px: ch,
+            padded_row_bytes: padded_row(width_px / 4 * 16),
+        };
+        let quads = width_px.is_multiple_of(4).then(|| {
+            let texture = texture_2d(
+                device,
+                "gridreel yuv quads",
+                (quad_layout.width_px, ch),
+                YUV_QUAD_FORMAT,
+                plane_usage,
+            );
+            let quad_view = view(&texture);
+            (texture, quad_view, quad_layout)
+        });
 
         let shader = device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some("gridreel yuv shader"),
@@ -217,26 +231,9 @@ impl FrameTarget {
                 padded_row_bytes: c_row,
             },
         ];
-        let luma_blocks_row = padded_row(cw * 4);
-        let chroma_blocks_row = padded_row(cw * 2);
-        let luma_blocks_bytes = u64::from(luma_blocks_row) * u64::from(ch);
-        let blocks = [
-            PlaneLayout {
-                offset: 0,
-                width_px: cw,
-                height_px: ch,
-                padded_row_bytes: luma_blocks_row,
-            },
-            PlaneLayout {
-                offset: luma_blocks_bytes,
-                width_px: cw,
-                height_px: ch,
-                padded_row_bytes: chroma_blocks_row,
-            },
-        ];
         // Sized for YUV only; an RGBA read-back (tests, stills) brings its own buffer.
-        let slot_bytes = (y_bytes + 2 * c_bytes)
-            .max(luma_blocks_bytes + u64::from(chroma_blocks_row) * u64::from(ch));
+        let quad_bytes = u64::from(quad_layout.padded_row_bytes) * u64::from(ch);
+        let slot_bytes = (y_bytes + 2 * c_bytes).max(quad_bytes);
         let slots = (0..READBACK_RING)
             .map(|i| Slot::new(device, &format!("gridreel read-back {i}"), slot_bytes))
             .collect();
@@ -251,9 +248,7 @@ impl FrameTarget {
             y_texture,
             u_texture,
             v_texture,
-            block_textures,
-            block_views,
-            blocks,
+            quads,
             luma_pipeline,
             chroma_pipeline,
             yuv_bind_group,
@@ -288,29 +283,36 @@ impl FrameTarget {
         renderer.paint(&mut pass);
     }
 
-    /// The frame as 2x2 YUV blocks straight from the renderer's still, in one half-size pass
-    /// (no RGBA frame). False when the renderer draws from its tile array.
-    fn yuv_blocks_from_still(
+    /// The frame as 4x2 YUV blocks straight from the renderer's still, in one pass over a
+    /// quarter-width, half-height target (no RGBA frame), copied into `buffer`. False when
+    /// the renderer draws from its tile array or the width is not a multiple of 4.
+    fn yuv_quads_from_still(
         &self,
         encoder: &mut wgpu::CommandEncoder,
         renderer: &GridRenderer,
+        buffer: &wgpu::Buffer,
     ) -> bool {
+        let Some((texture, view, layout)) = &self.quads else {
+            return false;
+        };
         if !renderer.draws_from_still() {
             return false;
         }
-        let targets = [
-            Some(super::cleared(&self.block_views[0])),
-            Some(super::cleared(&self.block_views[1])),
-        ];
-        let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
-            label: Some("gridreel yuv blocks"),
-            color_attachments: &targets,
-            depth_stencil_attachment: None,
-            timestamp_writes: None,
-            occlusion_query_set: None,
-            multiview_mask: None,
-        });
-        renderer.paint_yuv_blocks(&mut pass)
+        {
+            let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+                label: Some("gridreel yuv quads"),
+                color_attachments: &[Some(super::cleared(view))],
+                depth_stencil_attachment: None,
+                timestamp_writes: None,
+                occlusion_query_set: None,
+                multiview_mask: None,
+            });
+            if !renderer.paint_yuv_quads(&mut pass) {
+                return false;
+            }
+        }
+        Self::copy_plane(encoder, texture, buffer, *layout);
+        true
     }
 
     /// A pass into the Y plane, then one into the U and V planes, from the RGBA frame. The
@@ -399,20 +401,16 @@ impl FrameTarget {
         let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
             label: Some("gridreel export frame"),
         });
-        let blocks = self.yuv_blocks_from_still(&mut encoder, renderer);
         let buffer = &self.slots[slot].buffer;
-        if blocks {
-            for (texture, layout) in self.block_textures.iter().zip(self.blocks) {
-                Self::copy_plane(&mut encoder, texture, buffer, layout);
-            }
-        } else {
+        let quads = self.yuv_quads_from_still(&mut encoder, renderer, buffer);
+        if !quads {
             self.draw_frame(&mut encoder, renderer);
             self.convert_to_yuv(&mut encoder);
             Self::copy_plane(&mut encoder, &self.y_texture, buffer, self.planes[0]);
             Self::copy_plane(&mut encoder, &self.u_texture, buffer, self.planes[1]);
             Self::copy_plane(&mut encoder, &self.v_texture, buffer, self.planes[2]);
         }
-        self.slots[slot].blocks = blocks;
+        self.slots[slot].quads = quads;
         self.start_map(queue, slot, encoder);
         slot
     }
@@ -434,8 +432,8 @@ impl FrameTarget {
                 .slice(..)
                 .get_mapped_range()
                 .map_err(|e| RenderError::ReadBack(e.to_string()))?;
-            if self.slots[ticket].blocks {
-                unpack_blocks(&mapped, self.blocks, out);
+            if let (true, Some((_, _, layout))) = (self.slots[ticket].quads, &self.quads) {
+                unpack_quads(&mapped, *layout, out);
             } else {
                 let mut at = 0;
                 for plane in self.planes {
@@ -533,7 +531,7 @@ impl Slot {
             }),
             state: Arc::new(AtomicU8::new(MAP_PENDING)),
             submission: None,
-            blocks: false,
+            quads: false,
         }
     }
 
@@ -576,32 +574,32 @@ impl Slot {
     }
 }
 
-/// Unpacks 2x2 YUV blocks (four luma codes per RGBA texel, U and V per RG texel) into the
-/// frame's Y, U and V planes.
-fn unpack_blocks(mapped: &[u8], [luma, chroma]: [PlaneLayout; 2], out: &mut YuvFrame) {
-    let (w, cw, ch) = (
-        out.width_px as usize,
-        chroma.width_px as usize,
-        chroma.height_px as usize,
-    );
+/// Unpacks 4x2 YUV blocks (per 16-byte texel: four top-row luma codes, four bottom-row ones,
+/// then U, V of the left 2x2 half and U, V of the right one) into the frame's planes.
+fn unpack_quads(mapped: &[u8], quads: PlaneLayout, out: &mut YuvFrame) {
+    let w = out.width_px as usize;
+    let (qw, ch) = (quads.width_px as usize, quads.height_px as usize);
+    let cw = w / 2;
     let (y_plane, uv) = out.data.split_at_mut(w * ch * 2);
     let (u_plane, v_plane) = uv.split_at_mut(cw * ch);
     for j in 0..ch {
-        let l = luma.offset as usize + j * luma.padded_row_bytes as usize;
-        let c = chroma.offset as usize + j * chroma.padded_row_bytes as usize;
+        let row = quads.offset as usize + j * quads.padded_row_bytes as usize;
         let (top, bottom) = y_plane[2 * j * w..(2 * j + 2) * w].split_at_mut(w);
-        let texels = mapped[l..l + cw * 4].chunks_exact(4);
-        for ((block, t), b) in texels
-            .zip(top.chunks_exact_mut(2))
-            .zip(bottom.chunks_exact_mut(2))
+        let (u_row, v_row) = (
+            &mut u_plane[j * cw..(j + 1) * cw],
+            &mut v_plane[j * cw..(j + 1) * cw],
+        );
+        let texels = mapped[row..row + qw * 16].chunks_exact(16);
+        for ((((texel, t), b), u), v) in texels
+            .zip(top.chunks_exact_mut(4))
+            .zip(bottom.chunks_exact_mut(4))
+            .zip(u_row.chunks_exact_mut(2))
+            .zip(v_row.chunks_exact_mut(2))
         {
-            t.copy_from_slice(&block[..2]);
-            b.copy_from_slice(&block[2..]);
-        }
-        let uv_row = &mapped[c..c + cw * 2];
-        for (i, pair) in uv_row.chunks_exact(2).enumerate() {
-            u_plane[j * cw + i] = pair[0];
-            v_plane[j * cw + i] = pair[1];
+            t.copy_from_slice(&texel[..4]);
+            b.copy_from_slice(&texel[4..8]);
+            u.copy_from_slice(&[texel[8], texel[10]]);
+            v.copy_from_slice(&[texel[9], texel[11]]);
         }
     }
 }
