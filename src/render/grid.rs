@@ -131,7 +131,7 @@ pub struct GridRenderer {
     still_pipeline: wgpu::RenderPipeline,
     /// Writes the still (`fs_compose`).
     compose_pipeline: wgpu::RenderPipeline,
-    /// Export straight to YUV 2x2 blocks from the still (`fs_still_yuv`).
+    /// Export straight to YUV 4x2 blocks from the still (`fs_still_yuv`).
     still_yuv_pipeline: wgpu::RenderPipeline,
     bind_group_layout: wgpu::BindGroupLayout,
     still_layout: wgpu::BindGroupLayout,
