@@ -132,16 +132,47 @@ fn fs_still(in: StillVertex) -> @location(0) vec4<f32> {
     return textureSample(still, tile_sampler, in.uv);
 }
 
-// Export straight to YUV from the still (prefixed with bt709.wgsl when compiled), in one pass
-// over a quarter-width, half-height target: each fragment is a 4x2 block of the frame. Its
-// eight luma codes and its two (U, V) pairs (one per 2x2 half) are packed into one RGBA32Uint
-// texel; the read-back unpacks them into planes. `vs_still` maps clip space to frame pixels
-// whatever the viewport, so the fragment's centre lands on its block's centre, and the
-// pixel centres are half a pixel and one and a half pixels away.
+// Export straight to YUV in two steps (prefixed with bt709.wgsl when compiled).
 //
-// All eight pixels share one fractional offset, so their bilinear footprints together are
-// one 5x3 patch of texels: 15 plain loads and 20 lerps instead of 8 filtered fetches (32
-// texels). Clamping the load coordinates is the sampler's clamp-to-edge.
+// The grid only moves sideways, so every frame of an export resamples the still with the
+// same vertical filter. `fs_compose_strip` applies it once, when the still is composed: the
+// strip holds each still column resampled to the frame's row pairs 2j, 2j + 1, as the luma
+// codes of both rows and the U, V codes of their average (4:2:0 chroma), in 16-bit fixed
+// point (1/65535 of a code range, far below the final rounding). Colour conversion and the
+// lerps are affine, so they commute: converting before the horizontal lerp gives the same
+// codes as converting after it.
+//
+// Strip texel (k, j) packs strip columns 2k and 2k + 1 as (luma pair, chroma pair) each.
+// Strip column c is still column c - 2 (clamped into the still, whose border is background),
+// so the first and last strip texels are background through and through, and clamping a
+// texel index is clamp-to-edge addressing.
+@group(1) @binding(1) var strip: texture_2d<u32>;
+
+fn strip_column(x: i32, row: i32) -> vec2<u32> {
+    let top = vec2<i32>(textureDimensions(still)) - vec2<i32>(1, 1);
+    let column = clamp(x - 2, 0, top.x);
+    // Frame row 2j has its centre at 2j + 0.5, which is still coordinate 2j + 1.5 - origin;
+    // bilinear filtering lerps the texels around it (texel k has its centre at k + 0.5).
+    let s = 2.0 * f32(row) + 1.0 - params.grid_origin.y;
+    let base = i32(floor(s));
+    let f = s - floor(s);
+    let a = textureLoad(still, vec2<i32>(column, clamp(base, 0, top.y)), 0).rgb;
+    let b = textureLoad(still, vec2<i32>(column, clamp(base + 1, 0, top.y)), 0).rgb;
+    let c = textureLoad(still, vec2<i32>(column, clamp(base + 2, 0, top.y)), 0).rgb;
+    let upper = mix(a, b, f);
+    let lower = mix(b, c, f);
+    return vec2<u32>(
+        pack2x16unorm(vec2<f32>(luma_code(upper), luma_code(lower))),
+        pack2x16unorm(chroma_codes((upper + lower) * 0.5)),
+    );
+}
+
+@fragment
+fn fs_compose_strip(@builtin(position) position: vec4<f32>) -> @location(0) vec4<u32> {
+    let p = vec2<i32>(floor(position.xy));
+    return vec4<u32>(strip_column(2 * p.x, p.y), strip_column(2 * p.x + 1, p.y));
+}
+
 fn code8(v: f32) -> u32 {
     return u32(clamp(v, 0.0, 1.0) * 255.0 + 0.5);
 }
@@ -150,37 +181,71 @@ fn pack4(a: f32, b: f32, c: f32, d: f32) -> u32 {
     return code8(a) | (code8(b) << 8u) | (code8(c) << 16u) | (code8(d) << 24u);
 }
 
+// One 8x2 block of the frame in YUV 4:2:0 codes: the luma of its top row (bytes 0-7) and of
+// its bottom row (bytes 8-15), and the U then V codes of its four 2x2 blocks.
+struct YuvBlock {
+    @location(0) luma: vec4<u32>,
+    @location(1) chroma: vec2<u32>,
+};
+
+// Per frame: one fragment per 8x2 block of the frame, on targets an eighth of the frame's
+// width and half its height, which the read-back copies into planes. All pixels share one
+// fractional offset, so a block needs nine strip columns (five texel fetches) and lerps.
 @fragment
-fn fs_still_yuv(in: StillVertex) -> @location(0) vec4<u32> {
-    let dims = vec2<i32>(textureDimensions(still));
-    let s = in.uv * vec2<f32>(dims) - vec2<f32>(2.0, 1.0);
-    let base = vec2<i32>(floor(s));
+fn fs_strip_yuv(@builtin(position) position: vec4<f32>) -> YuvBlock {
+    let last = i32(textureDimensions(strip).x) - 1;
+    let row = i32(position.y);
+    // The block's first pixel centre, 8i + 0.5, is still coordinate 8i + 1.5 - origin, so
+    // its bilinear taps start at still column floor(8i + 1 - origin): strip column c.
+    let s = 8.0 * floor(position.x) + 1.0 - params.grid_origin.x;
+    let c = i32(floor(s)) + 2;
     let f = s - floor(s);
-    let top = dims - vec2<i32>(1, 1);
-    // h[r * 4 + i]: texel row r, lerped between columns i and i + 1.
-    var h: array<vec3<f32>, 12>;
-    for (var r = 0; r < 3; r++) {
-        let y = clamp(base.y + r, 0, top.y);
-        var left = textureLoad(still, vec2<i32>(clamp(base.x, 0, top.x), y), 0).rgb;
-        for (var i = 0; i < 4; i++) {
-            let right = textureLoad(still, vec2<i32>(clamp(base.x + i + 1, 0, top.x), y), 0).rgb;
-            h[r * 4 + i] = mix(left, right, f.x);
-            left = right;
-        }
+    let k = c >> 1u;
+    var texels: array<vec4<u32>, 5>;
+    for (var i = 0; i < 5; i++) {
+        texels[i] = textureLoad(strip, vec2<i32>(clamp(k + i, 0, last), row), 0);
     }
-    var p: array<vec3<f32>, 8>;
+    // Strip columns c .. c + 8 as (luma pair, chroma pair); c's parity is the same all over
+    // the frame.
+    let odd = (c & 1) != 0;
+    var luma: array<vec2<f32>, 9>;
+    var chroma: array<vec2<f32>, 9>;
     for (var i = 0; i < 4; i++) {
-        p[i] = mix(h[i], h[4 + i], f.y);
-        p[4 + i] = mix(h[4 + i], h[8 + i], f.y);
+        let t = texels[i];
+        let u = texels[i + 1];
+        let even_column = select(t.xy, t.zw, odd);
+        let odd_column = select(t.zw, u.xy, odd);
+        luma[2 * i] = unpack2x16unorm(even_column.x);
+        chroma[2 * i] = unpack2x16unorm(even_column.y);
+        luma[2 * i + 1] = unpack2x16unorm(odd_column.x);
+        chroma[2 * i + 1] = unpack2x16unorm(odd_column.y);
     }
-    let uv0 = chroma_codes((p[0] + p[1] + p[4] + p[5]) * 0.25);
-    let uv1 = chroma_codes((p[2] + p[3] + p[6] + p[7]) * 0.25);
-    return vec4<u32>(
-        pack4(luma_code(p[0]), luma_code(p[1]), luma_code(p[2]), luma_code(p[3])),
-        pack4(luma_code(p[4]), luma_code(p[5]), luma_code(p[6]), luma_code(p[7])),
-        pack4(uv0.x, uv0.y, uv1.x, uv1.y),
-        0u,
+    let end = select(texels[4].xy, texels[4].zw, odd);
+    luma[8] = unpack2x16unorm(end.x);
+    chroma[8] = unpack2x16unorm(end.y);
+    // (upper, lower) luma of the block's columns, and U, V of its 2x2 blocks (the average
+    // of two lerps over three columns).
+    var y: array<vec2<f32>, 8>;
+    for (var i = 0; i < 8; i++) {
+        y[i] = mix(luma[i], luma[i + 1], f);
+    }
+    var uv: array<vec2<f32>, 4>;
+    for (var i = 0; i < 4; i++) {
+        let m = chroma[2 * i + 1];
+        uv[i] = mix(chroma[2 * i] + m, m + chroma[2 * i + 2], f) * 0.5;
+    }
+    var out: YuvBlock;
+    out.luma = vec4<u32>(
+        pack4(y[0].x, y[1].x, y[2].x, y[3].x),
+        pack4(y[4].x, y[5].x, y[6].x, y[7].x),
+        pack4(y[0].y, y[1].y, y[2].y, y[3].y),
+        pack4(y[4].y, y[5].y, y[6].y, y[7].y),
     );
+    out.chroma = vec2<u32>(
+        pack4(uv[0].x, uv[1].x, uv[2].x, uv[3].x),
+        pack4(uv[0].y, uv[1].y, uv[2].y, uv[3].y),
+    );
+    return out;
 }
 
 // The same for targets that encode to sRGB themselves (the preview's swapchain).

@@ -112,7 +112,7 @@ pub fn export_tiles(
     let spec = tile_spec(settings);
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     let max_layers = device.limits().max_texture_array_layers;
-    let still = GridRenderer::still_bytes_for(device, &layout);
+    let still = GridRenderer::still_bytes_for(device, &layout, true);
     let export = StreamMode {
         wrap: false,
         thumbnails: false,

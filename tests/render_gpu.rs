@@ -94,7 +94,25 @@ fn frames_match_the_cpu_reference(still: bool) {
             },
             2,
         ),
-        // A width that is not a multiple of 4: no 4x2 YUV blocks, the planar conversion.
+        // A grid at a half-pixel height (every frame filtered vertically too) and shorter
+        // than the frame, with gaps and a coloured background.
+        (
+            Settings {
+                rows: 1,
+                cols: 4,
+                tile_height_px: 33,
+                gap_h_px: 2,
+                speed: 1.3,
+                frame: FrameSize::Custom {
+                    width_px: 96,
+                    height_px: 70,
+                },
+                background: Color::rgb(200, 40, 90),
+                ..Settings::default()
+            },
+            4,
+        ),
+        // A width that is not a multiple of 8: no 8x2 YUV blocks, the planar conversion.
         (
             Settings {
                 rows: 2,
@@ -155,6 +173,7 @@ fn frames_match_the_cpu_reference(still: bool) {
             reference::rgba_to_yuv420(&gpu_rgba, w, h, &mut cpu_yuv);
             let (worst, _) = max_diff(&gpu_yuv.data, &cpu_yuv.data);
             assert!(worst <= 1, "t={t}: yuv max diff {worst}");
+            assert_eq!(target.yuv_from_strip(), still && w % 8 == 0);
         }
     }
 }

@@ -129,7 +129,7 @@ impl PreviewTiles {
             &schedule,
             key.budget,
             thumb_bytes,
-            GridRenderer::still_bytes_for(device, layout),
+            GridRenderer::still_bytes_for(device, layout, false),
             device.limits().max_texture_array_layers,
             cores.saturating_sub(1).max(1),
         );

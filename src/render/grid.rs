@@ -96,8 +96,32 @@ struct TileTextures {
     layers: u32,
 }
 
-/// The composed grid image (see `shaders/grid.wgsl`): grid size plus a one-pixel border.
-struct Still {
+/// A bind group layout of one 2D texture.
+fn texture_layout(
+    device: &wgpu::Device,
+    label: &str,
+    (binding, visibility): (u32, wgpu::ShaderStages),
+    sample_type: wgpu::TextureSampleType,
+) -> wgpu::BindGroupLayout {
+    device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+        label: Some(label),
+        entries: &[wgpu::BindGroupLayoutEntry {
+            binding,
+            visibility,
+            ty: wgpu::BindingType::Texture {
+                sample_type,
+                view_dimension: wgpu::TextureViewDimension::D2,
+                multisampled: false,
+            },
+            count: None,
+        }],
+    })
+}
+
+/// A texture one pass draws into and later passes read through a bind group: the composed
+/// grid image ("still", grid size plus a one-pixel border; see `shaders/grid.wgsl`) and the
+/// export's strip.
+struct BoundTexture {
     texture: wgpu::Texture,
     view: wgpu::TextureView,
     bind_group: wgpu::BindGroup,
@@ -116,13 +140,44 @@ struct StillKey {
     content_generation: u64,
 }
 
+/// The still resampled to an export frame's rows as YUV codes (`fs_compose_strip`): what
+/// every export frame is drawn from.
+struct Strip {
+    target: BoundTexture,
+    /// What it shows; None until composed.
+    key: Option<StripKey>,
+}
+
+/// Everything the strip's texels depend on.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct StripKey {
+    still: StillKey,
+    frame_height_px: u32,
+    /// The grid's vertical position, which is the same in every frame.
+    origin_y_bits: u32,
+}
+
+/// Per strip texel, two strip columns, each as (upper and lower luma code, U and V code) in
+/// 16-bit fixed point (see `shaders/grid.wgsl`).
+const STRIP_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba32Uint;
+const STRIP_TEXEL_BYTES: u64 = 16;
+
+/// Strip texels per row for a still `still_w_px` wide: two columns each, with two columns of
+/// background before the still and at least one after it.
+fn strip_width(still_w_px: u32) -> u32 {
+    (still_w_px + 3).div_ceil(2)
+}
+
 /// Stills larger than this draw from the tile array directly instead.
 const STILL_MAX_BYTES: u64 = 512 << 20;
 const STILL_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8Unorm;
-/// Target of [`GridRenderer::paint_yuv_quads`]: per 4x2 block of the frame, its eight luma
-/// codes (top row, then bottom row) and its two U, V pairs, packed little-endian into four
-/// 32-bit words (the fourth unused).
-pub const YUV_QUAD_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba32Uint;
+/// Targets of [`GridRenderer::paint_yuv_blocks`], a texel per 8x2 block of the frame. Luma:
+/// the block's top-row codes (bytes 0-7), then its bottom-row codes (bytes 8-15).
+pub const YUV_BLOCK_LUMA_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba32Uint;
+/// Chroma: the U codes of the block's four 2x2 blocks (bytes 0-3), then their V codes.
+pub const YUV_BLOCK_CHROMA_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rg32Uint;
+/// Frame pixels per block texel, across and down.
+pub const YUV_BLOCK: (u32, u32) = (8, 2);
 
 pub struct GridRenderer {
     /// Draws from the tile array (`fs_main`): grids too large for a still.
@@ -131,11 +186,16 @@ pub struct GridRenderer {
     still_pipeline: wgpu::RenderPipeline,
     /// Writes the still (`fs_compose`).
     compose_pipeline: wgpu::RenderPipeline,
-    /// Export straight to YUV 4x2 blocks from the still (`fs_still_yuv`).
-    still_yuv_pipeline: wgpu::RenderPipeline,
+    /// Writes the strip from the still (`fs_compose_strip`).
+    strip_compose_pipeline: wgpu::RenderPipeline,
+    /// Export straight to YUV 8x2 blocks from the strip (`fs_strip_yuv`).
+    strip_yuv_pipeline: wgpu::RenderPipeline,
     bind_group_layout: wgpu::BindGroupLayout,
     still_layout: wgpu::BindGroupLayout,
-    still: Option<Still>,
+    strip_layout: wgpu::BindGroupLayout,
+    still: Option<BoundTexture>,
+    /// Only exports make one (see [`GridRenderer::prepare_yuv`]).
+    strip: Option<Strip>,
     /// What the still shows, when it is current; None draws from the tile array.
     composed: Option<StillKey>,
     still_enabled: bool,
@@ -205,19 +265,20 @@ impl GridRenderer {
                     tile_array_entry(4),
                 ],
             });
-        let still_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some("gridreel still bind group layout"),
-            entries: &[wgpu::BindGroupLayoutEntry {
-                binding: 0,
-                visibility: wgpu::ShaderStages::VERTEX_FRAGMENT,
-                ty: wgpu::BindingType::Texture {
-                    sample_type: wgpu::TextureSampleType::Float { filterable: true },
-                    view_dimension: wgpu::TextureViewDimension::D2,
-                    multisampled: false,
-                },
-                count: None,
-            }],
-        });
+        // The still's texture size reaches the vertex shader too; the strip's is unfiltered
+        // integers (both at group 1, at different bindings, as they share one module).
+        let still_layout = texture_layout(
+            device,
+            "gridreel still bind group layout",
+            (0, wgpu::ShaderStages::VERTEX_FRAGMENT),
+            wgpu::TextureSampleType::Float { filterable: true },
+        );
+        let strip_layout = texture_layout(
+            device,
+            "gridreel strip bind group layout",
+            (1, wgpu::ShaderStages::FRAGMENT),
+            wgpu::TextureSampleType::Uint,
+        );
         let tile_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
             label: Some("gridreel grid pipeline layout"),
             bind_group_layouts: &[Some(&bind_group_layout)],
@@ -227,6 +288,12 @@ impl GridRenderer {
             device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
                 label: Some("gridreel still pipeline layout"),
                 bind_group_layouts: &[Some(&bind_group_layout), Some(&still_layout)],
+                immediate_size: 0,
+            });
+        let strip_pipeline_layout =
+            device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+                label: Some("gridreel strip pipeline layout"),
+                bind_group_layouts: &[Some(&bind_group_layout), Some(&strip_layout)],
                 immediate_size: 0,
             });
         let make_pipeline_to =
@@ -242,11 +309,20 @@ impl GridRenderer {
                              format: wgpu::TextureFormat| {
             make_pipeline_to(layout, vertex, entry, &[Some(format.into())])
         };
-        let still_yuv_pipeline = make_pipeline_to(
+        let strip_compose_pipeline = make_pipeline(
             &still_pipeline_layout,
-            "vs_still",
-            "fs_still_yuv",
-            &[Some(YUV_QUAD_FORMAT.into())],
+            "vs_main",
+            "fs_compose_strip",
+            STRIP_FORMAT,
+        );
+        let strip_yuv_pipeline = make_pipeline_to(
+            &strip_pipeline_layout,
+            "vs_main",
+            "fs_strip_yuv",
+            &[
+                Some(YUV_BLOCK_LUMA_FORMAT.into()),
+                Some(YUV_BLOCK_CHROMA_FORMAT.into()),
+            ],
         );
         let pipeline = make_pipeline(&tile_layout, "vs_main", "fs_main", target_format);
         let still_fragment = if target_format.is_srgb() {
@@ -289,10 +365,13 @@ impl GridRenderer {
             pipeline,
             still_pipeline,
             compose_pipeline,
-            still_yuv_pipeline,
+            strip_compose_pipeline,
+            strip_yuv_pipeline,
             bind_group_layout,
             still_layout,
+            strip_layout,
             still: None,
+            strip: None,
             composed: None,
             still_enabled: true,
             content_generation: 0,
@@ -381,14 +460,20 @@ impl GridRenderer {
         u64::from(t.width_px) * u64::from(t.height_px) * 4 * u64::from(t.layers)
     }
 
-    /// GPU bytes a still for `layout` takes, or None when the grid is too large for one and
-    /// the renderer draws from the tile array.
+    /// GPU bytes a still for `layout` takes (with the strip an export adds to it when
+    /// `export`), or None when the grid is too large for one and the renderer draws from the
+    /// tile array.
     #[must_use]
-    pub fn still_bytes_for(device: &wgpu::Device, layout: &Layout) -> Option<u64> {
+    pub fn still_bytes_for(device: &wgpu::Device, layout: &Layout, export: bool) -> Option<u64> {
         let (w, h) = (layout.grid_w_px + 2, layout.grid_h_px + 2);
         let max = device.limits().max_texture_dimension_2d;
         let bytes = u64::from(w) * u64::from(h) * 4;
-        (w <= max && h <= max && bytes <= STILL_MAX_BYTES).then_some(bytes)
+        let strip = if export {
+            u64::from(strip_width(w)) * u64::from(layout.frame_h_px / 2) * STRIP_TEXEL_BYTES
+        } else {
+            0
+        };
+        (w <= max && h <= max && bytes <= STILL_MAX_BYTES).then_some(bytes + strip)
     }
 }
 
@@ -494,17 +579,72 @@ impl GridRenderer {
         pass.draw(0..3, 0..1);
     }
 
-    /// Draws the frame as YUV 4:2:0 in 4x2 blocks straight from the still, into one target of
-    /// [`YUV_QUAD_FORMAT`], a quarter of the frame's width and half its height (the width
-    /// must be a multiple of 4). False, drawing nothing, when there is no still: then draw
-    /// RGBA with `paint` and convert that.
-    pub fn paint_yuv_quads(&self, pass: &mut wgpu::RenderPass<'_>) -> bool {
-        let (Some(still), Some(_)) = (&self.still, self.composed) else {
+    /// After `prepare`, makes the YUV strip for `frame_height_px`-tall frames current:
+    /// composed from the still when the still, the frame height or the grid's vertical
+    /// position changed (never during an export, where only the grid moves sideways). False
+    /// when there is no still: then draw RGBA with `paint` and convert that.
+    pub fn prepare_yuv(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        frame_height_px: u32,
+    ) -> bool {
+        let (Some(still_key), Some(still)) = (self.composed, &self.still) else {
             return false;
         };
-        pass.set_pipeline(&self.still_yuv_pipeline);
+        let key = StripKey {
+            still: still_key,
+            frame_height_px,
+            origin_y_bits: self.uniform.grid_origin[1].to_bits(),
+        };
+        if self.strip.as_ref().is_some_and(|s| s.key == Some(key)) {
+            return true;
+        }
+        let size = (strip_width(still.texture.width()), frame_height_px / 2);
+        let fits = self
+            .strip
+            .as_ref()
+            .is_some_and(|s| (s.target.texture.width(), s.target.texture.height()) == size);
+        if !fits {
+            self.strip = None; // free the old one before allocating the new one
+            self.strip = Some(self.create_strip(device, size));
+        }
+        let Some(strip) = &mut self.strip else {
+            return false;
+        };
+        let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
+            label: Some("gridreel compose strip"),
+        });
+        {
+            let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+                label: Some("gridreel compose strip"),
+                color_attachments: &[Some(super::cleared(&strip.target.view))],
+                ..Default::default()
+            });
+            pass.set_pipeline(&self.strip_compose_pipeline);
+            pass.set_bind_group(0, &self.bind_group, &[]);
+            pass.set_bind_group(1, &still.bind_group, &[]);
+            pass.draw(0..3, 0..1);
+        }
+        queue.submit(std::iter::once(encoder.finish()));
+        strip.key = Some(key);
+        true
+    }
+
+    /// Draws the frame as YUV 4:2:0 in 8x2 blocks from the strip made by `prepare_yuv`, into
+    /// targets of [`YUV_BLOCK_LUMA_FORMAT`] and [`YUV_BLOCK_CHROMA_FORMAT`], an eighth of the
+    /// frame's width and half its height (the width must be a multiple of 8). False, drawing
+    /// nothing, without a current strip.
+    pub fn paint_yuv_blocks(&self, pass: &mut wgpu::RenderPass<'_>) -> bool {
+        let Some(strip) = &self.strip else {
+            return false;
+        };
+        if strip.key.is_none_or(|k| Some(k.still) != self.composed) {
+            return false;
+        }
+        pass.set_pipeline(&self.strip_yuv_pipeline);
         pass.set_bind_group(0, &self.bind_group, &[]);
-        pass.set_bind_group(1, &still.bind_group, &[]);
+        pass.set_bind_group(1, &strip.target.bind_group, &[]);
         pass.draw(0..3, 0..1);
         true
     }
@@ -516,6 +656,7 @@ impl GridRenderer {
         if !enabled {
             self.composed = None;
             self.still = None;
+            self.strip = None;
         }
     }
 
@@ -525,13 +666,16 @@ impl GridRenderer {
         self.composed.is_some()
     }
 
-    /// GPU bytes held by the composed still (0 when drawing from the tile array).
+    /// GPU bytes held by the composed still and the export's strip (0 when drawing from the
+    /// tile array).
     #[must_use]
     pub fn still_bytes(&self) -> u64 {
-        self.still.as_ref().map_or(0, |s| {
-            let size = s.texture.size();
-            u64::from(size.width) * u64::from(size.height) * 4
-        })
+        let bytes = |t: &BoundTexture| {
+            let size = t.texture.size();
+            let texel = t.texture.format().block_copy_size(None).unwrap_or(0);
+            u64::from(size.width) * u64::from(size.height) * u64::from(texel)
+        };
+        self.still.as_ref().map_or(0, bytes) + self.strip.as_ref().map_or(0, |s| bytes(&s.target))
     }
 
     fn update_still(&mut self, device: &wgpu::Device, queue: &wgpu::Queue) {
@@ -554,6 +698,7 @@ impl GridRenderer {
         if w > max || h > max || u64::from(w) * u64::from(h) * 4 > STILL_MAX_BYTES {
             self.composed = None;
             self.still = None;
+            self.strip = None;
             return;
         }
         let fits = self.still.as_ref().is_some_and(|s| {
@@ -584,28 +729,25 @@ impl GridRenderer {
         self.composed = Some(key);
     }
 
-    fn create_still(&self, device: &wgpu::Device, w: u32, h: u32) -> Still {
-        let texture = super::texture_2d(
+    fn create_still(&self, device: &wgpu::Device, w: u32, h: u32) -> BoundTexture {
+        bound_target(
             device,
             "gridreel still",
             (w, h),
             STILL_FORMAT,
-            wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::RENDER_ATTACHMENT,
+            (&self.still_layout, 0),
+        )
+    }
+
+    fn create_strip(&self, device: &wgpu::Device, size: (u32, u32)) -> Strip {
+        let target = bound_target(
+            device,
+            "gridreel strip",
+            size,
+            STRIP_FORMAT,
+            (&self.strip_layout, 1),
         );
-        let view = texture.create_view(&wgpu::TextureViewDescriptor::default());
-        let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("gridreel still bind group"),
-            layout: &self.still_layout,
-            entries: &[wgpu::BindGroupEntry {
-                binding: 0,
-                resource: wgpu::BindingResource::TextureView(&view),
-            }],
-        });
-        Still {
-            texture,
-            view,
-            bind_group,
-        }
+        Strip { target, key: None }
     }
 
     fn rebuild_bind_group(&mut self, device: &wgpu::Device) {
@@ -617,6 +759,32 @@ impl GridRenderer {
             &self.cell_buffer,
             &self.sampler,
         );
+    }
+}
+
+/// A texture drawn into once and then read by a later pass through `binding` of `layout`.
+fn bound_target(
+    device: &wgpu::Device,
+    label: &str,
+    size: (u32, u32),
+    format: wgpu::TextureFormat,
+    (layout, binding): (&wgpu::BindGroupLayout, u32),
+) -> BoundTexture {
+    let usage = wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::RENDER_ATTACHMENT;
+    let texture = super::texture_2d(device, label, size, format, usage);
+    let view = texture.create_view(&wgpu::TextureViewDescriptor::default());
+    let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+        label: Some(label),
+        layout,
+        entries: &[wgpu::BindGroupEntry {
+            binding,
+            resource: wgpu::BindingResource::TextureView(&view),
+        }],
+    });
+    BoundTexture {
+        texture,
+        view,
+        bind_group,
     }
 }
 

@@ -1,6 +1,7 @@
 //! The offscreen frame used by export. With a composed still (the normal case) and a width
-//! that is a multiple of 4, the renderer draws YUV 4:2:0 directly, as 4x2 blocks in one pass
-//! over a quarter-width, half-height target; otherwise the grid is drawn
+//! that is a multiple of 8, the renderer draws YUV 4:2:0 directly from its strip, as 8x2
+//! blocks in one pass over two targets an eighth of the frame's width and half its height
+//! (luma and chroma); otherwise the grid is drawn
 //! into an RGBA texture and converted to planar YUV on the GPU. Either way the result is
 //! copied into one of a small ring of read-back buffers and mapped asynchronously, so frame
 //! N+1 renders while frame N is read and frame N−1 is encoded. `render_rgba` gives the RGBA
@@ -9,7 +10,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
 
-use super::grid::YUV_QUAD_FORMAT;
+use super::grid::{YUV_BLOCK, YUV_BLOCK_CHROMA_FORMAT, YUV_BLOCK_LUMA_FORMAT};
 use super::{GridRenderer, GridUniform, RenderError, texture_2d};
 
 /// Read-back buffers in flight; three lets render, copy and read overlap.
@@ -63,10 +64,21 @@ fn padded_row(bytes: u32) -> u32 {
 
 struct Slot {
     buffer: wgpu::Buffer,
-    /// The frame in it is in 4x2 blocks (the `quads` layout), not planes.
-    quads: bool,
+    /// The frame in it is in 8x2 blocks (the `blocks` layout), not planes.
+    blocks: bool,
     state: Arc<AtomicU8>,
     submission: Option<wgpu::SubmissionIndex>,
+}
+
+/// Luma and chroma of 8x2 blocks (see [`YUV_BLOCK_LUMA_FORMAT`]) and where each lands in a
+/// read-back buffer.
+struct BlockTargets {
+    luma: wgpu::Texture,
+    luma_view: wgpu::TextureView,
+    chroma: wgpu::Texture,
+    chroma_view: wgpu::TextureView,
+    luma_layout: PlaneLayout,
+    chroma_layout: PlaneLayout,
 }
 
 /// Offscreen RGBA frame, its YUV conversion and the read-back ring.
@@ -81,9 +93,9 @@ pub struct FrameTarget {
     y_texture: wgpu::Texture,
     u_texture: wgpu::Texture,
     v_texture: wgpu::Texture,
-    /// Target of the one-pass YUV from a still, a texel per 4x2 block (see
-    /// [`YUV_QUAD_FORMAT`]); None when the width is not a multiple of 4.
-    quads: Option<(wgpu::Texture, wgpu::TextureView, PlaneLayout)>,
+    /// Targets of the one-pass YUV from a still, a texel per 8x2 block; None when the width
+    /// is not a multiple of 8.
+    blocks: Option<BlockTargets>,
     luma_pipeline: wgpu::RenderPipeline,
     chroma_pipeline: wgpu::RenderPipeline,
     yuv_bind_group: wgpu::BindGroup,
@@ -142,22 +154,32 @@ impl FrameTarget {
         let v_texture = plane("gridreel chroma v", (cw, ch));
         let view = |t: &wgpu::Texture| t.create_view(&wgpu::TextureViewDescriptor::default());
         let (y_view, u_view, v_view) = (view(&y_texture), view(&u_texture), view(&v_texture));
-        let quad_layout = PlaneLayout {
+        let block_w = width_px / YUV_BLOCK.0;
+        let luma_layout = PlaneLayout {
             offset: 0,
-            width_px: width_px / 4,
+            width_px: block_w,
             height_px: ch,
-            padded_row_bytes: padded_row(width_px / 4 * 16),
+            padded_row_bytes: padded_row(block_w * 16),
         };
-        let quads = width_px.is_multiple_of(4).then(|| {
-            let texture = texture_2d(
-                device,
-                "gridreel yuv quads",
-                (quad_layout.width_px, ch),
-                YUV_QUAD_FORMAT,
-                plane_usage,
-            );
-            let quad_view = view(&texture);
-            (texture, quad_view, quad_layout)
+        let chroma_layout = PlaneLayout {
+            offset: u64::from(luma_layout.padded_row_bytes) * u64::from(ch),
+            width_px: block_w,
+            height_px: ch,
+            padded_row_bytes: padded_row(block_w * 8),
+        };
+        let blocks = width_px.is_multiple_of(YUV_BLOCK.0).then(|| {
+            let target =
+                |label, format| texture_2d(device, label, (block_w, ch), format, plane_usage);
+            let luma = target("gridreel yuv block luma", YUV_BLOCK_LUMA_FORMAT);
+            let chroma = target("gridreel yuv block chroma", YUV_BLOCK_CHROMA_FORMAT);
+            BlockTargets {
+                luma_view: view(&luma),
+                chroma_view: view(&chroma),
+                luma,
+                chroma,
+                luma_layout,
+                chroma_layout,
+            }
         });
 
         let shader = device.create_shader_module(wgpu::ShaderModuleDescriptor {
@@ -232,8 +254,9 @@ impl FrameTarget {
             },
         ];
         // Sized for YUV only; an RGBA read-back (tests, stills) brings its own buffer.
-        let quad_bytes = u64::from(quad_layout.padded_row_bytes) * u64::from(ch);
-        let slot_bytes = (y_bytes + 2 * c_bytes).max(quad_bytes);
+        let block_bytes =
+            chroma_layout.offset + u64::from(chroma_layout.padded_row_bytes) * u64::from(ch);
+        let slot_bytes = (y_bytes + 2 * c_bytes).max(block_bytes);
         let slots = (0..READBACK_RING)
             .map(|i| Slot::new(device, &format!("gridreel read-back {i}"), slot_bytes))
             .collect();
@@ -248,7 +271,7 @@ impl FrameTarget {
             y_texture,
             u_texture,
             v_texture,
-            quads,
+            blocks,
             luma_pipeline,
             chroma_pipeline,
             yuv_bind_group,
@@ -256,6 +279,14 @@ impl FrameTarget {
             slots,
             next_slot: 0,
         })
+    }
+
+    /// Whether the last `submit_yuv` drew 8x2 YUV blocks from the renderer's strip (rather
+    /// than RGBA converted to planes).
+    #[must_use]
+    pub fn yuv_from_strip(&self) -> bool {
+        let last = (self.next_slot + self.slots.len() - 1) % self.slots.len();
+        self.slots[last].blocks
     }
 
     #[must_use]
@@ -283,35 +314,41 @@ impl FrameTarget {
         renderer.paint(&mut pass);
     }
 
-    /// The frame as 4x2 YUV blocks straight from the renderer's still, in one pass over a
-    /// quarter-width, half-height target (no RGBA frame), copied into `buffer`. False when
-    /// the renderer draws from its tile array or the width is not a multiple of 4.
-    fn yuv_quads_from_still(
+    /// The frame as 8x2 YUV blocks straight from the renderer's still (through its strip),
+    /// in one pass over targets an eighth of the frame's width and half its height (no RGBA
+    /// frame), copied into `buffer`. False when the renderer draws from its tile array or the
+    /// width is not a multiple of 8.
+    fn yuv_blocks_from_still(
         &self,
+        (device, queue): (&wgpu::Device, &wgpu::Queue),
         encoder: &mut wgpu::CommandEncoder,
-        renderer: &GridRenderer,
+        renderer: &mut GridRenderer,
         buffer: &wgpu::Buffer,
     ) -> bool {
-        let Some((texture, view, layout)) = &self.quads else {
+        let Some(blocks) = &self.blocks else {
             return false;
         };
-        if !renderer.draws_from_still() {
+        if !renderer.prepare_yuv(device, queue, self.height_px) {
             return false;
         }
         {
             let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
-                label: Some("gridreel yuv quads"),
-                color_attachments: &[Some(super::cleared(view))],
+                label: Some("gridreel yuv blocks"),
+                color_attachments: &[
+                    Some(super::cleared(&blocks.luma_view)),
+                    Some(super::cleared(&blocks.chroma_view)),
+                ],
                 depth_stencil_attachment: None,
                 timestamp_writes: None,
                 occlusion_query_set: None,
                 multiview_mask: None,
             });
-            if !renderer.paint_yuv_quads(&mut pass) {
+            if !renderer.paint_yuv_blocks(&mut pass) {
                 return false;
             }
         }
-        Self::copy_plane(encoder, texture, buffer, *layout);
+        Self::copy_plane(encoder, &blocks.luma, buffer, blocks.luma_layout);
+        Self::copy_plane(encoder, &blocks.chroma, buffer, blocks.chroma_layout);
         true
     }
 
@@ -402,15 +439,15 @@ impl FrameTarget {
             label: Some("gridreel export frame"),
         });
         let buffer = &self.slots[slot].buffer;
-        let quads = self.yuv_quads_from_still(&mut encoder, renderer, buffer);
-        if !quads {
+        let blocks = self.yuv_blocks_from_still((device, queue), &mut encoder, renderer, buffer);
+        if !blocks {
             self.draw_frame(&mut encoder, renderer);
             self.convert_to_yuv(&mut encoder);
             Self::copy_plane(&mut encoder, &self.y_texture, buffer, self.planes[0]);
             Self::copy_plane(&mut encoder, &self.u_texture, buffer, self.planes[1]);
             Self::copy_plane(&mut encoder, &self.v_texture, buffer, self.planes[2]);
         }
-        self.slots[slot].quads = quads;
+        self.slots[slot].blocks = blocks;
         self.start_map(queue, slot, encoder);
         slot
     }
@@ -432,8 +469,8 @@ impl FrameTarget {
                 .slice(..)
                 .get_mapped_range()
                 .map_err(|e| RenderError::ReadBack(e.to_string()))?;
-            if let (true, Some((_, _, layout))) = (self.slots[ticket].quads, &self.quads) {
-                unpack_quads(&mapped, *layout, out);
+            if let (true, Some(blocks)) = (self.slots[ticket].blocks, &self.blocks) {
+                unpack_blocks(&mapped, blocks, out);
             } else {
                 let mut at = 0;
                 for plane in self.planes {
@@ -531,7 +568,7 @@ impl Slot {
             }),
             state: Arc::new(AtomicU8::new(MAP_PENDING)),
             submission: None,
-            quads: false,
+            blocks: false,
         }
     }
 
@@ -574,32 +611,33 @@ impl Slot {
     }
 }
 
-/// Unpacks 4x2 YUV blocks (per 16-byte texel: four top-row luma codes, four bottom-row ones,
-/// then U, V of the left 2x2 half and U, V of the right one) into the frame's planes.
-fn unpack_quads(mapped: &[u8], quads: PlaneLayout, out: &mut YuvFrame) {
+/// Unpacks 8x2 YUV blocks (see [`YUV_BLOCK_LUMA_FORMAT`]) into the frame's planes.
+fn unpack_blocks(mapped: &[u8], blocks: &BlockTargets, out: &mut YuvFrame) {
     let w = out.width_px as usize;
-    let (qw, ch) = (quads.width_px as usize, quads.height_px as usize);
+    let (luma, chroma) = (blocks.luma_layout, blocks.chroma_layout);
+    let (bw, ch) = (luma.width_px as usize, luma.height_px as usize);
     let cw = w / 2;
     let (y_plane, uv) = out.data.split_at_mut(w * ch * 2);
     let (u_plane, v_plane) = uv.split_at_mut(cw * ch);
     for j in 0..ch {
-        let row = quads.offset as usize + j * quads.padded_row_bytes as usize;
+        let at = luma.offset as usize + j * luma.padded_row_bytes as usize;
         let (top, bottom) = y_plane[2 * j * w..(2 * j + 2) * w].split_at_mut(w);
-        let (u_row, v_row) = (
-            &mut u_plane[j * cw..(j + 1) * cw],
-            &mut v_plane[j * cw..(j + 1) * cw],
-        );
-        let texels = mapped[row..row + qw * 16].chunks_exact(16);
-        for ((((texel, t), b), u), v) in texels
-            .zip(top.chunks_exact_mut(4))
-            .zip(bottom.chunks_exact_mut(4))
-            .zip(u_row.chunks_exact_mut(2))
-            .zip(v_row.chunks_exact_mut(2))
+        for ((texel, t), b) in mapped[at..at + bw * 16]
+            .chunks_exact(16)
+            .zip(top.chunks_exact_mut(8))
+            .zip(bottom.chunks_exact_mut(8))
         {
-            t.copy_from_slice(&texel[..4]);
-            b.copy_from_slice(&texel[4..8]);
-            u.copy_from_slice(&[texel[8], texel[10]]);
-            v.copy_from_slice(&[texel[9], texel[11]]);
+            t.copy_from_slice(&texel[..8]);
+            b.copy_from_slice(&texel[8..]);
+        }
+        let at = chroma.offset as usize + j * chroma.padded_row_bytes as usize;
+        for ((texel, u), v) in mapped[at..at + bw * 8]
+            .chunks_exact(8)
+            .zip(u_plane[j * cw..(j + 1) * cw].chunks_exact_mut(4))
+            .zip(v_plane[j * cw..(j + 1) * cw].chunks_exact_mut(4))
+        {
+            u.copy_from_slice(&texel[..4]);
+            v.copy_from_slice(&texel[4..]);
         }
     }
 }
