@@ -173,12 +173,9 @@ fn fs_compose_strip(@builtin(position) position: vec4<f32>) -> @location(0) vec4
     return vec4<u32>(strip_column(2 * p.x, p.y), strip_column(2 * p.x + 1, p.y));
 }
 
-fn code8(v: f32) -> u32 {
-    return u32(clamp(v, 0.0, 1.0) * 255.0 + 0.5);
-}
-
+// Four codes (0..1) rounded to bytes, the first in the lowest.
 fn pack4(a: f32, b: f32, c: f32, d: f32) -> u32 {
-    return code8(a) | (code8(b) << 8u) | (code8(c) << 16u) | (code8(d) << 24u);
+    return pack4x8unorm(vec4<f32>(a, b, c, d));
 }
 
 // One 8x2 block of the frame in YUV 4:2:0 codes: the luma of its top row (bytes 0-7) and of

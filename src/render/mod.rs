@@ -153,12 +153,26 @@ pub(crate) fn fullscreen_pipeline(
 
 /// A colour attachment cleared to black, then stored.
 pub(crate) fn cleared(view: &wgpu::TextureView) -> wgpu::RenderPassColorAttachment<'_> {
+    attachment(view, wgpu::LoadOp::Clear(wgpu::Color::BLACK))
+}
+
+/// A colour attachment that a full-screen triangle overwrites entirely: its old contents are
+/// kept rather than cleared first, which saves a pass over the target (a memset on a software
+/// rasteriser) for every export frame.
+pub(crate) fn overwritten(view: &wgpu::TextureView) -> wgpu::RenderPassColorAttachment<'_> {
+    attachment(view, wgpu::LoadOp::Load)
+}
+
+fn attachment(
+    view: &wgpu::TextureView,
+    load: wgpu::LoadOp<wgpu::Color>,
+) -> wgpu::RenderPassColorAttachment<'_> {
     wgpu::RenderPassColorAttachment {
         view,
         depth_slice: None,
         resolve_target: None,
         ops: wgpu::Operations {
-            load: wgpu::LoadOp::Clear(wgpu::Color::BLACK),
+            load,
             store: wgpu::StoreOp::Store,
         },
     }

@@ -335,8 +335,8 @@ impl FrameTarget {
             let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
                 label: Some("gridreel yuv blocks"),
                 color_attachments: &[
-                    Some(super::cleared(&blocks.luma_view)),
-                    Some(super::cleared(&blocks.chroma_view)),
+                    Some(super::overwritten(&blocks.luma_view)),
+                    Some(super::overwritten(&blocks.chroma_view)),
                 ],
                 depth_stencil_attachment: None,
                 timestamp_writes: None,
