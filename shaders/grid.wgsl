@@ -135,22 +135,28 @@ fn fs_still(in: StillVertex) -> @location(0) vec4<f32> {
 // Export straight to YUV in two steps (prefixed with bt709.wgsl when compiled).
 //
 // The grid only moves sideways, so every frame of an export resamples the still with the
-// same vertical filter. `fs_compose_strip` applies it once, when the still is composed: the
-// strip holds each still column resampled to the frame's row pairs 2j, 2j + 1, as the luma
-// codes of both rows and the U, V codes of their average (4:2:0 chroma), in 16-bit fixed
-// point (1/65535 of a code range, far below the final rounding). Colour conversion and the
-// lerps are affine, so they commute: converting before the horizontal lerp gives the same
-// codes as converting after it.
+// same vertical filter. `fs_compose_strip` applies it once, when the still is composed: for
+// each still column x the strip holds, as 8-bit codes, the luma of the frame's rows 2j and
+// 2j + 1 resampled there, and the U, V of columns x and x + 1 of both rows averaged (4:2:0
+// chroma, ready for the horizontal lerp). Colour conversion, averaging and the lerps are all
+// affine, so they commute: each frame's codes are the horizontal lerp of the strip's at the
+// frame's sub-pixel offset, within one code of converting the filtered RGB frame.
 //
-// Strip texel (k, j) packs strip columns 2k and 2k + 1 as (luma pair, chroma pair) each.
-// Strip column c is still column c - 2 (clamped into the still, whose border is background),
-// so the first and last strip texels are background through and through, and clamping a
-// texel index is clamp-to-edge addressing.
+// Strip texel (k, j) packs strip columns 4k .. 4k + 3, one 32-bit word each (upper luma,
+// lower luma, U, V). Strip column c is still column c - 4 (clamped into the still, whose
+// border is background), so the first and last strip texels are background through and
+// through, and clamping a texel index is clamp-to-edge addressing.
 @group(1) @binding(1) var strip: texture_2d<u32>;
 
-fn strip_column(x: i32, row: i32) -> vec2<u32> {
+// The still's column x resampled to frame rows 2j and 2j + 1 (rgb of each).
+struct ColumnPair {
+    upper: vec3<f32>,
+    lower: vec3<f32>,
+};
+
+fn still_column(x: i32, row: i32) -> ColumnPair {
     let top = vec2<i32>(textureDimensions(still)) - vec2<i32>(1, 1);
-    let column = clamp(x - 2, 0, top.x);
+    let column = clamp(x, 0, top.x);
     // Frame row 2j has its centre at 2j + 0.5, which is still coordinate 2j + 1.5 - origin;
     // bilinear filtering lerps the texels around it (texel k has its centre at k + 0.5).
     let s = 2.0 * f32(row) + 1.0 - params.grid_origin.y;
@@ -159,18 +165,28 @@ fn strip_column(x: i32, row: i32) -> vec2<u32> {
     let a = textureLoad(still, vec2<i32>(column, clamp(base, 0, top.y)), 0).rgb;
     let b = textureLoad(still, vec2<i32>(column, clamp(base + 1, 0, top.y)), 0).rgb;
     let c = textureLoad(still, vec2<i32>(column, clamp(base + 2, 0, top.y)), 0).rgb;
-    let upper = mix(a, b, f);
-    let lower = mix(b, c, f);
-    return vec2<u32>(
-        pack2x16unorm(vec2<f32>(luma_code(upper), luma_code(lower))),
-        pack2x16unorm(chroma_codes((upper + lower) * 0.5)),
-    );
+    var out: ColumnPair;
+    out.upper = mix(a, b, f);
+    out.lower = mix(b, c, f);
+    return out;
 }
 
 @fragment
 fn fs_compose_strip(@builtin(position) position: vec4<f32>) -> @location(0) vec4<u32> {
     let p = vec2<i32>(floor(position.xy));
-    return vec4<u32>(strip_column(2 * p.x, p.y), strip_column(2 * p.x + 1, p.y));
+    let first = 4 * p.x - 4;
+    var columns: array<ColumnPair, 5>;
+    for (var i = 0; i < 5; i++) {
+        columns[i] = still_column(first + i, p.y);
+    }
+    var words: array<u32, 4>;
+    for (var i = 0; i < 4; i++) {
+        let here = columns[i];
+        let next = columns[i + 1];
+        let chroma = chroma_codes((here.upper + here.lower + next.upper + next.lower) * 0.25);
+        words[i] = pack4x8unorm(vec4<f32>(luma_code(here.upper), luma_code(here.lower), chroma));
+    }
+    return vec4<u32>(words[0], words[1], words[2], words[3]);
 }
 
 // Four codes (0..1) rounded to bytes, the first in the lowest.
@@ -187,7 +203,7 @@ struct YuvBlock {
 
 // Per frame: one fragment per 8x2 block of the frame, on targets an eighth of the frame's
 // width and half its height, which the read-back copies into planes. All pixels share one
-// fractional offset, so a block needs nine strip columns (five texel fetches) and lerps.
+// fractional offset, so a block is nine strip columns (three texel fetches) lerped.
 @fragment
 fn fs_strip_yuv(@builtin(position) position: vec4<f32>) -> YuvBlock {
     let last = i32(textureDimensions(strip).x) - 1;
@@ -195,41 +211,32 @@ fn fs_strip_yuv(@builtin(position) position: vec4<f32>) -> YuvBlock {
     // The block's first pixel centre, 8i + 0.5, is still coordinate 8i + 1.5 - origin, so
     // its bilinear taps start at still column floor(8i + 1 - origin): strip column c.
     let s = 8.0 * floor(position.x) + 1.0 - params.grid_origin.x;
-    let c = i32(floor(s)) + 2;
+    let c = i32(floor(s)) + 4;
     let f = s - floor(s);
-    let k = c >> 1u;
-    var texels: array<vec4<u32>, 5>;
-    for (var i = 0; i < 5; i++) {
-        texels[i] = textureLoad(strip, vec2<i32>(clamp(k + i, 0, last), row), 0);
+    let k = c >> 2u;
+    var words: array<u32, 12>;
+    for (var i = 0; i < 3; i++) {
+        let t = textureLoad(strip, vec2<i32>(clamp(k + i, 0, last), row), 0);
+        words[4 * i] = t.x;
+        words[4 * i + 1] = t.y;
+        words[4 * i + 2] = t.z;
+        words[4 * i + 3] = t.w;
     }
-    // Strip columns c .. c + 8 as (luma pair, chroma pair); c's parity is the same all over
-    // the frame.
-    let odd = (c & 1) != 0;
-    var luma: array<vec2<f32>, 9>;
-    var chroma: array<vec2<f32>, 9>;
-    for (var i = 0; i < 4; i++) {
-        let t = texels[i];
-        let u = texels[i + 1];
-        let even_column = select(t.xy, t.zw, odd);
-        let odd_column = select(t.zw, u.xy, odd);
-        luma[2 * i] = unpack2x16unorm(even_column.x);
-        chroma[2 * i] = unpack2x16unorm(even_column.y);
-        luma[2 * i + 1] = unpack2x16unorm(odd_column.x);
-        chroma[2 * i + 1] = unpack2x16unorm(odd_column.y);
+    // Strip columns c .. c + 8; c's position in its texel is the same all over the frame.
+    let phase = u32(c & 3);
+    var columns: array<vec4<f32>, 9>;
+    for (var i = 0; i < 9; i++) {
+        let low = select(words[i], words[i + 1], phase == 1u);
+        let high = select(words[i + 2], words[i + 3], phase == 3u);
+        columns[i] = unpack4x8unorm(select(low, high, phase >= 2u));
     }
-    let end = select(texels[4].xy, texels[4].zw, odd);
-    luma[8] = unpack2x16unorm(end.x);
-    chroma[8] = unpack2x16unorm(end.y);
-    // (upper, lower) luma of the block's columns, and U, V of its 2x2 blocks (the average
-    // of two lerps over three columns).
     var y: array<vec2<f32>, 8>;
     for (var i = 0; i < 8; i++) {
-        y[i] = mix(luma[i], luma[i + 1], f);
+        y[i] = mix(columns[i].xy, columns[i + 1].xy, f);
     }
     var uv: array<vec2<f32>, 4>;
     for (var i = 0; i < 4; i++) {
-        let m = chroma[2 * i + 1];
-        uv[i] = mix(chroma[2 * i] + m, m + chroma[2 * i + 2], f) * 0.5;
+        uv[i] = mix(columns[2 * i].zw, columns[2 * i + 1].zw, f);
     }
     var out: YuvBlock;
     out.luma = vec4<u32>(

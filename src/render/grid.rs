@@ -157,15 +157,15 @@ struct StripKey {
     origin_y_bits: u32,
 }
 
-/// Per strip texel, two strip columns, each as (upper and lower luma code, U and V code) in
-/// 16-bit fixed point (see `shaders/grid.wgsl`).
+/// Per strip texel, four strip columns, each as 8-bit codes (upper and lower luma, U and V of
+/// the column and the next one; see `shaders/grid.wgsl`).
 const STRIP_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba32Uint;
 const STRIP_TEXEL_BYTES: u64 = 16;
 
-/// Strip texels per row for a still `still_w_px` wide: two columns each, with two columns of
-/// background before the still and at least one after it.
+/// Strip texels per row for a still `still_w_px` wide: four columns each, with four columns
+/// of background before the still and at least four after it.
 fn strip_width(still_w_px: u32) -> u32 {
-    (still_w_px + 3).div_ceil(2)
+    (still_w_px + 3).div_ceil(4) + 1
 }
 
 /// Stills larger than this draw from the tile array directly instead.
