@@ -403,7 +403,7 @@ pub fn render(args: &RenderArgs) -> Result<(), Failure> {
         );
     }
     let phase = std::time::Instant::now();
-    let gpu = Gpu::headless().map_err(Failure::other)?;
+    let gpu = Gpu::for_export().map_err(Failure::other)?;
     log::info!("GPU ready in {:.3} s", phase.elapsed().as_secs_f64());
     let cancel = Arc::new(AtomicBool::new(false));
     install_ctrl_c(&cancel);

@@ -445,7 +445,7 @@ fn run_export(
     cancel: &AtomicBool,
     progress: &ExportProgress,
 ) -> Result<ExportSummary, String> {
-    let gpu = Gpu::headless().map_err(|e| e.to_string())?;
+    let gpu = Gpu::for_export().map_err(|e| e.to_string())?;
     let mut renderer = GridRenderer::new(&gpu.device, FRAME_FORMAT);
     let mut tiles = engine::export_tiles(
         &gpu.device,

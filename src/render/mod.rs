@@ -31,6 +31,31 @@ pub enum RenderError {
     ReadBack(String),
 }
 
+/// Nice value of the export device's driver threads (see [`Gpu::for_export`]): the encoder
+/// gets the CPU first, and rendering still gets a tenth of a contended core.
+#[cfg(target_os = "linux")]
+const EXPORT_RENDER_NICE: libc::c_int = 10;
+
+/// Lowers the calling thread's CPU priority; threads it starts inherit it.
+#[cfg(target_os = "linux")]
+fn lower_this_thread_priority() {
+    // SAFETY: setpriority reads and writes no memory of ours. On Linux, PRIO_PROCESS with
+    // who = 0 applies to the calling thread alone (nice values are per thread), and raising
+    // one's own nice value needs no privilege.
+    #[allow(unsafe_code)]
+    let result = unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, EXPORT_RENDER_NICE) };
+    if result != 0 {
+        log::debug!(
+            "could not lower the render threads' priority: {}",
+            std::io::Error::last_os_error()
+        );
+    }
+}
+
+/// Elsewhere a process-wide priority would slow the encoder too: left as it is.
+#[cfg(not(target_os = "linux"))]
+fn lower_this_thread_priority() {}
+
 /// A device and queue of our own, for headless rendering (export, tests, the CLI).
 pub struct Gpu {
     pub device: wgpu::Device,
@@ -66,6 +91,24 @@ impl Gpu {
             queue,
             adapter_info,
         })
+    }
+
+    /// A headless device for an export: like [`Gpu::headless`], but opened on a short-lived
+    /// thread of lower CPU priority, so the threads the driver starts for the device inherit
+    /// that priority. On a machine without a GPU those are the software rasteriser's
+    /// threads, which do all the rendering: at a lower priority they render in the time the
+    /// encoder (created later, at normal priority) leaves idle instead of taking cores from
+    /// it. With a real GPU the driver's threads do little and nothing changes.
+    pub fn for_export() -> Result<Self, RenderError> {
+        std::thread::Builder::new()
+            .name("gridreel-gpu-open".into())
+            .spawn(|| {
+                lower_this_thread_priority();
+                Self::headless()
+            })
+            .map_err(|e| RenderError::Device(format!("cannot start a thread ({e})")))?
+            .join()
+            .map_err(|_| RenderError::Device("opening the device panicked".into()))?
     }
 
     /// "name (backend, type)" for messages.
