@@ -294,14 +294,6 @@ impl FrameTarget {
         (self.width_px, self.height_px)
     }
 
-    /// Bytes of GPU memory this target holds (frame, planes, read-back ring).
-    #[must_use]
-    pub fn gpu_bytes(&self) -> u64 {
-        let pixels = u64::from(self.width_px) * u64::from(self.height_px);
-        let ring: u64 = self.slots.iter().map(|s| s.buffer.size()).sum();
-        pixels * 4 + pixels * 3 / 2 + ring
-    }
-
     fn draw_frame(&self, encoder: &mut wgpu::CommandEncoder, renderer: &GridRenderer) {
         let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
             label: Some("gridreel frame pass"),
