@@ -316,18 +316,7 @@ fn ratio_rows(
     let mut encoder = String::new();
     for pair in 1..=RATIO_PAIRS {
         eprintln!("{name}: pair {pair} of {RATIO_PAIRS}: export, then encode-only ...");
-        let (summary, export) = timed(|| {
-            export_video(
-                &gpu.device,
-                &gpu.queue,
-                &mut renderer,
-                None,
-                &job,
-                &AtomicBool::new(false),
-                &ExportProgress::default(),
-            )
-            .map_err(|e| e.to_string())
-        })?;
+        let (summary, export) = timed(|| export_resident(gpu, &mut renderer, &job))?;
         encoder = summary.encoder;
         let ((), encode) = timed(|| {
             let (mut writer, _) = VideoWriter::create(
@@ -377,6 +366,24 @@ fn ratio_rows(
         ),
         target: "≤ 1.15",
     }])
+}
+
+/// An export with every tile already resident in `renderer`, as the bench layouts are.
+fn export_resident(
+    gpu: &Gpu,
+    renderer: &mut GridRenderer,
+    job: &ExportJob<'_>,
+) -> BenchResult<crate::export::ExportSummary> {
+    export_video(
+        &gpu.device,
+        &gpu.queue,
+        renderer,
+        None,
+        job,
+        &AtomicBool::new(false),
+        &ExportProgress::default(),
+    )
+    .map_err(|e| e.to_string())
 }
 
 fn cpu_note(cpu: Option<f64>) -> String {
@@ -554,16 +561,7 @@ fn export_alloc_row(gpu: &Gpu, dir: &Path, options: &BenchOptions) -> BenchResul
             encoder_threads: 0,
         };
         let before = AllocCount::now();
-        let summary = export_video(
-            &gpu.device,
-            &gpu.queue,
-            &mut renderer,
-            None,
-            &job,
-            &AtomicBool::new(false),
-            &ExportProgress::default(),
-        )
-        .map_err(|e| e.to_string())?;
+        let summary = export_resident(gpu, &mut renderer, &job)?;
         Ok((summary.frames, AllocCount::now().since(before)))
     };
     let (short_frames, short) = measure(2.0)?;
