@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use crate::alloc_count::AllocCount;
 use crate::engine;
-use crate::export::{ExportJob, ExportProgress, VideoWriter, export_video};
+use crate::export::{self, Job, Photos, Silent, VideoWriter};
 use crate::layout::Layout;
 use crate::monitor::cpu_secs;
 use crate::photos::{self, TilePixels};
@@ -139,7 +139,7 @@ pub fn run(options: &BenchOptions) -> BenchResult<()> {
 
     // 4. Preview and export-loop allocations.
     rows.extend(preview_rows(&gpu)?);
-    rows.push(export_alloc_row(&gpu, &small, options)?);
+    rows.push(export_alloc_row(&small, options)?);
 
     println!("{}", table(&machine, &rows));
     Ok(())
@@ -229,7 +229,8 @@ fn import_row(gpu: &Gpu, dir: &Path, what: &str) -> BenchResult<Row> {
 fn prepared_renderer(gpu: &Gpu, dir: &Path, settings: &Settings) -> BenchResult<GridRenderer> {
     let scan = photos::scan_folder(dir, false).map_err(|e| e.to_string())?;
     let layout = Layout::new(settings);
-    let needed = &scan.photos[..engine::photos_shown(layout.cell_count(), scan.photos.len())];
+    let needed =
+        &scan.photos[..crate::layout::photos_shown(layout.cell_count(), scan.photos.len())];
     let mut renderer = GridRenderer::new(&gpu.device, FRAME_FORMAT);
     let tiles = engine::export_tiles(
         &gpu.device,
@@ -306,17 +307,12 @@ fn ratio_rows(
     }
     drop(target);
 
-    let job = ExportJob {
-        settings,
-        output: &output,
-        overwrite: true,
-        encoder_threads: settings.video.threads as usize,
-    };
+    let job = export_job(settings, dir, &output);
     let mut pairs = Vec::with_capacity(RATIO_PAIRS);
     let mut encoder = String::new();
     for pair in 1..=RATIO_PAIRS {
         eprintln!("{name}: pair {pair} of {RATIO_PAIRS}: export, then encode-only ...");
-        let (summary, export) = timed(|| export_resident(gpu, &mut renderer, &job))?;
+        let (summary, export) = timed(|| export_run(&job))?;
         encoder = summary.encoder;
         let ((), encode) = timed(|| {
             let (mut writer, _) = VideoWriter::create(
@@ -353,7 +349,7 @@ fn ratio_rows(
     let (ratio, export, encode) = pairs[pairs.len() / 2];
     Ok(vec![Row {
         what: format!(
-            "export ÷ encode-only, {name} {:.0} s ({frames} frames, {encoder}, preset {}); median of {RATIO_PAIRS} pairs",
+            "whole export (GPU, import, render, encode) ÷ encode-only, {name} {:.0} s ({frames} frames, {encoder}, preset {}); median of {RATIO_PAIRS} pairs",
             settings.duration_secs, settings.video.x264_preset
         ),
         value: format!(
@@ -368,22 +364,27 @@ fn ratio_rows(
     }])
 }
 
-/// An export with every tile already resident in `renderer`, as the bench layouts are.
-fn export_resident(
-    gpu: &Gpu,
-    renderer: &mut GridRenderer,
-    job: &ExportJob<'_>,
-) -> BenchResult<crate::export::ExportSummary> {
-    export_video(
-        &gpu.device,
-        &gpu.queue,
-        renderer,
-        None,
-        job,
-        &AtomicBool::new(false),
-        &ExportProgress::default(),
-    )
-    .map_err(|e| e.to_string())
+/// The export of `settings` from the photos in `dir` to `output`, as `gridreel render`
+/// runs it (replacing the file each time).
+fn export_job(settings: &Settings, dir: &Path, output: &Path) -> Job {
+    Job {
+        settings: settings.clone(),
+        photos: Photos::Folder {
+            dir: Some(dir.to_owned()),
+            recursive: false,
+        },
+        output: output.to_owned(),
+        overwrite: true,
+        budget_bytes: None,
+        thumbs: None,
+    }
+}
+
+/// One whole export through the pipeline: validation, GPU, import, render, encode, output.
+fn export_run(job: &Job) -> BenchResult<crate::export::ExportSummary> {
+    export::run(job, &AtomicBool::new(false), &Silent)
+        .map(|report| report.summary)
+        .map_err(|e| e.to_string())
 }
 
 fn cpu_note(cpu: Option<f64>) -> String {
@@ -427,7 +428,7 @@ fn child_peak_rss(
     }
     stderr
         .lines()
-        .find_map(|l| l.strip_prefix(crate::cli::PEAK_RSS_LABEL))
+        .find_map(|l| l.strip_prefix(crate::monitor::PEAK_RSS_LABEL))
         .and_then(|v| v.trim().trim_end_matches("MB").trim().parse().ok())
         .ok_or_else(|| "gridreel render did not report its peak RSS".to_owned())
 }
@@ -541,7 +542,7 @@ fn preview_rows(gpu: &Gpu) -> BenchResult<Vec<Row>> {
 }
 
 /// Allocations the export loop makes per frame: two exports that differ only in length.
-fn export_alloc_row(gpu: &Gpu, dir: &Path, options: &BenchOptions) -> BenchResult<Row> {
+fn export_alloc_row(dir: &Path, options: &BenchOptions) -> BenchResult<Row> {
     let mut settings = bench_settings(
         options,
         FrameSize::Custom {
@@ -550,18 +551,12 @@ fn export_alloc_row(gpu: &Gpu, dir: &Path, options: &BenchOptions) -> BenchResul
         },
         60,
     );
-    let mut renderer = prepared_renderer(gpu, dir, &settings)?;
     let output = options.work.join("bench-alloc.mp4");
     let mut measure = |secs: f64| -> BenchResult<(u64, AllocCount)> {
         settings.duration_secs = secs;
-        let job = ExportJob {
-            settings: &settings,
-            output: &output,
-            overwrite: true,
-            encoder_threads: 0,
-        };
+        let job = export_job(&settings, dir, &output);
         let before = AllocCount::now();
-        let summary = export_resident(gpu, &mut renderer, &job)?;
+        let summary = export_run(&job)?;
         Ok((summary.frames, AllocCount::now().since(before)))
     };
     let (short_frames, short) = measure(2.0)?;

@@ -2,21 +2,18 @@
 //! headless render command.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::engine;
-use crate::export::{ExportError, ExportJob, ExportProgress, export_video};
-use crate::layout::Layout;
-use crate::photos::{self, ScanError};
-use crate::render::{FRAME_FORMAT, Gpu, GridRenderer};
+use crate::export::{self, ExportError, Job, Photos, Progress, Stage};
+use crate::photos::{self, ScanError, Skipped};
 use crate::settings::{
-    Aspect, Color, CropAnchor, FrameSize, MemoryBudget, Settings, load_preset, settings_to_ron,
+    Aspect, Color, CropAnchor, FrameSize, MemoryBudget, Settings, load_preset_or_shipped,
+    settings_to_ron,
 };
-use crate::stream::StreamError;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -110,7 +107,8 @@ pub struct RenderArgs {
     /// Replace the output file if it exists.
     #[arg(long)]
     pub overwrite: bool,
-    /// Settings preset (RON); flags override it.
+    /// Settings preset: a RON file, or a shipped one by name (hd-landscape, vertical-9x16,
+    /// uhd-4k); flags override it.
     #[arg(long, value_name = "FILE")]
     pub preset: Option<PathBuf>,
     /// Print the effective settings as RON and exit.
@@ -262,7 +260,7 @@ pub fn effective_settings(
     flags: &SettingsArgs,
 ) -> Result<Settings, Failure> {
     let mut settings = match preset {
-        Some(path) => load_preset(path).map_err(Failure::input)?,
+        Some(path) => load_preset_or_shipped(path).map_err(Failure::input)?,
         None => Settings::default(),
     };
     flags.apply(&mut settings);
@@ -275,7 +273,7 @@ pub fn effective_settings(
 /// The editor (no command given).
 pub fn editor(args: &EditorArgs) -> Result<(), Failure> {
     let settings = match &args.preset {
-        Some(path) => Some(load_preset(path).map_err(Failure::input)?),
+        Some(path) => Some(load_preset_or_shipped(path).map_err(Failure::input)?),
         None => None,
     };
     if let Some(dir) = &args.images
@@ -352,175 +350,32 @@ pub fn bench(args: &BenchArgs) -> Result<(), Failure> {
     .map_err(Failure::other)
 }
 
-/// How `gridreel render` reports its peak memory on stderr (the bench reads it back).
-pub const PEAK_RSS_LABEL: &str = "peak RSS:";
-
-/// `gridreel render`.
+/// `gridreel render`: one [`export::run`], with progress bars on stderr.
 pub fn render(args: &RenderArgs) -> Result<(), Failure> {
     let settings = effective_settings(args.preset.as_deref(), &args.settings)?;
     if args.print_settings {
         println!("{}", settings_to_ron(&settings));
         return Ok(());
     }
-    if args.output.exists() && !args.overwrite {
-        return Err(Failure::input(ExportError::OutputExists(
-            args.output.clone(),
-        )));
-    }
-    let (folder, is_demo) = engine::photo_folder(args.images.clone());
-    let scan = photos::scan_folder(&folder, args.recursive).map_err(|e| match e {
-        ScanError::Missing(_) if is_demo => Failure::input(format!(
-            "no --images folder given and the demo photos are missing: {}",
-            folder.display()
-        )),
-        other => Failure::input(other),
-    })?;
-    for skipped in &scan.skipped {
-        eprintln!("{skipped}");
-    }
-    let selected = photos::select_range(&scan.photos, settings.first_photo, settings.last_photo);
-    if selected.is_empty() {
-        return Err(Failure::input(format!(
-            "no photos to use ({} found, range {}..{}): {}",
-            scan.photos.len(),
-            settings.first_photo.unwrap_or(1),
-            settings
-                .last_photo
-                .map_or_else(|| "end".to_owned(), |l| l.to_string()),
-            folder.display()
-        )));
-    }
-    let layout = Layout::new(&settings);
-    // Only as many photos as the grid has cells are decoded.
-    let needed = &selected[..engine::photos_shown(layout.cell_count(), selected.len())];
-    if needed.len() < selected.len() {
-        eprintln!(
-            "note: the {}x{} grid shows {} of {} photos; add rows or columns to show more",
-            settings.rows,
-            settings.cols,
-            needed.len(),
-            selected.len()
-        );
-    }
-    let phase = std::time::Instant::now();
-    let gpu = Gpu::for_export().map_err(Failure::other)?;
-    log::info!("GPU ready in {:.3} s", phase.elapsed().as_secs_f64());
     let cancel = Arc::new(AtomicBool::new(false));
-    install_ctrl_c(&cancel);
-
-    let bar = progress_bar(needed.len() as u64, "photos", "importing");
-    let phase = std::time::Instant::now();
-    let budget = crate::monitor::budget_bytes(&settings);
-    let mut renderer = GridRenderer::new(&gpu.device, FRAME_FORMAT);
-    let tiles = engine::export_tiles(
-        &gpu.device,
-        &gpu.queue,
-        &mut renderer,
-        &settings,
-        budget,
-        needed,
-        None,
-        &cancel,
-        &|done| bar.set_position(done as u64),
-    );
-    bar.finish_and_clear();
-    let mut tiles = match tiles {
-        Ok(tiles) => tiles,
-        Err(StreamError::Cancelled) => {
-            return Err(Failure {
-                message: "cancelled".into(),
-                exit_code: 130,
-            });
-        }
-        Err(e @ StreamError::BudgetTooSmall { .. }) => return Err(Failure::input(e)),
-        Err(e) => return Err(Failure::other(e)),
-    };
-    for skipped in &tiles.skipped {
-        eprintln!("{skipped}");
-    }
-    if tiles.photos == 0 {
-        return Err(Failure::input(format!(
-            "no usable photos ({} skipped): {}",
-            tiles.skipped.len(),
-            folder.display()
-        )));
-    }
-    let plan = tiles.plan;
-    let mb = |b: u64| b >> 20;
-    let memory = if plan.streams() {
-        format!(
-            "streaming {} tiles through {} slots ({} MB of a {} MB budget)",
-            plan.photos,
-            plan.slots,
-            mb(plan.tile_budget_bytes()),
-            mb(budget)
-        )
-    } else {
-        format!(
-            "all tiles resident ({} MB of a {} MB budget)",
-            mb(plan.tile_budget_bytes()),
-            mb(budget)
-        )
-    };
-    eprintln!(
-        "{} photos ({} skipped) from {}; {}x{} frames, {} at {} fps; {memory}; GPU: {}",
-        tiles.photos,
-        scan.skipped.len() + tiles.skipped.len(),
-        folder.display(),
-        layout.frame_w_px,
-        layout.frame_h_px,
-        settings.frame_count(),
-        settings.fps,
-        gpu.describe()
-    );
-    log::info!("photos ready in {:.3} s", phase.elapsed().as_secs_f64());
-
-    let progress = ExportProgress::default();
-    let job = ExportJob {
-        settings: &settings,
-        output: &args.output,
+    install_cancel_on_signals(&cancel);
+    let job = Job {
+        settings,
+        photos: Photos::Folder {
+            dir: args.images.clone(),
+            recursive: args.recursive,
+        },
+        output: args.output.clone(),
         overwrite: args.overwrite,
-        encoder_threads: settings.video.threads as usize,
+        budget_bytes: None,
+        thumbs: None,
     };
-    let result = std::thread::scope(|scope| {
-        let worker = std::thread::Builder::new()
-            .name("gridreel-export".into())
-            .spawn_scoped(scope, || {
-                export_video(
-                    &gpu.device,
-                    &gpu.queue,
-                    &mut renderer,
-                    tiles.streamer.as_mut(),
-                    &job,
-                    &cancel,
-                    &progress,
-                )
-            })
-            .map_err(|e| Failure::other(format!("cannot start the export thread: {e}")))?;
-        let bar = progress_bar(settings.frame_count(), "frames", "rendering");
-        let mut announced = false;
-        while !worker.is_finished() {
-            std::thread::sleep(Duration::from_millis(100));
-            bar.set_position(progress.frames_encoded.load(Ordering::Relaxed));
-            let name = progress.encoder_name();
-            if !announced && !name.is_empty() {
-                announced = true;
-                if let Ok(fallbacks) = progress.fallbacks.lock() {
-                    for f in fallbacks.iter() {
-                        bar.suspend(|| eprintln!("encoder not used: {f}"));
-                    }
-                }
-                bar.set_message(format!("encoding with {name}"));
-                bar.suspend(|| eprintln!("encoder: {name}"));
-            }
-        }
-        bar.finish_and_clear();
-        worker
-            .join()
-            .map_err(|_| Failure::other("the export thread panicked"))
-    })?;
+    let progress = Bars::default();
+    let result = export::run(&job, &cancel, &progress);
+    progress.clear();
     match result {
-        Ok(summary) => {
+        Ok(report) => {
+            let summary = report.summary;
             #[allow(clippy::cast_precision_loss)]
             let mb = summary.bytes as f64 / 1e6;
             let secs = summary.elapsed.as_secs_f64();
@@ -534,7 +389,7 @@ pub fn render(args: &RenderArgs) -> Result<(), Failure> {
                 summary.encoder,
             );
             if let Some(peak) = crate::monitor::peak_rss_mb() {
-                eprintln!("{PEAK_RSS_LABEL} {peak:.1} MB");
+                eprintln!("{} {peak:.1} MB", crate::monitor::PEAK_RSS_LABEL);
             }
             Ok(())
         }
@@ -542,17 +397,81 @@ pub fn render(args: &RenderArgs) -> Result<(), Failure> {
             message: "cancelled; no file written".into(),
             exit_code: 130,
         }),
-        Err(
-            e @ (ExportError::OutputExists(_)
-            | ExportError::OutputIsFolder(_)
-            | ExportError::OutputFolder { .. }
-            | ExportError::UnknownEncoder(_)),
-        ) => Err(Failure::input(e)),
-        Err(e) => Err(Failure::other(e)),
+        Err(e) => Err(Failure {
+            exit_code: e.exit_code(),
+            message: e.to_string(),
+        }),
     }
 }
 
-fn install_ctrl_c(cancel: &Arc<AtomicBool>) {
+/// Progress bars for `gridreel render`: photos while importing, then frames.
+#[derive(Default)]
+struct Bars {
+    bar: Mutex<Option<indicatif::ProgressBar>>,
+}
+
+impl Bars {
+    fn with_bar(&self, f: impl FnOnce(&mut Option<indicatif::ProgressBar>)) {
+        if let Ok(mut bar) = self.bar.lock() {
+            f(&mut bar);
+        }
+    }
+
+    /// Prints a line above the bar.
+    fn line(&self, text: &str) {
+        self.with_bar(|bar| match bar {
+            Some(bar) => bar.suspend(|| eprintln!("{text}")),
+            None => eprintln!("{text}"),
+        });
+    }
+
+    fn clear(&self) {
+        self.with_bar(|bar| {
+            if let Some(bar) = bar.take() {
+                bar.finish_and_clear();
+            }
+        });
+    }
+}
+
+impl Progress for Bars {
+    fn stage(&self, _stage: Stage) {
+        self.clear();
+    }
+
+    fn photos_loaded(&self, done: usize, total: usize) {
+        self.with_bar(|bar| {
+            bar.get_or_insert_with(|| progress_bar(total as u64, "photos", "importing"))
+                .set_position(done as u64);
+        });
+    }
+
+    fn frame_encoded(&self, done: u64, total: u64) {
+        self.with_bar(|bar| {
+            bar.get_or_insert_with(|| progress_bar(total, "frames", "rendering"))
+                .set_position(done);
+        });
+    }
+
+    fn encoder(&self, name: &str, passed_over: &[String]) {
+        for f in passed_over {
+            self.line(&format!("encoder not used: {f}"));
+        }
+        self.line(&format!("encoder: {name}"));
+    }
+
+    fn skipped(&self, skipped: &Skipped) {
+        self.line(&skipped.to_string());
+    }
+
+    fn note(&self, text: &str) {
+        self.line(text);
+    }
+}
+
+/// Ctrl-C, SIGTERM and SIGHUP cancel the export: it stops, removes its temporary file and
+/// exits with status 130.
+fn install_cancel_on_signals(cancel: &Arc<AtomicBool>) {
     let flag = Arc::clone(cancel);
     // Only the first handler can be installed; a second render in-process keeps the first.
     let _ = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed));

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
-use crate::layout::Layout;
+use crate::layout::{Layout, photos_shown};
 use crate::photos::{self, Skipped, TilePixels, TileSpec};
 use crate::render::{GridRenderer, NO_LAYER, RenderError};
 use crate::settings::Settings;
@@ -43,12 +43,6 @@ pub fn cell_photos(cell_count: usize, photo_count: usize) -> Vec<u32> {
         .collect()
 }
 
-/// How many of `photo_count` photos a grid of `cell_count` cells shows.
-#[must_use]
-pub fn photos_shown(cell_count: usize, photo_count: usize) -> usize {
-    photo_count.min(cell_count)
-}
-
 /// Uploads a fully resident photo set: layer i = photo i, cells filled row-major.
 pub fn upload_photos<T: std::borrow::Borrow<TilePixels>>(
     device: &wgpu::Device,
@@ -65,15 +59,6 @@ pub fn upload_photos<T: std::borrow::Borrow<TilePixels>>(
     renderer.set_tiles(device, queue, &tiles[..shown]);
     renderer.set_cells(device, queue, &cell_photos(layout.cell_count(), shown));
     Ok(())
-}
-
-/// Where the photos come from: a folder the user chose, or the bundled demo photos.
-#[must_use]
-pub fn photo_folder(images: Option<PathBuf>) -> (PathBuf, bool) {
-    match images {
-        Some(dir) => (dir, false),
-        None => (crate::photos::demo_folder(), true),
-    }
 }
 
 /// The photos of an export on the GPU: all resident, or streaming.

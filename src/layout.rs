@@ -1,16 +1,13 @@
 //! Pure geometry: crop rectangles, tile and grid sizes, the frame size and where the grid is
 //! at time t. Nothing here knows about files or the GPU.
 
-use crate::settings::{Aspect, CropAnchor, FrameSize, Settings};
+use crate::settings::{Aspect, CropAnchor, Settings};
 
-/// Tile width for a tile height and aspect: `round(height × W/H)`, at least 1.
+/// How many of `photo_count` photos a grid of `cell_count` cells shows (at most one per
+/// cell; fewer photos repeat).
 #[must_use]
-pub fn tile_width_px(tile_height_px: u32, aspect: Aspect) -> u32 {
-    let width = (f64::from(tile_height_px) * aspect.ratio()).round();
-    // Clamped into u32 range first; validation keeps real values far below.
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    let width = width.clamp(1.0, f64::from(u32::MAX)) as u32;
-    width
+pub fn photos_shown(cell_count: usize, photo_count: usize) -> usize {
+    photo_count.min(cell_count)
 }
 
 /// An axis-aligned rectangle in pixels (fractional where it must be).
@@ -78,32 +75,13 @@ pub struct Layout {
     pub speed: f64,
 }
 
-fn round_up_even(v: u32) -> u32 {
-    v.saturating_add(v % 2)
-}
-
 impl Layout {
     #[must_use]
     pub fn new(settings: &Settings) -> Self {
         let tile_h_px = settings.tile_height_px;
-        let tile_w_px = tile_width_px(tile_h_px, settings.aspect);
-        let span = |count: u32, tile: u32, gap: u32| {
-            count
-                .saturating_mul(tile)
-                .saturating_add(count.saturating_sub(1).saturating_mul(gap))
-        };
-        let grid_w_px = span(settings.cols, tile_w_px, settings.gap_h_px);
-        let grid_h_px = span(settings.rows, tile_h_px, settings.gap_v_px);
-        let (frame_w_px, frame_h_px) = match settings.frame {
-            FrameSize::Auto => (round_up_even(grid_w_px), round_up_even(grid_h_px)),
-            FrameSize::Hd => (1920, 1080),
-            FrameSize::HdHalf => (1920, 540),
-            FrameSize::Uhd => (3840, 2160),
-            FrameSize::Custom {
-                width_px,
-                height_px,
-            } => (width_px, height_px),
-        };
+        let tile_w_px = settings.tile_width_px();
+        let (grid_w_px, grid_h_px) = settings.grid_size_px();
+        let (frame_w_px, frame_h_px) = settings.frame_size_px();
         Self {
             rows: settings.rows,
             cols: settings.cols,
@@ -190,6 +168,7 @@ impl Layout {
 #[allow(clippy::float_cmp)] // exact pixel positions are the point of these tests
 mod tests {
     use super::*;
+    use crate::settings::FrameSize;
     use proptest::prelude::*;
 
     fn settings(rows: u32, cols: u32, tile_h: u32, gap_h: u32, gap_v: u32) -> Settings {

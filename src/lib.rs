@@ -7,9 +7,22 @@ pub mod bench;
 pub mod cli;
 pub mod engine;
 pub mod export;
+#[doc(hidden)]
+pub mod fault;
+pub mod files;
 pub mod layout;
 pub mod monitor;
 pub mod photos;
 pub mod render;
 pub mod settings;
 pub mod stream;
+
+/// The text a panic was raised with, for the error that replaces it.
+#[must_use]
+pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_owned())
+}

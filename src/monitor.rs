@@ -193,6 +193,9 @@ pub fn budget_bytes(settings: &crate::settings::Settings) -> u64 {
     settings.memory_budget.bytes(total_ram_bytes())
 }
 
+/// How `gridreel render` reports its peak memory on stderr (the bench reads it back).
+pub const PEAK_RSS_LABEL: &str = "peak RSS:";
+
 /// The process's peak resident set size so far, in MB (Linux `VmHWM`; None elsewhere).
 #[must_use]
 pub fn peak_rss_mb() -> Option<f64> {

@@ -8,8 +8,8 @@ mod common;
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
-use gridreel::engine::{cell_photos, photos_shown, tile_spec};
-use gridreel::layout::Layout;
+use gridreel::engine::{cell_photos, tile_spec};
+use gridreel::layout::{Layout, photos_shown};
 use gridreel::photos::{load_tiles, scan_folder, select_range};
 use gridreel::render::{FRAME_FORMAT, FrameTarget, Gpu, GridRenderer, GridUniform};
 use gridreel::settings::{FrameSize, Settings};

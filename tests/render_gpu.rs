@@ -4,8 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers panic on setup failure
 
-use gridreel::engine::{cell_photos, photos_shown};
-use gridreel::layout::Layout;
+use gridreel::engine::cell_photos;
+use gridreel::layout::{Layout, photos_shown};
 use gridreel::photos::TilePixels;
 use gridreel::render::{
     FRAME_FORMAT, FrameTarget, Gpu, GridRenderer, GridUniform, THUMB_FLAG, YuvFrame, reference,

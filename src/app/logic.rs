@@ -7,11 +7,10 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, TryRecvError, sync_channel};
 
 pub use crate::engine::THUMB_HEIGHT_PX;
-use crate::engine::{self, tile_spec};
-use crate::export::{ExportJob, ExportProgress, ExportSummary, export_video};
+use crate::engine::tile_spec;
+use crate::export::{self, ExportProgress, ExportSummary, Job, Photos};
 use crate::layout::Layout;
 use crate::photos::{self, Skipped, TilePixels, TileSpec};
-use crate::render::{FRAME_FORMAT, Gpu, GridRenderer};
 use crate::settings::Settings;
 
 /// Memory the project holds, by part, for the HUD (bytes).
@@ -76,6 +75,7 @@ pub struct ExportHandle {
     pub output: PathBuf,
     pub started: std::time::Instant,
     rx: Receiver<Result<ExportSummary, String>>,
+    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 pub struct Editor {
@@ -263,14 +263,24 @@ impl Editor {
         if changed {
             self.tiles_generation += 1;
         }
-        if let Some(export) = &self.export
-            && let Ok(result) = export.rx.try_recv()
-        {
-            if let Err(e) = &result {
-                log::warn!("export failed: {e}");
+        if let Some(export) = &self.export {
+            let result = match export.rx.try_recv() {
+                Ok(result) => Some(result),
+                // The thread ended without a word: it can only have panicked.
+                Err(TryRecvError::Disconnected) => {
+                    Some(Err("the export stopped unexpectedly".to_owned()))
+                }
+                Err(TryRecvError::Empty) => None,
+            };
+            if let Some(result) = result {
+                if let Err(e) = &result {
+                    log::warn!("export failed: {e}");
+                }
+                self.last_export = Some(result);
+                if let Some(thread) = self.export.take().and_then(|e| e.thread) {
+                    let _ = thread.join();
+                }
             }
-            self.last_export = Some(result);
-            self.export = None;
         }
     }
 
@@ -386,28 +396,33 @@ impl Editor {
         }
         let paths: Vec<PathBuf> = active.iter().map(|p| p.path.clone()).collect();
         let thumbs: Vec<TilePixels> = active.iter().filter_map(|p| p.thumb.clone()).collect();
-        let budget = export_share(self.budget_bytes());
-        let settings = self.settings.clone();
+        let job = Job {
+            settings: self.settings.clone(),
+            photos: Photos::Paths(paths),
+            output: output.clone(),
+            overwrite,
+            budget_bytes: Some(export_share(self.budget_bytes())),
+            thumbs: Some(thumbs),
+        };
         let progress = Arc::new(ExportProgress::default());
         let cancel = Arc::new(AtomicBool::new(false));
         let (tx, rx) = sync_channel(1);
-        let (thread_progress, thread_cancel, thread_output) =
-            (Arc::clone(&progress), Arc::clone(&cancel), output.clone());
+        let (thread_progress, thread_cancel) = (Arc::clone(&progress), Arc::clone(&cancel));
         let spawned = std::thread::Builder::new()
             .name("gridreel-export".into())
             .spawn(move || {
-                let result = run_export(
-                    &settings,
-                    (&paths, thumbs, budget),
-                    &thread_output,
-                    overwrite,
-                    &thread_cancel,
-                    &thread_progress,
-                );
+                let result = export::run(&job, &thread_cancel, thread_progress.as_ref())
+                    .map(|report| {
+                        for skipped in &report.skipped {
+                            log::warn!("export: {skipped}");
+                        }
+                        report.summary
+                    })
+                    .map_err(|e| e.to_string());
                 let _ = tx.send(result);
             });
         match spawned {
-            Ok(_) => {
+            Ok(thread) => {
                 self.last_export = None;
                 self.export = Some(ExportHandle {
                     progress,
@@ -415,9 +430,21 @@ impl Editor {
                     output,
                     started: std::time::Instant::now(),
                     rx,
+                    thread: Some(thread),
                 });
             }
             Err(e) => self.last_export = Some(Err(format!("cannot start the export: {e}"))),
+        }
+    }
+
+    /// Cancels a running export and waits until its thread has ended (and removed its
+    /// temporary file): for quitting.
+    pub fn cancel_export_and_wait(&mut self) {
+        if let Some(mut export) = self.export.take() {
+            export.cancel.store(true, Ordering::Relaxed);
+            if let Some(thread) = export.thread.take() {
+                let _ = thread.join();
+            }
         }
     }
 
@@ -433,52 +460,4 @@ impl Editor {
 #[must_use]
 pub fn export_share(budget: u64) -> u64 {
     budget / 4 * 3
-}
-
-/// The export thread's work: its own GPU device, the same renderer, the same export job as
-/// `gridreel render`.
-fn run_export(
-    settings: &Settings,
-    (paths, thumbs, budget): (&[PathBuf], Vec<TilePixels>, u64),
-    output: &Path,
-    overwrite: bool,
-    cancel: &AtomicBool,
-    progress: &ExportProgress,
-) -> Result<ExportSummary, String> {
-    let gpu = Gpu::for_export().map_err(|e| e.to_string())?;
-    let mut renderer = GridRenderer::new(&gpu.device, FRAME_FORMAT);
-    let mut tiles = engine::export_tiles(
-        &gpu.device,
-        &gpu.queue,
-        &mut renderer,
-        settings,
-        budget,
-        paths,
-        Some(thumbs),
-        cancel,
-        &|_| {},
-    )
-    .map_err(|e| e.to_string())?;
-    for skipped in &tiles.skipped {
-        log::warn!("export: {skipped}");
-    }
-    if tiles.photos == 0 {
-        return Err("none of the photos could be decoded".into());
-    }
-    let job = ExportJob {
-        settings,
-        output,
-        overwrite,
-        encoder_threads: settings.video.threads as usize,
-    };
-    export_video(
-        &gpu.device,
-        &gpu.queue,
-        &mut renderer,
-        tiles.streamer.as_mut(),
-        &job,
-        cancel,
-        progress,
-    )
-    .map_err(|e| e.to_string())
 }

@@ -37,6 +37,8 @@ pub struct EditorApp {
     thumbs: ui::ThumbCache,
     soak: Option<soak::Soak>,
     soak_done: bool,
+    /// The window was asked to close while an export runs: the question is on screen.
+    pub confirm_quit: bool,
 }
 
 /// How the editor starts: from the command line, or from the last session.
@@ -72,8 +74,11 @@ impl EditorApp {
         let folder = start
             .images
             .or(session.folder.filter(|f| f.is_dir()))
-            .unwrap_or_else(crate::photos::demo_folder);
-        editor.open_folder(&folder);
+            .map_or_else(crate::photos::demo_folder, Ok);
+        match folder {
+            Ok(folder) => editor.open_folder(&folder),
+            Err(e) => editor.errors.push(e.to_string()),
+        }
         if let Some(rs) = render_state {
             preview::install(rs);
         }
@@ -87,6 +92,7 @@ impl EditorApp {
             preview_rect: egui::Rect::NOTHING,
             soak: start.soak.map(soak::Soak::new),
             soak_done: false,
+            confirm_quit: false,
         }
     }
 
@@ -120,6 +126,38 @@ impl EditorApp {
         if f1 {
             self.show_hud = !self.show_hud;
         }
+    }
+}
+
+impl EditorApp {
+    /// "An export is running: cancel it and quit?" when the window is asked to close during
+    /// an export.
+    fn quit_ui(&mut self, ctx: &egui::Context) {
+        if ctx.input(|i| i.viewport().close_requested()) && self.editor.export.is_some() {
+            ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+            self.confirm_quit = true;
+        }
+        if !self.confirm_quit {
+            return;
+        }
+        if self.editor.export.is_none() {
+            self.confirm_quit = false; // it finished meanwhile: nothing to ask
+            return;
+        }
+        egui::Modal::new(egui::Id::unique("confirm-quit")).show(ctx, |ui| {
+            ui.heading("An export is running");
+            ui.label("An export is running: cancel it and quit?");
+            ui.horizontal(|ui| {
+                if ui.button("Cancel export and quit").clicked() {
+                    self.editor.cancel_export_and_wait();
+                    self.confirm_quit = false;
+                    ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+                }
+                if ui.button("Keep exporting").clicked() {
+                    self.confirm_quit = false;
+                }
+            });
+        });
     }
 }
 
@@ -177,6 +215,8 @@ impl eframe::App for EditorApp {
             .show(ui, |ui| ui::preview_panel_ui(ui, &self.editor))
             .inner;
 
+        self.quit_ui(&ctx);
+
         if let Some(soak) = &mut self.soak {
             let rss = self.monitor.with_stats(|s| s.rss_mb.last()).flatten();
             if let Some(report) = soak.frame(now.elapsed(), rss) {
@@ -196,6 +236,12 @@ impl eframe::App for EditorApp {
         {
             ctx.request_repaint();
         }
+    }
+
+    /// Closing the window while an export runs asks first; quitting cancels the export and
+    /// waits for it to remove its temporary file.
+    fn on_exit(&mut self) {
+        self.editor.cancel_export_and_wait();
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {

@@ -208,7 +208,7 @@ fn show_thumbnails(
     thumbs: &[TilePixels],
 ) {
     renderer.set_thumbnails(device, queue, thumbs);
-    let photos = crate::engine::photos_shown(layout.cell_count(), thumbs.len());
+    let photos = crate::layout::photos_shown(layout.cell_count(), thumbs.len());
     let cells: Vec<u32> = (0..layout.cell_count())
         .map(
             |c| match u32::try_from(c.checked_rem(photos).unwrap_or(usize::MAX)) {

@@ -18,10 +18,11 @@ pub fn toolbar_ui(ui: &mut egui::Ui, editor: &mut Editor, show_hud: &mut bool) {
             editor.open_folder(&dir);
         }
         ui.menu_button("Presets", |ui| {
-            let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("presets");
-            for name in ["hd-landscape.ron", "vertical-9x16.ron", "uhd-4k.ron"] {
-                if ui.button(name).clicked() {
-                    load_preset_into(editor, &shipped.join(name));
+            for (name, _) in crate::settings::SHIPPED_PRESETS {
+                if ui.button(name).clicked()
+                    && let Some(loaded) = crate::settings::shipped_preset(name)
+                {
+                    apply_preset(editor, loaded);
                 }
             }
             ui.separator();
@@ -67,7 +68,11 @@ pub fn toolbar_ui(ui: &mut egui::Ui, editor: &mut Editor, show_hud: &mut bool) {
 }
 
 fn load_preset_into(editor: &mut Editor, path: &std::path::Path) {
-    match load_preset(path) {
+    apply_preset(editor, load_preset(path));
+}
+
+fn apply_preset(editor: &mut Editor, loaded: Result<Settings, crate::settings::PresetError>) {
+    match loaded {
         Ok(settings) => {
             editor.settings = settings;
             editor.settings_changed();

@@ -98,6 +98,28 @@ impl VideoWriter {
         Err(ExportError::UnknownEncoder(video.encoder.clone()))
     }
 
+    /// Opens the encoder `create` would use, at this frame size, without writing anything:
+    /// a bad name or an encoder that cannot open is found before any photo is decoded.
+    pub fn probe(
+        width_px: u32,
+        height_px: u32,
+        fps: u32,
+        video: &VideoSettings,
+    ) -> Result<(String, Fallbacks), ExportError> {
+        init_ffmpeg()?;
+        let mut fallbacks = Vec::new();
+        let names = candidates(&video.encoder);
+        let last = names.len() - 1;
+        for (i, name) in names.iter().enumerate() {
+            match open_encoder(name, width_px, height_px, fps, video, 1, true) {
+                Ok(_) => return Ok((name.clone(), fallbacks)),
+                Err(e) if i < last => fallbacks.push(format!("{name}: {e}")),
+                Err(e) => return Err(e),
+            }
+        }
+        Err(ExportError::UnknownEncoder(video.encoder.clone()))
+    }
+
     fn open(
         path: &Path,
         name: &str,
@@ -107,17 +129,6 @@ impl VideoWriter {
         video: &VideoSettings,
         threads: usize,
     ) -> Result<Self, ExportError> {
-        let codec = encoder::find_by_name(name)
-            .filter(ffmpeg_next::Codec::is_video)
-            .ok_or_else(|| ExportError::UnknownEncoder(name.to_owned()))?;
-        let pixel = input_format(codec).ok_or_else(|| ExportError::EncoderOpen {
-            name: name.to_owned(),
-            reason: "accepts neither yuv420p nor nv12 frames".to_owned(),
-        })?;
-        let open_err = |e: ffmpeg::Error| ExportError::EncoderOpen {
-            name: name.to_owned(),
-            reason: e.to_string(),
-        };
         let mut output = format::output_as(path, "mp4").map_err(|e| ExportError::Write {
             path: path.to_owned(),
             reason: e.to_string(),
@@ -126,28 +137,20 @@ impl VideoWriter {
             .format()
             .flags()
             .contains(format::Flags::GLOBAL_HEADER);
+        let (encoder, codec, pixel) = open_encoder(
+            name,
+            width_px,
+            height_px,
+            fps,
+            video,
+            threads,
+            global_header,
+        )?;
+        let open_err = |e: ffmpeg::Error| ExportError::EncoderOpen {
+            name: name.to_owned(),
+            reason: e.to_string(),
+        };
         let encoder_time_base = Rational::new(1, i32::try_from(fps).unwrap_or(30));
-        let mut ctx = codec::context::Context::new_with_codec(codec)
-            .encoder()
-            .video()
-            .map_err(open_err)?;
-        ctx.set_width(width_px);
-        ctx.set_height(height_px);
-        ctx.set_format(pixel);
-        ctx.set_time_base(encoder_time_base);
-        ctx.set_frame_rate(Some(Rational::new(i32::try_from(fps).unwrap_or(30), 1)));
-        ctx.set_colorspace(color::Space::BT709);
-        ctx.set_color_range(color::Range::MPEG);
-        ctx.set_color_primaries(color::Primaries::BT709);
-        ctx.set_color_transfer_characteristic(color::TransferCharacteristic::BT709);
-        // A keyframe every 2 s keeps scrubbing the result snappy.
-        ctx.set_gop(fps.saturating_mul(2));
-        if global_header {
-            ctx.set_flags(codec::Flags::GLOBAL_HEADER);
-        }
-        let encoder = ctx
-            .open_with(encoder_options(name, video, threads))
-            .map_err(open_err)?;
         let stream_index = {
             let mut stream = output.add_stream(codec).map_err(open_err)?;
             stream.set_parameters(&encoder);
@@ -226,6 +229,56 @@ impl VideoWriter {
     fn encode_err(&self, e: ffmpeg::Error) -> ExportError {
         ExportError::Encode(format!("{}: {e}", self.name))
     }
+}
+
+/// Finds encoder `name` and opens it for `width_px × height_px` at `fps` with BT.709 tags.
+fn open_encoder(
+    name: &str,
+    width_px: u32,
+    height_px: u32,
+    fps: u32,
+    video: &VideoSettings,
+    threads: usize,
+    global_header: bool,
+) -> Result<(encoder::Video, ffmpeg::Codec, Pixel), ExportError> {
+    // FFmpeg takes C strings: a NUL byte would end the name early (the binding panics).
+    if name.contains('\0') {
+        return Err(ExportError::UnknownEncoder(name.escape_debug().to_string()));
+    }
+    let codec = encoder::find_by_name(name)
+        .filter(ffmpeg_next::Codec::is_video)
+        .ok_or_else(|| ExportError::UnknownEncoder(name.to_owned()))?;
+    let pixel = input_format(codec).ok_or_else(|| ExportError::EncoderOpen {
+        name: name.to_owned(),
+        reason: "accepts neither yuv420p nor nv12 frames".to_owned(),
+    })?;
+    let open_err = |e: ffmpeg::Error| ExportError::EncoderOpen {
+        name: name.to_owned(),
+        reason: e.to_string(),
+    };
+    let encoder_time_base = Rational::new(1, i32::try_from(fps).unwrap_or(30));
+    let mut ctx = codec::context::Context::new_with_codec(codec)
+        .encoder()
+        .video()
+        .map_err(open_err)?;
+    ctx.set_width(width_px);
+    ctx.set_height(height_px);
+    ctx.set_format(pixel);
+    ctx.set_time_base(encoder_time_base);
+    ctx.set_frame_rate(Some(Rational::new(i32::try_from(fps).unwrap_or(30), 1)));
+    ctx.set_colorspace(color::Space::BT709);
+    ctx.set_color_range(color::Range::MPEG);
+    ctx.set_color_primaries(color::Primaries::BT709);
+    ctx.set_color_transfer_characteristic(color::TransferCharacteristic::BT709);
+    // A keyframe every 2 s keeps scrubbing the result snappy.
+    ctx.set_gop(fps.saturating_mul(2));
+    if global_header {
+        ctx.set_flags(codec::Flags::GLOBAL_HEADER);
+    }
+    let encoder = ctx
+        .open_with(encoder_options(name, video, threads))
+        .map_err(open_err)?;
+    Ok((encoder, codec, pixel))
 }
 
 /// yuv420p when the encoder takes it, else nv12 (Quick Sync), else none.

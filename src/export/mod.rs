@@ -1,11 +1,17 @@
 //! Export: render every frame offscreen, convert to YUV on the GPU, and stream the frames
 //! through a bounded channel to an encoder thread that writes the MP4 atomically.
+//! [`run`] is the one entry point (see `pipeline`).
 
 mod encoder;
 mod output;
+mod pipeline;
 
 pub use encoder::{VideoWriter, available_h264_encoders, init_ffmpeg};
 pub use output::TempOutput;
+pub use pipeline::{
+    Job, Photos, Progress, Report, Silent, Stage, check_not_an_input, max_budget_bytes, run,
+    validate,
+};
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -14,8 +20,12 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::time::{Duration, Instant};
 
 use crate::layout::Layout;
-use crate::render::{FrameTarget, GridRenderer, GridUniform, READBACK_RING, RenderError, YuvFrame};
-use crate::settings::Settings;
+use crate::panic_message;
+use crate::photos::ScanError;
+use crate::render::{
+    FrameTarget, Gpu, GridRenderer, GridUniform, READBACK_RING, RenderError, YuvFrame,
+};
+use crate::settings::{Settings, SettingsError};
 use crate::stream::{StreamError, TileStreamer};
 
 /// Frames that may wait between the renderer and the encoder. The renderer blocks when the
@@ -24,6 +34,25 @@ pub const ENCODER_QUEUE_FRAMES: usize = 3;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
+    #[error("invalid setting: {0}")]
+    Settings(SettingsError),
+    #[error(
+        "memory budget {budget_mb} MB is more than this machine can hold; the most is {most_mb} MB"
+    )]
+    BudgetTooLarge { budget_mb: u64, most_mb: u64 },
+    #[error(transparent)]
+    Scan(ScanError),
+    #[error("{0}")]
+    NoPhotos(String),
+    #[error(
+        "the output is one of the input photos; choose another file name (even --overwrite never replaces a photo): {}",
+        .0.display()
+    )]
+    OutputIsInput(PathBuf),
+    #[error("output path must be valid UTF-8 (FFmpeg takes text paths): {}", .0.display())]
+    OutputNotUtf8(PathBuf),
+    #[error("GPU error: {0}")]
+    Gpu(String),
     #[error("output file exists (use --overwrite to replace it): {}", .0.display())]
     OutputExists(PathBuf),
     #[error("output is a folder, not a file: {}", .0.display())]
@@ -82,6 +111,27 @@ impl ExportProgress {
     }
 }
 
+impl Progress for ExportProgress {
+    fn frame_rendered(&self, done: u64, total: u64) {
+        self.frames_total.store(total, Ordering::Relaxed);
+        self.frames_rendered.store(done, Ordering::Relaxed);
+    }
+
+    fn frame_encoded(&self, done: u64, total: u64) {
+        self.frames_total.store(total, Ordering::Relaxed);
+        self.frames_encoded.store(done, Ordering::Relaxed);
+    }
+
+    fn encoder(&self, name: &str, passed_over: &[String]) {
+        if let Ok(mut n) = self.encoder_name.lock() {
+            name.clone_into(&mut n);
+        }
+        if let Ok(mut list) = self.fallbacks.lock() {
+            passed_over.clone_into(&mut list);
+        }
+    }
+}
+
 /// A finished export.
 #[derive(Clone, Debug)]
 pub struct ExportSummary {
@@ -93,8 +143,8 @@ pub struct ExportSummary {
     pub elapsed: Duration,
 }
 
-/// Everything an export needs besides the GPU: what to draw and where to write it.
-pub struct ExportJob<'a> {
+/// What [`export_video`] draws and where it writes it.
+struct ExportJob<'a> {
     pub settings: &'a Settings,
     pub output: &'a Path,
     pub overwrite: bool,
@@ -111,30 +161,54 @@ impl From<StreamError> for ExportError {
     }
 }
 
+impl ExportError {
+    /// The exit status of `gridreel render` for this error: 2 for bad input (nothing was
+    /// rendered), 130 when cancelled, 1 for anything else.
+    #[must_use]
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Self::Settings(_)
+            | Self::BudgetTooLarge { .. }
+            | Self::Scan(_)
+            | Self::NoPhotos(_)
+            | Self::OutputIsInput(_)
+            | Self::OutputNotUtf8(_)
+            | Self::OutputExists(_)
+            | Self::OutputIsFolder(_)
+            | Self::OutputFolder { .. }
+            | Self::UnknownEncoder(_)
+            | Self::EncoderOpen { .. }
+            | Self::Stream(StreamError::BudgetTooSmall { .. }) => 2,
+            Self::Cancelled => 130,
+            _ => 1,
+        }
+    }
+}
+
 /// Renders the whole timeline with `renderer` (target format
 /// [`crate::render::FRAME_FORMAT`]) and writes the video. The tiles are either all uploaded
 /// already (`streamer` None) or streamed in by `streamer`, which is then asked before each
 /// frame to make that frame's tiles resident. Blocks until done, cancelled or failed; on any
 /// failure the temporary file is removed and an existing output is untouched.
-pub fn export_video(
-    device: &wgpu::Device,
-    queue: &wgpu::Queue,
+fn export_video(
+    gpu: &Gpu,
     renderer: &mut GridRenderer,
     streamer: Option<&mut TileStreamer>,
     job: &ExportJob<'_>,
     cancel: &AtomicBool,
-    progress: &ExportProgress,
+    progress: &dyn Progress,
 ) -> Result<ExportSummary, ExportError> {
+    let device = &gpu.device;
     let started = Instant::now();
     let settings = job.settings;
     let layout = Layout::new(settings);
     let (width_px, height_px) = layout.frame_size_px();
     let total = settings.frame_count();
-    progress.frames_total.store(total, Ordering::Relaxed);
-    progress.frames_rendered.store(0, Ordering::Relaxed);
-    progress.frames_encoded.store(0, Ordering::Relaxed);
 
     let temp = TempOutput::create(job.output, job.overwrite)?;
+    if crate::fault::armed(crate::fault::Fault::GpuError, job.output) {
+        inject_gpu_error(device);
+    }
     let mut target = FrameTarget::new(device, width_px, height_px)?;
     let (writer, fallbacks) = VideoWriter::create(
         temp.temp_path(),
@@ -144,12 +218,7 @@ pub fn export_video(
         &settings.video,
         job.encoder_threads,
     )?;
-    if let Ok(mut name) = progress.encoder_name.lock() {
-        writer.encoder_name().clone_into(&mut name);
-    }
-    if let Ok(mut list) = progress.fallbacks.lock() {
-        *list = fallbacks;
-    }
+    progress.encoder(writer.encoder_name(), &fallbacks);
     let encoder_name = writer.encoder_name().to_owned();
 
     // Frames travel to the encoder on `full` and come back for reuse on `free`: a fixed set
@@ -165,7 +234,7 @@ pub fn export_video(
         let encoder_thread = std::thread::Builder::new()
             .name("gridreel-encode".into())
             .spawn_scoped(scope, move || {
-                encode_loop(writer, &full_rx, &free_tx, &progress.frames_encoded)
+                encode_loop(writer, &full_rx, &free_tx, total, progress)
             });
         let encoder_thread = match encoder_thread {
             Ok(handle) => handle,
@@ -175,8 +244,7 @@ pub fn export_video(
             }
         };
         let rendered = render_loop(
-            device,
-            queue,
+            gpu,
             renderer,
             streamer,
             &mut target,
@@ -188,20 +256,23 @@ pub fn export_video(
             &free_rx,
         );
         drop(full_tx);
-        let encoded = encoder_thread
-            .join()
-            .unwrap_or_else(|_| Err(ExportError::Internal("the encoder thread panicked".into())));
+        let encoded = encoder_thread.join().unwrap_or_else(|panic| {
+            Err(ExportError::Internal(format!(
+                "the encoder thread stopped on a bug: {}",
+                panic_message(panic.as_ref())
+            )))
+        });
         (rendered, encoded)
     });
     // A render error explains an encoder that stopped early, and vice versa: report the cause.
     rendered?;
     let frames = encoded?;
-    progress.frames_encoded.store(frames, Ordering::Relaxed);
     if frames != total {
         return Err(ExportError::Internal(format!(
             "encoded {frames} of {total} frames"
         )));
     }
+    progress.stage(Stage::Finishing);
     let path = temp.commit()?;
     let bytes = std::fs::metadata(&path).map_or(0, |m| m.len());
     Ok(ExportSummary {
@@ -219,11 +290,14 @@ fn encode_loop(
     mut writer: VideoWriter,
     full: &Receiver<YuvFrame>,
     free: &SyncSender<YuvFrame>,
-    encoded: &AtomicU64,
+    total: u64,
+    progress: &dyn Progress,
 ) -> Result<u64, ExportError> {
+    let mut encoded = 0;
     for frame in full {
         writer.write(&frame)?;
-        encoded.fetch_add(1, Ordering::Relaxed);
+        encoded += 1;
+        progress.frame_encoded(encoded, total);
         // The renderer may have stopped; then the buffer is simply dropped.
         let _ = free.send(frame);
     }
@@ -232,19 +306,20 @@ fn encode_loop(
 
 #[allow(clippy::too_many_arguments)]
 fn render_loop(
-    device: &wgpu::Device,
-    queue: &wgpu::Queue,
+    gpu: &Gpu,
     renderer: &mut GridRenderer,
     mut streamer: Option<&mut TileStreamer>,
     target: &mut FrameTarget,
     layout: &Layout,
     settings: &Settings,
     cancel: &AtomicBool,
-    progress: &ExportProgress,
+    progress: &dyn Progress,
     full: &SyncSender<YuvFrame>,
     free: &Receiver<YuvFrame>,
 ) -> Result<(), ExportError> {
+    let (device, queue) = (&gpu.device, &gpu.queue);
     let total = settings.frame_count();
+    let mut rendered = 0u64;
     let viewport = GridUniform::full_frame(layout);
     // Frames submitted to the GPU and not yet read back, oldest first.
     let mut in_flight = [0usize; READBACK_RING];
@@ -253,6 +328,9 @@ fn render_loop(
     for index in 0..total {
         if cancel.load(Ordering::Relaxed) {
             return Err(ExportError::Cancelled);
+        }
+        if let Some(error) = gpu.take_error() {
+            return Err(ExportError::Gpu(error));
         }
         let t_secs = Layout::frame_time_secs(index, settings.fps);
         if let Some(streamer) = streamer.as_deref_mut() {
@@ -263,7 +341,9 @@ fn render_loop(
         in_flight[(head + pending) % READBACK_RING] = ticket;
         pending += 1;
         if pending > lag {
-            read_frame(target, device, in_flight[head], full, free, progress)?;
+            read_frame(target, device, in_flight[head], full, free)?;
+            rendered += 1;
+            progress.frame_rendered(rendered, total);
             head = (head + 1) % READBACK_RING;
             pending -= 1;
         }
@@ -272,11 +352,27 @@ fn render_loop(
         if cancel.load(Ordering::Relaxed) {
             return Err(ExportError::Cancelled);
         }
-        read_frame(target, device, in_flight[head], full, free, progress)?;
+        read_frame(target, device, in_flight[head], full, free)?;
+        rendered += 1;
+        progress.frame_rendered(rendered, total);
         head = (head + 1) % READBACK_RING;
         pending -= 1;
     }
-    Ok(())
+    match gpu.take_error() {
+        Some(error) => Err(ExportError::Gpu(error)),
+        None => Ok(()),
+    }
+}
+
+/// An invalid GPU call (a buffer both mappable for reading and for writing), for the
+/// reliability test of the device error handler.
+fn inject_gpu_error(device: &wgpu::Device) {
+    let _ = device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some("injected fault"),
+        size: 4,
+        usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::MAP_WRITE,
+        mapped_at_creation: false,
+    });
 }
 
 fn target_read(
@@ -296,7 +392,6 @@ fn read_frame(
     ticket: usize,
     full: &SyncSender<YuvFrame>,
     free: &Receiver<YuvFrame>,
-    progress: &ExportProgress,
 ) -> Result<(), ExportError> {
     let mut frame = free
         .recv()
@@ -304,6 +399,5 @@ fn read_frame(
     target_read(target, device, ticket, &mut frame)?;
     full.send(frame)
         .map_err(|_| ExportError::Encode("the encoder stopped".into()))?;
-    progress.frames_rendered.fetch_add(1, Ordering::Relaxed);
     Ok(())
 }

@@ -109,15 +109,25 @@ impl TileSpec {
     }
 }
 
-/// Decodes `path` into a tile of `spec`'s size.
+/// Decodes `path` into a tile of `spec`'s size. A decoder that panics on a malformed file
+/// costs that photo only: the panic becomes [`PhotoError::DecoderPanicked`].
 pub fn decode_tile(path: &Path, spec: &TileSpec) -> Result<TilePixels, PhotoError> {
+    std::panic::catch_unwind(|| decode_tile_unguarded(path, spec)).unwrap_or_else(|panic| {
+        Err(PhotoError::DecoderPanicked(crate::panic_message(
+            panic.as_ref(),
+        )))
+    })
+}
+
+fn decode_tile_unguarded(path: &Path, spec: &TileSpec) -> Result<TilePixels, PhotoError> {
+    crate::fault::panic_if_armed(crate::fault::Fault::DecodePanic, path);
     let format = sniff(path)?;
     if format == image::ImageFormat::Jpeg
-        && let Some((image, orientation)) = decode_jpeg_scaled(path, spec)?
+        && let Some((image, orientation, _permit)) = decode_jpeg_scaled(path, spec)?
     {
         return Ok(tile_from_image(&image, orientation, spec));
     }
-    let (image, orientation) = decode_full(path, format)?;
+    let (image, orientation, _permit) = decode_full(path, format)?;
     Ok(tile_from_image(&image, orientation, spec))
 }
 
@@ -129,9 +139,9 @@ pub fn decode_tile(path: &Path, spec: &TileSpec) -> Result<TilePixels, PhotoErro
 fn decode_jpeg_scaled(
     path: &Path,
     spec: &TileSpec,
-) -> Result<Option<(DynamicImage, Orientation)>, PhotoError> {
+) -> Result<Option<(DynamicImage, Orientation, super::gate::Permit)>, PhotoError> {
     use jpeg_decoder::PixelFormat;
-    let file = std::fs::File::open(path).map_err(PhotoError::Io)?;
+    let file = crate::files::open_regular(path).map_err(PhotoError::Io)?;
     let mut decoder = jpeg_decoder::Decoder::new(BufReader::new(file));
     decoder
         .set_max_decoding_buffer_size(usize::try_from(MAX_PHOTO_ALLOC_BYTES).unwrap_or(usize::MAX));
@@ -158,9 +168,15 @@ fn decode_jpeg_scaled(
         .fold(0.0, f64::max);
     let request =
         |side: u32| u16::try_from((f64::from(side) * need).ceil() as u64).unwrap_or(u16::MAX);
-    if decoder.scale(request(w), request(h)).is_err() {
+    let Ok((sw, sh)) = decoder.scale(request(w), request(h)) else {
         return Ok(None);
-    }
+    };
+    let channels = if info.pixel_format == PixelFormat::L8 {
+        1
+    } else {
+        3
+    };
+    let permit = super::gate::acquire(u64::from(sw) * u64::from(sh) * channels);
     let Ok(pixels) = decoder.decode() else {
         return Ok(None);
     };
@@ -179,12 +195,12 @@ fn decode_jpeg_scaled(
         .exif_data()
         .and_then(Orientation::from_exif_chunk)
         .unwrap_or(Orientation::NoTransforms);
-    Ok(image.map(|image| (image, orientation)))
+    Ok(image.map(|image| (image, orientation, permit)))
 }
 
 /// Checks the file is there, not empty, an image, and (for JPEG) not cut off; its format.
 fn sniff(path: &Path) -> Result<image::ImageFormat, PhotoError> {
-    let mut file = std::fs::File::open(path).map_err(PhotoError::Io)?;
+    let mut file = crate::files::open_regular(path).map_err(PhotoError::Io)?;
     let mut head = [0u8; 64];
     let head_len = read_head(&mut file, &mut head).map_err(PhotoError::Io)?;
     if head_len == 0 {
@@ -201,11 +217,12 @@ fn sniff(path: &Path) -> Result<image::ImageFormat, PhotoError> {
 }
 
 /// Reads and decodes a photo with the size limits applied; also returns its EXIF orientation.
+/// The permit holds the decode's bytes against [`super::gate`] until the tile is made.
 fn decode_full(
     path: &Path,
     format: image::ImageFormat,
-) -> Result<(DynamicImage, Orientation), PhotoError> {
-    let file = std::fs::File::open(path).map_err(PhotoError::Io)?;
+) -> Result<(DynamicImage, Orientation, super::gate::Permit), PhotoError> {
+    let file = crate::files::open_regular(path).map_err(PhotoError::Io)?;
     let mut reader = ImageReader::with_format(BufReader::new(file), format);
     let mut limits = image::Limits::default();
     limits.max_image_width = Some(MAX_PHOTO_SIDE_PX);
@@ -224,9 +241,17 @@ fn decode_full(
         )));
     }
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
+    // The decoded pixels, and their RGBA8 copy for layouts the resizer does not take.
+    let color = decoder.color_type();
+    let converts = !matches!(
+        color,
+        image::ColorType::L8 | image::ColorType::Rgb8 | image::ColorType::Rgba8
+    );
+    let per_pixel = u64::from(color.bytes_per_pixel()) + if converts { 4 } else { 0 };
+    let permit = super::gate::acquire(u64::from(w) * u64::from(h) * per_pixel);
     let image =
         DynamicImage::from_decoder(decoder).map_err(|e| map_image_error(e, &format_name))?;
-    Ok((image, orientation))
+    Ok((image, orientation, permit))
 }
 
 /// True when the last 64 KiB of a JPEG hold its end-of-image marker (FF D9); cameras may
@@ -246,7 +271,7 @@ fn has_jpeg_end_marker(file: &mut std::fs::File) -> Result<bool, PhotoError> {
 
 /// Says how large a refused photo claims to be.
 fn too_large(path: &Path, format: image::ImageFormat) -> PhotoError {
-    let declared = std::fs::File::open(path).ok().and_then(|file| {
+    let declared = crate::files::open_regular(path).ok().and_then(|file| {
         let mut reader = ImageReader::with_format(BufReader::new(file), format);
         reader.no_limits();
         reader.into_dimensions().ok()

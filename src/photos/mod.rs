@@ -1,6 +1,7 @@
 //! Photo import: folder scan, parallel decode straight to tile size, and the skip list.
 
 mod decode;
+pub mod gate;
 mod scan;
 pub mod synth;
 
@@ -11,7 +12,7 @@ pub use scan::{
     PHOTO_EXTENSIONS, ScanError, ScanResult, has_photo_extension, natural_cmp, scan_folder,
 };
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use rayon::prelude::*;
@@ -21,6 +22,12 @@ use rayon::prelude::*;
 pub enum PhotoError {
     #[error("not a supported photo type (expected {})", PHOTO_EXTENSIONS.join(", "))]
     NotAPhotoType,
+    #[error("a folder, not a photo")]
+    Folder,
+    #[error("not a regular file (a FIFO, socket or device)")]
+    NotARegularFile,
+    #[error("the decoder stopped on a bug ({0})")]
+    DecoderPanicked(String),
     #[error("empty file")]
     Empty,
     #[error("not an image (contents are not a known picture format)")]
@@ -116,15 +123,21 @@ pub fn load_tiles(
     out
 }
 
-/// The folder of bundled demo photos: next to the executable's source tree in development,
-/// or `assets/demo` under the current directory.
-#[must_use]
-pub fn demo_folder() -> PathBuf {
-    let compiled_in = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo");
-    if compiled_in.is_dir() {
-        return compiled_in;
-    }
-    PathBuf::from("assets/demo")
+/// The folder of bundled demo photos: `assets/demo` beside the executable or in a folder
+/// above it (a release binary in `target/release`, or copied with its `assets`), else in the
+/// current folder.
+pub fn demo_folder() -> Result<PathBuf, ScanError> {
+    const DEMO: &str = "assets/demo";
+    let exe = std::env::current_exe().ok();
+    let beside_exe = exe
+        .iter()
+        .flat_map(|exe| exe.ancestors().skip(1).take(5))
+        .map(|dir| dir.join(DEMO));
+    let mut candidates = beside_exe.chain(std::iter::once(PathBuf::from(DEMO)));
+    let first = PathBuf::from(DEMO);
+    candidates
+        .find(|dir| dir.is_dir())
+        .ok_or(ScanError::DemoMissing(first))
 }
 
 #[cfg(test)]

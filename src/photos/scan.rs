@@ -17,6 +17,11 @@ pub enum ScanError {
     Missing(PathBuf),
     #[error("not a folder: {}", .0.display())]
     NotAFolder(PathBuf),
+    #[error(
+        "no photo folder given and the demo photos are missing (looked beside the program and in ./assets/demo): {}",
+        .0.display()
+    )]
+    DemoMissing(PathBuf),
     #[error("cannot read photo folder ({source}): {}", path.display())]
     Unreadable {
         path: PathBuf,
@@ -59,6 +64,11 @@ pub fn scan_folder(dir: &Path, recursive: bool) -> Result<ScanResult, ScanError>
         return Err(ScanError::NotAFolder(dir.to_owned()));
     }
     let mut result = ScanResult::default();
+    // Links are followed, so a linked photo or folder counts like a real one; each real
+    // folder is read once (a link loop ends) and each real file listed once.
+    let mut folders_seen = std::collections::HashSet::new();
+    let mut files_seen = std::collections::HashSet::new();
+    folders_seen.insert(file_id(&meta, dir));
     let mut pending = vec![dir.to_owned()];
     while let Some(folder) = pending.pop() {
         let entries = std::fs::read_dir(&folder).map_err(|source| ScanError::Unreadable {
@@ -71,21 +81,33 @@ pub fn scan_folder(dir: &Path, recursive: bool) -> Result<ScanResult, ScanError>
             if is_hidden(&path) {
                 continue;
             }
-            // Follows symlinks, so a linked photo or folder counts like a real one.
             let Ok(meta) = std::fs::metadata(&path) else {
+                if has_photo_extension(&path) {
+                    result.skipped.push(Skipped {
+                        path,
+                        error: PhotoError::Damaged("a broken link".into()),
+                    });
+                }
                 continue;
+            };
+            let skip = |error| Skipped {
+                path: path.clone(),
+                error,
             };
             if meta.is_dir() {
                 if recursive {
-                    pending.push(path);
+                    if folders_seen.insert(file_id(&meta, &path)) {
+                        pending.push(path);
+                    }
+                } else if has_photo_extension(&path) {
+                    result.skipped.push(skip(PhotoError::Folder));
                 }
-            } else if has_photo_extension(&path) {
+            } else if !has_photo_extension(&path) {
+                result.skipped.push(skip(PhotoError::NotAPhotoType));
+            } else if !meta.is_file() {
+                result.skipped.push(skip(PhotoError::NotARegularFile));
+            } else if files_seen.insert(file_id(&meta, &path)) {
                 result.photos.push(path);
-            } else {
-                result.skipped.push(Skipped {
-                    path,
-                    error: PhotoError::NotAPhotoType,
-                });
             }
         }
     }
@@ -102,6 +124,27 @@ pub fn scan_folder(dir: &Path, recursive: bool) -> Result<ScanResult, ScanError>
         .skipped
         .sort_by(|a, b| natural_cmp(&relative(&a.path), &relative(&b.path)));
     Ok(result)
+}
+
+/// What identifies a file or folder whatever the path it is reached by: device and inode
+/// on Unix, the canonical path elsewhere.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum FileId {
+    #[cfg(unix)]
+    Inode(u64, u64),
+    #[cfg_attr(unix, allow(dead_code))]
+    Path(PathBuf),
+}
+
+#[cfg(unix)]
+fn file_id(meta: &std::fs::Metadata, _path: &Path) -> FileId {
+    use std::os::unix::fs::MetadataExt;
+    FileId::Inode(meta.dev(), meta.ino())
+}
+
+#[cfg(not(unix))]
+fn file_id(_meta: &std::fs::Metadata, path: &Path) -> FileId {
+    FileId::Path(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned()))
 }
 
 /// Natural order: runs of digits compare by value (`img2` < `img10`), other text

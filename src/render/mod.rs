@@ -8,6 +8,8 @@ mod target;
 pub use grid::{GridRenderer, GridUniform, NO_LAYER, THUMB_FLAG, Viewport};
 pub use target::{FRAME_FORMAT, FrameTarget, READBACK_RING, YuvFrame};
 
+use std::sync::{Arc, Mutex};
+
 /// Why rendering could not start or go on.
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
@@ -61,36 +63,58 @@ pub struct Gpu {
     pub device: wgpu::Device,
     pub queue: wgpu::Queue,
     pub adapter_info: wgpu::AdapterInfo,
+    /// The first device error not yet taken (see [`Gpu::take_error`]).
+    error: Arc<Mutex<Option<String>>>,
 }
 
 impl Gpu {
     /// Opens the best adapter there is: a real GPU when present, else a software one
     /// (Mesa lavapipe). `WGPU_BACKEND` and `WGPU_ADAPTER_NAME` are honoured.
     pub fn headless() -> Result<Self, RenderError> {
-        let instance =
-            wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
-        let adapter = pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions {
-            power_preference: wgpu::PowerPreference::HighPerformance,
-            force_fallback_adapter: false,
-            ..Default::default()
-        }))
-        .or_else(|_| {
-            pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions {
-                power_preference: wgpu::PowerPreference::HighPerformance,
-                force_fallback_adapter: true,
-                ..Default::default()
-            }))
-        })
-        .map_err(|e| RenderError::NoAdapter(e.to_string()))?;
+        // Vulkan, Metal or DX12 first: the GL backend probes for a display (EGL, Wayland) and
+        // prints errors on a machine without one. GL only where nothing else is there.
+        let adapter = [wgpu::Backends::PRIMARY, wgpu::Backends::all()]
+            .into_iter()
+            .find_map(|backends| {
+                let mut options = wgpu::InstanceDescriptor::new_without_display_handle();
+                options.backends = backends;
+                let instance = wgpu::Instance::new(options.with_env());
+                [false, true].into_iter().find_map(|fallback| {
+                    pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions {
+                        power_preference: wgpu::PowerPreference::HighPerformance,
+                        force_fallback_adapter: fallback,
+                        ..Default::default()
+                    }))
+                    .ok()
+                })
+            })
+            .ok_or_else(|| RenderError::NoAdapter("no Vulkan, Metal, DX12 or GL adapter".into()))?;
         let adapter_info = adapter.get_info();
         let (device, queue) =
             pollster::block_on(adapter.request_device(&device_descriptor(&adapter)))
                 .map_err(|e| RenderError::Device(e.to_string()))?;
+        // wgpu's default handler panics on a device error; keep the first one instead, for
+        // the export loop to return as an error.
+        let error = Arc::new(Mutex::new(None));
+        let slot = Arc::clone(&error);
+        device.on_uncaptured_error(Arc::new(move |e: wgpu::Error| {
+            log::error!("GPU error: {e}");
+            if let Ok(mut first) = slot.lock() {
+                first.get_or_insert_with(|| e.to_string());
+            }
+        }));
         Ok(Self {
             device,
             queue,
             adapter_info,
+            error,
         })
+    }
+
+    /// The first device error since the last call (validation, out of memory, lost device).
+    #[must_use]
+    pub fn take_error(&self) -> Option<String> {
+        self.error.lock().ok().and_then(|mut e| e.take())
     }
 
     /// A headless device for an export: like [`Gpu::headless`], but opened on a short-lived

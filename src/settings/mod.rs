@@ -4,7 +4,10 @@
 mod preset;
 mod values;
 
-pub use preset::{PresetError, load_preset, save_preset, settings_to_ron};
+pub use preset::{
+    MAX_PRESET_BYTES, PresetError, SHIPPED_PRESETS, load_preset, load_preset_or_shipped,
+    save_preset, settings_to_ron, shipped_preset,
+};
 pub use values::{Aspect, Color, CropAnchor, FrameSize, MIN_MEMORY_BUDGET, MemoryBudget};
 
 use serde::{Deserialize, Serialize};
@@ -156,7 +159,7 @@ impl Settings {
                 message: format!("W:H must be between 1:20 and 20:1 (got {})", self.aspect),
             });
         }
-        let tile_width = crate::layout::tile_width_px(self.tile_height_px, self.aspect);
+        let tile_width = self.tile_width_px();
         check_range(
             "tile width (tile_height_px × aspect)",
             tile_width,
@@ -195,7 +198,7 @@ impl Settings {
                 }
             }
         }
-        let (w, h) = crate::layout::Layout::new(self).frame_size_px();
+        let (w, h) = self.frame_size_px();
         if w > MAX_FRAME_SIDE_PX || h > MAX_FRAME_SIDE_PX {
             return Err(SettingsError {
                 field: "frame",
@@ -228,10 +231,20 @@ impl Settings {
                 ),
             });
         }
-        if self.video.encoder.trim().is_empty() {
+        let encoder = &self.video.encoder;
+        if encoder.trim().is_empty()
+            || encoder.len() > 64
+            || !encoder
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
             return Err(SettingsError {
                 field: "video.encoder",
-                message: "must be `auto` or an FFmpeg encoder name (e.g. libx264)".to_owned(),
+                message: format!(
+                    "must be `auto` or an FFmpeg encoder name such as libx264: letters, digits, \
+                     `_` and `-` (got {:?})",
+                    encoder.chars().take(80).collect::<String>()
+                ),
             });
         }
         check_range("video.threads", self.video.threads, 0, 256)?;
@@ -255,6 +268,49 @@ impl Settings {
             _ => {}
         }
         Ok(())
+    }
+
+    /// Tile width: `round(tile height × W/H)`, at least 1.
+    #[must_use]
+    pub fn tile_width_px(&self) -> u32 {
+        let width = (f64::from(self.tile_height_px) * self.aspect.ratio()).round();
+        // Clamped into u32 range first; validation keeps real values far below.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let width = width.clamp(1.0, f64::from(u32::MAX)) as u32;
+        width
+    }
+
+    /// Size of the whole grid: tiles and the gaps between them.
+    #[must_use]
+    pub fn grid_size_px(&self) -> (u32, u32) {
+        let span = |count: u32, tile: u32, gap: u32| {
+            count
+                .saturating_mul(tile)
+                .saturating_add(count.saturating_sub(1).saturating_mul(gap))
+        };
+        (
+            span(self.cols, self.tile_width_px(), self.gap_h_px),
+            span(self.rows, self.tile_height_px, self.gap_v_px),
+        )
+    }
+
+    /// The output frame size: the grid's (rounded up to even) for `auto`, else the named size.
+    #[must_use]
+    pub fn frame_size_px(&self) -> (u32, u32) {
+        let even = |v: u32| v.saturating_add(v % 2);
+        match self.frame {
+            FrameSize::Auto => {
+                let (w, h) = self.grid_size_px();
+                (even(w), even(h))
+            }
+            FrameSize::Hd => (1920, 1080),
+            FrameSize::HdHalf => (1920, 540),
+            FrameSize::Uhd => (3840, 2160),
+            FrameSize::Custom {
+                width_px,
+                height_px,
+            } => (width_px, height_px),
+        }
     }
 
     /// Number of frames in the video: `round(duration × fps)`, at least 1.

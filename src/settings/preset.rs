@@ -32,11 +32,50 @@ pub enum PresetError {
     },
 }
 
-/// Reads and validates a preset. Fields not in the file keep their defaults.
+/// The presets shipped with gridreel, built into the binary: (name, RON text).
+pub const SHIPPED_PRESETS: [(&str, &str); 3] = [
+    (
+        "hd-landscape",
+        include_str!("../../presets/hd-landscape.ron"),
+    ),
+    (
+        "vertical-9x16",
+        include_str!("../../presets/vertical-9x16.ron"),
+    ),
+    ("uhd-4k", include_str!("../../presets/uhd-4k.ron")),
+];
+
+/// A shipped preset by name (`hd-landscape`, with or without `.ron`).
+#[must_use]
+pub fn shipped_preset(name: &str) -> Option<Result<Settings, PresetError>> {
+    let name = name.strip_suffix(".ron").unwrap_or(name);
+    SHIPPED_PRESETS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(n, text)| parse_preset(text, Path::new(&format!("{n}.ron"))))
+}
+
+/// A preset file, or a shipped preset's name when no such file exists.
+pub fn load_preset_or_shipped(path: &Path) -> Result<Settings, PresetError> {
+    if !path.exists()
+        && let Some(shipped) = path.to_str().and_then(shipped_preset)
+    {
+        return shipped;
+    }
+    load_preset(path)
+}
+
+/// Largest preset file read; real ones are a few hundred bytes.
+pub const MAX_PRESET_BYTES: u64 = 1 << 20;
+
+/// Reads and validates a preset (a regular file of at most [`MAX_PRESET_BYTES`]). Fields not
+/// in the file keep their defaults.
 pub fn load_preset(path: &Path) -> Result<Settings, PresetError> {
-    let text = std::fs::read_to_string(path).map_err(|source| PresetError::Read {
-        path: path.to_owned(),
-        source,
+    let text = crate::files::read_small_text(path, MAX_PRESET_BYTES).map_err(|source| {
+        PresetError::Read {
+            path: path.to_owned(),
+            source,
+        }
     })?;
     parse_preset(&text, path)
 }
@@ -96,6 +135,16 @@ fn line_of_field(text: &str, field: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shipped_presets_are_built_in_and_valid() {
+        for (name, _) in SHIPPED_PRESETS {
+            shipped_preset(name).unwrap().unwrap();
+        }
+        let vertical = load_preset_or_shipped(Path::new("vertical-9x16")).unwrap();
+        assert_eq!(vertical.frame_size_px(), (1080, 1920));
+        assert!(shipped_preset("nope").is_none());
+    }
 
     #[test]
     fn round_trip_and_partial_presets() {

@@ -1,0 +1,303 @@
+//! The one export pipeline: a [`Job`] in, a [`Report`] out, progress and cancel beside it.
+//! `gridreel render`, the editor's export thread and `gridreel bench` all call [`run`], so a
+//! fix or a feature of the pipeline is made once.
+//!
+//! Order of work, cheapest first, so that a bad value costs milliseconds and not an import:
+//! settings, the output path, the encoder (it must open), the memory budget, then the photo
+//! list (scanned, output not among it), then the GPU, the import and the frames.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use super::output::check_target;
+use super::{ExportError, ExportSummary, VideoWriter, export_video};
+use crate::layout::{Layout, photos_shown};
+use crate::photos::{self, ScanError, Skipped, TilePixels};
+use crate::render::{FRAME_FORMAT, Gpu, GridRenderer};
+use crate::settings::Settings;
+use crate::{engine, panic_message};
+
+/// Where an export's photos come from.
+#[derive(Clone, Debug)]
+pub enum Photos {
+    /// A folder, scanned in natural order; `None` is the bundled demo photos.
+    Folder {
+        dir: Option<PathBuf>,
+        recursive: bool,
+    },
+    /// These files, in this order (the editor's list, already scanned and ordered). The
+    /// settings' photo range is not applied again.
+    Paths(Vec<PathBuf>),
+}
+
+/// Everything one export needs.
+pub struct Job {
+    pub settings: Settings,
+    pub photos: Photos,
+    pub output: PathBuf,
+    /// Replace an existing output file (never one of the input photos).
+    pub overwrite: bool,
+    /// Bytes for photo pixels; `None`: the settings' memory budget on this machine.
+    pub budget_bytes: Option<u64>,
+    /// Thumbnails of [`Photos::Paths`], in the same order, when the caller has them (the
+    /// editor): a streamed export then skips its thumbnail pass.
+    pub thumbs: Option<Vec<TilePixels>>,
+}
+
+/// What the pipeline is doing; [`Progress::stage`] is told each one as it starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    Validating,
+    Importing,
+    Rendering,
+    Finishing,
+}
+
+/// Receives progress from the pipeline's threads (hence `Sync`). Every method has a default
+/// that ignores it.
+pub trait Progress: Sync {
+    fn stage(&self, _stage: Stage) {}
+    /// Photos decoded up front, of `total`.
+    fn photos_loaded(&self, _done: usize, _total: usize) {}
+    fn frame_rendered(&self, _done: u64, _total: u64) {}
+    fn frame_encoded(&self, _done: u64, _total: u64) {}
+    /// The encoder in use, and why each one tried before it was passed over.
+    fn encoder(&self, _name: &str, _passed_over: &[String]) {}
+    /// A photo that is not in the video, and why.
+    fn skipped(&self, _skipped: &Skipped) {}
+    /// A line worth telling the user ("the grid shows 36 of 50 photos").
+    fn note(&self, _text: &str) {}
+}
+
+/// A [`Progress`] that ignores everything.
+pub struct Silent;
+impl Progress for Silent {}
+
+/// A finished export.
+#[derive(Debug)]
+pub struct Report {
+    pub summary: ExportSummary,
+    /// Files passed over: by the scan, and photos that failed to decode.
+    pub skipped: Vec<Skipped>,
+    /// Photos the video shows.
+    pub photos: usize,
+}
+
+/// Checks what can be checked before any photo is decoded or the GPU is opened: the
+/// settings, the output path, the encoder (it must open at the frame size) and the memory
+/// budget. Returns the encoder that will be used.
+pub fn validate(job: &Job) -> Result<String, ExportError> {
+    let settings = &job.settings;
+    settings.validate().map_err(ExportError::Settings)?;
+    check_target(&job.output, job.overwrite)?;
+    let budget = job
+        .budget_bytes
+        .unwrap_or_else(|| crate::monitor::budget_bytes(settings));
+    let most = max_budget_bytes();
+    if budget > most {
+        return Err(ExportError::BudgetTooLarge {
+            budget_mb: budget >> 20,
+            most_mb: most >> 20,
+        });
+    }
+    let (w, h) = settings.frame_size_px();
+    let (name, _) = VideoWriter::probe(w, h, settings.fps, &settings.video)?;
+    Ok(name)
+}
+
+/// The largest memory budget this machine can hold: nine tenths of its RAM (a software GPU
+/// keeps its textures there too; a discrete GPU's memory is not counted on top).
+#[must_use]
+pub fn max_budget_bytes() -> u64 {
+    crate::monitor::total_ram_bytes() / 10 * 9
+}
+
+/// Runs the whole export: validation, the photo list, import (or streaming), rendering,
+/// encoding and the atomic output. Blocks until done, cancelled or failed. On any failure,
+/// panics included, no output file appears and an existing one is untouched.
+pub fn run(job: &Job, cancel: &AtomicBool, progress: &dyn Progress) -> Result<Report, ExportError> {
+    catch_unwind(AssertUnwindSafe(|| run_unguarded(job, cancel, progress))).unwrap_or_else(
+        |panic| {
+            Err(ExportError::Internal(format!(
+                "the export stopped on a bug: {}",
+                panic_message(panic.as_ref())
+            )))
+        },
+    )
+}
+
+fn run_unguarded(
+    job: &Job,
+    cancel: &AtomicBool,
+    progress: &dyn Progress,
+) -> Result<Report, ExportError> {
+    progress.stage(Stage::Validating);
+    validate(job)?;
+    crate::fault::panic_if_armed(crate::fault::Fault::ExportPanic, &job.output);
+    let settings = &job.settings;
+    let layout = Layout::new(settings);
+    let budget = job
+        .budget_bytes
+        .unwrap_or_else(|| crate::monitor::budget_bytes(settings));
+
+    let (paths, mut skipped) = photo_list(&job.photos, settings)?;
+    for s in &skipped {
+        progress.skipped(s);
+    }
+    check_not_an_input(&job.output, &paths)?;
+    let needed = &paths[..photos_shown(layout.cell_count(), paths.len())];
+    if needed.len() < paths.len() {
+        progress.note(&format!(
+            "the {}x{} grid shows {} of {} photos; add rows or columns to show more",
+            settings.rows,
+            settings.cols,
+            needed.len(),
+            paths.len()
+        ));
+    }
+    if cancel.load(Ordering::Relaxed) {
+        return Err(ExportError::Cancelled);
+    }
+
+    progress.stage(Stage::Importing);
+    let gpu = Gpu::for_export()?;
+    let mut renderer = GridRenderer::new(&gpu.device, FRAME_FORMAT);
+    let total = needed.len();
+    let thumbs = job
+        .thumbs
+        .clone()
+        .filter(|t| t.len() >= total)
+        .map(|mut t| {
+            t.truncate(total);
+            t
+        });
+    let mut tiles = engine::export_tiles(
+        &gpu.device,
+        &gpu.queue,
+        &mut renderer,
+        settings,
+        budget,
+        needed,
+        thumbs,
+        cancel,
+        &|done| progress.photos_loaded(done, total),
+    )?;
+    for s in &tiles.skipped {
+        progress.skipped(s);
+    }
+    skipped.append(&mut tiles.skipped);
+    if tiles.photos == 0 {
+        return Err(ExportError::NoPhotos(format!(
+            "none of the {} photos could be used",
+            needed.len()
+        )));
+    }
+    let plan = tiles.plan;
+    let mb = |b: u64| b >> 20;
+    let tiles_state = if plan.streams() {
+        format!(
+            "streaming {} tiles through {} slots",
+            plan.photos, plan.slots
+        )
+    } else {
+        "all tiles resident".to_owned()
+    };
+    let memory = format!(
+        "{tiles_state} ({} MB of tiles, up to {} MB decoding, of a {} MB budget)",
+        mb(plan.tile_budget_bytes()).max(1),
+        mb(plan.decode_bytes),
+        mb(budget)
+    );
+    progress.note(&format!(
+        "{} photos ({} skipped); {}x{} frames, {} at {} fps; {memory}; GPU: {}",
+        tiles.photos,
+        skipped.len(),
+        layout.frame_w_px,
+        layout.frame_h_px,
+        settings.frame_count(),
+        settings.fps,
+        gpu.describe()
+    ));
+
+    progress.stage(Stage::Rendering);
+    let summary = export_video(
+        &gpu,
+        &mut renderer,
+        tiles.streamer.as_mut(),
+        &super::ExportJob {
+            settings,
+            output: &job.output,
+            overwrite: job.overwrite,
+            encoder_threads: settings.video.threads as usize,
+        },
+        cancel,
+        progress,
+    )?;
+    if let Some(streamer) = tiles.streamer.as_mut() {
+        for s in streamer.take_failures() {
+            progress.skipped(&s);
+            skipped.push(s);
+        }
+    }
+    Ok(Report {
+        summary,
+        skipped,
+        photos: tiles.photos,
+    })
+}
+
+/// The photos of `source`, in order, with the settings' photo range applied to a folder, and
+/// the files the scan passed over.
+fn photo_list(
+    source: &Photos,
+    settings: &Settings,
+) -> Result<(Vec<PathBuf>, Vec<Skipped>), ExportError> {
+    let (folder, recursive, is_demo) = match source {
+        Photos::Paths(paths) if paths.is_empty() => {
+            return Err(ExportError::NoPhotos("no photos to use".into()));
+        }
+        Photos::Paths(paths) => return Ok((paths.clone(), Vec::new())),
+        Photos::Folder { dir, recursive } => match dir {
+            Some(dir) => (dir.clone(), *recursive, false),
+            None => (
+                photos::demo_folder().map_err(ExportError::Scan)?,
+                *recursive,
+                true,
+            ),
+        },
+    };
+    let scan = photos::scan_folder(&folder, recursive).map_err(|e| match e {
+        ScanError::Missing(_) if is_demo => {
+            ExportError::Scan(ScanError::DemoMissing(folder.clone()))
+        }
+        other => ExportError::Scan(other),
+    })?;
+    let selected = photos::select_range(&scan.photos, settings.first_photo, settings.last_photo);
+    if selected.is_empty() {
+        return Err(ExportError::NoPhotos(format!(
+            "no photos to use ({} found, range {}..{}): {}",
+            scan.photos.len(),
+            settings.first_photo.unwrap_or(1),
+            settings
+                .last_photo
+                .map_or_else(|| "end".to_owned(), |l| l.to_string()),
+            folder.display()
+        )));
+    }
+    Ok((selected.to_vec(), scan.skipped))
+}
+
+/// Refuses an output that is one of the input photos (the same file, by any path), even with
+/// `--overwrite`: a video must never replace a photo.
+pub fn check_not_an_input(output: &Path, inputs: &[PathBuf]) -> Result<(), ExportError> {
+    let Ok(out) = std::fs::canonicalize(output) else {
+        return Ok(()); // does not exist yet: it cannot be an input
+    };
+    for input in inputs {
+        if std::fs::canonicalize(input).is_ok_and(|p| p == out) {
+            return Err(ExportError::OutputIsInput(output.to_owned()));
+        }
+    }
+    Ok(())
+}

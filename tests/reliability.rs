@@ -1,0 +1,384 @@
+//! Hostile folders, bad input and faults: each ends in bounded time with a clear message,
+//! the right exit status, no temporary file left behind and no photo or video lost.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers panic on setup failure
+
+mod common;
+
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use gridreel::photos::scan_folder;
+
+/// Longest any single command here may run before the test fails as a hang.
+const HANG: Duration = Duration::from_mins(2);
+
+struct Run {
+    code: Option<i32>,
+    stderr: String,
+    elapsed: Duration,
+}
+
+/// Waits for `child` with a deadline; a child still running then is killed and the test fails.
+fn finish(mut child: Child, what: &str) -> Run {
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            let mut stderr = String::new();
+            if let Some(mut e) = child.stderr.take() {
+                std::io::Read::read_to_string(&mut e, &mut stderr).unwrap();
+            }
+            return Run {
+                code: status.code(),
+                stderr,
+                elapsed: started.elapsed(),
+            };
+        }
+        if started.elapsed() > HANG {
+            let _ = child.kill();
+            panic!("{what}: still running after {HANG:?} (a hang)");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn spawn(args: &[&OsStr], env: &[(&str, &str)]) -> Child {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_gridreel"));
+    cmd.args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.spawn().expect("run gridreel")
+}
+
+/// `gridreel render --images DIR -o OUT` plus `extra`, small and quick.
+fn render(dir: &Path, out: &Path, extra: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut args: Vec<&OsStr> = vec![
+        OsStr::new("render"),
+        OsStr::new("--images"),
+        dir.as_os_str(),
+        OsStr::new("-o"),
+        out.as_os_str(),
+    ];
+    let small = [
+        "--rows",
+        "2",
+        "--cols",
+        "3",
+        "--tile-height",
+        "40",
+        "--fps",
+        "10",
+        "--x264-preset",
+        "ultrafast",
+    ];
+    args.extend(small.iter().chain(extra).map(OsStr::new));
+    // Defaults the case may set itself.
+    for (flag, value) in [("--duration", "0.5"), ("--encoder", "libx264")] {
+        if !extra.contains(&flag) {
+            args.extend([OsStr::new(flag), OsStr::new(value)]);
+        }
+    }
+    finish(spawn(&args, env), &format!("render {extra:?}"))
+}
+
+fn photos(dir: &Path, names: &[&str]) {
+    for (i, name) in names.iter().enumerate() {
+        common::write_photo(&dir.join(name), i as u64 + 1, 160, 120);
+    }
+}
+
+fn part_files(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("gridreel-part"))
+        .collect()
+}
+
+fn mkfifo(path: &Path) {
+    let ok = Command::new("mkfifo").arg(path).status().unwrap().success();
+    assert!(ok, "mkfifo {}", path.display());
+}
+
+#[test]
+fn symlink_loops_end_and_each_photo_is_listed_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    photos(root, &["a.jpg", "b.jpg"]);
+    std::fs::create_dir(root.join("sub")).unwrap();
+    photos(&root.join("sub"), &["c.jpg"]);
+    std::os::unix::fs::symlink(root, root.join("sub/back-to-root")).unwrap();
+    std::os::unix::fs::symlink(root, root.join("self")).unwrap();
+    std::os::unix::fs::symlink(root.join("a.jpg"), root.join("a-again.jpg")).unwrap();
+
+    let scan = scan_folder(root, true).unwrap();
+    let mut names: Vec<_> = scan
+        .photos
+        .iter()
+        .map(|p| std::fs::canonicalize(p).unwrap())
+        .collect();
+    assert_eq!(scan.photos.len(), 3, "{:?}", scan.photos);
+    names.dedup();
+    assert_eq!(names.len(), 3);
+
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = out_dir.path().join("v.mp4");
+    let run = render(root, &out, &["--recursive"], &[]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(run.stderr.contains("3 photos"), "{}", run.stderr);
+}
+
+#[test]
+fn fifos_sockets_and_folders_named_like_photos_are_skipped_with_a_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    photos(root, &["a.jpg", "b.jpg"]);
+    mkfifo(&root.join("pipe.jpg"));
+    std::fs::create_dir(root.join("folder.jpg")).unwrap();
+    let _socket = std::os::unix::net::UnixListener::bind(root.join("socket.png")).unwrap();
+
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = out_dir.path().join("v.mp4");
+    let run = render(root, &out, &[], &[]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    for (reason, name) in [
+        ("not a regular file", "pipe.jpg"),
+        ("not a regular file", "socket.png"),
+        ("a folder, not a photo", "folder.jpg"),
+    ] {
+        assert!(
+            run.stderr
+                .lines()
+                .any(|l| l.contains(reason) && l.ends_with(name)),
+            "{name}: {}",
+            run.stderr
+        );
+    }
+    assert!(out.is_file());
+    // A FIFO handed over directly (not through a scan) is refused, not read.
+    let spec = gridreel::photos::TileSpec {
+        width_px: 8,
+        height_px: 6,
+        aspect: gridreel::settings::Aspect::new(4.0, 3.0),
+        anchor: gridreel::settings::CropAnchor::Center,
+        background: gridreel::settings::Color::WHITE,
+    };
+    let err = gridreel::photos::decode_tile(&root.join("pipe.jpg"), &spec).unwrap_err();
+    assert!(err.to_string().contains("regular file"), "{err}");
+}
+
+#[test]
+fn strings_ffmpeg_cannot_take_are_refused_with_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    photos(dir.path(), &["a.jpg"]);
+    let preset = dir.path().join("nul.ron");
+    std::fs::write(&preset, "(video: (encoder: \"lib\0x264\"))").unwrap();
+    let out = dir.path().join("v.mp4");
+    let run = render(
+        dir.path(),
+        &out,
+        &["--preset", preset.to_str().unwrap()],
+        &[],
+    );
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(run.stderr.contains("video.encoder"), "{}", run.stderr);
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+
+    // An output path that is not UTF-8.
+    let bad = dir.path().join(OsStr::from_bytes(b"v\xff.mp4"));
+    let run = render(dir.path(), &bad, &[], &[]);
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(run.stderr.contains("UTF-8"), "{}", run.stderr);
+    assert!(part_files(dir.path()).is_empty());
+}
+
+#[test]
+fn presets_are_read_only_from_small_regular_files() {
+    let dir = tempfile::tempdir().unwrap();
+    photos(dir.path(), &["a.jpg"]);
+    let out = dir.path().join("v.mp4");
+    let fifo = dir.path().join("fifo.ron");
+    mkfifo(&fifo);
+    let big = dir.path().join("big.ron");
+    std::fs::write(&big, " ".repeat(2 << 20)).unwrap();
+    for preset in [Path::new("/dev/zero"), &fifo, &big, dir.path()] {
+        let run = render(
+            dir.path(),
+            &out,
+            &["--preset", preset.to_str().unwrap()],
+            &[],
+        );
+        assert_eq!(run.code, Some(2), "{}: {}", preset.display(), run.stderr);
+        assert!(run.stderr.contains("cannot read preset"), "{}", run.stderr);
+        assert!(run.elapsed < Duration::from_secs(20), "{:?}", run.elapsed);
+    }
+}
+
+#[test]
+fn the_output_is_never_one_of_the_input_photos() {
+    let dir = tempfile::tempdir().unwrap();
+    photos(dir.path(), &["IMG_1.jpg", "IMG_2.jpg"]);
+    let photo = dir.path().join("IMG_1.jpg");
+    let before = std::fs::read(&photo).unwrap();
+    let run = render(dir.path(), &photo, &["--overwrite"], &[]);
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("one of the input photos"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(std::fs::read(&photo).unwrap(), before);
+    // Reached through another path too.
+    let other = dir.path().join("./IMG_2.jpg");
+    let run = render(dir.path(), &other, &["--overwrite"], &[]);
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(part_files(dir.path()).is_empty());
+}
+
+#[test]
+fn sigterm_and_sighup_cancel_and_leave_no_part_file() {
+    let dir = tempfile::tempdir().unwrap();
+    photos(dir.path(), &["a.jpg", "b.jpg"]);
+    for signal in ["TERM", "HUP", "INT"] {
+        let out_dir = tempfile::tempdir().unwrap();
+        let out = out_dir.path().join("long.mp4");
+        let args: Vec<&OsStr> = [
+            OsStr::new("render"),
+            OsStr::new("--images"),
+            dir.path().as_os_str(),
+            OsStr::new("-o"),
+            out.as_os_str(),
+            OsStr::new("--frame"),
+            OsStr::new("640x360"),
+            OsStr::new("--duration"),
+            OsStr::new("600"),
+        ]
+        .to_vec();
+        let child = spawn(&args, &[]);
+        let started = Instant::now();
+        while part_files(out_dir.path()).is_empty() {
+            assert!(started.elapsed() < HANG, "no part file appeared");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let pid = child.id().to_string();
+        let sent = Command::new("kill")
+            .args([&format!("-{signal}"), &pid])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        let run = finish(child, signal);
+        assert_eq!(run.code, Some(130), "SIG{signal}: {}", run.stderr);
+        assert!(run.stderr.contains("cancelled"), "{}", run.stderr);
+        assert!(part_files(out_dir.path()).is_empty(), "SIG{signal}");
+        assert!(!out.exists());
+    }
+}
+
+#[test]
+fn a_panicking_decoder_skips_that_photo_only() {
+    let dir = tempfile::tempdir().unwrap();
+    photos(dir.path(), &["a.jpg", "b.jpg", "c.jpg"]);
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = out_dir.path().join("v.mp4");
+    let run = render(
+        dir.path(),
+        &out,
+        &[],
+        &[("GRIDREEL_FAULT", "decode-panic:b.jpg")],
+    );
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .lines()
+            .any(|l| l.contains("skipped: the decoder stopped on a bug") && l.ends_with("b.jpg")),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("2 photos (1 skipped)"),
+        "{}",
+        run.stderr
+    );
+    assert!(out.is_file());
+}
+
+#[test]
+fn an_export_panic_or_gpu_error_is_an_error_and_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    photos(dir.path(), &["a.jpg", "b.jpg"]);
+    for (fault, says) in [
+        ("export-panic", "stopped on a bug"),
+        ("gpu-error", "GPU error"),
+    ] {
+        let out_dir = tempfile::tempdir().unwrap();
+        let out = out_dir.path().join("v.mp4");
+        let env = format!("{fault}:v.mp4");
+        let run = render(dir.path(), &out, &[], &[("GRIDREEL_FAULT", &env)]);
+        assert_eq!(run.code, Some(1), "{fault}: {}", run.stderr);
+        assert!(run.stderr.contains(says), "{fault}: {}", run.stderr);
+        assert!(part_files(out_dir.path()).is_empty(), "{fault}");
+        assert!(!out.exists());
+    }
+}
+
+#[test]
+fn long_output_names_and_too_large_budgets() {
+    let dir = tempfile::tempdir().unwrap();
+    photos(dir.path(), &["a.jpg"]);
+    let out = dir.path().join(format!("{}.mp4", "n".repeat(241)));
+    let run = render(dir.path(), &out, &[], &[]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(out.is_file());
+
+    let out = dir.path().join("v.mp4");
+    let run = render(dir.path(), &out, &["--memory-budget", "100000GB"], &[]);
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(run.stderr.contains("the most is"), "{}", run.stderr);
+
+    // A bad encoder is found before any photo is decoded.
+    let run = render(dir.path(), &out, &["--encoder", "nope"], &[]);
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(run.stderr.contains("nope"), "{}", run.stderr);
+    assert!(!run.stderr.contains("photos ("), "{}", run.stderr);
+}
+
+/// A full disk: a tiny tmpfs (needs root; skipped, with a note, where mounting is not allowed).
+#[test]
+fn a_full_disk_says_so_and_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    photos(dir.path(), &["a.jpg", "b.jpg"]);
+    let mount = tempfile::tempdir().unwrap();
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=64k", "tmpfs"])
+        .arg(mount.path())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        eprintln!("note: cannot mount a tmpfs here; the full-disk case is not run");
+        return;
+    }
+    let out: PathBuf = mount.path().join("v.mp4");
+    let run = render(
+        dir.path(),
+        &out,
+        &["--frame", "640x360", "--duration", "3"],
+        &[],
+    );
+    let leftovers = part_files(mount.path());
+    let _ = Command::new("umount").arg(mount.path()).status();
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("No space left on device"),
+        "{}",
+        run.stderr
+    );
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
