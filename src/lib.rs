@@ -3,19 +3,19 @@
 
 pub mod alloc_count;
 pub mod app;
-pub mod bench;
+pub(crate) mod bench;
 pub mod cli;
 pub mod engine;
-pub mod export;
+pub(crate) mod export;
 #[doc(hidden)]
 pub mod fault;
-pub mod files;
+pub(crate) mod files;
 pub mod layout;
-pub mod monitor;
+pub(crate) mod monitor;
 pub mod photos;
 pub mod render;
 pub mod settings;
-pub mod stream;
+pub(crate) mod stream;
 
 /// The text a panic was raised with, for the error that replaces it.
 #[must_use]

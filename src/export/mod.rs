@@ -6,12 +6,9 @@ mod encoder;
 mod output;
 mod pipeline;
 
-pub use encoder::{VideoWriter, available_h264_encoders, init_ffmpeg};
+pub use encoder::{VideoWriter, available_h264_encoders};
 pub use output::TempOutput;
-pub use pipeline::{
-    Job, Photos, Progress, Report, Silent, Stage, check_not_an_input, max_budget_bytes, run,
-    validate,
-};
+pub use pipeline::{Job, Photos, Progress, Silent, Stage, run};
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;

@@ -80,14 +80,12 @@ pub struct Report {
     pub summary: ExportSummary,
     /// Files passed over: by the scan, and photos that failed to decode.
     pub skipped: Vec<Skipped>,
-    /// Photos the video shows.
-    pub photos: usize,
 }
 
 /// Checks what can be checked before any photo is decoded or the GPU is opened: the
 /// settings, the output path, the encoder (it must open at the frame size) and the memory
 /// budget. Returns the encoder that will be used.
-pub fn validate(job: &Job) -> Result<String, ExportError> {
+fn validate(job: &Job) -> Result<String, ExportError> {
     let settings = &job.settings;
     settings.validate().map_err(ExportError::Settings)?;
     check_target(&job.output, job.overwrite)?;
@@ -109,7 +107,7 @@ pub fn validate(job: &Job) -> Result<String, ExportError> {
 /// The largest memory budget this machine can hold: nine tenths of its RAM (a software GPU
 /// keeps its textures there too; a discrete GPU's memory is not counted on top).
 #[must_use]
-pub fn max_budget_bytes() -> u64 {
+fn max_budget_bytes() -> u64 {
     crate::monitor::total_ram_bytes() / 10 * 9
 }
 
@@ -189,8 +187,9 @@ fn run_unguarded(
     skipped.append(&mut tiles.skipped);
     if tiles.photos == 0 {
         return Err(ExportError::NoPhotos(format!(
-            "none of the {} photos could be used",
-            needed.len()
+            "no usable photos: none of the {} photos could be decoded ({} skipped in all)",
+            needed.len(),
+            skipped.len()
         )));
     }
     let plan = tiles.plan;
@@ -240,11 +239,7 @@ fn run_unguarded(
             skipped.push(s);
         }
     }
-    Ok(Report {
-        summary,
-        skipped,
-        photos: tiles.photos,
-    })
+    Ok(Report { summary, skipped })
 }
 
 /// The photos of `source`, in order, with the settings' photo range applied to a folder, and
@@ -290,7 +285,7 @@ fn photo_list(
 
 /// Refuses an output that is one of the input photos (the same file, by any path), even with
 /// `--overwrite`: a video must never replace a photo.
-pub fn check_not_an_input(output: &Path, inputs: &[PathBuf]) -> Result<(), ExportError> {
+fn check_not_an_input(output: &Path, inputs: &[PathBuf]) -> Result<(), ExportError> {
     let Ok(out) = std::fs::canonicalize(output) else {
         return Ok(()); // does not exist yet: it cannot be an input
     };

@@ -17,7 +17,7 @@ use crate::layout::{Rect, crop_rect};
 use crate::settings::{Aspect, Color, CropAnchor};
 
 /// Largest photo side we decode; a file declaring more is refused before allocation.
-pub const MAX_PHOTO_SIDE_PX: u32 = 40_000;
+const MAX_PHOTO_SIDE_PX: u32 = 40_000;
 /// Largest decode buffer for one photo (about 130 megapixels of RGB).
 pub const MAX_PHOTO_ALLOC_BYTES: u64 = 384 << 20;
 
@@ -368,11 +368,7 @@ fn stored_rect_from_upright(
 
 /// Crops, downscales and orients a decoded photo into a tile.
 #[must_use]
-pub fn tile_from_image(
-    image: &DynamicImage,
-    orientation: Orientation,
-    spec: &TileSpec,
-) -> TilePixels {
+fn tile_from_image(image: &DynamicImage, orientation: Orientation, spec: &TileSpec) -> TilePixels {
     let (stored_w, stored_h) = (image.width(), image.height());
     let (upright_w, upright_h) = if swaps_axes(orientation) {
         (stored_h, stored_w)

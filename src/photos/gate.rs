@@ -28,12 +28,6 @@ pub fn set_decode_limit(bytes: u64) {
     GATE.freed.notify_all();
 }
 
-/// The limit on decode bytes in flight.
-#[must_use]
-pub fn decode_limit() -> u64 {
-    GATE.state.lock().map_or(DEFAULT_LIMIT_BYTES, |s| s.1)
-}
-
 /// Bytes held by one decode; released when dropped.
 pub struct Permit(u64);
 
@@ -53,12 +47,6 @@ pub fn acquire(bytes: u64) -> Permit {
             Err(_) => return Permit(0),
         };
     }
-}
-
-/// Bytes of decode buffers in flight now.
-#[must_use]
-pub fn in_flight() -> u64 {
-    GATE.state.lock().map_or(0, |s| s.0)
 }
 
 impl Drop for Permit {

@@ -5,12 +5,8 @@ pub mod gate;
 mod scan;
 pub mod synth;
 
-pub use decode::{
-    MAX_PHOTO_ALLOC_BYTES, MAX_PHOTO_SIDE_PX, TilePixels, TileSpec, decode_tile, tile_from_image,
-};
-pub use scan::{
-    PHOTO_EXTENSIONS, ScanError, ScanResult, has_photo_extension, natural_cmp, scan_folder,
-};
+pub use decode::{MAX_PHOTO_ALLOC_BYTES, TilePixels, TileSpec, decode_tile};
+pub use scan::{PHOTO_EXTENSIONS, ScanError, ScanResult, scan_folder};
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};

@@ -44,7 +44,7 @@ fn is_hidden(path: &Path) -> bool {
 }
 
 #[must_use]
-pub fn has_photo_extension(path: &Path) -> bool {
+fn has_photo_extension(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| PHOTO_EXTENSIONS.iter().any(|p| e.eq_ignore_ascii_case(p)))
@@ -150,7 +150,7 @@ fn file_id(_meta: &std::fs::Metadata, path: &Path) -> FileId {
 /// Natural order: runs of digits compare by value (`img2` < `img10`), other text
 /// case-insensitively; ties fall back to plain byte order so the order is total.
 #[must_use]
-pub fn natural_cmp(a: &str, b: &str) -> Ordering {
+fn natural_cmp(a: &str, b: &str) -> Ordering {
     let (mut x, mut y) = (a.chars().peekable(), b.chars().peekable());
     loop {
         match (x.peek().copied(), y.peek().copied()) {

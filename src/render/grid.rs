@@ -387,11 +387,6 @@ impl GridRenderer {
         }
     }
 
-    #[must_use]
-    pub fn target_format(&self) -> wgpu::TextureFormat {
-        self.target_format
-    }
-
     /// Number of resident texture layers.
     #[must_use]
     pub fn layer_count(&self) -> u32 {

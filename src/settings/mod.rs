@@ -5,8 +5,8 @@ mod preset;
 mod values;
 
 pub use preset::{
-    MAX_PRESET_BYTES, PresetError, SHIPPED_PRESETS, load_preset, load_preset_or_shipped,
-    save_preset, settings_to_ron, shipped_preset,
+    PresetError, SHIPPED_PRESETS, load_preset, load_preset_or_shipped, save_preset,
+    settings_to_ron, shipped_preset,
 };
 pub use values::{Aspect, Color, CropAnchor, FrameSize, MIN_MEMORY_BUDGET, MemoryBudget};
 

@@ -14,8 +14,7 @@ mod schedule;
 mod streamer;
 
 pub use plan::StreamPlan;
-pub use residency::{Load, Residency};
-pub use schedule::{Schedule, Showing};
+pub use schedule::Schedule;
 pub use streamer::{StreamMode, TileStreamer};
 
 /// No photo / no slot.

@@ -41,11 +41,6 @@ impl Residency {
         }
     }
 
-    #[must_use]
-    pub fn slots(&self) -> u32 {
-        u32::try_from(self.slot_photo.len()).unwrap_or(u32::MAX)
-    }
-
     /// The slot holding the photo's decoded tile, if it is resident.
     #[must_use]
     pub fn ready_slot(&self, photo: u32) -> Option<u32> {

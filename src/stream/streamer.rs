@@ -112,11 +112,6 @@ impl TileStreamer {
         &self.plan
     }
 
-    #[must_use]
-    pub fn schedule(&self) -> &Schedule {
-        &self.schedule
-    }
-
     /// Resident tiles and tiles being decoded.
     #[must_use]
     pub fn counts(&self) -> (usize, usize) {

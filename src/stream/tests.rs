@@ -1,5 +1,6 @@
 //! Schedule, residency and plan tests.
 
+use super::residency::Residency;
 use super::schedule::Schedule;
 use super::*;
 use crate::layout::Layout;
