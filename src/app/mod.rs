@@ -176,6 +176,16 @@ impl eframe::App for EditorApp {
         }
         self.handle_input(&ctx);
         self.editor.poll();
+        if let Some(error) = preview::take_gpu_error() {
+            self.editor
+                .errors
+                .push(format!("GPU error in the preview: {error}"));
+        }
+        if QUIT_SIGNALLED.load(std::sync::atomic::Ordering::Relaxed) {
+            // SIGTERM, SIGHUP or Ctrl-C: like closing the window, but without asking.
+            self.editor.cancel_export_and_wait();
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+        }
         self.editor.advance(dt.min(0.25));
         if let Some(rs) = frame.wgpu_render_state() {
             self.tiles.update(rs, &self.editor);
@@ -256,6 +266,10 @@ impl eframe::App for EditorApp {
     }
 }
 
+/// Set by SIGTERM, SIGHUP or Ctrl-C while the editor runs: it cancels any export (removing
+/// its temporary file) and closes.
+static QUIT_SIGNALLED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// Opens the editor window.
 pub fn run(start: StartOptions) -> Result<(), String> {
     let options = eframe::NativeOptions {
@@ -270,6 +284,12 @@ pub fn run(start: StartOptions) -> Result<(), String> {
         "gridreel",
         options,
         Box::new(move |cc| {
+            let ctx = cc.egui_ctx.clone();
+            // Only one handler per process; the editor is the only one in this mode.
+            let _ = ctrlc::set_handler(move || {
+                QUIT_SIGNALLED.store(true, std::sync::atomic::Ordering::Relaxed);
+                ctx.request_repaint();
+            });
             Ok(Box::new(EditorApp::new(
                 cc.wgpu_render_state.as_ref(),
                 if start.soak.is_some() {

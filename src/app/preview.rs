@@ -18,12 +18,30 @@ use crate::stream::{Schedule, StreamMode, StreamPlan, TileStreamer};
 
 /// Creates the preview renderer in egui's callback resources.
 pub fn install(render_state: &egui_wgpu::RenderState) {
+    // wgpu's default handler panics on a device error, which would take the editor (and an
+    // unsaved project) down; keep the first one for the status bar instead.
+    render_state
+        .device
+        .on_uncaptured_error(std::sync::Arc::new(|e: wgpu::Error| {
+            log::error!("GPU error in the preview: {e}");
+            if let Ok(mut first) = GPU_ERROR.lock() {
+                first.get_or_insert_with(|| e.to_string());
+            }
+        }));
     let renderer = GridRenderer::new(&render_state.device, render_state.target_format);
     render_state
         .renderer
         .write()
         .callback_resources
         .insert(renderer);
+}
+
+/// The first device error of the preview not yet shown.
+static GPU_ERROR: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+
+/// The preview's first device error since the last call.
+pub fn take_gpu_error() -> Option<String> {
+    GPU_ERROR.lock().ok().and_then(|mut e| e.take())
 }
 
 /// The device eframe should open: the adapter's own limits, as headless rendering uses.

@@ -16,7 +16,7 @@ const MAX_NAME_BYTES: usize = 255;
 
 /// Checks that `target` can be written: a UTF-8 path (FFmpeg takes text), not a folder, not
 /// an existing file unless `overwrite`, in a folder that exists.
-pub fn check_target(target: &Path, overwrite: bool) -> Result<(), ExportError> {
+fn check_target(target: &Path, overwrite: bool) -> Result<(), ExportError> {
     if target.to_str().is_none() {
         return Err(ExportError::OutputNotUtf8(target.to_owned()));
     }

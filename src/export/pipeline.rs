@@ -10,7 +10,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::output::check_target;
+use super::output::TempOutput;
 use super::{ExportError, ExportSummary, VideoWriter, export_video};
 use crate::layout::{Layout, photos_shown};
 use crate::photos::{self, ScanError, Skipped, TilePixels};
@@ -88,7 +88,8 @@ pub struct Report {
 fn validate(job: &Job) -> Result<String, ExportError> {
     let settings = &job.settings;
     settings.validate().map_err(ExportError::Settings)?;
-    check_target(&job.output, job.overwrite)?;
+    // The folder must take a new file: try one (removed at once).
+    drop(TempOutput::create(&job.output, job.overwrite)?);
     let budget = job
         .budget_bytes
         .unwrap_or_else(|| crate::monitor::budget_bytes(settings));
