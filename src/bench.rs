@@ -22,7 +22,7 @@ use crate::photos::{self, TilePixels};
 use crate::render::{
     FRAME_FORMAT, FrameTarget, Gpu, GridRenderer, GridUniform, Viewport, YuvFrame,
 };
-use crate::settings::{FrameSize, Settings};
+use crate::settings::{FrameSize, Settings, VideoCodec};
 
 /// What to measure; see `gridreel bench --help`.
 #[derive(Clone, Debug)]
@@ -37,6 +37,8 @@ pub struct BenchOptions {
     /// Photos for the large import and memory case (0 skips it).
     pub large: u32,
     pub x264_preset: String,
+    /// Skip the one-row-per-codec case.
+    pub skip_codecs: bool,
 }
 
 /// One line of the result table.
@@ -89,7 +91,30 @@ pub fn run(options: &BenchOptions) -> BenchResult<()> {
     for (name, frame, tile_height_px) in cases {
         let mut settings = bench_settings(options, frame, tile_height_px);
         settings.duration_secs = options.clip_secs;
-        rows.extend(ratio_rows(&gpu, &small, &settings, name, &options.work)?);
+        let case = (name, "mp4");
+        rows.extend(ratio_rows(
+            &gpu,
+            &small,
+            &settings,
+            case,
+            &options.work,
+            RATIO_PAIRS,
+        )?);
+    }
+    // One row per codec: the same 10 s 1080p clip at the default quality.
+    if !options.skip_codecs {
+        for (codec, extension) in [
+            (VideoCodec::H264, "mp4"),
+            (VideoCodec::H265, "mp4"),
+            (VideoCodec::Av1, "mp4"),
+            (VideoCodec::Vp9, "webm"),
+        ] {
+            let mut settings = bench_settings(options, FrameSize::Hd, 180);
+            settings.duration_secs = 10.0;
+            settings.video.codec = codec;
+            let case = (codec.label(), extension);
+            rows.extend(ratio_rows(&gpu, &small, &settings, case, &options.work, 1)?);
+        }
     }
 
     // 3. Peak RSS, each in its own process.
@@ -277,15 +302,16 @@ fn ratio_rows(
     gpu: &Gpu,
     dir: &Path,
     settings: &Settings,
-    name: &str,
+    (name, extension): (&str, &str),
     work: &Path,
+    pair_count: usize,
 ) -> BenchResult<Vec<Row>> {
     let mut renderer = prepared_renderer(gpu, dir, settings)?;
     let layout = Layout::new(settings);
     let (w, h) = layout.frame_size_px();
     let frames = settings.frame_count();
-    let output = work.join(format!("bench-{name}.mp4"));
-    let encode_path = work.join(format!("bench-{name}-encode-only.mp4"));
+    let output = work.join(format!("bench-{name}.{extension}"));
+    let encode_path = work.join(format!("bench-{name}-encode-only.{extension}"));
 
     eprintln!("{name}: pre-rendering {frames} frames to memory ...");
     let mut target = FrameTarget::new(&gpu.device, w, h).map_err(|e| e.to_string())?;
@@ -308,17 +334,19 @@ fn ratio_rows(
     drop(target);
 
     let job = export_job(settings, dir, &output);
-    let mut pairs = Vec::with_capacity(RATIO_PAIRS);
-    let mut encoder = String::new();
-    for pair in 1..=RATIO_PAIRS {
-        eprintln!("{name}: pair {pair} of {RATIO_PAIRS}: export, then encode-only ...");
+    let mut pairs = Vec::with_capacity(pair_count);
+    let (mut encoder, mut bytes) = (String::new(), 0);
+    for pair in 1..=pair_count {
+        eprintln!("{name}: pair {pair} of {pair_count}: export, then encode-only ...");
         let (summary, export) = timed(|| export_run(&job))?;
-        encoder = summary.encoder;
+        (encoder, bytes) = (summary.encoder, summary.bytes);
         let ((), encode) = timed(|| {
+            let format = export::Format::resolve(&encode_path, &settings.video)
+                .map_err(|e| e.to_string())?;
             let (mut writer, _) = VideoWriter::create(
                 &encode_path,
-                w,
-                h,
+                format,
+                (w, h),
                 settings.fps,
                 &settings.video,
                 settings.video.threads as usize,
@@ -347,13 +375,20 @@ fn ratio_rows(
     pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
     let all: Vec<String> = pairs.iter().map(|p| format!("{:.2}", p.0)).collect();
     let (ratio, export, encode) = pairs[pairs.len() / 2];
+    let pairs_note = if pair_count == 1 {
+        "one pair".to_owned()
+    } else {
+        format!("median of {pair_count} pairs")
+    };
+    #[allow(clippy::cast_precision_loss)]
+    let mb = bytes as f64 / 1e6;
     Ok(vec![Row {
         what: format!(
-            "whole export (GPU, import, render, encode) ÷ encode-only, {name} {:.0} s ({frames} frames, {encoder}, preset {}); median of {RATIO_PAIRS} pairs",
-            settings.duration_secs, settings.video.x264_preset
+            "whole export (GPU, import, render, encode) ÷ encode-only, {name} {:.0} s ({frames} frames, .{extension}, {encoder}, quality {}); {pairs_note}",
+            settings.duration_secs, settings.video.quality_crf
         ),
         value: format!(
-            "{ratio:.2} ({:.1} s{} vs {:.1} s{}; all: {})",
+            "{ratio:.2} ({:.1} s{} vs {:.1} s{}; {mb:.1} MB; all: {})",
             export.secs,
             cpu_note(export.cpu),
             encode.secs,

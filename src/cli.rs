@@ -11,8 +11,8 @@ use clap::{Args, Parser, Subcommand};
 use crate::export::{self, ExportError, Job, Photos, Progress, Stage};
 use crate::photos::{self, ScanError, Skipped};
 use crate::settings::{
-    Aspect, Color, CropAnchor, FrameSize, MemoryBudget, Settings, load_preset_or_shipped,
-    settings_to_ron,
+    Aspect, Color, CropAnchor, FrameSize, MemoryBudget, Settings, VideoCodec,
+    load_preset_or_shipped, settings_to_ron,
 };
 
 #[derive(Debug, Parser)]
@@ -60,6 +60,9 @@ pub struct BenchArgs {
     /// x264 preset for every encode.
     #[arg(long, default_value = "veryfast")]
     pub x264_preset: String,
+    /// Skip the rows per codec (H.264, H.265, AV1, VP9).
+    #[arg(long)]
+    pub skip_codecs: bool,
 }
 
 #[derive(Debug, Args)]
@@ -101,7 +104,7 @@ pub struct RenderArgs {
     /// Also take photos from sub-folders.
     #[arg(long)]
     pub recursive: bool,
-    /// Output video (MP4).
+    /// Output video: .mp4, .mov, .webm or .mkv (the file type picks the container).
     #[arg(short, long, value_name = "FILE", default_value = "gridreel.mp4")]
     pub output: PathBuf,
     /// Replace the output file if it exists.
@@ -160,7 +163,10 @@ pub struct SettingsArgs {
     /// Last photo to use, 1-based, inclusive
     #[arg(long, value_name = "N")]
     pub last: Option<u32>,
-    /// Encoder: auto (hardware H.264 if it opens, else libx264) or an FFmpeg encoder name [default: auto]
+    /// Codec: auto (from the output's file type: VP9 for .webm, else H.264), h264, h265, av1 or vp9 [default: auto]
+    #[arg(long, value_enum)]
+    pub codec: Option<VideoCodec>,
+    /// Encoder: auto (the codec's hardware encoder if one opens, else its software one) or an FFmpeg encoder name [default: auto]
     #[arg(long, value_name = "NAME")]
     pub encoder: Option<String>,
     /// Quality as CRF, 0 (best) to 51 [default: 20]
@@ -213,6 +219,7 @@ impl SettingsArgs {
         set!(fps => fps);
         set!(speed => speed);
         set!(frame => frame);
+        set!(codec => video.codec);
         set!(encoder => video.encoder);
         set!(quality => video.quality_crf);
         set!(x264_preset => video.x264_preset);
@@ -346,6 +353,7 @@ pub fn bench(args: &BenchArgs) -> Result<(), Failure> {
         skip_4k: args.skip_4k,
         large: args.large,
         x264_preset: args.x264_preset.clone(),
+        skip_codecs: args.skip_codecs,
     })
     .map_err(Failure::other)
 }

@@ -295,6 +295,18 @@ fn a_small_budget_streams_in_the_preview_and_in_the_export() {
     assert!(out.is_file());
 }
 
+/// Starts an export from the editor, waits for it to end, and returns its error.
+fn failed_export(
+    h: &mut Harness<'static, EditorApp>,
+    output: std::path::PathBuf,
+    overwrite: bool,
+) -> String {
+    h.state_mut().editor.start_export(output, overwrite);
+    step_until(h, "the export to end", |app| app.editor.export.is_none());
+    let result = h.state().editor.last_export.as_ref().expect("a result");
+    result.as_ref().expect_err("the export must fail").clone()
+}
+
 /// An export that panics is shown as an error, leaves nothing, and the editor can export
 /// again; an output that is one of the photos is refused.
 #[test]
@@ -312,18 +324,7 @@ fn an_export_panic_is_an_error_and_the_next_export_works() {
     let dir = tempfile::tempdir().unwrap();
     let doomed = dir.path().join("doomed.mp4");
     gridreel::fault::arm(gridreel::fault::Fault::ExportPanic, "doomed.mp4");
-    h.state_mut().editor.start_export(doomed.clone(), false);
-    step_until(&mut h, "the failed export", |app| {
-        app.editor.export.is_none()
-    });
-    let error = h
-        .state()
-        .editor
-        .last_export
-        .as_ref()
-        .unwrap()
-        .as_ref()
-        .unwrap_err();
+    let error = failed_export(&mut h, doomed.clone(), false);
     assert!(error.contains("stopped on a bug"), "{error}");
     h.run_steps(2);
     h.get_by_label_contains("stopped on a bug");
@@ -332,19 +333,12 @@ fn an_export_panic_is_an_error_and_the_next_export_works() {
 
     let photo = h.state().editor.photos[0].path.clone();
     let before = std::fs::read(&photo).unwrap();
-    h.state_mut().editor.start_export(photo.clone(), true);
-    step_until(&mut h, "the refused export", |app| {
-        app.editor.export.is_none()
-    });
-    let error = h
-        .state()
-        .editor
-        .last_export
-        .as_ref()
-        .unwrap()
-        .as_ref()
-        .unwrap_err();
+    // A video name that is a link to one of the photos.
+    let link = dir.path().join("photo-link.mp4");
+    std::os::unix::fs::symlink(&photo, &link).unwrap();
+    let error = failed_export(&mut h, link.clone(), true);
     assert!(error.contains("one of the input photos"), "{error}");
+    std::fs::remove_file(&link).unwrap();
     assert_eq!(std::fs::read(&photo).unwrap(), before);
 
     let good = dir.path().join("good.mp4");

@@ -47,7 +47,10 @@ pub fn toolbar_ui(ui: &mut egui::Ui, editor: &mut Editor, show_hud: &mut bool) {
             .add_enabled(!exporting, egui::Button::new("Export…"))
             .clicked()
             && let Some(path) = rfd::FileDialog::new()
-                .add_filter("MP4 video", &["mp4"])
+                .add_filter("MP4 video (H.264, H.265, AV1)", &["mp4"])
+                .add_filter("QuickTime movie (H.264, H.265)", &["mov"])
+                .add_filter("WebM video (VP9, AV1)", &["webm"])
+                .add_filter("Matroska video (any codec)", &["mkv"])
                 .set_file_name("gridreel.mp4")
                 .save_file()
         {
@@ -179,13 +182,26 @@ pub fn settings_ui(ui: &mut egui::Ui, s: &mut Settings) -> bool {
                 range_value_ui(ui, &mut s.last_photo, "last");
             });
             ui.end_row();
+            ui.label("Codec");
+            egui::ComboBox::from_id_salt("codec")
+                .selected_text(s.video.codec.label())
+                .show_ui(ui, |ui| {
+                    for codec in crate::settings::VideoCodec::ALL {
+                        ui.selectable_value(&mut s.video.codec, codec, codec.label());
+                    }
+                });
+            ui.end_row();
             ui.label("Encoder");
             egui::ComboBox::from_id_salt("encoder")
                 .selected_text(s.video.encoder.clone())
                 .show_ui(ui, |ui| {
                     ui.selectable_value(&mut s.video.encoder, "auto".to_owned(), "auto");
-                    for name in crate::export::available_h264_encoders() {
-                        ui.selectable_value(&mut s.video.encoder, name.to_owned(), name);
+                    let codec = match s.video.codec {
+                        crate::settings::VideoCodec::Auto => crate::settings::VideoCodec::H264,
+                        chosen => chosen,
+                    };
+                    for name in crate::export::available_encoders(codec) {
+                        ui.selectable_value(&mut s.video.encoder, name.clone(), name);
                     }
                 });
             ui.end_row();

@@ -1,5 +1,6 @@
-//! The FFmpeg side of export: choose and open an encoder, write H.264 (or any video codec
-//! FFmpeg has) into MP4 with BT.709 tags and `+faststart`, one frame at a time.
+//! The FFmpeg side of export: choose and open an encoder for the format (H.264, H.265, AV1 or
+//! VP9, or any video encoder FFmpeg has), write it into MP4, MOV, WebM or Matroska with BT.709
+//! tags (and `+faststart` for MP4/MOV), one frame at a time.
 
 use std::path::Path;
 
@@ -8,13 +9,9 @@ use ffmpeg::{Dictionary, Packet, Rational, codec, color, encoder, format};
 use ffmpeg_next as ffmpeg;
 
 use super::ExportError;
+use super::format::{Container, Format, codec_quality};
 use crate::render::YuvFrame;
-use crate::settings::VideoSettings;
-
-/// Hardware H.264 encoders `auto` tries, in order, before libx264. Each is tried only where
-/// FFmpeg has it; opening one fails fast where the hardware or driver is missing.
-const HARDWARE_H264: [&str; 3] = ["h264_nvenc", "h264_qsv", "h264_videotoolbox"];
-const SOFTWARE_H264: &str = "libx264";
+use crate::settings::{VideoCodec, VideoSettings};
 
 /// Initialises FFmpeg once and keeps its own logging quiet (we report errors ourselves).
 pub fn init_ffmpeg() -> Result<(), ExportError> {
@@ -28,36 +25,46 @@ pub fn init_ffmpeg() -> Result<(), ExportError> {
     .map_err(ExportError::FfmpegInit)
 }
 
-/// Names of the H.264 encoders this FFmpeg build has (hardware ones may still fail to open).
+/// The encoders `auto` may use for `codec` that this FFmpeg build has (hardware ones may
+/// still fail to open).
 #[must_use]
-pub fn available_h264_encoders() -> Vec<&'static str> {
+pub fn available_encoders(codec: VideoCodec) -> Vec<String> {
     if init_ffmpeg().is_err() {
         return Vec::new();
     }
-    HARDWARE_H264
-        .iter()
-        .chain(std::iter::once(&SOFTWARE_H264))
-        .copied()
+    let format = Format {
+        container: Container::Mkv,
+        codec,
+    };
+    format
+        .encoder_candidates("auto")
+        .into_iter()
         .filter(|name| encoder::find_by_name(name).is_some())
         .collect()
 }
 
-/// The encoder names to try for a setting: `auto` → hardware ones that exist, then libx264.
-fn candidates(setting: &str) -> Vec<String> {
-    if setting.eq_ignore_ascii_case("auto") {
-        let mut names: Vec<String> = HARDWARE_H264
-            .iter()
-            .filter(|n| encoder::find_by_name(n).is_some())
-            .map(|n| (*n).to_owned())
-            .collect();
-        names.push(SOFTWARE_H264.to_owned());
-        names
-    } else {
-        vec![setting.trim().to_owned()]
+/// Tries each candidate of `video.encoder` in turn with `open`; the first that opens wins.
+/// Returns it and why each one before it was passed over.
+fn first_that_opens<T>(
+    format: Format,
+    video: &VideoSettings,
+    mut open: impl FnMut(&str) -> Result<T, ExportError>,
+) -> Result<(T, Fallbacks), ExportError> {
+    init_ffmpeg()?;
+    let mut fallbacks = Vec::new();
+    let names = format.encoder_candidates(&video.encoder);
+    let last = names.len() - 1;
+    for (i, name) in names.iter().enumerate() {
+        match open(name) {
+            Ok(opened) => return Ok((opened, fallbacks)),
+            Err(e) if i < last => fallbacks.push(format!("{name}: {e}")),
+            Err(e) => return Err(e),
+        }
     }
+    Err(ExportError::UnknownEncoder(video.encoder.clone()))
 }
 
-/// An open encoder writing into an MP4 file.
+/// An open encoder writing into a video file.
 pub struct VideoWriter {
     output: format::context::Output,
     encoder: encoder::Video,
@@ -68,79 +75,78 @@ pub struct VideoWriter {
     packet: Packet,
     name: String,
     frames_written: i64,
+    /// End of stream was sent (see [`end_stream`]).
+    ended: bool,
 }
 
 /// What happened to encoders that were tried and not used.
 pub type Fallbacks = Vec<String>;
 
 impl VideoWriter {
-    /// Opens the first encoder of `video.encoder` that works, writing to `path` (always MP4,
-    /// whatever the file name). Returns the writer and why earlier candidates were passed over.
+    /// Opens the first encoder of `video.encoder` for `format` that works, writing `format`'s
+    /// container to `path` (whatever the file is named). Returns the writer and why earlier
+    /// candidates were passed over.
     pub fn create(
         path: &Path,
-        width_px: u32,
-        height_px: u32,
+        format: Format,
+        (width_px, height_px): (u32, u32),
         fps: u32,
         video: &VideoSettings,
         threads: usize,
     ) -> Result<(Self, Fallbacks), ExportError> {
-        init_ffmpeg()?;
-        let mut fallbacks = Vec::new();
-        let names = candidates(&video.encoder);
-        let last = names.len() - 1;
-        for (i, name) in names.iter().enumerate() {
-            match Self::open(path, name, width_px, height_px, fps, video, threads) {
-                Ok(writer) => return Ok((writer, fallbacks)),
-                Err(e) if i < last => fallbacks.push(format!("{name}: {e}")),
-                Err(e) => return Err(e),
-            }
-        }
-        Err(ExportError::UnknownEncoder(video.encoder.clone()))
+        first_that_opens(format, video, |name| {
+            Self::open(
+                path,
+                format,
+                name,
+                (width_px, height_px),
+                fps,
+                video,
+                threads,
+            )
+        })
     }
 
     /// Opens the encoder `create` would use, at this frame size, without writing anything:
     /// a bad name or an encoder that cannot open is found before any photo is decoded.
     pub fn probe(
-        width_px: u32,
-        height_px: u32,
+        format: Format,
+        (width_px, height_px): (u32, u32),
         fps: u32,
         video: &VideoSettings,
     ) -> Result<(String, Fallbacks), ExportError> {
-        init_ffmpeg()?;
-        let mut fallbacks = Vec::new();
-        let names = candidates(&video.encoder);
-        let last = names.len() - 1;
-        for (i, name) in names.iter().enumerate() {
-            match open_encoder(name, width_px, height_px, fps, video, 1, true) {
-                Ok(_) => return Ok((name.clone(), fallbacks)),
-                Err(e) if i < last => fallbacks.push(format!("{name}: {e}")),
-                Err(e) => return Err(e),
-            }
-        }
-        Err(ExportError::UnknownEncoder(video.encoder.clone()))
+        first_that_opens(format, video, |name| {
+            let size = (width_px, height_px);
+            let (mut encoder, _, pixel) = open_encoder(name, format, size, fps, video, 1, true)?;
+            let mut blank = ffmpeg::frame::Video::new(pixel, width_px, height_px);
+            end_stream(&mut encoder, &mut blank, 0);
+            Ok(name.to_owned())
+        })
     }
 
     fn open(
         path: &Path,
+        video_format: Format,
         name: &str,
-        width_px: u32,
-        height_px: u32,
+        (width_px, height_px): (u32, u32),
         fps: u32,
         video: &VideoSettings,
         threads: usize,
     ) -> Result<Self, ExportError> {
-        let mut output = format::output_as(path, "mp4").map_err(|e| ExportError::Write {
-            path: path.to_owned(),
-            reason: e.to_string(),
-        })?;
+        let container = video_format.container;
+        let mut output =
+            format::output_as(path, container.muxer()).map_err(|e| ExportError::Write {
+                path: path.to_owned(),
+                reason: e.to_string(),
+            })?;
         let global_header = output
             .format()
             .flags()
             .contains(format::Flags::GLOBAL_HEADER);
         let (encoder, codec, pixel) = open_encoder(
             name,
-            width_px,
-            height_px,
+            video_format,
+            (width_px, height_px),
             fps,
             video,
             threads,
@@ -155,10 +161,15 @@ impl VideoWriter {
             let mut stream = output.add_stream(codec).map_err(open_err)?;
             stream.set_parameters(&encoder);
             stream.set_time_base(encoder_time_base);
+            if codec.id() == codec::Id::HEVC && container.faststart() {
+                tag_hvc1(&mut stream);
+            }
             stream.index()
         };
         let mut header_options = Dictionary::new();
-        header_options.set("movflags", "+faststart");
+        if container.faststart() {
+            header_options.set("movflags", "+faststart");
+        }
         output
             .write_header_with(header_options)
             .map_err(|e| ExportError::Write {
@@ -178,6 +189,7 @@ impl VideoWriter {
             packet: Packet::empty(),
             name: name.to_owned(),
             frames_written: 0,
+            ended: false,
         })
     }
 
@@ -201,6 +213,11 @@ impl VideoWriter {
 
     /// Flushes the encoder and finishes the file (the MP4 index moves to the front here).
     pub fn finish(mut self) -> Result<u64, ExportError> {
+        if self.frames_written == 0 {
+            // Nothing to finish (a cancelled export): dropping ends the stream safely.
+            return Ok(0);
+        }
+        self.ended = true;
         self.encoder.send_eof().map_err(|e| self.encode_err(e))?;
         self.drain()?;
         self.output
@@ -234,8 +251,8 @@ impl VideoWriter {
 /// Finds encoder `name` and opens it for `width_px × height_px` at `fps` with BT.709 tags.
 fn open_encoder(
     name: &str,
-    width_px: u32,
-    height_px: u32,
+    format: Format,
+    (width_px, height_px): (u32, u32),
     fps: u32,
     video: &VideoSettings,
     threads: usize,
@@ -276,7 +293,7 @@ fn open_encoder(
         ctx.set_flags(codec::Flags::GLOBAL_HEADER);
     }
     let encoder = ctx
-        .open_with(encoder_options(name, video, threads))
+        .open_with(encoder_options(name, format.codec, video, threads))
         .map_err(open_err)?;
     Ok((encoder, codec, pixel))
 }
@@ -294,9 +311,14 @@ fn input_format(codec: ffmpeg::Codec) -> Option<Pixel> {
         .find(|p| formats.contains(p))
 }
 
-fn encoder_options(name: &str, video: &VideoSettings, threads: usize) -> Dictionary<'static> {
+fn encoder_options(
+    name: &str,
+    codec: VideoCodec,
+    video: &VideoSettings,
+    threads: usize,
+) -> Dictionary<'static> {
     let mut options = Dictionary::new();
-    let crf = video.quality_crf.to_string();
+    let crf = codec_quality(codec, video.quality_crf).to_string();
     match name {
         "libx264" | "libx265" => {
             options.set("preset", &video.x264_preset);
@@ -307,23 +329,74 @@ fn encoder_options(name: &str, video: &VideoSettings, threads: usize) -> Diction
                 // save about 100 MB at 1080p, at the same speed, on a sliding grid's simple
                 // motion with no larger files (measured in the README).
                 options.set("x264-params", "sliced-threads=1:rc-lookahead=5");
-            }
-            if threads > 0 {
-                options.set("threads", &threads.to_string());
+            } else {
+                options.set("x265-params", "log-level=error");
             }
         }
-        "h264_nvenc" | "hevc_nvenc" => {
+        "libvpx-vp9" => {
+            // Constant quality (bitrate 0), realtime speed, rows encoded in parallel.
+            options.set("crf", &crf);
+            options.set("b", "0");
+            options.set("deadline", "realtime");
+            options.set("cpu-used", "8");
+            options.set("row-mt", "1");
+        }
+        "libsvtav1" => {
+            options.set("crf", &crf);
+            options.set("preset", "10");
+        }
+        "libaom-av1" => options.set("crf", &crf),
+        "h264_nvenc" | "hevc_nvenc" | "av1_nvenc" => {
             options.set("rc", "vbr");
             options.set("cq", &crf);
         }
-        "h264_qsv" | "hevc_qsv" => options.set("global_quality", &crf),
-        "h264_videotoolbox" => {
+        "h264_qsv" | "hevc_qsv" | "av1_qsv" | "vp9_qsv" => options.set("global_quality", &crf),
+        "h264_videotoolbox" | "hevc_videotoolbox" => {
             options.set("q:v", &(100 - video.quality_crf.min(51) * 2).to_string());
         }
-        "libsvtav1" | "libvpx-vp9" | "libaom-av1" => options.set("crf", &crf),
         _ => {}
     }
+    if threads > 0 {
+        options.set("threads", &threads.to_string());
+    }
     options
+}
+
+impl Drop for VideoWriter {
+    /// A writer dropped before [`VideoWriter::finish`] (a cancelled or failed export) still
+    /// ends its stream: see [`end_stream`].
+    fn drop(&mut self) {
+        if !self.ended {
+            end_stream(&mut self.encoder, &mut self.frame, self.frames_written);
+        }
+    }
+}
+
+/// Sends end of stream and drains what comes out, before an encoder is closed: SVT-AV1 (in
+/// FFmpeg 5.1) waits forever in its close when the stream was never ended, and in its end of
+/// stream when it never had a frame, so a stream without frames first gets `frame` (whatever
+/// it holds: nothing is written).
+fn end_stream(encoder: &mut encoder::Video, frame: &mut ffmpeg::frame::Video, frames_sent: i64) {
+    if frames_sent == 0 {
+        frame.set_pts(Some(0));
+        let _ = encoder.send_frame(frame);
+    }
+    if encoder.send_eof().is_ok() {
+        let mut packet = Packet::empty();
+        while encoder.receive_packet(&mut packet).is_ok() {}
+    }
+}
+
+/// Tags an HEVC stream `hvc1` (parameter sets in the sample description) instead of FFmpeg's
+/// default `hev1`: Apple's players open only `hvc1`.
+fn tag_hvc1(stream: &mut ffmpeg::format::stream::StreamMut<'_>) {
+    let tag = u32::from_le_bytes(*b"hvc1");
+    // SAFETY: `stream` is a live stream of an output context we own; codecpar is allocated
+    // with the stream, and codec_tag is a plain integer the muxer reads at write_header.
+    #[allow(unsafe_code)]
+    unsafe {
+        (*(*stream.as_mut_ptr()).codecpar).codec_tag = tag;
+    }
 }
 
 /// Gives the frame its own buffers if the encoder still references the previous ones.

@@ -3,10 +3,12 @@
 //! [`run`] is the one entry point (see `pipeline`).
 
 mod encoder;
+mod format;
 mod output;
 mod pipeline;
 
-pub use encoder::{VideoWriter, available_h264_encoders};
+pub use encoder::{VideoWriter, available_encoders};
+pub use format::Format;
 pub use output::TempOutput;
 pub use pipeline::{Job, Photos, Progress, Silent, Stage, run};
 
@@ -50,6 +52,14 @@ pub enum ExportError {
     OutputNotUtf8(PathBuf),
     #[error("GPU error: {0}")]
     Gpu(String),
+    #[error("cannot write a `.{extension}` file; the output must end in {allowed}")]
+    FileType { extension: String, allowed: String },
+    #[error("{codec} cannot go into a .{extension} file; it takes {allowed}")]
+    CodecContainer {
+        codec: &'static str,
+        extension: &'static str,
+        allowed: String,
+    },
     #[error("output file exists (use --overwrite to replace it): {}", .0.display())]
     OutputExists(PathBuf),
     #[error("output is a folder, not a file: {}", .0.display())]
@@ -143,6 +153,7 @@ pub struct ExportSummary {
 /// What [`export_video`] draws and where it writes it.
 struct ExportJob<'a> {
     pub settings: &'a Settings,
+    pub format: Format,
     pub output: &'a Path,
     pub overwrite: bool,
     /// Encoder threads (0 = FFmpeg's choice).
@@ -170,6 +181,8 @@ impl ExportError {
             | Self::NoPhotos(_)
             | Self::OutputIsInput(_)
             | Self::OutputNotUtf8(_)
+            | Self::FileType { .. }
+            | Self::CodecContainer { .. }
             | Self::OutputExists(_)
             | Self::OutputIsFolder(_)
             | Self::OutputFolder { .. }
@@ -209,8 +222,8 @@ fn export_video(
     let mut target = FrameTarget::new(device, width_px, height_px)?;
     let (writer, fallbacks) = VideoWriter::create(
         temp.temp_path(),
-        width_px,
-        height_px,
+        job.format,
+        (width_px, height_px),
         settings.fps,
         &settings.video,
         job.encoder_threads,

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::output::TempOutput;
-use super::{ExportError, ExportSummary, VideoWriter, export_video};
+use super::{ExportError, ExportSummary, Format, VideoWriter, export_video};
 use crate::layout::{Layout, photos_shown};
 use crate::photos::{self, ScanError, Skipped, TilePixels};
 use crate::render::{FRAME_FORMAT, Gpu, GridRenderer};
@@ -84,8 +84,8 @@ pub struct Report {
 
 /// Checks what can be checked before any photo is decoded or the GPU is opened: the
 /// settings, the output path, the encoder (it must open at the frame size) and the memory
-/// budget. Returns the encoder that will be used.
-fn validate(job: &Job) -> Result<String, ExportError> {
+/// budget. Returns the format.
+fn validate(job: &Job) -> Result<Format, ExportError> {
     let settings = &job.settings;
     settings.validate().map_err(ExportError::Settings)?;
     // The folder must take a new file: try one (removed at once).
@@ -100,9 +100,14 @@ fn validate(job: &Job) -> Result<String, ExportError> {
             most_mb: most >> 20,
         });
     }
-    let (w, h) = settings.frame_size_px();
-    let (name, _) = VideoWriter::probe(w, h, settings.fps, &settings.video)?;
-    Ok(name)
+    let format = Format::resolve(&job.output, &settings.video)?;
+    VideoWriter::probe(
+        format,
+        settings.frame_size_px(),
+        settings.fps,
+        &settings.video,
+    )?;
+    Ok(format)
 }
 
 /// The largest memory budget this machine can hold: nine tenths of its RAM (a software GPU
@@ -132,7 +137,7 @@ fn run_unguarded(
     progress: &dyn Progress,
 ) -> Result<Report, ExportError> {
     progress.stage(Stage::Validating);
-    validate(job)?;
+    let format = validate(job)?;
     crate::fault::panic_if_armed(crate::fault::Fault::ExportPanic, &job.output);
     let settings = &job.settings;
     let layout = Layout::new(settings);
@@ -227,6 +232,7 @@ fn run_unguarded(
         tiles.streamer.as_mut(),
         &super::ExportJob {
             settings,
+            format,
             output: &job.output,
             overwrite: job.overwrite,
             encoder_threads: settings.video.threads as usize,

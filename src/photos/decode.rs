@@ -247,6 +247,12 @@ fn decode_full(
         color,
         image::ColorType::L8 | image::ColorType::Rgb8 | image::ColorType::Rgba8
     );
+    // Some decoders (GIF, WebP) allocate the whole canvas before checking `max_alloc`: a
+    // damaged header declaring 30000×30000 pixels would take gigabytes. Refuse it here.
+    let decoded_bytes = u64::from(w) * u64::from(h) * u64::from(color.bytes_per_pixel());
+    if decoded_bytes > MAX_PHOTO_ALLOC_BYTES {
+        return Err(too_large(path, format));
+    }
     let per_pixel = u64::from(color.bytes_per_pixel()) + if converts { 4 } else { 0 };
     let permit = super::gate::acquire(u64::from(w) * u64::from(h) * per_pixel);
     let image =

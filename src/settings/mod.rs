@@ -8,7 +8,9 @@ pub use preset::{
     PresetError, SHIPPED_PRESETS, load_preset, load_preset_or_shipped, save_preset,
     settings_to_ron, shipped_preset,
 };
-pub use values::{Aspect, Color, CropAnchor, FrameSize, MIN_MEMORY_BUDGET, MemoryBudget};
+pub use values::{
+    Aspect, Color, CropAnchor, FrameSize, MIN_MEMORY_BUDGET, MemoryBudget, VideoCodec,
+};
 
 use serde::{Deserialize, Serialize};
 
@@ -57,7 +59,10 @@ pub struct Settings {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct VideoSettings {
-    /// `auto` (hardware H.264 when it opens, else libx264) or any FFmpeg encoder name.
+    /// The codec; `auto`: the one the output's file type calls for.
+    pub codec: VideoCodec,
+    /// `auto` (the codec's hardware encoder when one opens, else its software encoder) or
+    /// any FFmpeg encoder name.
     pub encoder: String,
     /// Constant quality (CRF / CQ): 0 best … 51 worst.
     pub quality_crf: u32,
@@ -70,6 +75,7 @@ pub struct VideoSettings {
 impl Default for VideoSettings {
     fn default() -> Self {
         Self {
+            codec: VideoCodec::Auto,
             encoder: "auto".to_owned(),
             quality_crf: 20,
             x264_preset: "faster".to_owned(),

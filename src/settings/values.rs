@@ -160,6 +160,39 @@ impl FromStr for Aspect {
 }
 serde_via_str!(Aspect);
 
+/// The video codec. `auto` lets the output's file type pick it: H.264 for `.mp4`, `.mov` and
+/// `.mkv`, VP9 for `.webm`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum VideoCodec {
+    /// The output's file type picks the codec.
+    #[default]
+    Auto,
+    /// H.264 / AVC: plays everywhere.
+    H264,
+    /// H.265 / HEVC, tagged `hvc1` so Apple players open it: about half H.264's size.
+    H265,
+    /// AV1 (SVT-AV1): the smallest files, for the web.
+    Av1,
+    /// VP9 (libvpx): WebM for the web.
+    Vp9,
+}
+
+impl VideoCodec {
+    pub const ALL: [Self; 5] = [Self::Auto, Self::H264, Self::H265, Self::Av1, Self::Vp9];
+
+    #[must_use]
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::H264 => "H.264",
+            Self::H265 => "H.265",
+            Self::Av1 => "AV1",
+            Self::Vp9 => "VP9",
+        }
+    }
+}
+
 /// Which part of a photo survives the crop to the tile aspect.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]

@@ -1,0 +1,193 @@
+//! What a video is written as: the container from the output's file type, the codec from the
+//! setting (or the container's natural one), the pairs that work, and the encoders to try.
+
+use std::path::Path;
+
+use super::ExportError;
+use crate::settings::{VideoCodec, VideoSettings};
+
+/// The file types gridreel writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Container {
+    Mp4,
+    Mov,
+    Webm,
+    Mkv,
+}
+
+impl Container {
+    pub const ALL: [Self; 4] = [Self::Mp4, Self::Mov, Self::Webm, Self::Mkv];
+
+    /// The container of a file name, by its extension (any case).
+    pub fn from_path(path: &Path) -> Result<Self, ExportError> {
+        let extension = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .unwrap_or_default();
+        Self::ALL
+            .into_iter()
+            .find(|c| c.extension() == extension)
+            .ok_or_else(|| ExportError::FileType {
+                extension,
+                allowed: Self::ALL.map(|c| format!(".{}", c.extension())).join(", "),
+            })
+    }
+
+    #[must_use]
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Mp4 => "mp4",
+            Self::Mov => "mov",
+            Self::Webm => "webm",
+            Self::Mkv => "mkv",
+        }
+    }
+
+    /// FFmpeg's muxer name.
+    #[must_use]
+    pub fn muxer(self) -> &'static str {
+        match self {
+            Self::Mp4 => "mp4",
+            Self::Mov => "mov",
+            Self::Webm => "webm",
+            Self::Mkv => "matroska",
+        }
+    }
+
+    /// The codec a file of this type gets when none is chosen.
+    #[must_use]
+    pub fn natural_codec(self) -> VideoCodec {
+        match self {
+            Self::Webm => VideoCodec::Vp9,
+            Self::Mp4 | Self::Mov | Self::Mkv => VideoCodec::H264,
+        }
+    }
+
+    /// The codecs this container holds (that players expect in it).
+    #[must_use]
+    pub fn codecs(self) -> &'static [VideoCodec] {
+        use VideoCodec::{Av1, H264, H265, Vp9};
+        match self {
+            Self::Mp4 => &[H264, H265, Av1],
+            Self::Mov => &[H264, H265],
+            Self::Webm => &[Vp9, Av1],
+            Self::Mkv => &[H264, H265, Av1, Vp9],
+        }
+    }
+
+    /// MP4 and MOV move their index to the front (`+faststart`), so playback starts at once.
+    #[must_use]
+    pub fn faststart(self) -> bool {
+        matches!(self, Self::Mp4 | Self::Mov)
+    }
+}
+
+/// A container and a codec that go together.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Format {
+    pub container: Container,
+    pub codec: VideoCodec,
+}
+
+impl Format {
+    /// The format of `output` under `video`: the container from the file type, the codec as
+    /// set (or the container's natural one). An impossible pair is refused, naming the codecs
+    /// the container takes.
+    pub fn resolve(output: &Path, video: &VideoSettings) -> Result<Self, ExportError> {
+        let container = Container::from_path(output)?;
+        let codec = match video.codec {
+            VideoCodec::Auto => container.natural_codec(),
+            chosen => chosen,
+        };
+        if !container.codecs().contains(&codec) {
+            return Err(ExportError::CodecContainer {
+                codec: codec.label(),
+                extension: container.extension(),
+                allowed: container
+                    .codecs()
+                    .iter()
+                    .map(|c| c.label())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
+        }
+        Ok(Self { container, codec })
+    }
+
+    /// Encoder names to try for `setting` (`auto`: hardware ones that FFmpeg has, then the
+    /// software one), in order.
+    #[must_use]
+    pub fn encoder_candidates(self, setting: &str) -> Vec<String> {
+        if !setting.eq_ignore_ascii_case("auto") {
+            return vec![setting.trim().to_owned()];
+        }
+        let (hardware, software): (&[&str], &str) = match self.codec {
+            VideoCodec::Auto | VideoCodec::H264 => {
+                (&["h264_nvenc", "h264_qsv", "h264_videotoolbox"], "libx264")
+            }
+            VideoCodec::H265 => (&["hevc_nvenc", "hevc_qsv", "hevc_videotoolbox"], "libx265"),
+            VideoCodec::Av1 => (&["av1_nvenc", "av1_qsv"], "libsvtav1"),
+            VideoCodec::Vp9 => (&["vp9_qsv"], "libvpx-vp9"),
+        };
+        hardware
+            .iter()
+            .filter(|n| ffmpeg_next::encoder::find_by_name(n).is_some())
+            .map(|n| (*n).to_owned())
+            .chain(std::iter::once(software.to_owned()))
+            .collect()
+    }
+}
+
+/// The encoder's own quality value for gridreel's quality setting (CRF 0–51, x264's scale),
+/// chosen so that one number gives about the same picture in every codec.
+#[must_use]
+pub fn codec_quality(codec: VideoCodec, quality: u32) -> u32 {
+    let q = quality.min(51);
+    match codec {
+        VideoCodec::Auto | VideoCodec::H264 => q,
+        // x265's CRF runs about 5 above x264's for the same picture.
+        VideoCodec::H265 => (q + 5).min(51),
+        // libvpx-vp9 and SVT-AV1 take 0–63: the same span, stretched.
+        VideoCodec::Vp9 | VideoCodec::Av1 => (q * 63 + 25) / 51,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn video(codec: VideoCodec) -> VideoSettings {
+        VideoSettings {
+            codec,
+            ..VideoSettings::default()
+        }
+    }
+
+    #[test]
+    fn the_file_type_picks_the_container_and_the_natural_codec() {
+        let f = Format::resolve(Path::new("a/clip.WEBM"), &video(VideoCodec::Auto)).unwrap();
+        assert_eq!((f.container, f.codec), (Container::Webm, VideoCodec::Vp9));
+        let f = Format::resolve(Path::new("clip.mov"), &video(VideoCodec::Auto)).unwrap();
+        assert_eq!((f.container, f.codec), (Container::Mov, VideoCodec::H264));
+        let f = Format::resolve(Path::new("clip.mp4"), &video(VideoCodec::H265)).unwrap();
+        assert_eq!(f.codec, VideoCodec::H265);
+    }
+
+    #[test]
+    fn impossible_pairs_and_unknown_types_name_what_is_allowed() {
+        let err = Format::resolve(Path::new("clip.webm"), &video(VideoCodec::H264)).unwrap_err();
+        assert!(err.to_string().contains("VP9, AV1"), "{err}");
+        let err = Format::resolve(Path::new("clip.avi"), &video(VideoCodec::Auto)).unwrap_err();
+        assert!(err.to_string().contains(".mp4, .mov, .webm, .mkv"), "{err}");
+        assert!(Format::resolve(Path::new("clip"), &video(VideoCodec::Auto)).is_err());
+    }
+
+    #[test]
+    fn quality_maps_onto_each_codecs_scale() {
+        assert_eq!(codec_quality(VideoCodec::H264, 20), 20);
+        assert_eq!(codec_quality(VideoCodec::H265, 20), 25);
+        assert_eq!(codec_quality(VideoCodec::Vp9, 51), 63);
+        assert_eq!(codec_quality(VideoCodec::Av1, 0), 0);
+    }
+}
