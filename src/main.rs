@@ -13,6 +13,9 @@ static ALLOCATOR: gridreel::alloc_count::CountingAllocator =
 fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     let cli = Cli::parse();
+    if cli.command.is_some() {
+        skip_display_probing();
+    }
     let result = match &cli.command {
         Some(Command::Render(args)) => render(args),
         Some(Command::Synth(args)) => synth(args),
@@ -24,6 +27,21 @@ fn main() -> ExitCode {
         Err(failure) => {
             eprintln!("gridreel: {}", failure.message);
             ExitCode::from(failure.exit_code)
+        }
+    }
+}
+
+/// A headless command needs no display, but Mesa's Vulkan device-select layer connects to
+/// Wayland and X11 to find the default GPU, and prints "XDG_RUNTIME_DIR is invalid" twice on
+/// a machine without a desktop session. wgpu chooses the adapter itself, so turn the layer
+/// off for headless runs (unless the user set the variable).
+fn skip_display_probing() {
+    if std::env::var_os("NODEVICE_SELECT").is_none() {
+        // SAFETY: called at the top of main, before any thread exists, so nothing can read the
+        // environment concurrently.
+        #[allow(unsafe_code)]
+        unsafe {
+            std::env::set_var("NODEVICE_SELECT", "1");
         }
     }
 }

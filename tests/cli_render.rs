@@ -174,6 +174,10 @@ fn demo_render_and_exact_frame_count() {
         "40",
     ]);
     assert!(run.status.success(), "{}", stderr(&run));
+    // Headless: no display is probed (Mesa's device-select layer, wgpu's GL backend).
+    for noise in ["XDG_RUNTIME_DIR", "EGL"] {
+        assert!(!stderr(&run).contains(noise), "{}", stderr(&run));
+    }
     let stdout = String::from_utf8_lossy(&run.stdout);
     assert!(
         stdout.contains("wrote ") && stdout.contains("13 frames"),
