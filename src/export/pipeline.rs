@@ -84,8 +84,8 @@ pub struct Report {
 
 /// Checks what can be checked before any photo is decoded or the GPU is opened: the
 /// settings, the output path, the encoder (it must open at the frame size) and the memory
-/// budget. Returns the format.
-fn validate(job: &Job) -> Result<Format, ExportError> {
+/// budget. Returns the format and the budget in bytes.
+fn validate(job: &Job) -> Result<(Format, u64), ExportError> {
     let settings = &job.settings;
     settings.validate().map_err(ExportError::Settings)?;
     // The folder must take a new file: try one (removed at once).
@@ -107,7 +107,7 @@ fn validate(job: &Job) -> Result<Format, ExportError> {
         settings.fps,
         &settings.video,
     )?;
-    Ok(format)
+    Ok((format, budget))
 }
 
 /// The largest memory budget this machine can hold: nine tenths of its RAM (a software GPU
@@ -137,13 +137,10 @@ fn run_unguarded(
     progress: &dyn Progress,
 ) -> Result<Report, ExportError> {
     progress.stage(Stage::Validating);
-    let format = validate(job)?;
+    let (format, budget) = validate(job)?;
     crate::fault::panic_if_armed(crate::fault::Fault::ExportPanic, &job.output);
     let settings = &job.settings;
     let layout = Layout::new(settings);
-    let budget = job
-        .budget_bytes
-        .unwrap_or_else(|| crate::monitor::budget_bytes(settings));
 
     let (paths, mut skipped) = photo_list(&job.photos, settings)?;
     for s in &skipped {
