@@ -396,3 +396,73 @@ fn closing_during_an_export_asks_and_leaves_no_part_file() {
     assert!(h.state().editor.export.is_none());
     assert!(!part_file(dir.path()), "no part file left");
 }
+
+/// Keyboard shortcuts drive playback; Ctrl+Z undoes a slider change and a reorder, in order,
+/// and Ctrl+Shift+Z redoes; the Help menu lists the shortcuts.
+#[test]
+fn shortcuts_and_undo_redo() {
+    let mut h = harness(Settings {
+        frame: FrameSize::Custom {
+            width_px: 320,
+            height_px: 240,
+        },
+        tile_height_px: 40,
+        ..Settings::default()
+    });
+    step_until(&mut h, "36 demo photos", |app| all_loaded(app, 36));
+    let fps = f64::from(h.state().editor.settings.fps);
+    assert!(h.state().editor.playing);
+    h.key_press(egui::Key::Space);
+    h.run_steps(2);
+    assert!(!h.state().editor.playing, "Space pauses");
+    h.key_press(egui::Key::Home);
+    h.run_steps(1);
+    h.key_press(egui::Key::ArrowRight);
+    h.run_steps(1);
+    h.key_press(egui::Key::ArrowRight);
+    h.run_steps(1);
+    assert!(
+        (h.state().editor.time_secs - 2.0 / fps).abs() < 1e-9,
+        "two frames on"
+    );
+    h.key_press(egui::Key::ArrowLeft);
+    h.run_steps(1);
+    assert!(
+        (h.state().editor.time_secs - 1.0 / fps).abs() < 1e-9,
+        "one frame back"
+    );
+    h.key_press(egui::Key::End);
+    h.run_steps(1);
+    assert!((h.state().editor.time_secs - 4.0).abs() < 1e-9, "the end");
+
+    // A slider change, then a reorder, each left still long enough to be an undo step.
+    let first = h.state().editor.photos[0].path.clone();
+    h.get_by_role_and_label(Role::Slider, "Rows")
+        .set_value_accesskit(2.0);
+    h.run_steps(40);
+    assert_eq!(h.state().editor.settings.rows, 2);
+    h.state_mut().editor.move_photo(0, 3);
+    h.run_steps(40);
+    assert_eq!(h.state().editor.photos[3].path, first);
+
+    let command = egui::Modifiers::COMMAND;
+    h.key_press_modifiers(command, egui::Key::Z);
+    h.run_steps(2);
+    assert_eq!(
+        h.state().editor.photos[0].path,
+        first,
+        "the reorder is undone"
+    );
+    assert_eq!(h.state().editor.settings.rows, 2);
+    h.key_press_modifiers(command, egui::Key::Z);
+    h.run_steps(2);
+    assert_eq!(h.state().editor.settings.rows, 6, "the slider is undone");
+    h.key_press_modifiers(command | egui::Modifiers::SHIFT, egui::Key::Z);
+    h.run_steps(2);
+    assert_eq!(h.state().editor.settings.rows, 2, "and redone");
+
+    h.get_by_label("Help").click();
+    h.run_steps(2);
+    h.get_by_label("play / pause");
+    h.get_by_label("Ctrl+Shift+Z, Ctrl+Y");
+}

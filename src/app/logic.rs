@@ -89,6 +89,8 @@ pub struct Editor {
     pub errors: Vec<String>,
     /// Bumped whenever the photos the grid shows change (loaded, reordered, included).
     pub tiles_generation: u64,
+    /// Bumped whenever the photo list, its order or what is left out changes (for undo).
+    pub order_generation: u64,
     pub export: Option<ExportHandle>,
     pub last_export: Option<Result<ExportSummary, String>>,
     loader: Option<Loader>,
@@ -109,6 +111,7 @@ impl Editor {
             time_secs: 0.0,
             errors: Vec::new(),
             tiles_generation: 1,
+            order_generation: 1,
             export: None,
             last_export: None,
             loader: None,
@@ -154,6 +157,7 @@ impl Editor {
             })
             .collect();
         self.time_secs = 0.0;
+        self.order_generation += 1;
         self.start_loading();
     }
 
@@ -249,6 +253,7 @@ impl Editor {
                         let line = skipped.to_string();
                         log::warn!("{line}");
                         self.photos.retain(|p| p.path != skipped.path);
+                        self.order_generation += 1;
                         self.skipped.push(line);
                         changed = true;
                     }
@@ -370,13 +375,34 @@ impl Editor {
             let entry = self.photos.remove(from);
             self.photos.insert(to, entry);
             self.tiles_generation += 1;
+            self.order_generation += 1;
         }
+    }
+
+    /// Puts the photos back in `order` with those flags (undo); photos not named keep their
+    /// place after the named ones, names no longer in the list are ignored.
+    pub fn restore_photos(&mut self, order: &[(PathBuf, bool)]) {
+        let rank: std::collections::HashMap<&PathBuf, (usize, bool)> = order
+            .iter()
+            .enumerate()
+            .map(|(i, (path, included))| (path, (i, *included)))
+            .collect();
+        for entry in &mut self.photos {
+            if let Some(&(_, included)) = rank.get(&entry.path) {
+                entry.included = included;
+            }
+        }
+        self.photos
+            .sort_by_key(|p| rank.get(&p.path).map_or(usize::MAX, |&(i, _)| i));
+        self.tiles_generation += 1;
+        self.order_generation += 1;
     }
 
     pub fn toggle_photo(&mut self, index: usize) {
         if let Some(p) = self.photos.get_mut(index) {
             p.included = !p.included;
             self.tiles_generation += 1;
+            self.order_generation += 1;
         }
     }
 

@@ -1,6 +1,7 @@
 //! The editor: an eframe app around `logic::Editor`, drawn by `ui`, previewing through the
 //! same `GridRenderer` that export uses.
 
+pub mod history;
 pub mod logic;
 pub mod preview;
 pub mod soak;
@@ -21,10 +22,16 @@ const STORAGE_KEY: &str = "gridreel-session";
 
 /// What is restored on the next start.
 #[derive(Default, Serialize, Deserialize)]
+#[serde(default)]
 struct Session {
     settings: Settings,
     folder: Option<PathBuf>,
+    /// Folders opened lately, newest first.
+    recent: Vec<PathBuf>,
 }
+
+/// How many recent folders the *Recent* menu keeps.
+const RECENT_FOLDERS: usize = 8;
 
 pub struct EditorApp {
     pub editor: Editor,
@@ -39,6 +46,12 @@ pub struct EditorApp {
     soak_done: bool,
     /// The window was asked to close while an export runs: the question is on screen.
     pub confirm_quit: bool,
+    /// Undo and redo over settings, photo order and exclusions.
+    pub history: history::History,
+    /// Folders opened lately, newest first.
+    pub recent: Vec<PathBuf>,
+    /// The folder the history and the recent list last saw.
+    seen_folder: Option<PathBuf>,
 }
 
 /// How the editor starts: from the command line, or from the last session.
@@ -82,6 +95,7 @@ impl EditorApp {
         if let Some(rs) = render_state {
             preview::install(rs);
         }
+        let history = history::History::new(&editor);
         Self {
             editor,
             show_hud: false,
@@ -93,6 +107,9 @@ impl EditorApp {
             soak: start.soak.map(soak::Soak::new),
             soak_done: false,
             confirm_quit: false,
+            history,
+            recent: session.recent,
+            seen_folder: None,
         }
     }
 
@@ -110,23 +127,137 @@ impl EditorApp {
     }
 
     fn handle_input(&mut self, ctx: &egui::Context) {
-        let (dropped, f1) = ctx.input(|i| {
-            let paths: Vec<PathBuf> = i
-                .raw
+        let dropped: Vec<PathBuf> = ctx.input(|i| {
+            i.raw
                 .dropped_files
                 .iter()
                 .map(|f| f.path().to_path_buf())
                 .filter(|p| !p.as_os_str().is_empty())
-                .collect();
-            (paths, i.key_pressed(egui::Key::F1))
+                .collect()
         });
         if !dropped.is_empty() {
             self.editor.open_paths(&dropped);
         }
-        if f1 {
-            self.show_hud = !self.show_hud;
+        let shortcut = ctx.input_mut(|i| {
+            // Command shortcuts first: Ctrl+Shift+Z before Ctrl+Z.
+            let command = egui::Modifiers::COMMAND;
+            let command_shift = egui::Modifiers::COMMAND | egui::Modifiers::SHIFT;
+            [
+                (command_shift, egui::Key::Z, Shortcut::Redo),
+                (command, egui::Key::Y, Shortcut::Redo),
+                (command, egui::Key::Z, Shortcut::Undo),
+                (command, egui::Key::O, Shortcut::Open),
+                (command, egui::Key::E, Shortcut::Export),
+                (command, egui::Key::S, Shortcut::SavePreset),
+            ]
+            .into_iter()
+            .find(|(modifiers, key, _)| i.consume_key(*modifiers, *key))
+            .map(|(_, _, s)| s)
+            .or_else(|| i.key_pressed(egui::Key::F1).then_some(Shortcut::Hud))
+        });
+        // Plain keys only when no text field has the keyboard.
+        let playback = if ctx.egui_wants_keyboard_input() {
+            None
+        } else {
+            ctx.input(|i| {
+                [
+                    (egui::Key::Space, Shortcut::PlayPause),
+                    (egui::Key::ArrowLeft, Shortcut::StepBack),
+                    (egui::Key::ArrowRight, Shortcut::StepForward),
+                    (egui::Key::Home, Shortcut::Start),
+                    (egui::Key::End, Shortcut::End),
+                ]
+                .into_iter()
+                .find(|(key, _)| i.key_pressed(*key))
+                .map(|(_, s)| s)
+            })
+        };
+        if let Some(shortcut) = shortcut.or(playback) {
+            self.run_shortcut(shortcut);
         }
     }
+
+    /// Does what a shortcut (or its menu item) stands for.
+    pub fn run_shortcut(&mut self, shortcut: Shortcut) {
+        let editor = &mut self.editor;
+        let frame_secs = 1.0 / f64::from(editor.settings.fps.max(1));
+        match shortcut {
+            Shortcut::Undo => {
+                self.history.undo(editor);
+            }
+            Shortcut::Redo => {
+                self.history.redo(editor);
+            }
+            Shortcut::Open => ui::open_folder_dialog(editor),
+            Shortcut::Export => ui::export_dialog(editor),
+            Shortcut::SavePreset => ui::save_preset_dialog(editor),
+            Shortcut::Hud => self.show_hud = !self.show_hud,
+            Shortcut::PlayPause => editor.playing = !editor.playing,
+            Shortcut::StepBack | Shortcut::StepForward | Shortcut::Start | Shortcut::End => {
+                editor.playing = false;
+                let duration = editor.settings.duration_secs;
+                // Frame-exact: snap to the frame grid, then step.
+                let frame = (editor.time_secs / frame_secs).round();
+                editor.time_secs = match shortcut {
+                    Shortcut::StepBack => (frame - 1.0) * frame_secs,
+                    Shortcut::StepForward => (frame + 1.0) * frame_secs,
+                    Shortcut::Start => 0.0,
+                    _ => duration,
+                }
+                .clamp(0.0, duration);
+            }
+        }
+    }
+
+    /// Keeps the undo history and the recent folders in step with the editor.
+    fn track_project(&mut self, time_secs: f64) {
+        if self.editor.folder == self.seen_folder {
+            self.history.sync(&self.editor, time_secs);
+            return;
+        }
+        self.seen_folder.clone_from(&self.editor.folder);
+        self.history.reset(&self.editor, time_secs);
+        if let Some(folder) = &self.editor.folder
+            && !crate::photos::is_demo_folder(folder)
+        {
+            self.recent.retain(|f| f != folder);
+            self.recent.insert(0, folder.clone());
+            self.recent.truncate(RECENT_FOLDERS);
+        }
+    }
+}
+
+/// What the keyboard shortcuts and the *Edit* menu do; the *Help* menu lists them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shortcut {
+    Undo,
+    Redo,
+    Open,
+    Export,
+    SavePreset,
+    Hud,
+    PlayPause,
+    StepBack,
+    StepForward,
+    Start,
+    End,
+}
+
+impl Shortcut {
+    /// (keys, what it does), for the *Help* menu.
+    pub const HELP: [(&str, &str); 11] = [
+        ("Space", "play / pause"),
+        ("Left / Right", "one frame back / forward"),
+        ("Home / End", "first / last frame"),
+        ("Ctrl+Z", "undo"),
+        ("Ctrl+Shift+Z, Ctrl+Y", "redo"),
+        ("Ctrl+O", "open a folder"),
+        ("Ctrl+E", "export"),
+        ("Ctrl+S", "save the settings as a preset"),
+        ("F1", "show / hide the HUD"),
+        ("drop a folder or files", "open them"),
+        ("drag a photo in the list", "reorder"),
+    ];
 }
 
 impl EditorApp {
@@ -191,9 +322,18 @@ impl eframe::App for EditorApp {
             self.tiles.update(rs, &self.editor);
         }
 
+        let mut requested = None;
         egui::Panel::top("toolbar").show(ui, |ui| {
-            ui::toolbar_ui(ui, &mut self.editor, &mut self.show_hud);
+            let menus = ui::Menus {
+                can_undo: self.history.can_undo(),
+                can_redo: self.history.can_redo(),
+                recent: &self.recent,
+            };
+            requested = ui::toolbar_ui(ui, &mut self.editor, &mut self.show_hud, &menus);
         });
+        if let Some(shortcut) = requested {
+            self.run_shortcut(shortcut);
+        }
         egui::Panel::bottom("timeline").show(ui, |ui| {
             ui::status_ui(ui, &mut self.editor);
             ui::timeline_ui(ui, &mut self.editor);
@@ -226,6 +366,7 @@ impl eframe::App for EditorApp {
             .inner;
 
         self.quit_ui(&ctx);
+        self.track_project(ctx.input(|i| i.time));
 
         if let Some(soak) = &mut self.soak {
             let rss = self.monitor.with_stats(|s| s.rss_mb.last()).flatten();
@@ -261,6 +402,7 @@ impl eframe::App for EditorApp {
         let session = Session {
             settings: self.editor.settings.clone(),
             folder: self.editor.folder.clone(),
+            recent: self.recent.clone(),
         };
         eframe::set_value(storage, STORAGE_KEY, &session);
     }

@@ -2,6 +2,7 @@
 
 use eframe::egui;
 
+use super::Shortcut;
 use super::logic::{Editor, MemoryParts, PhotoEntry, THUMB_HEIGHT_PX};
 use super::preview::preview_ui;
 use crate::monitor::Monitor;
@@ -9,14 +10,46 @@ use crate::settings::{
     Aspect, CropAnchor, FrameSize, MemoryBudget, Settings, load_preset, save_preset,
 };
 
-/// Top bar: folder, presets, export, HUD.
-pub fn toolbar_ui(ui: &mut egui::Ui, editor: &mut Editor, show_hud: &mut bool) {
+/// What the toolbar's menus need to know.
+pub struct Menus<'a> {
+    pub can_undo: bool,
+    pub can_redo: bool,
+    /// Folders opened lately, newest first.
+    pub recent: &'a [std::path::PathBuf],
+}
+
+/// Top bar: folder, recent folders, edit (undo/redo), presets, export, HUD, help. Returns a
+/// command the app runs (undo and redo need the history, which the app owns).
+pub fn toolbar_ui(
+    ui: &mut egui::Ui,
+    editor: &mut Editor,
+    show_hud: &mut bool,
+    menus: &Menus<'_>,
+) -> Option<Shortcut> {
+    let mut command = None;
     ui.horizontal(|ui| {
-        if ui.button("Open folder…").clicked()
-            && let Some(dir) = rfd::FileDialog::new().pick_folder()
-        {
-            editor.open_folder(&dir);
+        if ui.button("Open folder…").clicked() {
+            open_folder_dialog(editor);
         }
+        ui.add_enabled_ui(!menus.recent.is_empty(), |ui| {
+            ui.menu_button("Recent", |ui| {
+                for folder in menus.recent {
+                    if ui.button(folder.display().to_string()).clicked() {
+                        editor.open_folder(folder);
+                    }
+                }
+            });
+        });
+        ui.menu_button("Edit", |ui| {
+            let undo = egui::Button::new("Undo").shortcut_text("Ctrl+Z");
+            if ui.add_enabled(menus.can_undo, undo).clicked() {
+                command = Some(Shortcut::Undo);
+            }
+            let redo = egui::Button::new("Redo").shortcut_text("Ctrl+Shift+Z");
+            if ui.add_enabled(menus.can_redo, redo).clicked() {
+                command = Some(Shortcut::Redo);
+            }
+        });
         ui.menu_button("Presets", |ui| {
             for (name, _) in crate::settings::SHIPPED_PRESETS {
                 if ui.button(name).clicked()
@@ -33,31 +66,27 @@ pub fn toolbar_ui(ui: &mut egui::Ui, editor: &mut Editor, show_hud: &mut bool) {
             {
                 load_preset_into(editor, &path);
             }
-            if ui.button("Save…").clicked()
-                && let Some(path) = rfd::FileDialog::new()
-                    .add_filter("RON preset", &["ron"])
-                    .save_file()
-                && let Err(e) = save_preset(&editor.settings, &path)
-            {
-                editor.errors.push(e.to_string());
+            if ui.button("Save…").clicked() {
+                save_preset_dialog(editor);
             }
         });
         let exporting = editor.export.is_some();
         if ui
             .add_enabled(!exporting, egui::Button::new("Export…"))
             .clicked()
-            && let Some(path) = rfd::FileDialog::new()
-                .add_filter("MP4 video (H.264, H.265, AV1)", &["mp4"])
-                .add_filter("QuickTime movie (H.264, H.265)", &["mov"])
-                .add_filter("WebM video (VP9, AV1)", &["webm"])
-                .add_filter("Matroska video (any codec)", &["mkv"])
-                .set_file_name("gridreel.mp4")
-                .save_file()
         {
-            // The native dialog already asked before replacing an existing file.
-            editor.start_export(path, true);
+            export_dialog(editor);
         }
         ui.toggle_value(show_hud, "HUD (F1)");
+        ui.menu_button("Help", |ui| {
+            egui::Grid::new("shortcuts").show(ui, |ui| {
+                for (keys, what) in Shortcut::HELP {
+                    ui.monospace(keys);
+                    ui.label(what);
+                    ui.end_row();
+                }
+            });
+        });
         if let Some((done, total)) = editor.loading_progress() {
             ui.add(
                 egui::ProgressBar::new(done as f32 / total.max(1) as f32)
@@ -68,6 +97,43 @@ pub fn toolbar_ui(ui: &mut egui::Ui, editor: &mut Editor, show_hud: &mut bool) {
         let loaded = editor.photos.iter().filter(|p| p.thumb.is_some()).count();
         ui.label(format!("{loaded} photos, {} skipped", editor.skipped.len()));
     });
+    command
+}
+
+/// *Open folder…* (Ctrl+O): the native folder picker.
+pub fn open_folder_dialog(editor: &mut Editor) {
+    if let Some(dir) = rfd::FileDialog::new().pick_folder() {
+        editor.open_folder(&dir);
+    }
+}
+
+/// *Export…* (Ctrl+E): the native save dialog, then the export in the background.
+pub fn export_dialog(editor: &mut Editor) {
+    if editor.export.is_some() {
+        return;
+    }
+    if let Some(path) = rfd::FileDialog::new()
+        .add_filter("MP4 video (H.264, H.265, AV1)", &["mp4"])
+        .add_filter("QuickTime movie (H.264, H.265)", &["mov"])
+        .add_filter("WebM video (VP9, AV1)", &["webm"])
+        .add_filter("Matroska video (any codec)", &["mkv"])
+        .set_file_name("gridreel.mp4")
+        .save_file()
+    {
+        // The native dialog already asked before replacing an existing file.
+        editor.start_export(path, true);
+    }
+}
+
+/// *Presets → Save…* (Ctrl+S): the settings as a RON preset.
+pub fn save_preset_dialog(editor: &mut Editor) {
+    if let Some(path) = rfd::FileDialog::new()
+        .add_filter("RON preset", &["ron"])
+        .save_file()
+        && let Err(e) = save_preset(&editor.settings, &path)
+    {
+        editor.errors.push(e.to_string());
+    }
 }
 
 fn load_preset_into(editor: &mut Editor, path: &std::path::Path) {

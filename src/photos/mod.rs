@@ -119,6 +119,12 @@ pub fn load_tiles(
     out
 }
 
+/// Whether `folder` is the bundled demo photos (kept off the recent-folders list).
+#[must_use]
+pub fn is_demo_folder(folder: &std::path::Path) -> bool {
+    folder.ends_with("assets/demo")
+}
+
 /// The folder of bundled demo photos: `assets/demo` beside the executable or in a folder
 /// above it (a release binary in `target/release`, or copied with its `assets`), else in the
 /// current folder.
