@@ -74,6 +74,50 @@ impl History {
     }
 }
 
+impl History {
+    /// Slope per second of the history's floor: the least-squares line through the lowest
+    /// point of each `bucket_secs` span. Memory that swings up and back down (buffers made
+    /// and freed every few seconds) leaves the floor flat, so only growth that stays counts;
+    /// a plain fit reads such a swing as growth or shrinkage depending on where the window
+    /// cuts it. 0 with fewer than two spans. Allocates nothing.
+    #[must_use]
+    pub fn floor_slope_per_sec(&self, bucket_secs: f64) -> f64 {
+        let Some(first) = self.iter().next() else {
+            return 0.0;
+        };
+        // Whole bucket numbers; samples are seconds apart, far inside i64.
+        #[allow(clippy::cast_possible_truncation)]
+        let bucket_of = |t: f64| ((t - first[0]) / bucket_secs.max(1e-9)).floor() as i64;
+        // Running sums of the bucket minima: n, Σt, Σv, Σt², Σtv.
+        let mut sums = [0.0f64; 5];
+        let mut add = |[t, v]: [f64; 2]| {
+            sums[0] += 1.0;
+            sums[1] += t;
+            sums[2] += v;
+            sums[3] += t * t;
+            sums[4] += t * v;
+        };
+        let mut current = (bucket_of(first[0]), first);
+        for point in self.iter() {
+            let bucket = bucket_of(point[0]);
+            if bucket != current.0 {
+                add(current.1);
+                current = (bucket, point);
+            } else if point[1] < current.1[1] {
+                current.1 = point;
+            }
+        }
+        add(current.1);
+        let [n, st, sv, stt, stv] = sums;
+        let den = n * stt - st * st;
+        if n < 2.0 || den <= 0.0 {
+            0.0
+        } else {
+            (n * stv - st * sv) / den
+        }
+    }
+}
+
 /// What the HUD plots.
 #[derive(Clone, Debug)]
 pub struct Stats {
@@ -240,6 +284,28 @@ mod tests {
         assert_eq!(values, vec![13.0, 15.0, 17.0, 19.0]);
         assert!((h.slope_per_sec() - 2.0).abs() < 1e-9);
         assert_eq!(h.max(), Some(19.0));
+    }
+
+    #[test]
+    fn the_floor_fit_ignores_swings_and_sees_growth_that_stays() {
+        // 60 s at 4 samples/s: RSS swings between 163.7 and 167.3 MB every 5 s (a buffer
+        // made and freed), ending on a rise, as the HUD's churn did.
+        let mut swinging = History::new(240);
+        let mut leaking = History::new(240);
+        for i in 0..240 {
+            let t = f64::from(i) / 4.0;
+            let phase = (t % 5.0) / 5.0;
+            let swing = 163.7 + 3.6 * phase;
+            swinging.push(t, swing);
+            leaking.push(t, swing + t / 60.0); // + 1 MB/min that stays
+        }
+        assert!(
+            swinging.slope_per_sec().abs() * 60.0 > 0.05,
+            "a plain fit is fooled"
+        );
+        assert!(swinging.floor_slope_per_sec(5.0).abs() * 60.0 < 0.01);
+        let leak = leaking.floor_slope_per_sec(5.0) * 60.0;
+        assert!((leak - 1.0).abs() < 0.05, "{leak}");
     }
 
     #[test]

@@ -10,6 +10,9 @@ use crate::settings::{
     Aspect, CropAnchor, FrameSize, MemoryBudget, Settings, load_preset, save_preset,
 };
 
+/// Span whose lowest RSS sample is one point of the HUD's growth fit.
+const RSS_FLOOR_BUCKET_SECS: f64 = 5.0;
+
 /// What the toolbar's menus need to know.
 pub struct Menus<'a> {
     pub can_undo: bool,
@@ -618,7 +621,8 @@ pub fn hud_ui(ui: &mut egui::Ui, monitor: &Monitor, memory: &MemoryParts) {
         return;
     };
     let rss = stats.rss_mb.last().unwrap_or(0.0);
-    let growth = stats.rss_mb.slope_per_sec() * 60.0;
+    // The floor's slope: swings that come back down are not growth.
+    let growth = stats.rss_mb.floor_slope_per_sec(RSS_FLOOR_BUCKET_SECS) * 60.0;
     let color = if growth > 5.0 {
         egui::Color32::from_rgb(255, 120, 80)
     } else {
