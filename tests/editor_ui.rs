@@ -466,3 +466,44 @@ fn shortcuts_and_undo_redo() {
     h.get_by_label("play / pause");
     h.get_by_label("Ctrl+Shift+Z, Ctrl+Y");
 }
+
+/// Without a native file dialog (no portal, no zenity, as on this machine), *Open folder…*
+/// shows a path field with completions instead of doing nothing, and the typed folder opens.
+#[test]
+fn without_native_dialogs_a_path_field_opens_the_folder() {
+    let mut h = harness(Settings {
+        frame: FrameSize::Custom {
+            width_px: 320,
+            height_px: 240,
+        },
+        tile_height_px: 40,
+        ..Settings::default()
+    });
+    step_until(&mut h, "36 demo photos", |app| all_loaded(app, 36));
+    h.state_mut().editor.native_dialogs = false;
+    let dir = drop_folder();
+    h.get_by_label("Open folder…").click();
+    h.run_steps(2);
+    h.get_by_label_contains("This desktop has no file dialog");
+    h.get_by_role_and_label(Role::TextInput, "Path").focus();
+    h.run_steps(1);
+    // Replace what the field offers with the folder's path, less its last character.
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    let path = dir.path().display().to_string();
+    h.get_by_role_and_label(Role::TextInput, "Path")
+        .type_text(&path[..path.len() - 1]);
+    h.run_steps(2);
+    // The completion names the folder; clicking it fills the field.
+    h.get_by_label(&format!("{path}/")).click();
+    h.run_steps(2);
+    h.run_steps(5);
+    h.get_by_label("Open").click();
+    h.run_steps(3);
+    assert!(
+        h.state().editor.path_prompt.is_none(),
+        "{:?}",
+        h.state().editor.path_prompt
+    );
+    assert_eq!(h.state().editor.folder.as_deref(), Some(dir.path()));
+    step_until(&mut h, "the typed folder", |app| all_loaded(app, 4));
+}

@@ -93,6 +93,10 @@ pub struct Editor {
     pub order_generation: u64,
     pub export: Option<ExportHandle>,
     pub last_export: Option<Result<ExportSummary, String>>,
+    /// Whether the desktop has native file dialogs (else a path field is shown).
+    pub native_dialogs: bool,
+    /// The in-window path field, while it asks.
+    pub path_prompt: Option<super::dialogs::PathPrompt>,
     loader: Option<Loader>,
     loaded_spec: Option<TileSpec>,
     next_thumb_id: u64,
@@ -114,6 +118,8 @@ impl Editor {
             order_generation: 1,
             export: None,
             last_export: None,
+            native_dialogs: true,
+            path_prompt: None,
             loader: None,
             loaded_spec: None,
             next_thumb_id: 0,

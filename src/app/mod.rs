@@ -1,6 +1,7 @@
 //! The editor: an eframe app around `logic::Editor`, drawn by `ui`, previewing through the
 //! same `GridRenderer` that export uses.
 
+pub mod dialogs;
 pub mod history;
 pub mod logic;
 pub mod preview;
@@ -84,6 +85,7 @@ impl EditorApp {
             })
             .unwrap_or_default();
         let mut editor = Editor::new(settings);
+        editor.native_dialogs = dialogs::native_available();
         let folder = start
             .images
             .or(session.folder.filter(|f| f.is_dir()))
@@ -188,9 +190,9 @@ impl EditorApp {
             Shortcut::Redo => {
                 self.history.redo(editor);
             }
-            Shortcut::Open => ui::open_folder_dialog(editor),
-            Shortcut::Export => ui::export_dialog(editor),
-            Shortcut::SavePreset => ui::save_preset_dialog(editor),
+            Shortcut::Open => dialogs::ask(editor, dialogs::Purpose::OpenFolder),
+            Shortcut::Export => dialogs::ask(editor, dialogs::Purpose::Export),
+            Shortcut::SavePreset => dialogs::ask(editor, dialogs::Purpose::SavePreset),
             Shortcut::Hud => self.show_hud = !self.show_hud,
             Shortcut::PlayPause => editor.playing = !editor.playing,
             Shortcut::StepBack | Shortcut::StepForward | Shortcut::Start | Shortcut::End => {
@@ -366,6 +368,7 @@ impl eframe::App for EditorApp {
             .inner;
 
         self.quit_ui(&ctx);
+        dialogs::prompt_ui(&ctx, &mut self.editor);
         self.track_project(ctx.input(|i| i.time));
 
         if let Some(soak) = &mut self.soak {

@@ -3,12 +3,11 @@
 use eframe::egui;
 
 use super::Shortcut;
+use super::dialogs::{self, Purpose};
 use super::logic::{Editor, MemoryParts, PhotoEntry, THUMB_HEIGHT_PX};
 use super::preview::preview_ui;
 use crate::monitor::Monitor;
-use crate::settings::{
-    Aspect, CropAnchor, FrameSize, MemoryBudget, Settings, load_preset, save_preset,
-};
+use crate::settings::{Aspect, CropAnchor, FrameSize, MemoryBudget, Settings};
 
 /// Span whose lowest RSS sample is one point of the HUD's growth fit.
 const RSS_FLOOR_BUCKET_SECS: f64 = 5.0;
@@ -32,7 +31,7 @@ pub fn toolbar_ui(
     let mut command = None;
     ui.horizontal(|ui| {
         if ui.button("Open folder…").clicked() {
-            open_folder_dialog(editor);
+            dialogs::ask(editor, Purpose::OpenFolder);
         }
         ui.add_enabled_ui(!menus.recent.is_empty(), |ui| {
             ui.menu_button("Recent", |ui| {
@@ -62,15 +61,11 @@ pub fn toolbar_ui(
                 }
             }
             ui.separator();
-            if ui.button("Load…").clicked()
-                && let Some(path) = rfd::FileDialog::new()
-                    .add_filter("RON preset", &["ron"])
-                    .pick_file()
-            {
-                load_preset_into(editor, &path);
+            if ui.button("Load…").clicked() {
+                dialogs::ask(editor, Purpose::LoadPreset);
             }
             if ui.button("Save…").clicked() {
-                save_preset_dialog(editor);
+                dialogs::ask(editor, Purpose::SavePreset);
             }
         });
         let exporting = editor.export.is_some();
@@ -78,7 +73,7 @@ pub fn toolbar_ui(
             .add_enabled(!exporting, egui::Button::new("Export…"))
             .clicked()
         {
-            export_dialog(editor);
+            dialogs::ask(editor, Purpose::Export);
         }
         ui.toggle_value(show_hud, "HUD (F1)");
         ui.menu_button("Help", |ui| {
@@ -101,46 +96,6 @@ pub fn toolbar_ui(
         ui.label(format!("{loaded} photos, {} skipped", editor.skipped.len()));
     });
     command
-}
-
-/// *Open folder…* (Ctrl+O): the native folder picker.
-pub fn open_folder_dialog(editor: &mut Editor) {
-    if let Some(dir) = rfd::FileDialog::new().pick_folder() {
-        editor.open_folder(&dir);
-    }
-}
-
-/// *Export…* (Ctrl+E): the native save dialog, then the export in the background.
-pub fn export_dialog(editor: &mut Editor) {
-    if editor.export.is_some() {
-        return;
-    }
-    if let Some(path) = rfd::FileDialog::new()
-        .add_filter("MP4 video (H.264, H.265, AV1)", &["mp4"])
-        .add_filter("QuickTime movie (H.264, H.265)", &["mov"])
-        .add_filter("WebM video (VP9, AV1)", &["webm"])
-        .add_filter("Matroska video (any codec)", &["mkv"])
-        .set_file_name("gridreel.mp4")
-        .save_file()
-    {
-        // The native dialog already asked before replacing an existing file.
-        editor.start_export(path, true);
-    }
-}
-
-/// *Presets → Save…* (Ctrl+S): the settings as a RON preset.
-pub fn save_preset_dialog(editor: &mut Editor) {
-    if let Some(path) = rfd::FileDialog::new()
-        .add_filter("RON preset", &["ron"])
-        .save_file()
-        && let Err(e) = save_preset(&editor.settings, &path)
-    {
-        editor.errors.push(e.to_string());
-    }
-}
-
-fn load_preset_into(editor: &mut Editor, path: &std::path::Path) {
-    apply_preset(editor, load_preset(path));
 }
 
 fn apply_preset(editor: &mut Editor, loaded: Result<Settings, crate::settings::PresetError>) {

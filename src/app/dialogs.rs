@@ -1,0 +1,216 @@
+//! File dialogs: the native one (rfd) where the desktop has one, else a path field in the
+//! window. On Linux rfd needs xdg-desktop-portal or zenity; without them it returns nothing,
+//! exactly as if the user had cancelled, so the editor checks first and never fails silently.
+
+use std::path::{Path, PathBuf};
+
+use eframe::egui;
+
+use super::logic::Editor;
+use crate::settings::{load_preset, save_preset};
+
+/// What a chosen path is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    OpenFolder,
+    Export,
+    LoadPreset,
+    SavePreset,
+}
+
+impl Purpose {
+    fn title(self) -> &'static str {
+        match self {
+            Self::OpenFolder => "Open folder",
+            Self::Export => "Export to",
+            Self::LoadPreset => "Load preset",
+            Self::SavePreset => "Save preset as",
+        }
+    }
+}
+
+/// The in-window path field, while it is open.
+#[derive(Clone, Debug)]
+pub struct PathPrompt {
+    pub purpose: Purpose,
+    pub text: String,
+}
+
+/// What the user of a desktop without native dialogs needs to install.
+pub const DIALOG_PACKAGES: &str = "xdg-desktop-portal-gtk (or zenity)";
+
+/// Whether rfd can show a native dialog here: always on Windows and macOS; on Linux when
+/// zenity is on the PATH or a desktop portal is installed and a session bus is running.
+#[must_use]
+pub fn native_available() -> bool {
+    if !cfg!(target_os = "linux") {
+        return true;
+    }
+    let zenity = std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|d| d.join("zenity").is_file()));
+    let portal = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some()
+        && Path::new("/usr/share/dbus-1/services/org.freedesktop.portal.Desktop.service").is_file();
+    zenity || portal
+}
+
+/// Asks for a path for `purpose`: the native dialog when there is one, else opens the path
+/// field (`editor.path_prompt`).
+pub fn ask(editor: &mut Editor, purpose: Purpose) {
+    if purpose == Purpose::Export && editor.export.is_some() {
+        return;
+    }
+    if !editor.native_dialogs {
+        let start = editor
+            .folder
+            .as_ref()
+            .map(|f| format!("{}/", f.display()))
+            .unwrap_or_default();
+        editor.path_prompt = Some(PathPrompt {
+            purpose,
+            text: start,
+        });
+        return;
+    }
+    let ron = |d: rfd::FileDialog| d.add_filter("RON preset", &["ron"]);
+    let chosen = match purpose {
+        Purpose::OpenFolder => rfd::FileDialog::new().pick_folder(),
+        Purpose::Export => rfd::FileDialog::new()
+            .add_filter("MP4 video (H.264, H.265, AV1)", &["mp4"])
+            .add_filter("QuickTime movie (H.264, H.265)", &["mov"])
+            .add_filter("WebM video (VP9, AV1)", &["webm"])
+            .add_filter("Matroska video (any codec)", &["mkv"])
+            .set_file_name("gridreel.mp4")
+            .save_file(),
+        Purpose::LoadPreset => ron(rfd::FileDialog::new()).pick_file(),
+        Purpose::SavePreset => ron(rfd::FileDialog::new()).save_file(),
+    };
+    if let Some(path) = chosen {
+        // The native save dialog has already asked before replacing a file.
+        use_path(editor, purpose, &path, true);
+    }
+}
+
+/// Does what `purpose` does with `path`.
+fn use_path(editor: &mut Editor, purpose: Purpose, path: &Path, replace_ok: bool) {
+    match purpose {
+        Purpose::OpenFolder => editor.open_folder(path),
+        Purpose::Export => editor.start_export(path.to_owned(), replace_ok),
+        Purpose::LoadPreset => match load_preset(path) {
+            Ok(settings) => {
+                editor.settings = settings;
+                editor.settings_changed();
+            }
+            Err(e) => editor.errors.push(e.to_string()),
+        },
+        Purpose::SavePreset => {
+            if let Err(e) = save_preset(&editor.settings, path) {
+                editor.errors.push(e.to_string());
+            }
+        }
+    }
+}
+
+/// Up to `max` entries of the folder `text` names (or is in) that start with what follows
+/// its last `/`: folders end in `/`.
+fn completions(text: &str, max: usize) -> Vec<String> {
+    let (folder, prefix) = match text.rfind('/') {
+        Some(i) => (&text[..=i], &text[i + 1..]),
+        None => ("./", text),
+    };
+    let Ok(entries) = std::fs::read_dir(if folder.is_empty() { "/" } else { folder }) else {
+        return Vec::new();
+    };
+    let mut found: Vec<String> = entries
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let name = e.file_name().to_str()?.to_owned();
+            // Hidden entries only when the typed part asks for them.
+            let shown = !name.starts_with('.') || prefix.starts_with('.');
+            (shown && name.starts_with(prefix)).then(|| {
+                let slash = if e.path().is_dir() { "/" } else { "" };
+                format!("{folder}{name}{slash}")
+            })
+        })
+        .collect();
+    found.sort();
+    found.truncate(max);
+    found
+}
+
+/// The path field, while `editor.path_prompt` is open.
+pub fn prompt_ui(ctx: &egui::Context, editor: &mut Editor) {
+    let Some(mut prompt) = editor.path_prompt.take() else {
+        return;
+    };
+    let mut done: Option<PathBuf> = None;
+    let mut cancelled = false;
+    egui::Modal::new(egui::Id::unique("path-prompt")).show(ctx, |ui| {
+        ui.heading(prompt.purpose.title());
+        ui.label(format!(
+            "This desktop has no file dialog (install {DIALOG_PACKAGES} for one). Type a path:"
+        ));
+        let field = ui
+            .horizontal(|ui| {
+                let label = ui.label("Path");
+                ui.add(
+                    egui::TextEdit::singleline(&mut prompt.text)
+                        .desired_width(420.0)
+                        .hint_text("/home/me/Pictures/trip"),
+                )
+                .labelled_by(label.id)
+            })
+            .inner;
+        let entered = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        // In a scope of their own, so the buttons below keep their ids as the list changes.
+        ui.push_id("completions", |ui| {
+            for suggestion in completions(&prompt.text, 8) {
+                if ui.small_button(&suggestion).clicked() {
+                    prompt.text = suggestion;
+                }
+            }
+        });
+        ui.horizontal(|ui| {
+            let label = match prompt.purpose {
+                Purpose::OpenFolder => "Open",
+                Purpose::Export => "Export",
+                Purpose::LoadPreset => "Load",
+                Purpose::SavePreset => "Save",
+            };
+            if ui.button(label).clicked() || entered {
+                done = Some(PathBuf::from(prompt.text.trim()));
+            }
+            if ui.button("Cancel").clicked() {
+                cancelled = true;
+            }
+        });
+    });
+    match done {
+        // A typed export path never replaces an existing file without --overwrite's
+        // equivalent: the export refuses and says so.
+        Some(path) if !path.as_os_str().is_empty() => {
+            use_path(editor, prompt.purpose, &path, false);
+        }
+        _ if cancelled => {}
+        _ => editor.path_prompt = Some(prompt),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn completions_list_matching_entries_folders_with_a_slash() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("trip")).unwrap();
+        std::fs::write(dir.path().join("trailer.mp4"), b"").unwrap();
+        std::fs::write(dir.path().join("other.txt"), b"").unwrap();
+        let base = format!("{}/", dir.path().display());
+        let found = completions(&format!("{base}tr"), 8);
+        assert_eq!(
+            found,
+            vec![format!("{base}trailer.mp4"), format!("{base}trip/")]
+        );
+        assert_eq!(completions(&base, 1).len(), 1);
+    }
+}
