@@ -34,6 +34,8 @@ impl Purpose {
 pub struct PathPrompt {
     pub purpose: Purpose,
     pub text: String,
+    /// Just opened: the field takes the keyboard.
+    pub fresh: bool,
 }
 
 /// What the user of a desktop without native dialogs needs to install.
@@ -68,6 +70,7 @@ pub fn ask(editor: &mut Editor, purpose: Purpose) {
         editor.path_prompt = Some(PathPrompt {
             purpose,
             text: start,
+            fresh: true,
         });
         return;
     }
@@ -111,8 +114,8 @@ fn use_path(editor: &mut Editor, purpose: Purpose, path: &Path, replace_ok: bool
 }
 
 /// Up to `max` entries of the folder `text` names (or is in) that start with what follows
-/// its last `/`: folders end in `/`.
-fn completions(text: &str, max: usize) -> Vec<String> {
+/// its last `/` (only folders with `folders_only`): folders end in `/`.
+fn completions(text: &str, max: usize, folders_only: bool) -> Vec<String> {
     let (folder, prefix) = match text.rfind('/') {
         Some(i) => (&text[..=i], &text[i + 1..]),
         None => ("./", text),
@@ -125,9 +128,11 @@ fn completions(text: &str, max: usize) -> Vec<String> {
         .filter_map(|e| {
             let name = e.file_name().to_str()?.to_owned();
             // Hidden entries only when the typed part asks for them.
-            let shown = !name.starts_with('.') || prefix.starts_with('.');
+            let is_dir = e.path().is_dir();
+            let shown =
+                (!name.starts_with('.') || prefix.starts_with('.')) && (is_dir || !folders_only);
             (shown && name.starts_with(prefix)).then(|| {
-                let slash = if e.path().is_dir() { "/" } else { "" };
+                let slash = if is_dir { "/" } else { "" };
                 format!("{folder}{name}{slash}")
             })
         })
@@ -160,10 +165,16 @@ pub fn prompt_ui(ctx: &egui::Context, editor: &mut Editor) {
                 .labelled_by(label.id)
             })
             .inner;
+        // Until the field has the keyboard once (the modal's first frame only sizes it).
+        if prompt.fresh {
+            field.request_focus();
+            prompt.fresh = !field.has_focus();
+        }
         let entered = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
         // In a scope of their own, so the buttons below keep their ids as the list changes.
         ui.push_id("completions", |ui| {
-            for suggestion in completions(&prompt.text, 8) {
+            let folders_only = prompt.purpose == Purpose::OpenFolder;
+            for suggestion in completions(&prompt.text, 8, folders_only) {
                 if ui.small_button(&suggestion).clicked() {
                     prompt.text = suggestion;
                 }
@@ -206,11 +217,12 @@ mod tests {
         std::fs::write(dir.path().join("trailer.mp4"), b"").unwrap();
         std::fs::write(dir.path().join("other.txt"), b"").unwrap();
         let base = format!("{}/", dir.path().display());
-        let found = completions(&format!("{base}tr"), 8);
+        let found = completions(&format!("{base}tr"), 8, false);
         assert_eq!(
             found,
             vec![format!("{base}trailer.mp4"), format!("{base}trip/")]
         );
-        assert_eq!(completions(&base, 1).len(), 1);
+        assert_eq!(completions(&base, 1, false).len(), 1);
+        assert_eq!(completions(&base, 8, true), vec![format!("{base}trip/")]);
     }
 }
