@@ -348,7 +348,7 @@ fn ratio_rows(
                 format,
                 (w, h),
                 settings.fps,
-                &settings.video,
+                settings,
                 settings.video.threads as usize,
             )
             .map_err(|e| e.to_string())?;

@@ -97,6 +97,7 @@ pub struct EditorArgs {
 }
 
 #[derive(Debug, Args)]
+#[allow(clippy::struct_excessive_bools)] // command-line switches
 pub struct RenderArgs {
     /// Photo folder (default: the bundled demo photos).
     #[arg(long, value_name = "DIR")]
@@ -117,6 +118,10 @@ pub struct RenderArgs {
     /// Print the effective settings as RON and exit.
     #[arg(long)]
     pub print_settings: bool,
+    /// Make the video as long as the music (from --audio-offset to the track's end); the slide
+    /// speed stays as set.
+    #[arg(long)]
+    pub fit_to_audio: bool,
     #[command(flatten)]
     pub settings: SettingsArgs,
 }
@@ -178,6 +183,18 @@ pub struct SettingsArgs {
     /// Encoder threads, 0 = all cores [default: 0]
     #[arg(long, value_name = "N")]
     pub threads: Option<u32>,
+    /// Music: any audio file FFmpeg decodes (WAV, MP3, AAC/M4A, FLAC, Ogg/Opus); it repeats when shorter than the video and is cut when longer
+    #[arg(long, value_name = "FILE")]
+    pub audio: Option<PathBuf>,
+    /// Seconds the music fades out at the end [default: 1]
+    #[arg(long, value_name = "SECS")]
+    pub audio_fade: Option<f64>,
+    /// Seconds the music fades in at the start [default: 0]
+    #[arg(long, value_name = "SECS")]
+    pub audio_fade_in: Option<f64>,
+    /// Start the music this many seconds into the track [default: 0]
+    #[arg(long, value_name = "SECS")]
+    pub audio_offset: Option<f64>,
     /// Memory for decoded photos, RAM and GPU together: auto (a quarter of RAM), 2GB, 512MB or 25%; beyond it tiles stream [default: auto]
     #[arg(long, value_name = "SIZE")]
     pub memory_budget: Option<MemoryBudget>,
@@ -225,6 +242,12 @@ impl SettingsArgs {
         set!(x264_preset => video.x264_preset);
         set!(threads => video.threads);
         set!(memory_budget => memory_budget);
+        set!(audio_fade => audio.fade_out_secs);
+        set!(audio_fade_in => audio.fade_in_secs);
+        set!(audio_offset => audio.offset_secs);
+        if self.audio.is_some() {
+            s.audio.file.clone_from(&self.audio);
+        }
         if let Some((h, v)) = self.gap {
             s.gap_h_px = h;
             s.gap_v_px = v;
@@ -360,7 +383,10 @@ pub fn bench(args: &BenchArgs) -> Result<(), Failure> {
 
 /// `gridreel render`: one [`export::run`], with progress bars on stderr.
 pub fn render(args: &RenderArgs) -> Result<(), Failure> {
-    let settings = effective_settings(args.preset.as_deref(), &args.settings)?;
+    let mut settings = effective_settings(args.preset.as_deref(), &args.settings)?;
+    if args.fit_to_audio {
+        fit_to_audio(&mut settings)?;
+    }
     if args.print_settings {
         println!("{}", settings_to_ron(&settings));
         return Ok(());
@@ -410,6 +436,35 @@ pub fn render(args: &RenderArgs) -> Result<(), Failure> {
             message: e.to_string(),
         }),
     }
+}
+
+/// `--fit-to-audio`: the duration becomes the music's length from its offset (the slide
+/// speed stays, so the grid still covers the frame for the whole song); says what it chose.
+fn fit_to_audio(settings: &mut Settings) -> Result<(), Failure> {
+    let Some(music) = settings.audio.file.clone() else {
+        return Err(Failure::input("--fit-to-audio needs --audio FILE"));
+    };
+    let track_secs = export::probe_audio(&music).map_err(Failure::input)?;
+    let secs = track_secs - settings.audio.offset_secs;
+    if secs < 0.05 {
+        return Err(Failure::input(format!(
+            "--fit-to-audio: the track is {track_secs:.2} s long, nothing is left after the offset of {:.2} s: {}",
+            settings.audio.offset_secs,
+            music.display()
+        )));
+    }
+    settings.duration_secs = secs.min(3600.0);
+    settings
+        .validate()
+        .map_err(|e| Failure::input(format!("invalid setting: {e}")))?;
+    eprintln!(
+        "fit to the music: duration {:.3} s ({} frames at {} fps), speed {} as set",
+        settings.duration_secs,
+        settings.frame_count(),
+        settings.fps,
+        settings.speed
+    );
+    Ok(())
 }
 
 /// Progress bars for `gridreel render`: photos while importing, then frames.

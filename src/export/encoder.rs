@@ -9,9 +9,10 @@ use ffmpeg::{Dictionary, Packet, Rational, codec, color, encoder, format};
 use ffmpeg_next as ffmpeg;
 
 use super::ExportError;
+use super::audio::AudioTrack;
 use super::format::{Container, Format, codec_quality};
 use crate::render::YuvFrame;
-use crate::settings::{VideoCodec, VideoSettings};
+use crate::settings::{Settings, VideoCodec, VideoSettings};
 
 /// Initialises FFmpeg once and keeps its own logging quiet (we report errors ourselves).
 pub fn init_ffmpeg() -> Result<(), ExportError> {
@@ -77,6 +78,9 @@ pub struct VideoWriter {
     frames_written: i64,
     /// End of stream was sent (see [`end_stream`]).
     ended: bool,
+    /// The music, written up to the video's time after each frame.
+    audio: Option<AudioTrack>,
+    fps: u32,
 }
 
 /// What happened to encoders that were tried and not used.
@@ -86,22 +90,23 @@ impl VideoWriter {
     /// Opens the first encoder of `video.encoder` for `format` that works, writing `format`'s
     /// container to `path` (whatever the file is named). Returns the writer and why earlier
     /// candidates were passed over.
+    /// With `settings.audio.file`, the music goes into the same file (see [`AudioTrack`]).
     pub fn create(
         path: &Path,
         format: Format,
         (width_px, height_px): (u32, u32),
         fps: u32,
-        video: &VideoSettings,
+        settings: &Settings,
         threads: usize,
     ) -> Result<(Self, Fallbacks), ExportError> {
-        first_that_opens(format, video, |name| {
+        first_that_opens(format, &settings.video, |name| {
             Self::open(
                 path,
                 format,
                 name,
                 (width_px, height_px),
                 fps,
-                video,
+                settings,
                 threads,
             )
         })
@@ -130,9 +135,10 @@ impl VideoWriter {
         name: &str,
         (width_px, height_px): (u32, u32),
         fps: u32,
-        video: &VideoSettings,
+        settings: &Settings,
         threads: usize,
     ) -> Result<Self, ExportError> {
+        let video = &settings.video;
         let container = video_format.container;
         let mut output =
             format::output_as(path, container.muxer()).map_err(|e| ExportError::Write {
@@ -166,6 +172,16 @@ impl VideoWriter {
             }
             stream.index()
         };
+        let mut audio = match &settings.audio.file {
+            Some(music) => Some(AudioTrack::open(
+                &settings.audio,
+                music,
+                settings.frame_count() as f64 / f64::from(fps),
+                container,
+                &mut output,
+            )?),
+            None => None,
+        };
         let mut header_options = Dictionary::new();
         if container.faststart() {
             header_options.set("movflags", "+faststart");
@@ -179,6 +195,9 @@ impl VideoWriter {
         let stream_time_base = output
             .stream(stream_index)
             .map_or(encoder_time_base, |s| s.time_base());
+        if let Some(track) = audio.as_mut() {
+            track.header_written(&output);
+        }
         Ok(Self {
             output,
             encoder,
@@ -190,6 +209,8 @@ impl VideoWriter {
             name: name.to_owned(),
             frames_written: 0,
             ended: false,
+            audio,
+            fps,
         })
     }
 
@@ -208,7 +229,12 @@ impl VideoWriter {
         self.encoder
             .send_frame(&self.frame)
             .map_err(|e| self.encode_err(e))?;
-        self.drain()
+        self.drain()?;
+        if let Some(track) = self.audio.as_mut() {
+            let secs = self.frames_written as f64 / f64::from(self.fps);
+            track.write_until(&mut self.output, secs)?;
+        }
+        Ok(())
     }
 
     /// Flushes the encoder and finishes the file (the MP4 index moves to the front here).
@@ -220,6 +246,9 @@ impl VideoWriter {
         self.ended = true;
         self.encoder.send_eof().map_err(|e| self.encode_err(e))?;
         self.drain()?;
+        if let Some(track) = self.audio.as_mut() {
+            track.finish(&mut self.output)?;
+        }
         self.output
             .write_trailer()
             .map_err(|e| self.encode_err(e))?;

@@ -2,11 +2,13 @@
 //! through a bounded channel to an encoder thread that writes the MP4 atomically.
 //! [`run`] is the one entry point (see `pipeline`).
 
+mod audio;
 mod encoder;
 mod format;
 mod output;
 mod pipeline;
 
+pub use audio::probe as probe_audio;
 pub use encoder::{VideoWriter, available_encoders};
 pub use format::Format;
 pub use output::TempOutput;
@@ -52,6 +54,8 @@ pub enum ExportError {
     OutputNotUtf8(PathBuf),
     #[error("GPU error: {0}")]
     Gpu(String),
+    #[error("cannot use the music ({reason}): {}", path.display())]
+    Audio { path: PathBuf, reason: String },
     #[error("cannot write a `.{extension}` file; the output must end in {allowed}")]
     FileType { extension: String, allowed: String },
     #[error("{codec} cannot go into a .{extension} file; it takes {allowed}")]
@@ -84,6 +88,9 @@ pub enum ExportError {
     Stream(StreamError),
     #[error("export cancelled")]
     Cancelled,
+    /// The encoder thread ended early; its own error says why.
+    #[error("encoding failed (the encoder stopped)")]
+    EncoderGone,
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -182,6 +189,7 @@ impl ExportError {
             | Self::OutputIsInput(_)
             | Self::OutputNotUtf8(_)
             | Self::FileType { .. }
+            | Self::Audio { .. }
             | Self::CodecContainer { .. }
             | Self::OutputExists(_)
             | Self::OutputIsFolder(_)
@@ -225,7 +233,7 @@ fn export_video(
         job.format,
         (width_px, height_px),
         settings.fps,
-        &settings.video,
+        settings,
         job.encoder_threads,
     )?;
     progress.encoder(writer.encoder_name(), &fallbacks);
@@ -275,8 +283,12 @@ fn export_video(
         (rendered, encoded)
     });
     // A render error explains an encoder that stopped early, and vice versa: report the cause.
-    rendered?;
-    let frames = encoded?;
+    let frames = match (rendered, encoded) {
+        (Err(ExportError::EncoderGone) | Ok(()), Err(cause)) | (Err(cause), _) => {
+            return Err(cause);
+        }
+        (Ok(()), Ok(frames)) => frames,
+    };
     if frames != total {
         return Err(ExportError::Internal(format!(
             "encoded {frames} of {total} frames"
@@ -403,11 +415,8 @@ fn read_frame(
     full: &SyncSender<YuvFrame>,
     free: &Receiver<YuvFrame>,
 ) -> Result<(), ExportError> {
-    let mut frame = free
-        .recv()
-        .map_err(|_| ExportError::Encode("the encoder stopped".into()))?;
+    let mut frame = free.recv().map_err(|_| ExportError::EncoderGone)?;
     target_read(target, device, ticket, &mut frame)?;
-    full.send(frame)
-        .map_err(|_| ExportError::Encode("the encoder stopped".into()))?;
+    full.send(frame).map_err(|_| ExportError::EncoderGone)?;
     Ok(())
 }

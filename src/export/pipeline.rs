@@ -101,6 +101,9 @@ fn validate(job: &Job) -> Result<(Format, u64), ExportError> {
         });
     }
     let format = Format::resolve(&job.output, &settings.video)?;
+    if let Some(music) = &settings.audio.file {
+        super::audio::probe(music)?;
+    }
     VideoWriter::probe(
         format,
         settings.frame_size_px(),

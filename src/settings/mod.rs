@@ -50,6 +50,8 @@ pub struct Settings {
     pub last_photo: Option<u32>,
     /// Encoding settings.
     pub video: VideoSettings,
+    /// Music.
+    pub audio: AudioSettings,
     /// Memory for decoded photo pixels, RAM and GPU together: `auto`, `2GB`, `25%`.
     /// When the tiles do not all fit, they stream: decoded ahead, farthest-needed evicted.
     pub memory_budget: MemoryBudget,
@@ -70,6 +72,31 @@ pub struct VideoSettings {
     pub x264_preset: String,
     /// Encoder threads; 0 = all cores.
     pub threads: u32,
+}
+
+/// The music track, if any.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AudioSettings {
+    /// Any audio file FFmpeg decodes (WAV, MP3, AAC/M4A, FLAC, Ogg/Opus); `None`: silent.
+    pub file: Option<std::path::PathBuf>,
+    /// Seconds the track fades in at the start (0: none).
+    pub fade_in_secs: f64,
+    /// Seconds the track fades out at the end.
+    pub fade_out_secs: f64,
+    /// Where in the track the video starts, seconds.
+    pub offset_secs: f64,
+}
+
+impl Default for AudioSettings {
+    fn default() -> Self {
+        Self {
+            file: None,
+            fade_in_secs: 0.0,
+            fade_out_secs: 1.0,
+            offset_secs: 0.0,
+        }
+    }
 }
 
 impl Default for VideoSettings {
@@ -102,6 +129,7 @@ impl Default for Settings {
             first_photo: None,
             last_photo: None,
             video: VideoSettings::default(),
+            audio: AudioSettings::default(),
             memory_budget: MemoryBudget::Auto,
         }
     }
@@ -254,6 +282,18 @@ impl Settings {
             });
         }
         check_range("video.threads", self.video.threads, 0, 256)?;
+        for (field, value, max) in [
+            ("audio.fade_in_secs", self.audio.fade_in_secs, 60.0),
+            ("audio.fade_out_secs", self.audio.fade_out_secs, 60.0),
+            ("audio.offset_secs", self.audio.offset_secs, 86_400.0),
+        ] {
+            if !(value.is_finite() && (0.0..=max).contains(&value)) {
+                return Err(SettingsError {
+                    field,
+                    message: format!("must be from 0 to {max} seconds (got {value})"),
+                });
+            }
+        }
         match self.memory_budget {
             MemoryBudget::Bytes(bytes) if bytes < MIN_MEMORY_BUDGET => {
                 return Err(SettingsError {

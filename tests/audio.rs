@@ -1,0 +1,208 @@
+//! Music: a short track repeats, a long one is cut, the end fades to silence, the video can
+//! be fitted to the track, and a file that is not audio is refused before rendering.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers panic on setup failure
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+/// A sine tone of `secs` seconds written by the ffmpeg tool (amplitude 1/8, so RMS ≈ 0.088).
+fn tone(path: &Path, secs: f64) {
+    let ok = Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
+        .arg(format!("sine=frequency=440:duration={secs}"))
+        .arg(path)
+        .status()
+        .expect("ffmpeg")
+        .success();
+    assert!(ok);
+}
+
+/// The video's audio as mono f32 samples at 48 kHz.
+fn samples(video: &Path) -> Vec<f32> {
+    let out = Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(video)
+        .args(["-vn", "-ac", "1", "-ar", "48000", "-f", "f32le", "-"])
+        .output()
+        .expect("ffmpeg");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect()
+}
+
+fn rms(samples: &[f32]) -> f64 {
+    let sum: f64 = samples.iter().map(|&s| f64::from(s) * f64::from(s)).sum();
+    (sum / samples.len().max(1) as f64).sqrt()
+}
+
+/// `codec_name`, and the audio stream's duration in seconds.
+fn audio_stream(video: &Path) -> (String, f64) {
+    let out = Command::new("ffprobe")
+        .args(["-v", "error", "-select_streams", "a:0", "-show_entries"])
+        .args([
+            "stream=codec_name:format=duration",
+            "-of",
+            "default=noprint_wrappers=1",
+        ])
+        .arg(video)
+        .output()
+        .expect("ffprobe");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let field = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}=")))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let secs = samples(video).len() as f64 / 48_000.0;
+    assert!(!field("codec_name").is_empty(), "no audio stream: {text}");
+    (field("codec_name"), secs)
+}
+
+fn render(photos: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "render",
+        "--images",
+        photos.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--frame",
+        "320x240",
+        "--x264-preset",
+        "ultrafast",
+    ];
+    args.extend_from_slice(extra);
+    common::gridreel(&args)
+}
+
+fn photos() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..3 {
+        common::write_photo(&dir.path().join(format!("p{i}.jpg")), i, 160, 120);
+    }
+    dir
+}
+
+#[test]
+fn a_short_track_repeats_and_fades_out_with_the_last_frame() {
+    let photos = photos();
+    let work = tempfile::tempdir().unwrap();
+    let song = work.path().join("short.wav");
+    tone(&song, 1.5);
+    let out = work.path().join("v.mp4");
+    let run = render(
+        photos.path(),
+        &out,
+        &["--duration", "4", "--audio", song.to_str().unwrap()],
+    );
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let (codec, secs) = audio_stream(&out);
+    assert_eq!(codec, "aac");
+    assert!((secs - 4.0).abs() <= 1.0 / 30.0, "audio lasts {secs} s");
+    let pcm = samples(&out);
+    let at = |from: f64, to: f64| rms(&pcm[(from * 48_000.0) as usize..(to * 48_000.0) as usize]);
+    assert!(at(0.2, 0.6) > 0.05, "the tone plays: {}", at(0.2, 0.6));
+    // 1.5–3.0 s is the track's second time round.
+    assert!(at(1.8, 2.4) > 0.05, "the track repeats: {}", at(1.8, 2.4));
+    let end = pcm.len();
+    let last = rms(&pcm[end - 4_800..end]);
+    assert!(last < 0.01, "the last 100 ms fade to near silence: {last}");
+}
+
+#[test]
+fn a_long_track_is_cut_at_an_offset_into_webm_as_opus() {
+    let photos = photos();
+    let work = tempfile::tempdir().unwrap();
+    let song = work.path().join("long.mp3");
+    tone(&song, 10.0);
+    let out = work.path().join("v.webm");
+    let run = render(
+        photos.path(),
+        &out,
+        &[
+            "--duration",
+            "2",
+            "--audio",
+            song.to_str().unwrap(),
+            "--audio-offset",
+            "3",
+            "--audio-fade",
+            "0",
+        ],
+    );
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let (codec, secs) = audio_stream(&out);
+    assert_eq!(codec, "opus");
+    assert!((secs - 2.0).abs() <= 1.0 / 30.0, "audio lasts {secs} s");
+}
+
+#[test]
+fn fit_to_audio_makes_the_video_as_long_as_the_track() {
+    let photos = photos();
+    let work = tempfile::tempdir().unwrap();
+    let song = work.path().join("song.wav");
+    tone(&song, 1.5);
+    let out = work.path().join("v.mp4");
+    let run = render(
+        photos.path(),
+        &out,
+        &[
+            "--audio",
+            song.to_str().unwrap(),
+            "--fit-to-audio",
+            "--fps",
+            "30",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("fit to the music: duration 1.500 s (45 frames"),
+        "{stderr}"
+    );
+    assert!(common::probe(&out).contains("nb_read_frames=45"));
+    let (_, secs) = audio_stream(&out);
+    assert!((secs - 1.5).abs() <= 1.0 / 30.0, "audio lasts {secs} s");
+}
+
+#[test]
+fn a_file_that_is_not_audio_is_refused_before_rendering() {
+    let photos = photos();
+    let work = tempfile::tempdir().unwrap();
+    let fake = work.path().join("song.mp3");
+    std::fs::write(&fake, "these are lyrics, not a song\n").unwrap();
+    let out = work.path().join("v.mp4");
+    for extra in [&[][..], &["--fit-to-audio"][..]] {
+        let mut args = vec!["--audio", fake.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let run = render(photos.path(), &out, &args);
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert_eq!(run.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains("cannot use the music") && stderr.contains("song.mp3"),
+            "{stderr}"
+        );
+        assert!(
+            !stderr.contains("photos ("),
+            "refused before the import: {stderr}"
+        );
+        assert!(!out.exists());
+    }
+}
