@@ -54,7 +54,8 @@ struct Source {
 
 impl Source {
     fn open(path: &Path) -> Result<Self, ExportError> {
-        let input = format::input(path).map_err(|e| bad_audio(path, e))?;
+        let input = format::input(path)
+            .map_err(|e| bad_audio(path, format!("not a file FFmpeg reads as audio: {e}")))?;
         let stream = input
             .streams()
             .best(media::Type::Audio)
