@@ -69,19 +69,9 @@ fn audio_stream(video: &Path) -> (String, f64) {
 }
 
 fn render(photos: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
-    let mut args = vec![
-        "render",
-        "--images",
-        photos.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-        "--frame",
-        "320x240",
-        "--x264-preset",
-        "ultrafast",
-    ];
+    let mut args = vec!["--frame", "320x240", "--x264-preset", "ultrafast"];
     args.extend_from_slice(extra);
-    common::gridreel(&args)
+    common::render_to(photos, out, &args)
 }
 
 fn photos() -> tempfile::TempDir {

@@ -29,6 +29,20 @@ fn harness(settings: Settings) -> Harness<'static, EditorApp> {
         })
 }
 
+/// The editor on the demo photos at a small output size (320x240, 40 px tiles), loaded.
+fn small_demo() -> Harness<'static, EditorApp> {
+    let mut h = harness(Settings {
+        frame: FrameSize::Custom {
+            width_px: 320,
+            height_px: 240,
+        },
+        tile_height_px: 40,
+        ..Settings::default()
+    });
+    step_until(&mut h, "36 demo photos", |app| all_loaded(app, 36));
+    h
+}
+
 /// Steps the app until `done` holds (photos load and exports run on other threads).
 fn step_until(h: &mut Harness<'static, EditorApp>, what: &str, done: impl Fn(&EditorApp) -> bool) {
     let start = Instant::now();
@@ -311,16 +325,8 @@ fn failed_export(
 /// again; an output that is one of the photos is refused.
 #[test]
 fn an_export_panic_is_an_error_and_the_next_export_works() {
-    let mut h = harness(Settings {
-        frame: FrameSize::Custom {
-            width_px: 320,
-            height_px: 240,
-        },
-        duration_secs: 0.5,
-        tile_height_px: 40,
-        ..Settings::default()
-    });
-    step_until(&mut h, "36 demo photos", |app| all_loaded(app, 36));
+    let mut h = small_demo();
+    h.state_mut().editor.settings.duration_secs = 0.5;
     let dir = tempfile::tempdir().unwrap();
     let doomed = dir.path().join("doomed.mp4");
     gridreel::fault::arm(gridreel::fault::Fault::ExportPanic, "doomed.mp4");
@@ -401,15 +407,7 @@ fn closing_during_an_export_asks_and_leaves_no_part_file() {
 /// and Ctrl+Shift+Z redoes; the Help menu lists the shortcuts.
 #[test]
 fn shortcuts_and_undo_redo() {
-    let mut h = harness(Settings {
-        frame: FrameSize::Custom {
-            width_px: 320,
-            height_px: 240,
-        },
-        tile_height_px: 40,
-        ..Settings::default()
-    });
-    step_until(&mut h, "36 demo photos", |app| all_loaded(app, 36));
+    let mut h = small_demo();
     let fps = f64::from(h.state().editor.settings.fps);
     assert!(h.state().editor.playing);
     h.key_press(egui::Key::Space);
@@ -471,15 +469,7 @@ fn shortcuts_and_undo_redo() {
 /// shows a path field with completions instead of doing nothing, and the typed folder opens.
 #[test]
 fn without_native_dialogs_a_path_field_opens_the_folder() {
-    let mut h = harness(Settings {
-        frame: FrameSize::Custom {
-            width_px: 320,
-            height_px: 240,
-        },
-        tile_height_px: 40,
-        ..Settings::default()
-    });
-    step_until(&mut h, "36 demo photos", |app| all_loaded(app, 36));
+    let mut h = small_demo();
     h.state_mut().editor.native_dialogs = false;
     let dir = drop_folder();
     h.get_by_label("Open folder…").click();

@@ -35,21 +35,9 @@ fn probe(path: &Path) -> String {
 }
 
 fn render(photos: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
-    let mut args = vec![
-        "render",
-        "--images",
-        photos.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-        "--frame",
-        "320x240",
-        "--duration",
-        "1",
-        "--fps",
-        "12",
-    ];
+    let mut args = vec!["--frame", "320x240", "--duration", "1", "--fps", "12"];
     args.extend_from_slice(extra);
-    common::gridreel(&args)
+    common::render_to(photos, out, &args)
 }
 
 #[test]

@@ -22,6 +22,19 @@ pub fn gridreel(args: &[&str]) -> Output {
         .expect("run gridreel")
 }
 
+/// `gridreel render --images PHOTOS -o OUT` and `args`.
+pub fn render_to(photos: &Path, out: &Path, args: &[&str]) -> Output {
+    let mut all = vec![
+        "render",
+        "--images",
+        photos.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ];
+    all.extend_from_slice(args);
+    gridreel(&all)
+}
+
 /// 96x72 picture, red top half, blue bottom half, stored turned 90° counter-clockwise
 /// with EXIF orientation 6 (display: rotate 90° clockwise).
 pub fn write_rotated_jpeg(path: &Path) {
