@@ -44,28 +44,15 @@ fn rms(samples: &[f32]) -> f64 {
     (sum / samples.len().max(1) as f64).sqrt()
 }
 
-/// `codec_name`, and the audio stream's duration in seconds.
+/// The audio stream's codec, and its length in seconds (decoded samples).
 fn audio_stream(video: &Path) -> (String, f64) {
-    let out = Command::new("ffprobe")
-        .args(["-v", "error", "-select_streams", "a:0", "-show_entries"])
-        .args([
-            "stream=codec_name:format=duration",
-            "-of",
-            "default=noprint_wrappers=1",
-        ])
-        .arg(video)
-        .output()
-        .expect("ffprobe");
-    let text = String::from_utf8(out.stdout).unwrap();
-    let field = |name: &str| {
-        text.lines()
-            .find_map(|l| l.strip_prefix(&format!("{name}=")))
-            .unwrap_or_default()
-            .to_owned()
-    };
-    let secs = samples(video).len() as f64 / 48_000.0;
-    assert!(!field("codec_name").is_empty(), "no audio stream: {text}");
-    (field("codec_name"), secs)
+    let info = common::ffprobe(video, "a:0", "codec_name");
+    let codec = info
+        .lines()
+        .find_map(|l| l.strip_prefix("codec_name="))
+        .unwrap_or_else(|| panic!("no audio stream: {info}"))
+        .to_owned();
+    (codec, samples(video).len() as f64 / 48_000.0)
 }
 
 fn render(photos: &Path, out: &Path, extra: &[&str]) -> std::process::Output {

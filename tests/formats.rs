@@ -7,31 +7,14 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
-/// ffprobe's view: `codec_name|codec_tag_string|pix_fmt|color_space|frames|format_name`.
+/// ffprobe's view of the video stream, with its tag.
 fn probe(path: &Path) -> String {
-    let out = Command::new("ffprobe")
-        .args([
-            "-v",
-            "error",
-            "-select_streams",
-            "v:0",
-            "-count_frames",
-            "-show_entries",
-            "stream=codec_name,codec_tag_string,pix_fmt,color_space,color_transfer,color_primaries,nb_read_frames:format=format_name",
-            "-of",
-            "default=noprint_wrappers=1",
-        ])
-        .arg(path)
-        .output()
-        .expect("ffprobe (install ffmpeg)");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    common::ffprobe(
+        path,
+        "v:0",
+        "codec_name,codec_tag_string,pix_fmt,color_space,color_transfer,color_primaries,nb_read_frames",
+    )
 }
 
 fn render(photos: &Path, out: &Path, extra: &[&str]) -> std::process::Output {

@@ -129,13 +129,17 @@ pub fn mixed_folder(dir: &Path) -> Vec<&'static str> {
     vec!["bomb.png", "empty.jpg", "notes-named.jpg", "truncated.jpg"]
 }
 
-/// ffprobe's view of the first video stream.
-pub fn probe(path: &Path) -> String {
+/// ffprobe's `key=value` lines for `stream` entries of stream `select` (`v:0`, `a:0`) and
+/// the format's `format_name`, counting frames.
+pub fn ffprobe(path: &Path, select: &str, stream: &str) -> String {
+    let entries = format!("stream={stream}:format=format_name");
     let out = Command::new("ffprobe")
+        .args(["-v", "error", "-select_streams", select, "-count_frames"])
         .args([
-            "-v", "error", "-select_streams", "v:0", "-count_frames", "-show_entries",
-            "stream=codec_name,pix_fmt,width,height,nb_read_frames,color_space,color_transfer,color_primaries:format=format_name",
-            "-of", "default=noprint_wrappers=1",
+            "-show_entries",
+            &entries,
+            "-of",
+            "default=noprint_wrappers=1",
         ])
         .arg(path)
         .output()
@@ -146,6 +150,15 @@ pub fn probe(path: &Path) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).unwrap()
+}
+
+/// ffprobe's view of the first video stream.
+pub fn probe(path: &Path) -> String {
+    ffprobe(
+        path,
+        "v:0",
+        "codec_name,pix_fmt,width,height,nb_read_frames,color_space,color_transfer,color_primaries",
+    )
 }
 
 /// Decodes frame `index` of a video to RGB24 with the BT.709 matrix its tags declare.
