@@ -301,8 +301,11 @@ pub fn preview_ui(ui: &mut egui::Ui, settings: &Settings, t_secs: f64) -> egui::
         frame_rect,
         PreviewCallback::new(uniform),
     ));
-    response.on_hover_text(format!(
-        "{}×{} output",
-        layout.frame_w_px, layout.frame_h_px
-    ))
+    // The text is made only while the pointer is over the preview, not every frame.
+    response.on_hover_ui(|ui| {
+        ui.label(format!(
+            "{}×{} output",
+            layout.frame_w_px, layout.frame_h_px
+        ));
+    })
 }
