@@ -13,10 +13,11 @@ pub enum Container {
     Mov,
     Webm,
     Mkv,
+    Gif,
 }
 
 impl Container {
-    pub const ALL: [Self; 4] = [Self::Mp4, Self::Mov, Self::Webm, Self::Mkv];
+    pub const ALL: [Self; 5] = [Self::Mp4, Self::Mov, Self::Webm, Self::Mkv, Self::Gif];
 
     /// The container of a file name, by its extension (any case).
     pub fn from_path(path: &Path) -> Result<Self, ExportError> {
@@ -41,6 +42,7 @@ impl Container {
             Self::Mov => "mov",
             Self::Webm => "webm",
             Self::Mkv => "mkv",
+            Self::Gif => "gif",
         }
     }
 
@@ -52,6 +54,7 @@ impl Container {
             Self::Mov => "mov",
             Self::Webm => "webm",
             Self::Mkv => "matroska",
+            Self::Gif => "gif",
         }
     }
 
@@ -60,6 +63,7 @@ impl Container {
     pub fn natural_codec(self) -> VideoCodec {
         match self {
             Self::Webm => VideoCodec::Vp9,
+            Self::Gif => VideoCodec::Gif,
             Self::Mp4 | Self::Mov | Self::Mkv => VideoCodec::H264,
         }
     }
@@ -67,12 +71,13 @@ impl Container {
     /// The codecs this container holds (that players expect in it).
     #[must_use]
     pub fn codecs(self) -> &'static [VideoCodec] {
-        use VideoCodec::{Av1, H264, H265, Vp9};
+        use VideoCodec::{Av1, Gif, H264, H265, Prores, Vp9};
         match self {
             Self::Mp4 => &[H264, H265, Av1],
-            Self::Mov => &[H264, H265],
+            Self::Mov => &[H264, H265, Prores],
             Self::Webm => &[Vp9, Av1],
-            Self::Mkv => &[H264, H265, Av1, Vp9],
+            Self::Mkv => &[H264, H265, Av1, Vp9, Prores],
+            Self::Gif => &[Gif],
         }
     }
 
@@ -129,6 +134,8 @@ impl Format {
             VideoCodec::H265 => (&["hevc_nvenc", "hevc_qsv", "hevc_videotoolbox"], "libx265"),
             VideoCodec::Av1 => (&["av1_nvenc", "av1_qsv"], "libsvtav1"),
             VideoCodec::Vp9 => (&["vp9_qsv"], "libvpx-vp9"),
+            VideoCodec::Prores => (&["prores_videotoolbox"], "prores_ks"),
+            VideoCodec::Gif => (&[], "gif"),
         };
         hardware
             .iter()
@@ -150,6 +157,8 @@ pub fn codec_quality(codec: VideoCodec, quality: u32) -> u32 {
         VideoCodec::H265 => (q + 5).min(51),
         // libvpx-vp9 and SVT-AV1 take 0–63: the same span, stretched.
         VideoCodec::Vp9 | VideoCodec::Av1 => (q * 63 + 25) / 51,
+        // ProRes has fixed-rate profiles (422 HQ) and GIF a palette: no quality scale.
+        VideoCodec::Prores | VideoCodec::Gif => q,
     }
 }
 
@@ -179,7 +188,10 @@ mod tests {
         let err = Format::resolve(Path::new("clip.webm"), &video(VideoCodec::H264)).unwrap_err();
         assert!(err.to_string().contains("VP9, AV1"), "{err}");
         let err = Format::resolve(Path::new("clip.avi"), &video(VideoCodec::Auto)).unwrap_err();
-        assert!(err.to_string().contains(".mp4, .mov, .webm, .mkv"), "{err}");
+        assert!(
+            err.to_string().contains(".mp4, .mov, .webm, .mkv, .gif"),
+            "{err}"
+        );
         assert!(Format::resolve(Path::new("clip"), &video(VideoCodec::Auto)).is_err());
     }
 

@@ -72,6 +72,10 @@ pub struct VideoSettings {
     pub x264_preset: String,
     /// Encoder threads; 0 = all cores.
     pub threads: u32,
+    /// Frames per second of a GIF (a GIF's delays are in 1/100 s; 15 keeps files small).
+    pub gif_fps: u32,
+    /// Width of a GIF in pixels (the height follows the frame's aspect); `None`: the frame's.
+    pub gif_width_px: Option<u32>,
 }
 
 /// The music track, if any.
@@ -107,6 +111,8 @@ impl Default for VideoSettings {
             quality_crf: 20,
             x264_preset: "faster".to_owned(),
             threads: 0,
+            gif_fps: 15,
+            gif_width_px: None,
         }
     }
 }
@@ -210,6 +216,11 @@ impl Settings {
             });
         }
         check_range("fps", self.fps, 1, 240)?;
+        // GIF delays are whole 1/100 s, so 50 fps is the fastest a GIF plays.
+        check_range("video.gif_fps", self.video.gif_fps, 1, 50)?;
+        if let Some(width) = self.video.gif_width_px {
+            check_range("video.gif_width_px", width, 16, MAX_FRAME_SIDE_PX)?;
+        }
         if !(self.speed.is_finite() && self.speed > 0.0 && self.speed <= 100.0) {
             return Err(SettingsError {
                 field: "speed",

@@ -161,7 +161,7 @@ impl FromStr for Aspect {
 serde_via_str!(Aspect);
 
 /// The video codec. `auto` lets the output's file type pick it: H.264 for `.mp4`, `.mov` and
-/// `.mkv`, VP9 for `.webm`.
+/// `.mkv`, VP9 for `.webm`, GIF for `.gif`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum VideoCodec {
@@ -176,10 +176,22 @@ pub enum VideoCodec {
     Av1,
     /// VP9 (libvpx): WebM for the web.
     Vp9,
+    /// Apple ProRes 422 HQ, 10-bit 4:2:2: large files, for editing.
+    Prores,
+    /// Animated GIF: chat and docs.
+    Gif,
 }
 
 impl VideoCodec {
-    pub const ALL: [Self; 5] = [Self::Auto, Self::H264, Self::H265, Self::Av1, Self::Vp9];
+    pub const ALL: [Self; 7] = [
+        Self::Auto,
+        Self::H264,
+        Self::H265,
+        Self::Av1,
+        Self::Vp9,
+        Self::Prores,
+        Self::Gif,
+    ];
 
     #[must_use]
     pub fn label(self) -> &'static str {
@@ -189,6 +201,8 @@ impl VideoCodec {
             Self::H265 => "H.265",
             Self::Av1 => "AV1",
             Self::Vp9 => "VP9",
+            Self::Prores => "ProRes",
+            Self::Gif => "GIF",
         }
     }
 }
