@@ -34,3 +34,16 @@ fn chroma_out(c: vec3<f32>) -> Chroma {
     out.v = vec4<f32>(uv.y, 0.0, 0.0, 1.0);
     return out;
 }
+
+// 10-bit limited-range codes (ProRes 4:2:2): the 8-bit ones scaled by 4, rounded.
+fn luma_code10(c: vec3<f32>) -> u32 {
+    return u32(clamp(round(64.0 + 876.0 * luma(c)), 0.0, 1023.0));
+}
+
+fn chroma_codes10(c: vec3<f32>) -> vec2<u32> {
+    let y = luma(c);
+    let cb = (c.b - y) / (2.0 * (1.0 - KB));
+    let cr = (c.r - y) / (2.0 * (1.0 - KR));
+    let codes = round(vec2<f32>(512.0, 512.0) + 896.0 * vec2<f32>(cb, cr));
+    return vec2<u32>(clamp(codes, vec2<f32>(0.0), vec2<f32>(1023.0)));
+}

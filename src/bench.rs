@@ -20,7 +20,7 @@ use crate::layout::Layout;
 use crate::monitor::cpu_secs;
 use crate::photos::{self, TilePixels};
 use crate::render::{
-    FRAME_FORMAT, FrameTarget, Gpu, GridRenderer, GridUniform, Viewport, YuvFrame,
+    FRAME_FORMAT, FrameTarget, Gpu, GridRenderer, GridUniform, VideoFrame, Viewport,
 };
 use crate::settings::{FrameSize, Settings, VideoCodec};
 
@@ -108,6 +108,8 @@ pub fn run(options: &BenchOptions) -> BenchResult<()> {
             (VideoCodec::H265, "mp4"),
             (VideoCodec::Av1, "mp4"),
             (VideoCodec::Vp9, "webm"),
+            (VideoCodec::Prores, "mov"),
+            (VideoCodec::Gif, "gif"),
         ] {
             let mut settings = bench_settings(options, FrameSize::Hd, 180);
             settings.duration_secs = 10.0;
@@ -115,6 +117,7 @@ pub fn run(options: &BenchOptions) -> BenchResult<()> {
             let case = (codec.label(), extension);
             rows.extend(ratio_rows(&gpu, &small, &settings, case, &options.work, 1)?);
         }
+        rows.push(gif_palette_row(&gpu, &small, options)?);
     }
 
     // 3. Peak RSS, each in its own process.
@@ -306,32 +309,13 @@ fn ratio_rows(
     work: &Path,
     pair_count: usize,
 ) -> BenchResult<Vec<Row>> {
-    let mut renderer = prepared_renderer(gpu, dir, settings)?;
-    let layout = Layout::new(settings);
-    let (w, h) = layout.frame_size_px();
-    let frames = settings.frame_count();
     let output = work.join(format!("bench-{name}.{extension}"));
     let encode_path = work.join(format!("bench-{name}-encode-only.{extension}"));
-
-    eprintln!("{name}: pre-rendering {frames} frames to memory ...");
-    let mut target = FrameTarget::new(&gpu.device, w, h).map_err(|e| e.to_string())?;
-    let viewport = GridUniform::full_frame(&layout);
-    let mut prerendered = Vec::with_capacity(usize::try_from(frames).unwrap_or(0));
-    for index in 0..frames {
-        let uniform = GridUniform::new(
-            &layout,
-            Layout::frame_time_secs(index, settings.fps),
-            settings.background,
-            viewport,
-        );
-        let ticket = target.submit_yuv(&gpu.device, &gpu.queue, &mut renderer, &uniform);
-        let mut frame = YuvFrame::new(w, h);
-        target
-            .read_yuv(&gpu.device, ticket, &mut frame)
-            .map_err(|e| e.to_string())?;
-        prerendered.push(frame);
-    }
-    drop(target);
+    let format = export::Format::resolve(&output, &settings.video).map_err(|e| e.to_string())?;
+    let (timeline, _) = format.timeline(settings);
+    let frames = timeline.frame_count();
+    let prerendered = prerender(gpu, dir, &timeline, format)?;
+    let (w, h) = (prerendered[0].width_px, prerendered[0].height_px);
 
     let job = export_job(settings, dir, &output);
     let mut pairs = Vec::with_capacity(pair_count);
@@ -341,14 +325,12 @@ fn ratio_rows(
         let (summary, export) = timed(|| export_run(&job))?;
         (encoder, bytes) = (summary.encoder, summary.bytes);
         let ((), encode) = timed(|| {
-            let format = export::Format::resolve(&encode_path, &settings.video)
-                .map_err(|e| e.to_string())?;
             let (mut writer, _) = VideoWriter::create(
                 &encode_path,
                 format,
                 (w, h),
-                settings.fps,
-                settings,
+                timeline.fps,
+                &timeline,
                 settings.video.threads as usize,
             )
             .map_err(|e| e.to_string())?;
@@ -397,6 +379,166 @@ fn ratio_rows(
         ),
         target: "≤ 1.15",
     }])
+}
+
+/// GIF palettes: gridreel's (Wu in Oklab + Floyd–Steinberg, a palette per frame) against
+/// FFmpeg's palettegen/paletteuse filters (the `ffmpeg` command, not linked), per frame and
+/// with one palette for the clip, on the same RGBA frames: time and PSNR against them.
+fn gif_palette_row(gpu: &Gpu, dir: &Path, options: &BenchOptions) -> BenchResult<Row> {
+    let mut settings = bench_settings(options, FrameSize::Hd, 180);
+    settings.duration_secs = 10.0;
+    settings.video.codec = VideoCodec::Gif;
+    let work = &options.work;
+    let ours = work.join("bench-gif-ours.gif");
+    let format = export::Format::resolve(&ours, &settings.video).map_err(|e| e.to_string())?;
+    let (timeline, _) = format.timeline(&settings);
+    let frames = prerender(gpu, dir, &timeline, format)?;
+    let (w, h) = (frames[0].width_px, frames[0].height_px);
+    let raw = work.join("bench-gif-source.rgba");
+    {
+        use std::io::Write as _;
+        let file = std::fs::File::create(&raw).map_err(|e| format!("{}: {e}", raw.display()))?;
+        let mut file = std::io::BufWriter::new(file);
+        for frame in &frames {
+            file.write_all(&frame.data).map_err(|e| e.to_string())?;
+        }
+        file.flush().map_err(|e| e.to_string())?;
+    }
+    eprintln!("GIF palettes: gridreel ...");
+    let ((), ours_time) = timed(|| {
+        let (mut writer, _) =
+            VideoWriter::create(&ours, format, (w, h), timeline.fps, &timeline, 0)
+                .map_err(|e| e.to_string())?;
+        for frame in &frames {
+            writer.write(frame).map_err(|e| e.to_string())?;
+        }
+        writer.finish().map_err(|e| e.to_string())?;
+        Ok(())
+    })?;
+    drop(frames);
+    let size = format!("{w}x{h}");
+    let fps = timeline.fps.to_string();
+    let raw_input = |cmd: &mut std::process::Command| {
+        cmd.args([
+            "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgba", "-s",
+        ])
+        .args([&size, "-r", &fps, "-i"])
+        .arg(&raw);
+    };
+    let ffmpeg_gif = |graph: &str, out: &Path| -> BenchResult<Timed> {
+        let ((), t) = timed(|| {
+            let mut cmd = std::process::Command::new("ffmpeg");
+            raw_input(&mut cmd);
+            let run = cmd
+                .args(["-vf", graph])
+                .arg(out)
+                .output()
+                .map_err(|e| format!("cannot run ffmpeg ({e}); install it for this row"))?;
+            if run.status.success() {
+                Ok(())
+            } else {
+                Err(format!(
+                    "ffmpeg: {}",
+                    String::from_utf8_lossy(&run.stderr).trim()
+                ))
+            }
+        })?;
+        Ok(t)
+    };
+    let psnr = |gif: &Path| -> BenchResult<f64> {
+        let mut cmd = std::process::Command::new("ffmpeg");
+        cmd.args(["-v", "info", "-i"]).arg(gif);
+        raw_input(&mut cmd);
+        let run = cmd
+            .args([
+                "-lavfi",
+                "[0:v]format=rgb24[a];[1:v]format=rgb24[b];[a][b]psnr",
+            ])
+            .args(["-f", "null", "-"])
+            .output()
+            .map_err(|e| format!("cannot run ffmpeg ({e})"))?;
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        stderr
+            .lines()
+            .filter_map(|l| l.split("average:").nth(1))
+            .find_map(|v| v.split_whitespace().next()?.parse().ok())
+            .ok_or_else(|| format!("no PSNR from ffmpeg: {}", stderr.trim()))
+    };
+    let mb = |path: &Path| std::fs::metadata(path).map_or(0.0, |m| m.len() as f64 / 1e6);
+    let single = work.join("bench-gif-ffmpeg-single.gif");
+    let global = work.join("bench-gif-ffmpeg-global.gif");
+    eprintln!("GIF palettes: ffmpeg palettegen/paletteuse, per frame and global ...");
+    let single_time = ffmpeg_gif(
+        "split[a][b];[a]palettegen=stats_mode=single[p];[b][p]paletteuse=new=1",
+        &single,
+    )?;
+    let global_time = ffmpeg_gif("split[a][b];[a]palettegen[p];[b][p]paletteuse", &global)?;
+    let value = format!(
+        "gridreel {:.1} s, {:.1} dB, {:.1} MB; FFmpeg per frame {:.1} s, {:.1} dB, {:.1} MB; FFmpeg one palette {:.1} s, {:.1} dB, {:.1} MB",
+        ours_time.secs,
+        psnr(&ours)?,
+        mb(&ours),
+        single_time.secs,
+        psnr(&single)?,
+        mb(&single),
+        global_time.secs,
+        psnr(&global)?,
+        mb(&global),
+    );
+    for path in [&ours, &single, &global, &raw] {
+        let _ = std::fs::remove_file(path);
+    }
+    Ok(Row {
+        what: format!(
+            "GIF palette: time, PSNR and size of the same {} frames ({w}x{h}, {} fps), gridreel vs FFmpeg palettegen/paletteuse",
+            timeline.frame_count(),
+            timeline.fps
+        ),
+        value,
+        target: "PSNR ≥ FFmpeg's, time ≤ FFmpeg's",
+    })
+}
+
+/// Every frame of `timeline` rendered from the photos in `dir` and read back as `format`'s
+/// encoder takes them, in memory: the input of an encode-only run.
+fn prerender(
+    gpu: &Gpu,
+    dir: &Path,
+    timeline: &Settings,
+    format: export::Format,
+) -> BenchResult<Vec<VideoFrame>> {
+    let mut renderer = prepared_renderer(gpu, dir, timeline)?;
+    let layout = Layout::new(timeline);
+    let size = layout.frame_size_px();
+    let frames = timeline.frame_count();
+    eprintln!("pre-rendering {frames} frames to memory ...");
+    let mut target = FrameTarget::with_layout(
+        &gpu.device,
+        size,
+        format.pixel_layout(),
+        format.output_size_px(&timeline.video, size),
+    )
+    .map_err(|e| e.to_string())?;
+    let viewport = GridUniform::full_frame(&layout);
+    let mut prerendered = Vec::with_capacity(usize::try_from(frames).unwrap_or(0));
+    for index in 0..frames {
+        let uniform = GridUniform::new(
+            &layout,
+            Layout::frame_time_secs(index, timeline.fps),
+            timeline.background,
+            viewport,
+        );
+        let ticket = target.submit_frame(&gpu.device, &gpu.queue, &mut renderer, &uniform);
+        let mut frame = VideoFrame::default();
+        target
+            .read_frame(&gpu.device, ticket, &mut frame)
+            .map_err(|e| e.to_string())?;
+        prerendered.push(frame);
+    }
+    if prerendered.is_empty() {
+        return Err("no frames to render".into());
+    }
+    Ok(prerendered)
 }
 
 /// The export of `settings` from the photos in `dir` to `output`, as `gridreel render`

@@ -60,7 +60,7 @@ pub struct BenchArgs {
     /// x264 preset for every encode.
     #[arg(long, default_value = "veryfast")]
     pub x264_preset: String,
-    /// Skip the rows per codec (H.264, H.265, AV1, VP9).
+    /// Skip the rows per codec (H.264, H.265, AV1, VP9, ProRes, GIF) and the GIF palette comparison.
     #[arg(long)]
     pub skip_codecs: bool,
 }
@@ -168,7 +168,7 @@ pub struct SettingsArgs {
     /// Last photo to use, 1-based, inclusive
     #[arg(long, value_name = "N")]
     pub last: Option<u32>,
-    /// Codec: auto (from the output's file type: VP9 for .webm, else H.264), h264, h265, av1 or vp9 [default: auto]
+    /// Codec: auto (from the output's file type: VP9 for .webm, GIF for .gif, else H.264), h264, h265, av1, vp9, prores (.mov, .mkv) or gif [default: auto]
     #[arg(long, value_enum)]
     pub codec: Option<VideoCodec>,
     /// Encoder: auto (the codec's hardware encoder if one opens, else its software one) or an FFmpeg encoder name [default: auto]
@@ -183,6 +183,12 @@ pub struct SettingsArgs {
     /// Encoder threads, 0 = all cores [default: 0]
     #[arg(long, value_name = "N")]
     pub threads: Option<u32>,
+    /// Frames per second of a GIF, 1–50 [default: 15]
+    #[arg(long, value_name = "FPS")]
+    pub gif_fps: Option<u32>,
+    /// Width of a GIF in pixels, at most the frame's; the height keeps the aspect [default: 640]
+    #[arg(long, value_name = "PX")]
+    pub gif_width: Option<u32>,
     /// Music: any audio file FFmpeg decodes (WAV, MP3, AAC/M4A, FLAC, Ogg/Opus); it repeats when shorter than the video and is cut when longer
     #[arg(long, value_name = "FILE")]
     pub audio: Option<PathBuf>,
@@ -241,6 +247,10 @@ impl SettingsArgs {
         set!(quality => video.quality_crf);
         set!(x264_preset => video.x264_preset);
         set!(threads => video.threads);
+        set!(gif_fps => video.gif_fps);
+        if self.gif_width.is_some() {
+            s.video.gif_width_px = self.gif_width;
+        }
         set!(memory_budget => memory_budget);
         set!(audio_fade => audio.fade_out_secs);
         set!(audio_fade_in => audio.fade_in_secs);

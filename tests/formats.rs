@@ -89,7 +89,15 @@ fn impossible_pairs_and_unknown_file_types_exit_2_before_rendering() {
     for (name, extra, says) in [
         ("x.webm", &["--codec", "h264"][..], "takes VP9, AV1"),
         ("x.mov", &["--codec", "vp9"][..], "takes H.264, H.265"),
-        ("x.avi", &[][..], ".mp4, .mov, .webm, .mkv"),
+        ("x.avi", &[][..], ".mp4, .mov, .webm, .mkv, .gif"),
+        ("x.webm", &["--codec", "prores"][..], "takes VP9, AV1"),
+        ("x.gif", &["--codec", "h264"][..], "takes GIF"),
+        (
+            "x.mov",
+            &["--codec", "gif"][..],
+            "takes H.264, H.265, ProRes",
+        ),
+        ("x.gif", &["--gif-fps", "60"][..], "gif_fps"),
     ] {
         let out = out_dir.path().join(name);
         let run = render(photos.path(), &out, extra);
@@ -108,4 +116,107 @@ fn impossible_pairs_and_unknown_file_types_exit_2_before_rendering() {
         &["--codec", "prores"],
     );
     assert_eq!(run.status.code(), Some(2));
+}
+
+/// ProRes 422 HQ: 10-bit 4:2:2 from the GPU planes, BT.709 tags, Apple's tag, every frame.
+/// GIF: its own frame rate and width, and the same pictures as ProRes (near-lossless) of
+/// the same timeline, within what a 256-colour palette allows.
+#[test]
+fn prores_and_gif_carry_the_timeline() {
+    let photos = tempfile::tempdir().unwrap();
+    for i in 0..6 {
+        common::write_photo(&photos.path().join(format!("p{i}.jpg")), i, 160, 120);
+    }
+    let out_dir = tempfile::tempdir().unwrap();
+    let prores = out_dir.path().join("edit.mov");
+    let run = render(photos.path(), &prores, &["--codec", "prores"]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let info = common::ffprobe(
+        &prores,
+        "v:0",
+        "codec_name,profile,codec_tag_string,pix_fmt,color_space,color_transfer,color_primaries,nb_read_frames",
+    );
+    for needle in [
+        "codec_name=prores",
+        "profile=HQ",
+        "codec_tag_string=apch",
+        "pix_fmt=yuv422p10le",
+        "color_space=bt709",
+        "color_transfer=bt709",
+        "color_primaries=bt709",
+        "nb_read_frames=12",
+    ] {
+        assert!(info.contains(needle), "{needle}: {info}");
+    }
+
+    // Same size and rate as the ProRes file: frame 7 of each shows the same moment.
+    let gif = out_dir.path().join("chat.gif");
+    let run = render(
+        photos.path(),
+        &gif,
+        &["--gif-fps", "12", "--gif-width", "320"],
+    );
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let info = common::ffprobe(&gif, "v:0", "codec_name,width,height,nb_read_frames");
+    for needle in [
+        "codec_name=gif",
+        "width=320",
+        "height=240",
+        "nb_read_frames=12",
+    ] {
+        assert!(info.contains(needle), "{needle}: {info}");
+    }
+    let (a, b) = (
+        common::decode_frame_rgb(&gif, 7),
+        common::decode_frame_rgb(&prores, 7),
+    );
+    let rgba: Vec<u8> = b
+        .chunks_exact(3)
+        .flat_map(|p| [p[0], p[1], p[2], 255])
+        .collect();
+    let psnr = common::psnr_rgb_vs_rgba(&a, &rgba);
+    assert!(psnr > 28.0, "GIF vs ProRes frame: {psnr:.1} dB");
+    eprintln!("GIF vs ProRes frame 7: {psnr:.1} dB");
+
+    // Defaults: 15 fps, and 640 px wide at most (never scaled up).
+    let small = out_dir.path().join("small.gif");
+    let run = common::render_to(
+        photos.path(),
+        &small,
+        &["--frame", "320x240", "--duration", "2"],
+    );
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let info = common::ffprobe(&small, "v:0", "width,height,nb_read_frames,r_frame_rate");
+    for needle in [
+        "width=320",
+        "height=240",
+        "nb_read_frames=30",
+        "r_frame_rate=15/1",
+    ] {
+        assert!(info.contains(needle), "{needle}: {info}");
+    }
+    let scaled = out_dir.path().join("scaled.gif");
+    let run = render(photos.path(), &scaled, &["--gif-width", "100"]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let info = common::ffprobe(&scaled, "v:0", "width,height");
+    assert!(
+        info.contains("width=100") && info.contains("height=75"),
+        "{info}"
+    );
 }

@@ -8,7 +8,8 @@ use gridreel::engine::cell_photos;
 use gridreel::layout::{Layout, photos_shown};
 use gridreel::photos::TilePixels;
 use gridreel::render::{
-    FRAME_FORMAT, FrameTarget, Gpu, GridRenderer, GridUniform, THUMB_FLAG, YuvFrame, reference,
+    FRAME_FORMAT, FrameTarget, Gpu, GridRenderer, GridUniform, PixelLayout, THUMB_FLAG, VideoFrame,
+    reference,
 };
 use gridreel::settings::{Color, FrameSize, Settings};
 
@@ -166,16 +167,88 @@ fn frames_match_the_cpu_reference(still: bool) {
             );
 
             // GPU YUV conversion vs the CPU one of the same RGBA frame.
-            let ticket = target.submit_yuv(&gpu.device, &gpu.queue, &mut renderer, &uniform);
-            let mut gpu_yuv = YuvFrame::default();
-            target.read_yuv(&gpu.device, ticket, &mut gpu_yuv).unwrap();
-            let mut cpu_yuv = YuvFrame::default();
+            let ticket = target.submit_frame(&gpu.device, &gpu.queue, &mut renderer, &uniform);
+            let mut gpu_yuv = VideoFrame::default();
+            target
+                .read_frame(&gpu.device, ticket, &mut gpu_yuv)
+                .unwrap();
+            let mut cpu_yuv = VideoFrame::default();
             reference::rgba_to_yuv420(&gpu_rgba, w, h, &mut cpu_yuv);
             let (worst, _) = max_diff(&gpu_yuv.data, &cpu_yuv.data);
             assert!(worst <= 1, "t={t}: yuv max diff {worst}");
             assert_eq!(target.yuv_from_strip(), still && w % 8 == 0);
         }
     }
+}
+
+/// ProRes's 10-bit 4:2:2 planes and a GIF's scaled-down RGBA, from the GPU, equal the CPU
+/// reference of the same RGBA frame.
+#[test]
+fn prores_planes_and_gif_scaling_match_the_cpu_reference() {
+    let gpu = Gpu::headless().expect("a Vulkan adapter");
+    let settings = Settings {
+        rows: 3,
+        cols: 4,
+        tile_height_px: 40,
+        frame: FrameSize::Custom {
+            width_px: 200,
+            height_px: 126,
+        },
+        ..Settings::default()
+    };
+    let layout = Layout::new(&settings);
+    let (w, h) = layout.frame_size_px();
+    let mut renderer = GridRenderer::new(&gpu.device, FRAME_FORMAT);
+    let tiles = tiles(12, layout.tile_w_px, layout.tile_h_px);
+    renderer.set_tiles(&gpu.device, &gpu.queue, &tiles);
+    renderer.set_cells(&gpu.device, &gpu.queue, &cell_photos(12, 12));
+    let uniform = GridUniform::new(
+        &layout,
+        1.3,
+        settings.background,
+        GridUniform::full_frame(&layout),
+    );
+    let mut plain = FrameTarget::new(&gpu.device, w, h).unwrap();
+    let rgba = plain
+        .render_rgba(&gpu.device, &gpu.queue, &mut renderer, &uniform)
+        .unwrap();
+    let mut read = |layout: PixelLayout, out_px: (u32, u32)| {
+        let mut target = FrameTarget::with_layout(&gpu.device, (w, h), layout, out_px).unwrap();
+        let ticket = target.submit_frame(&gpu.device, &gpu.queue, &mut renderer, &uniform);
+        let mut frame = VideoFrame::default();
+        target.read_frame(&gpu.device, ticket, &mut frame).unwrap();
+        assert_eq!(
+            (frame.layout, frame.width_px, frame.height_px),
+            (layout, out_px.0, out_px.1)
+        );
+        frame
+    };
+
+    let gpu_10 = read(PixelLayout::Yuv422P10, (w, h));
+    let cpu_10 = reference::rgba_to_yuv422p10(&rgba, w, h);
+    assert_eq!(gpu_10.data.len(), w as usize * h as usize * 4);
+    let samples = |f: &VideoFrame| -> Vec<u16> {
+        f.data
+            .chunks_exact(2)
+            .map(|b| u16::from_le_bytes([b[0], b[1]]))
+            .collect()
+    };
+    let (g, c) = (samples(&gpu_10), samples(&cpu_10));
+    let worst = g.iter().zip(&c).map(|(a, b)| a.abs_diff(*b)).max().unwrap();
+    assert!(worst <= 1, "10-bit max diff {worst}");
+    assert!(g.iter().all(|&s| (64..=960).contains(&s)), "limited range");
+
+    let gif_px = (77, 49);
+    let gpu_small = read(PixelLayout::Rgba, gif_px);
+    let cpu_small = reference::downscale_rgba(&rgba, (w, h), gif_px);
+    let (worst, _) = max_diff(&gpu_small.data, &cpu_small);
+    assert!(worst <= 1, "scaled RGBA max diff {worst}");
+    let same_size = read(PixelLayout::Rgba, (w, h));
+    assert_eq!(
+        same_size.data, rgba,
+        "an unscaled GIF frame is the frame itself"
+    );
+    assert!(FrameTarget::with_layout(&gpu.device, (w, h), PixelLayout::Yuv420, gif_px).is_err());
 }
 
 #[test]

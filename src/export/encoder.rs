@@ -1,6 +1,6 @@
-//! The FFmpeg side of export: choose and open an encoder for the format (H.264, H.265, AV1 or
-//! VP9, or any video encoder FFmpeg has), write it into MP4, MOV, WebM or Matroska with BT.709
-//! tags (and `+faststart` for MP4/MOV), one frame at a time.
+//! The FFmpeg side of export: choose and open an encoder for the format (H.264, H.265, AV1,
+//! VP9, ProRes or GIF, or any video encoder FFmpeg has), write it into MP4, MOV, WebM,
+//! Matroska or GIF with BT.709 tags (and `+faststart` for MP4/MOV), one frame at a time.
 
 use std::path::Path;
 
@@ -11,7 +11,8 @@ use ffmpeg_next as ffmpeg;
 use super::ExportError;
 use super::audio::AudioTrack;
 use super::format::{Container, Format, codec_quality};
-use crate::render::YuvFrame;
+use super::gif::{Indexed, Quantizer};
+use crate::render::{PixelLayout, VideoFrame};
 use crate::settings::{Settings, VideoCodec, VideoSettings};
 
 /// Initialises FFmpeg once and keeps its own logging quiet (we report errors ourselves).
@@ -81,6 +82,8 @@ pub struct VideoWriter {
     /// The music, written up to the video's time after each frame.
     audio: Option<AudioTrack>,
     fps: u32,
+    /// GIF only: the palette of each frame, and its buffers.
+    quantizer: Option<(Quantizer, Indexed)>,
 }
 
 /// What happened to encoders that were tried and not used.
@@ -123,6 +126,10 @@ impl VideoWriter {
         first_that_opens(format, video, |name| {
             let size = (width_px, height_px);
             let (mut encoder, _, pixel) = open_encoder(name, format, size, fps, video, 1, true)?;
+            if pixel == Pixel::PAL8 {
+                // The GIF encoder needs no end of stream, and a blank frame has no palette.
+                return Ok(name.to_owned());
+            }
             let mut blank = ffmpeg::frame::Video::new(pixel, width_px, height_px);
             end_stream(&mut encoder, &mut blank, 0);
             Ok(name.to_owned())
@@ -204,13 +211,14 @@ impl VideoWriter {
             stream_index,
             stream_time_base,
             encoder_time_base,
-            frame: ffmpeg::frame::Video::new(pixel, width_px, height_px),
+            frame: tagged_frame(pixel, width_px, height_px),
             packet: Packet::empty(),
             name: name.to_owned(),
             frames_written: 0,
             ended: false,
             audio,
             fps,
+            quantizer: (pixel == Pixel::PAL8).then(Default::default),
         })
     }
 
@@ -221,9 +229,15 @@ impl VideoWriter {
     }
 
     /// Encodes one frame; its timestamp is its index.
-    pub fn write(&mut self, yuv: &YuvFrame) -> Result<(), ExportError> {
+    pub fn write(&mut self, video: &VideoFrame) -> Result<(), ExportError> {
         make_writable(&mut self.frame);
-        fill_frame(&mut self.frame, yuv);
+        match &mut self.quantizer {
+            Some((quantizer, indexed)) => {
+                quantizer.quantize(&video.data, video.width_px, video.height_px, indexed);
+                fill_indexed(&mut self.frame, indexed, video.width_px as usize);
+            }
+            None => fill_frame(&mut self.frame, video),
+        }
         self.frame.set_pts(Some(self.frames_written));
         self.frames_written += 1;
         self.encoder
@@ -294,9 +308,17 @@ fn open_encoder(
     let codec = encoder::find_by_name(name)
         .filter(ffmpeg_next::Codec::is_video)
         .ok_or_else(|| ExportError::UnknownEncoder(name.to_owned()))?;
-    let pixel = input_format(codec).ok_or_else(|| ExportError::EncoderOpen {
+    let layout = format.pixel_layout();
+    let pixel = input_format(codec, layout).ok_or_else(|| ExportError::EncoderOpen {
         name: name.to_owned(),
-        reason: "accepts neither yuv420p nor nv12 frames".to_owned(),
+        reason: format!(
+            "does not accept {} frames",
+            match layout {
+                PixelLayout::Yuv420 => "yuv420p or nv12",
+                PixelLayout::Yuv422P10 => "yuv422p10le",
+                PixelLayout::Rgba => "pal8",
+            }
+        ),
     })?;
     let open_err = |e: ffmpeg::Error| ExportError::EncoderOpen {
         name: name.to_owned(),
@@ -327,17 +349,33 @@ fn open_encoder(
     Ok((encoder, codec, pixel))
 }
 
-/// yuv420p when the encoder takes it, else nv12 (Quick Sync), else none.
-fn input_format(codec: ffmpeg::Codec) -> Option<Pixel> {
+/// A frame buffer tagged BT.709, limited range: encoders that write colour from each frame
+/// (prores_ks) and not from the context tag their output too.
+fn tagged_frame(pixel: Pixel, width_px: u32, height_px: u32) -> ffmpeg::frame::Video {
+    let mut frame = ffmpeg::frame::Video::new(pixel, width_px, height_px);
+    frame.set_color_space(color::Space::BT709);
+    frame.set_color_range(color::Range::MPEG);
+    frame.set_color_primaries(color::Primaries::BT709);
+    frame.set_color_transfer_characteristic(color::TransferCharacteristic::BT709);
+    frame
+}
+
+/// The encoder's input format for frames of `layout`: for 8-bit 4:2:0, yuv420p when the
+/// encoder takes it, else nv12 (Quick Sync); yuv422p10le for 10-bit 4:2:2; palette-indexed
+/// for RGBA (GIF). None when it takes none of them.
+fn input_format(codec: ffmpeg::Codec, layout: PixelLayout) -> Option<Pixel> {
     let video = codec.video().ok()?;
+    let wanted: &[Pixel] = match layout {
+        PixelLayout::Yuv420 => &[Pixel::YUV420P, Pixel::NV12],
+        PixelLayout::Yuv422P10 => &[Pixel::YUV422P10LE],
+        PixelLayout::Rgba => &[Pixel::PAL8],
+    };
     let Some(formats) = video.formats() else {
         // Encoders that do not list formats take yuv420p.
-        return Some(Pixel::YUV420P);
+        return (layout == PixelLayout::Yuv420).then_some(Pixel::YUV420P);
     };
     let formats: Vec<Pixel> = formats.collect();
-    [Pixel::YUV420P, Pixel::NV12]
-        .into_iter()
-        .find(|p| formats.contains(p))
+    wanted.iter().copied().find(|p| formats.contains(p))
 }
 
 fn encoder_options(
@@ -372,6 +410,12 @@ fn encoder_options(
             options.set("deadline", "realtime");
             options.set("cpu-used", "6");
             options.set("row-mt", "1");
+        }
+        "prores_ks" => {
+            // 422 HQ, tagged as Apple's own encoder so that Final Cut and QuickTime take it
+            // without a transcode prompt.
+            options.set("profile", "hq");
+            options.set("vendor", "apl0");
         }
         "libsvtav1" => {
             options.set("crf", &crf);
@@ -441,11 +485,11 @@ fn make_writable(frame: &mut ffmpeg::frame::Video) {
     }
 }
 
-/// Copies planar YUV into the frame's planes (row strides may differ), interleaving the
-/// chroma for nv12.
-fn fill_frame(frame: &mut ffmpeg::frame::Video, yuv: &YuvFrame) {
-    let (y, u, v) = yuv.planes();
-    let (w, h) = (yuv.width_px as usize, yuv.height_px as usize);
+/// Copies the planes into the frame's (row strides may differ), interleaving the chroma for
+/// nv12.
+fn fill_frame(frame: &mut ffmpeg::frame::Video, video: &VideoFrame) {
+    let (y, u, v) = video.planes();
+    let [(y_row, rows), (c_row, c_rows), _] = video.layout.planes(video.width_px, video.height_px);
     let copy_plane =
         |frame: &mut ffmpeg::frame::Video, index: usize, src: &[u8], row: usize, rows: usize| {
             let stride = frame.stride(index);
@@ -454,19 +498,43 @@ fn fill_frame(frame: &mut ffmpeg::frame::Video, yuv: &YuvFrame) {
                 dst[r * stride..r * stride + row].copy_from_slice(&src[r * row..(r + 1) * row]);
             }
         };
-    copy_plane(frame, 0, y, w, h);
+    copy_plane(frame, 0, y, y_row, rows);
     if frame.format() == Pixel::NV12 {
         let stride = frame.stride(1);
         let dst = frame.data_mut(1);
-        for r in 0..h / 2 {
-            let row = &mut dst[r * stride..r * stride + w];
-            for x in 0..w / 2 {
-                row[2 * x] = u[r * (w / 2) + x];
-                row[2 * x + 1] = v[r * (w / 2) + x];
+        for r in 0..c_rows {
+            let row = &mut dst[r * stride..r * stride + 2 * c_row];
+            for x in 0..c_row {
+                row[2 * x] = u[r * c_row + x];
+                row[2 * x + 1] = v[r * c_row + x];
             }
         }
     } else {
-        copy_plane(frame, 1, u, w / 2, h / 2);
-        copy_plane(frame, 2, v, w / 2, h / 2);
+        copy_plane(frame, 1, u, c_row, c_rows);
+        copy_plane(frame, 2, v, c_row, c_rows);
+    }
+}
+
+/// Writes a palette-indexed frame: the indices into plane 0, and the palette (opaque
+/// 0xAARRGGBB words, unused entries black) into plane 1, as FFmpeg's pal8 has it.
+fn fill_indexed(frame: &mut ffmpeg::frame::Video, indexed: &Indexed, width_px: usize) {
+    let stride = frame.stride(0);
+    let dst = frame.data_mut(0);
+    for (r, src) in indexed.indices.chunks_exact(width_px).enumerate() {
+        dst[r * stride..r * stride + width_px].copy_from_slice(src);
+    }
+    let mut palette = [0u32; 256];
+    for (word, &[r, g, b]) in palette.iter_mut().zip(&indexed.palette) {
+        *word = u32::from_be_bytes([0xff, r, g, b]);
+    }
+    // SAFETY: for a palette format FFmpeg's frame buffers (av_frame_get_buffer, made
+    // writable above) give data[1] a 256-entry table of native-endian u32 (1,024 bytes),
+    // which ffmpeg-next's plane accessors do not expose; we write exactly that many bytes.
+    #[allow(unsafe_code)]
+    unsafe {
+        let table = (*frame.as_mut_ptr()).data[1];
+        if !table.is_null() {
+            std::ptr::copy_nonoverlapping(palette.as_ptr().cast::<u8>(), table, 1024);
+        }
     }
 }

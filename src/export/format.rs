@@ -4,7 +4,8 @@
 use std::path::Path;
 
 use super::ExportError;
-use crate::settings::{VideoCodec, VideoSettings};
+use crate::render::PixelLayout;
+use crate::settings::{AudioSettings, Settings, VideoCodec, VideoSettings};
 
 /// The file types gridreel writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -120,6 +121,46 @@ impl Format {
         Ok(Self { container, codec })
     }
 
+    /// What the encoder takes: 10-bit 4:2:2 for ProRes, RGBA for GIF (quantised on the
+    /// CPU), 8-bit 4:2:0 for the rest.
+    #[must_use]
+    pub fn pixel_layout(self) -> PixelLayout {
+        match self.codec {
+            VideoCodec::Prores => PixelLayout::Yuv422P10,
+            VideoCodec::Gif => PixelLayout::Rgba,
+            _ => PixelLayout::Yuv420,
+        }
+    }
+
+    /// The settings the timeline is rendered with in this format: a GIF plays at its own
+    /// frame rate and holds no sound. The second value says what was left out, if anything.
+    #[must_use]
+    pub fn timeline(self, settings: &Settings) -> (Settings, Option<String>) {
+        let mut timeline = settings.clone();
+        let mut note = None;
+        if self.container == Container::Gif {
+            timeline.fps = settings.video.gif_fps;
+            if settings.audio.file.is_some() {
+                timeline.audio = AudioSettings::default();
+                note = Some("a GIF holds no sound: the music is left out".to_owned());
+            }
+        }
+        (timeline, note)
+    }
+
+    /// The size of the encoded frames for rendered frames of `frame_px`: a GIF is scaled
+    /// down to its width (never up), keeping the frame's aspect.
+    #[must_use]
+    pub fn output_size_px(self, video: &VideoSettings, (w, h): (u32, u32)) -> (u32, u32) {
+        match (self.codec, video.gif_width_px) {
+            (VideoCodec::Gif, Some(width)) if width < w => {
+                let height = (f64::from(h) * f64::from(width) / f64::from(w)).round();
+                (width, (height as u32).max(1))
+            }
+            _ => (w, h),
+        }
+    }
+
     /// Encoder names to try for `setting` (`auto`: hardware ones that FFmpeg has, then the
     /// software one), in order.
     #[must_use]
@@ -152,13 +193,13 @@ impl Format {
 pub fn codec_quality(codec: VideoCodec, quality: u32) -> u32 {
     let q = quality.min(51);
     match codec {
-        VideoCodec::Auto | VideoCodec::H264 => q,
+        // ProRes has fixed-rate profiles (422 HQ) and GIF a palette: no quality scale, so
+        // the value passes through unused.
+        VideoCodec::Auto | VideoCodec::H264 | VideoCodec::Prores | VideoCodec::Gif => q,
         // x265's CRF runs about 5 above x264's for the same picture.
         VideoCodec::H265 => (q + 5).min(51),
         // libvpx-vp9 and SVT-AV1 take 0–63: the same span, stretched.
         VideoCodec::Vp9 | VideoCodec::Av1 => (q * 63 + 25) / 51,
-        // ProRes has fixed-rate profiles (422 HQ) and GIF a palette: no quality scale.
-        VideoCodec::Prores | VideoCodec::Gif => q,
     }
 }
 
@@ -193,6 +234,34 @@ mod tests {
             "{err}"
         );
         assert!(Format::resolve(Path::new("clip"), &video(VideoCodec::Auto)).is_err());
+    }
+
+    #[test]
+    fn a_gif_has_its_own_frame_rate_and_width_and_no_sound() {
+        let mut settings = Settings::default();
+        settings.audio.file = Some("song.mp3".into());
+        settings.video.gif_width_px = Some(480);
+        let gif = Format::resolve(Path::new("clip.gif"), &settings.video).unwrap();
+        assert_eq!(gif.codec, VideoCodec::Gif);
+        assert_eq!(gif.pixel_layout(), PixelLayout::Rgba);
+        let (timeline, note) = gif.timeline(&settings);
+        assert_eq!(timeline.fps, 15);
+        assert!(timeline.audio.file.is_none() && note.is_some());
+        assert_eq!(
+            gif.output_size_px(&settings.video, (1920, 1080)),
+            (480, 270)
+        );
+        assert_eq!(gif.output_size_px(&settings.video, (320, 180)), (320, 180));
+        let mp4 = Format::resolve(Path::new("clip.mp4"), &settings.video).unwrap();
+        assert_eq!(mp4.timeline(&settings), (settings.clone(), None));
+        assert_eq!(
+            mp4.output_size_px(&settings.video, (1920, 1080)),
+            (1920, 1080)
+        );
+        let prores = Format::resolve(Path::new("clip.mov"), &video(VideoCodec::Prores)).unwrap();
+        assert_eq!(prores.pixel_layout(), PixelLayout::Yuv422P10);
+        assert!(Format::resolve(Path::new("clip.mp4"), &video(VideoCodec::Prores)).is_err());
+        assert!(Format::resolve(Path::new("clip.mov"), &video(VideoCodec::Gif)).is_err());
     }
 
     #[test]

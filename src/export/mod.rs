@@ -5,6 +5,7 @@
 mod audio;
 mod encoder;
 mod format;
+mod gif;
 mod output;
 mod pipeline;
 
@@ -24,7 +25,7 @@ use crate::layout::Layout;
 use crate::panic_message;
 use crate::photos::ScanError;
 use crate::render::{
-    FrameTarget, Gpu, GridRenderer, GridUniform, READBACK_RING, RenderError, YuvFrame,
+    FrameTarget, Gpu, GridRenderer, GridUniform, READBACK_RING, RenderError, VideoFrame,
 };
 use crate::settings::{Settings, SettingsError};
 use crate::stream::{StreamError, TileStreamer};
@@ -227,11 +228,15 @@ fn export_video(
     if crate::fault::armed(crate::fault::Fault::GpuError, job.output) {
         inject_gpu_error(device);
     }
-    let mut target = FrameTarget::new(device, width_px, height_px)?;
+    let pixels = job.format.pixel_layout();
+    let output_px = job
+        .format
+        .output_size_px(&settings.video, (width_px, height_px));
+    let mut target = FrameTarget::with_layout(device, (width_px, height_px), pixels, output_px)?;
     let (writer, fallbacks) = VideoWriter::create(
         temp.temp_path(),
         job.format,
-        (width_px, height_px),
+        output_px,
         settings.fps,
         settings,
         job.encoder_threads,
@@ -241,11 +246,11 @@ fn export_video(
 
     // Frames travel to the encoder on `full` and come back for reuse on `free`: a fixed set
     // of buffers, so the loop allocates nothing per frame.
-    let (full_tx, full_rx) = sync_channel::<YuvFrame>(ENCODER_QUEUE_FRAMES);
-    let (free_tx, free_rx) = sync_channel::<YuvFrame>(ENCODER_QUEUE_FRAMES + 2);
+    let (full_tx, full_rx) = sync_channel::<VideoFrame>(ENCODER_QUEUE_FRAMES);
+    let (free_tx, free_rx) = sync_channel::<VideoFrame>(ENCODER_QUEUE_FRAMES + 2);
     for _ in 0..ENCODER_QUEUE_FRAMES + 2 {
         free_tx
-            .send(YuvFrame::new(width_px, height_px))
+            .send(VideoFrame::with_layout(pixels, output_px.0, output_px.1))
             .map_err(|_| ExportError::Internal("frame pool".into()))?;
     }
     let (rendered, encoded) = std::thread::scope(|scope| {
@@ -310,8 +315,8 @@ fn export_video(
 
 fn encode_loop(
     mut writer: VideoWriter,
-    full: &Receiver<YuvFrame>,
-    free: &SyncSender<YuvFrame>,
+    full: &Receiver<VideoFrame>,
+    free: &SyncSender<VideoFrame>,
     total: u64,
     progress: &dyn Progress,
 ) -> Result<u64, ExportError> {
@@ -336,8 +341,8 @@ fn render_loop(
     settings: &Settings,
     cancel: &AtomicBool,
     progress: &dyn Progress,
-    full: &SyncSender<YuvFrame>,
-    free: &Receiver<YuvFrame>,
+    full: &SyncSender<VideoFrame>,
+    free: &Receiver<VideoFrame>,
 ) -> Result<(), ExportError> {
     let (device, queue) = (&gpu.device, &gpu.queue);
     let total = settings.frame_count();
@@ -359,7 +364,7 @@ fn render_loop(
             streamer.prepare_frame(device, queue, renderer, t_secs, cancel)?;
         }
         let uniform = GridUniform::new(layout, t_secs, settings.background, viewport);
-        let ticket = target.submit_yuv(device, queue, renderer, &uniform);
+        let ticket = target.submit_frame(device, queue, renderer, &uniform);
         in_flight[(head + pending) % READBACK_RING] = ticket;
         pending += 1;
         if pending > lag {
@@ -401,10 +406,10 @@ fn target_read(
     target: &mut FrameTarget,
     device: &wgpu::Device,
     ticket: usize,
-    frame: &mut YuvFrame,
+    frame: &mut VideoFrame,
 ) -> Result<(), ExportError> {
     target
-        .read_yuv(device, ticket, frame)
+        .read_frame(device, ticket, frame)
         .map_err(ExportError::from)
 }
 
@@ -412,8 +417,8 @@ fn read_frame(
     target: &mut FrameTarget,
     device: &wgpu::Device,
     ticket: usize,
-    full: &SyncSender<YuvFrame>,
-    free: &Receiver<YuvFrame>,
+    full: &SyncSender<VideoFrame>,
+    free: &Receiver<VideoFrame>,
 ) -> Result<(), ExportError> {
     let mut frame = free.recv().map_err(|_| ExportError::EncoderGone)?;
     target_read(target, device, ticket, &mut frame)?;

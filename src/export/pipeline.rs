@@ -101,13 +101,14 @@ fn validate(job: &Job) -> Result<(Format, u64), ExportError> {
         });
     }
     let format = Format::resolve(&job.output, &settings.video)?;
-    if let Some(music) = &settings.audio.file {
+    let (timeline, _) = format.timeline(settings);
+    if let Some(music) = &timeline.audio.file {
         super::audio::probe(music)?;
     }
     VideoWriter::probe(
         format,
-        settings.frame_size_px(),
-        settings.fps,
+        format.output_size_px(&settings.video, settings.frame_size_px()),
+        timeline.fps,
         &settings.video,
     )?;
     Ok((format, budget))
@@ -142,7 +143,11 @@ fn run_unguarded(
     progress.stage(Stage::Validating);
     let (format, budget) = validate(job)?;
     crate::fault::panic_if_armed(crate::fault::Fault::ExportPanic, &job.output);
-    let settings = &job.settings;
+    let (timeline, left_out) = format.timeline(&job.settings);
+    if let Some(note) = left_out {
+        progress.note(&note);
+    }
+    let settings = &timeline;
     let layout = Layout::new(settings);
 
     let (paths, mut skipped) = photo_list(&job.photos, settings)?;

@@ -6,7 +6,7 @@ pub mod reference;
 mod target;
 
 pub use grid::{GridRenderer, GridUniform, NO_LAYER, THUMB_FLAG, Viewport};
-pub use target::{FRAME_FORMAT, FrameTarget, READBACK_RING, YuvFrame};
+pub use target::{FRAME_FORMAT, FrameTarget, PixelLayout, READBACK_RING, VideoFrame};
 
 use std::sync::{Arc, Mutex};
 
@@ -192,8 +192,20 @@ pub(crate) fn fullscreen_pipeline(
     device: &wgpu::Device,
     layout: &wgpu::PipelineLayout,
     module: &wgpu::ShaderModule,
+    entries: (&str, &str),
+    targets: &[Option<wgpu::ColorTargetState>],
+) -> wgpu::RenderPipeline {
+    fullscreen_pipeline_with(device, layout, module, entries, targets, &[])
+}
+
+/// [`fullscreen_pipeline`] with values for the fragment shader's `override` constants.
+pub(crate) fn fullscreen_pipeline_with(
+    device: &wgpu::Device,
+    layout: &wgpu::PipelineLayout,
+    module: &wgpu::ShaderModule,
     (vertex, fragment): (&str, &str),
     targets: &[Option<wgpu::ColorTargetState>],
+    constants: &[(&str, f64)],
 ) -> wgpu::RenderPipeline {
     device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
         label: Some(fragment),
@@ -210,7 +222,10 @@ pub(crate) fn fullscreen_pipeline(
         fragment: Some(wgpu::FragmentState {
             module,
             entry_point: Some(fragment),
-            compilation_options: wgpu::PipelineCompilationOptions::default(),
+            compilation_options: wgpu::PipelineCompilationOptions {
+                constants,
+                ..wgpu::PipelineCompilationOptions::default()
+            },
             targets,
         }),
         multiview_mask: None,

@@ -2,7 +2,7 @@
 //! same f32 arithmetic. Tests compare the GPU against it; the benchmark uses the YUV
 //! conversion to prepare encode-only frames.
 
-use super::{GridUniform, YuvFrame};
+use super::{GridUniform, VideoFrame};
 
 fn grid_texel(u: &GridUniform, tiles: &[&[u8]], cell_layers: &[u32], x: i64, y: i64) -> [f32; 4] {
     let bg = u.background;
@@ -82,9 +82,9 @@ const KB: f32 = 0.0722;
 const KG: f32 = 0.7152;
 
 /// BT.709 limited-range RGBA → planar YUV 4:2:0, the same math as `shaders/yuv.wgsl`.
-pub fn rgba_to_yuv420(rgba: &[u8], width_px: u32, height_px: u32, out: &mut YuvFrame) {
+pub fn rgba_to_yuv420(rgba: &[u8], width_px: u32, height_px: u32, out: &mut VideoFrame) {
     if (out.width_px, out.height_px) != (width_px, height_px) {
-        *out = YuvFrame::new(width_px, height_px);
+        *out = VideoFrame::new(width_px, height_px);
     }
     let (w, h) = (width_px as usize, height_px as usize);
     let rgb = |x: usize, y: usize| {
@@ -116,4 +116,71 @@ pub fn rgba_to_yuv420(rgba: &[u8], width_px: u32, height_px: u32, out: &mut YuvF
             v_plane[y * cw + x] = quantize((128.0 + 224.0 * cr) / 255.0);
         }
     }
+}
+
+/// BT.709 limited-range RGBA → 10-bit planar YUV 4:2:2 (little-endian u16 samples, each
+/// chroma sample the average of a pair across), the same math as `fs_luma10` and
+/// `fs_chroma422`.
+#[must_use]
+pub fn rgba_to_yuv422p10(rgba: &[u8], width_px: u32, height_px: u32) -> VideoFrame {
+    let mut out = VideoFrame::with_layout(super::PixelLayout::Yuv422P10, width_px, height_px);
+    let (w, h) = (width_px as usize, height_px as usize);
+    let rgb = |x: usize, y: usize| {
+        let at = (y * w + x) * 4;
+        [0, 1, 2].map(|c| f32::from(rgba[at + c]) / 255.0)
+    };
+    let luma = |c: [f32; 3]| c[0] * KR + c[1] * KG + c[2] * KB;
+    let code = |v: f32| (v.round().clamp(0.0, 1023.0) as u16).to_le_bytes();
+    let (y_plane, chroma) = out.data.split_at_mut(w * h * 2);
+    let (u_plane, v_plane) = chroma.split_at_mut(w * h);
+    for y in 0..h {
+        for x in 0..w {
+            let at = (y * w + x) * 2;
+            y_plane[at..at + 2].copy_from_slice(&code(64.0 + 876.0 * luma(rgb(x, y))));
+        }
+        for x in 0..w / 2 {
+            let (a, b) = (rgb(2 * x, y), rgb(2 * x + 1, y));
+            let avg = [0, 1, 2].map(|i| (a[i] + b[i]) * 0.5);
+            let yy = luma(avg);
+            let cb = (avg[2] - yy) / (2.0 * (1.0 - KB));
+            let cr = (avg[0] - yy) / (2.0 * (1.0 - KR));
+            let at = (y * (w / 2) + x) * 2;
+            u_plane[at..at + 2].copy_from_slice(&code(512.0 + 896.0 * cb));
+            v_plane[at..at + 2].copy_from_slice(&code(512.0 + 896.0 * cr));
+        }
+    }
+    out
+}
+
+/// RGBA scaled down to `out_w × out_h` by area averaging (each output pixel the weighted mean
+/// of the pixels it covers), as `fs_downscale` does. Alpha is opaque.
+#[must_use]
+pub fn downscale_rgba(rgba: &[u8], (w, h): (u32, u32), (out_w, out_h): (u32, u32)) -> Vec<u8> {
+    let (sx, sy) = (w as f32 / out_w as f32, h as f32 / out_h as f32);
+    let mut out = Vec::with_capacity(out_w as usize * out_h as usize * 4);
+    for oy in 0..out_h {
+        for ox in 0..out_w {
+            let (lo_x, lo_y) = (ox as f32 * sx, oy as f32 * sy);
+            let (hi_x, hi_y) = ((lo_x + sx).min(w as f32), (lo_y + sy).min(h as f32));
+            let (mut sum, mut total) = ([0f32; 3], 0f32);
+            let mut y = lo_y.floor();
+            while y < hi_y {
+                let wy = (y + 1.0).min(hi_y) - y.max(lo_y);
+                let mut x = lo_x.floor();
+                while x < hi_x {
+                    let wx = (x + 1.0).min(hi_x) - x.max(lo_x);
+                    let at = ((y as usize) * w as usize + x as usize) * 4;
+                    for c in 0..3 {
+                        sum[c] += f32::from(rgba[at + c]) / 255.0 * wx * wy;
+                    }
+                    total += wx * wy;
+                    x += 1.0;
+                }
+                y += 1.0;
+            }
+            out.extend(sum.map(|s| quantize(s / total.max(1e-6))));
+            out.push(255);
+        }
+    }
+    out
 }

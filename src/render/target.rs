@@ -6,6 +6,10 @@
 //! copied into one of a small ring of read-back buffers and mapped asynchronously, so frame
 //! N+1 renders while frame N is read and frame N−1 is encoded. `render_rgba` gives the RGBA
 //! frame itself, for tests and stills.
+//!
+//! ProRes takes 10-bit 4:2:2 planes (`R16Uint` targets, little-endian samples read back as
+//! they are) and GIF takes RGBA, area-averaged down to the GIF's width on the GPU: the CPU
+//! only copies rows.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -20,31 +24,71 @@ const MAP_PENDING: u8 = 0;
 const MAP_DONE: u8 = 1;
 const MAP_FAILED: u8 = 2;
 
-/// A frame as planar YUV 4:2:0 (Y, then U, then V), rows without padding.
+/// How a frame's pixels are laid out for the encoder.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PixelLayout {
+    /// 8-bit YUV 4:2:0 planes (H.264, H.265, AV1, VP9).
+    #[default]
+    Yuv420,
+    /// 10-bit YUV 4:2:2 planes of little-endian 16-bit samples (ProRes).
+    Yuv422P10,
+    /// 8-bit RGBA, one plane (GIF, quantised on the CPU).
+    Rgba,
+}
+
+impl PixelLayout {
+    /// (bytes per row, rows) of each plane of a `width_px × height_px` frame; a layout with
+    /// fewer planes has empty ones at the end.
+    #[must_use]
+    pub fn planes(self, width_px: u32, height_px: u32) -> [(usize, usize); 3] {
+        let (w, h) = (width_px as usize, height_px as usize);
+        match self {
+            Self::Yuv420 => [(w, h), (w / 2, h / 2), (w / 2, h / 2)],
+            // Half the samples across, two bytes each.
+            Self::Yuv422P10 => [(2 * w, h), (w, h), (w, h)],
+            Self::Rgba => [(4 * w, h), (0, 0), (0, 0)],
+        }
+    }
+}
+
+/// One frame for the encoder: its planes one after another, rows without padding.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct YuvFrame {
+pub struct VideoFrame {
+    pub layout: PixelLayout,
     pub width_px: u32,
     pub height_px: u32,
     pub data: Vec<u8>,
 }
 
-impl YuvFrame {
+impl VideoFrame {
+    /// A black-filled (zeroed) 8-bit YUV 4:2:0 frame.
     #[must_use]
     pub fn new(width_px: u32, height_px: u32) -> Self {
-        let luma = width_px as usize * height_px as usize;
+        Self::with_layout(PixelLayout::Yuv420, width_px, height_px)
+    }
+
+    /// A zeroed frame of `layout`.
+    #[must_use]
+    pub fn with_layout(layout: PixelLayout, width_px: u32, height_px: u32) -> Self {
+        let bytes = layout
+            .planes(width_px, height_px)
+            .iter()
+            .map(|(row, rows)| row * rows)
+            .sum();
         Self {
+            layout,
             width_px,
             height_px,
-            data: vec![0; luma + luma / 2],
+            data: vec![0; bytes],
         }
     }
 
-    /// The Y, U and V planes.
+    /// The planes' bytes, in order (Y, U, V; or RGBA and two empty ones).
     #[must_use]
     pub fn planes(&self) -> (&[u8], &[u8], &[u8]) {
-        let luma = self.width_px as usize * self.height_px as usize;
-        let (y, uv) = self.data.split_at(luma);
-        let (u, v) = uv.split_at(luma / 4);
+        let [a, b, _] = self.layout.planes(self.width_px, self.height_px);
+        let (y, rest) = self.data.split_at(a.0 * a.1);
+        let (u, v) = rest.split_at(b.0 * b.1);
         (y, u, v)
     }
 }
@@ -55,7 +99,31 @@ struct PlaneLayout {
     offset: u64,
     width_px: u32,
     height_px: u32,
+    /// Bytes of a row's texels (`width_px` × bytes per texel).
+    row_bytes: u32,
     padded_row_bytes: u32,
+}
+
+impl PlaneLayout {
+    fn new(offset: u64, (width_px, height_px): (u32, u32), texel_bytes: u32) -> Self {
+        Self {
+            offset,
+            width_px,
+            height_px,
+            row_bytes: width_px * texel_bytes,
+            padded_row_bytes: padded_row(width_px * texel_bytes),
+        }
+    }
+
+    fn end(self) -> u64 {
+        self.offset + u64::from(self.padded_row_bytes) * u64::from(self.height_px)
+    }
+}
+
+/// A conversion pass from the RGBA frame: its pipeline and the one or two targets it writes.
+struct ConvertPass {
+    pipeline: wgpu::RenderPipeline,
+    targets: Vec<wgpu::TextureView>,
 }
 
 fn padded_row(bytes: u32) -> u32 {
@@ -81,25 +149,23 @@ struct BlockTargets {
     chroma_layout: PlaneLayout,
 }
 
-/// Offscreen RGBA frame, its YUV conversion and the read-back ring.
+/// Offscreen RGBA frame, its conversion for the encoder and the read-back ring.
 pub struct FrameTarget {
     width_px: u32,
     height_px: u32,
+    layout: PixelLayout,
+    /// Size of the frames read back (a GIF's may be smaller than the rendered frame).
+    output_px: (u32, u32),
     frame_texture: wgpu::Texture,
     frame_view: wgpu::TextureView,
-    y_view: wgpu::TextureView,
-    u_view: wgpu::TextureView,
-    v_view: wgpu::TextureView,
-    y_texture: wgpu::Texture,
-    u_texture: wgpu::Texture,
-    v_texture: wgpu::Texture,
     /// Targets of the one-pass YUV from a still, a texel per 8x2 block; None when the width
-    /// is not a multiple of 8.
+    /// is not a multiple of 8 or the layout is not 8-bit 4:2:0.
     blocks: Option<BlockTargets>,
-    luma_pipeline: wgpu::RenderPipeline,
-    chroma_pipeline: wgpu::RenderPipeline,
-    yuv_bind_group: wgpu::BindGroup,
-    planes: [PlaneLayout; 3],
+    /// Passes from the RGBA frame into the planes (none when the RGBA frame is read as is).
+    passes: Vec<ConvertPass>,
+    convert_bind_group: wgpu::BindGroup,
+    /// Textures copied into the read-back buffer, in order, and where each lands.
+    planes: Vec<(wgpu::Texture, PlaneLayout)>,
     slots: Vec<Slot>,
     next_slot: usize,
 }
@@ -108,8 +174,25 @@ pub struct FrameTarget {
 pub const FRAME_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8Unorm;
 
 impl FrameTarget {
-    /// A target for `width_px × height_px` frames (both even, as 4:2:0 needs).
+    /// A target for `width_px × height_px` frames read back as 8-bit YUV 4:2:0 (both sides
+    /// even, as 4:2:0 needs).
     pub fn new(device: &wgpu::Device, width_px: u32, height_px: u32) -> Result<Self, RenderError> {
+        Self::with_layout(
+            device,
+            (width_px, height_px),
+            PixelLayout::Yuv420,
+            (width_px, height_px),
+        )
+    }
+
+    /// A target for `width_px × height_px` frames read back in `layout` at `output_px`: the
+    /// rendered size, or for RGBA a smaller one (area-averaged on the GPU).
+    pub fn with_layout(
+        device: &wgpu::Device,
+        (width_px, height_px): (u32, u32),
+        layout: PixelLayout,
+        output_px: (u32, u32),
+    ) -> Result<Self, RenderError> {
         if !width_px.is_multiple_of(2)
             || !height_px.is_multiple_of(2)
             || width_px == 0
@@ -128,6 +211,19 @@ impl FrameTarget {
                 max,
             });
         }
+        let scaled = output_px != (width_px, height_px);
+        if scaled
+            && (layout != PixelLayout::Rgba
+                || output_px.0 == 0
+                || output_px.1 == 0
+                || output_px.0 > width_px
+                || output_px.1 > height_px)
+        {
+            return Err(RenderError::FrameSize {
+                width_px: output_px.0,
+                height_px: output_px.1,
+            });
+        }
         let frame_texture = texture_2d(
             device,
             "gridreel frame",
@@ -138,52 +234,30 @@ impl FrameTarget {
                 | wgpu::TextureUsages::COPY_SRC,
         );
         let frame_view = frame_texture.create_view(&wgpu::TextureViewDescriptor::default());
-        let (cw, ch) = (width_px / 2, height_px / 2);
+        let ch = height_px / 2;
         let plane_usage = wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC;
-        let plane = |label, size| {
-            texture_2d(
-                device,
-                label,
-                size,
-                wgpu::TextureFormat::R8Unorm,
-                plane_usage,
-            )
-        };
-        let y_texture = plane("gridreel luma", (width_px, height_px));
-        let u_texture = plane("gridreel chroma u", (cw, ch));
-        let v_texture = plane("gridreel chroma v", (cw, ch));
         let view = |t: &wgpu::Texture| t.create_view(&wgpu::TextureViewDescriptor::default());
-        let (y_view, u_view, v_view) = (view(&y_texture), view(&u_texture), view(&v_texture));
         let block_w = width_px / YUV_BLOCK.0;
-        let luma_layout = PlaneLayout {
-            offset: 0,
-            width_px: block_w,
-            height_px: ch,
-            padded_row_bytes: padded_row(block_w * 16),
-        };
-        let chroma_layout = PlaneLayout {
-            offset: u64::from(luma_layout.padded_row_bytes) * u64::from(ch),
-            width_px: block_w,
-            height_px: ch,
-            padded_row_bytes: padded_row(block_w * 8),
-        };
-        let blocks = width_px.is_multiple_of(YUV_BLOCK.0).then(|| {
-            let target =
-                |label, format| texture_2d(device, label, (block_w, ch), format, plane_usage);
-            let luma = target("gridreel yuv block luma", YUV_BLOCK_LUMA_FORMAT);
-            let chroma = target("gridreel yuv block chroma", YUV_BLOCK_CHROMA_FORMAT);
-            BlockTargets {
-                luma_view: view(&luma),
-                chroma_view: view(&chroma),
-                luma,
-                chroma,
-                luma_layout,
-                chroma_layout,
-            }
-        });
+        let luma_layout = PlaneLayout::new(0, (block_w, ch), 16);
+        let chroma_layout = PlaneLayout::new(luma_layout.end(), (block_w, ch), 8);
+        let blocks =
+            (layout == PixelLayout::Yuv420 && width_px.is_multiple_of(YUV_BLOCK.0)).then(|| {
+                let target =
+                    |label, format| texture_2d(device, label, (block_w, ch), format, plane_usage);
+                let luma = target("gridreel yuv block luma", YUV_BLOCK_LUMA_FORMAT);
+                let chroma = target("gridreel yuv block chroma", YUV_BLOCK_CHROMA_FORMAT);
+                BlockTargets {
+                    luma_view: view(&luma),
+                    chroma_view: view(&chroma),
+                    luma,
+                    chroma,
+                    luma_layout,
+                    chroma_layout,
+                }
+            });
 
         let shader = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-            label: Some("gridreel yuv shader"),
+            label: Some("gridreel frame conversion shader"),
             source: wgpu::ShaderSource::Wgsl(
                 concat!(
                     include_str!("../../shaders/bt709.wgsl"),
@@ -193,7 +267,7 @@ impl FrameTarget {
             ),
         });
         let bind_group_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some("gridreel yuv bind group layout"),
+            label: Some("gridreel conversion bind group layout"),
             entries: &[wgpu::BindGroupLayoutEntry {
                 binding: 0,
                 visibility: wgpu::ShaderStages::FRAGMENT,
@@ -205,83 +279,112 @@ impl FrameTarget {
                 count: None,
             }],
         });
-        let yuv_bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("gridreel yuv bind group"),
+        let convert_bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("gridreel conversion bind group"),
             layout: &bind_group_layout,
             entries: &[wgpu::BindGroupEntry {
                 binding: 0,
                 resource: wgpu::BindingResource::TextureView(&frame_view),
             }],
         });
-        let layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-            label: Some("gridreel yuv pipeline layout"),
+        let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some("gridreel conversion pipeline layout"),
             bind_group_layouts: &[Some(&bind_group_layout)],
             immediate_size: 0,
         });
-        let r8 = Some(wgpu::ColorTargetState {
-            format: wgpu::TextureFormat::R8Unorm,
-            blend: None,
-            write_mask: wgpu::ColorWrites::ALL,
-        });
-        let pipeline = |entry: &str, targets: &[Option<wgpu::ColorTargetState>]| {
-            super::fullscreen_pipeline(device, &layout, &shader, ("vs_main", entry), targets)
+        let target_state = |format| {
+            Some(wgpu::ColorTargetState {
+                format,
+                blend: None,
+                write_mask: wgpu::ColorWrites::ALL,
+            })
         };
-        let luma_pipeline = pipeline("fs_luma", std::slice::from_ref(&r8));
-        let chroma_pipeline = pipeline("fs_chroma", &[r8.clone(), r8]);
+        let pass = |entry: &str, format, textures: &[&wgpu::Texture], constants: &[(&str, f64)]| {
+            let targets = vec![target_state(format); textures.len()];
+            ConvertPass {
+                pipeline: super::fullscreen_pipeline_with(
+                    device,
+                    &pipeline_layout,
+                    &shader,
+                    ("vs_main", entry),
+                    &targets,
+                    constants,
+                ),
+                targets: textures.iter().map(|t| view(t)).collect(),
+            }
+        };
+        let plane = |label, size, format| texture_2d(device, label, size, format, plane_usage);
 
-        let y_row = padded_row(width_px);
-        let c_row = padded_row(cw);
-        let y_bytes = u64::from(y_row) * u64::from(height_px);
-        let c_bytes = u64::from(c_row) * u64::from(ch);
-        let planes = [
-            PlaneLayout {
-                offset: 0,
-                width_px,
-                height_px,
-                padded_row_bytes: y_row,
-            },
-            PlaneLayout {
-                offset: y_bytes,
-                width_px: cw,
-                height_px: ch,
-                padded_row_bytes: c_row,
-            },
-            PlaneLayout {
-                offset: y_bytes + c_bytes,
-                width_px: cw,
-                height_px: ch,
-                padded_row_bytes: c_row,
-            },
-        ];
-        // Sized for YUV only; an RGBA read-back (tests, stills) brings its own buffer.
-        let block_bytes =
-            chroma_layout.offset + u64::from(chroma_layout.padded_row_bytes) * u64::from(ch);
-        let slot_bytes = (y_bytes + 2 * c_bytes).max(block_bytes);
+        let (cw, ch) = (width_px / 2, height_px / 2);
+        let (passes, planes) = match layout {
+            PixelLayout::Yuv420 => {
+                let r8 = wgpu::TextureFormat::R8Unorm;
+                let y = plane("gridreel luma", (width_px, height_px), r8);
+                let u = plane("gridreel chroma u", (cw, ch), r8);
+                let v = plane("gridreel chroma v", (cw, ch), r8);
+                let passes = vec![
+                    pass("fs_luma", r8, &[&y], &[]),
+                    pass("fs_chroma", r8, &[&u, &v], &[]),
+                ];
+                let y_layout = PlaneLayout::new(0, (width_px, height_px), 1);
+                let u_layout = PlaneLayout::new(y_layout.end(), (cw, ch), 1);
+                let v_layout = PlaneLayout::new(u_layout.end(), (cw, ch), 1);
+                (passes, vec![(y, y_layout), (u, u_layout), (v, v_layout)])
+            }
+            PixelLayout::Yuv422P10 => {
+                let r16 = wgpu::TextureFormat::R16Uint;
+                let y = plane("gridreel luma 10-bit", (width_px, height_px), r16);
+                let u = plane("gridreel chroma u 10-bit", (cw, height_px), r16);
+                let v = plane("gridreel chroma v 10-bit", (cw, height_px), r16);
+                let passes = vec![
+                    pass("fs_luma10", r16, &[&y], &[]),
+                    pass("fs_chroma422", r16, &[&u, &v], &[]),
+                ];
+                let y_layout = PlaneLayout::new(0, (width_px, height_px), 2);
+                let u_layout = PlaneLayout::new(y_layout.end(), (cw, height_px), 2);
+                let v_layout = PlaneLayout::new(u_layout.end(), (cw, height_px), 2);
+                (passes, vec![(y, y_layout), (u, u_layout), (v, v_layout)])
+            }
+            PixelLayout::Rgba if scaled => {
+                let small = plane("gridreel scaled frame", output_px, FRAME_FORMAT);
+                let constants = [
+                    ("out_width", f64::from(output_px.0)),
+                    ("out_height", f64::from(output_px.1)),
+                ];
+                let passes = vec![pass("fs_downscale", FRAME_FORMAT, &[&small], &constants)];
+                (passes, vec![(small, PlaneLayout::new(0, output_px, 4))])
+            }
+            PixelLayout::Rgba => {
+                let whole = PlaneLayout::new(0, (width_px, height_px), 4);
+                (Vec::new(), vec![(frame_texture.clone(), whole)])
+            }
+        };
+
+        // Sized for the frame's planes or blocks; an RGBA read-back of `render_rgba` (tests,
+        // stills) brings its own buffer.
+        let plane_bytes = planes.last().map_or(0, |(_, p)| p.end());
+        let block_bytes = blocks.as_ref().map_or(0, |b| b.chroma_layout.end());
+        let slot_bytes = plane_bytes.max(block_bytes);
         let slots = (0..READBACK_RING)
             .map(|i| Slot::new(device, &format!("gridreel read-back {i}"), slot_bytes))
             .collect();
         Ok(Self {
             width_px,
             height_px,
+            layout,
+            output_px,
             frame_texture,
             frame_view,
-            y_view,
-            u_view,
-            v_view,
-            y_texture,
-            u_texture,
-            v_texture,
             blocks,
-            luma_pipeline,
-            chroma_pipeline,
-            yuv_bind_group,
+            passes,
+            convert_bind_group,
             planes,
             slots,
             next_slot: 0,
         })
     }
 
-    /// Whether the last `submit_yuv` drew 8x2 YUV blocks from the renderer's strip (rather
+    /// Whether the last `submit_frame` drew 8x2 YUV blocks from the renderer's strip (rather
     /// than RGBA converted to planes).
     #[must_use]
     pub fn yuv_from_strip(&self) -> bool {
@@ -344,29 +447,26 @@ impl FrameTarget {
         true
     }
 
-    /// A pass into the Y plane, then one into the U and V planes, from the RGBA frame. The
-    /// attachment lists live on the stack: nothing is allocated per frame.
-    fn convert_to_yuv(&self, encoder: &mut wgpu::CommandEncoder) {
-        let luma = [Some(super::cleared(&self.y_view))];
-        let chroma = [
-            Some(super::cleared(&self.u_view)),
-            Some(super::cleared(&self.v_view)),
-        ];
-        for (pipeline, targets) in [
-            (&self.luma_pipeline, &luma[..]),
-            (&self.chroma_pipeline, &chroma[..]),
-        ] {
-            let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
-                label: Some("gridreel yuv planes"),
-                color_attachments: targets,
+    /// The conversion passes from the RGBA frame into the planes (Y, then U and V together;
+    /// or the scaled RGBA). The attachment lists live on the stack: nothing is allocated per
+    /// frame.
+    fn convert(&self, encoder: &mut wgpu::CommandEncoder) {
+        for pass in &self.passes {
+            let attachments = [
+                pass.targets.first().map(super::overwritten),
+                pass.targets.get(1).map(super::overwritten),
+            ];
+            let mut render = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+                label: Some("gridreel frame conversion"),
+                color_attachments: &attachments[..pass.targets.len()],
                 depth_stencil_attachment: None,
                 timestamp_writes: None,
                 occlusion_query_set: None,
                 multiview_mask: None,
             });
-            pass.set_pipeline(pipeline);
-            pass.set_bind_group(0, &self.yuv_bind_group, &[]);
-            pass.draw(0..3, 0..1);
+            render.set_pipeline(&pass.pipeline);
+            render.set_bind_group(0, &self.convert_bind_group, &[]);
+            render.draw(0..3, 0..1);
         }
     }
 
@@ -415,10 +515,11 @@ impl FrameTarget {
         self.slots[slot].wait_mapped(device)
     }
 
-    /// Renders the frame described by `uniform`, converts it to YUV and starts its read-back.
-    /// Returns a ticket for [`FrameTarget::read_yuv`]. At most [`READBACK_RING`] frames may be
+    /// Renders the frame described by `uniform`, converts it for the encoder and starts its
+    /// read-back.
+    /// Returns a ticket for [`FrameTarget::read_frame`]. At most [`READBACK_RING`] frames may be
     /// in flight: read each ticket before submitting that many more.
-    pub fn submit_yuv(
+    pub fn submit_frame(
         &mut self,
         device: &wgpu::Device,
         queue: &wgpu::Queue,
@@ -434,26 +535,28 @@ impl FrameTarget {
         let blocks = self.yuv_blocks_from_still((device, queue), &mut encoder, renderer, buffer);
         if !blocks {
             self.draw_frame(&mut encoder, renderer);
-            self.convert_to_yuv(&mut encoder);
-            Self::copy_plane(&mut encoder, &self.y_texture, buffer, self.planes[0]);
-            Self::copy_plane(&mut encoder, &self.u_texture, buffer, self.planes[1]);
-            Self::copy_plane(&mut encoder, &self.v_texture, buffer, self.planes[2]);
+            self.convert(&mut encoder);
+            for (texture, plane) in &self.planes {
+                Self::copy_plane(&mut encoder, texture, buffer, *plane);
+            }
         }
         self.slots[slot].blocks = blocks;
         self.start_map(queue, slot, encoder);
         slot
     }
 
-    /// Waits for the frame of `ticket` and copies its planes into `out` (resized if needed).
-    pub fn read_yuv(
+    /// Waits for the frame of `ticket` and copies its planes into `out` (given this target's
+    /// layout and output size if it has another).
+    pub fn read_frame(
         &mut self,
         device: &wgpu::Device,
         ticket: usize,
-        out: &mut YuvFrame,
+        out: &mut VideoFrame,
     ) -> Result<(), RenderError> {
         self.wait_mapped(device, ticket)?;
-        if (out.width_px, out.height_px) != (self.width_px, self.height_px) {
-            *out = YuvFrame::new(self.width_px, self.height_px);
+        let (w, h) = self.output_px;
+        if (out.layout, out.width_px, out.height_px) != (self.layout, w, h) {
+            *out = VideoFrame::with_layout(self.layout, w, h);
         }
         let buffer = &self.slots[ticket].buffer;
         {
@@ -465,8 +568,8 @@ impl FrameTarget {
                 unpack_blocks(&mapped, blocks, out);
             } else {
                 let mut at = 0;
-                for plane in self.planes {
-                    let row = plane.width_px as usize;
+                for (_, plane) in &self.planes {
+                    let row = plane.row_bytes as usize;
                     for y in 0..plane.height_px as usize {
                         let src = plane.offset as usize + y * plane.padded_row_bytes as usize;
                         out.data[at..at + row].copy_from_slice(&mapped[src..src + row]);
@@ -500,14 +603,8 @@ impl FrameTarget {
             label: Some("gridreel still frame"),
         });
         self.draw_frame(&mut encoder, renderer);
-        Self::copy_plane_rgba(
-            &mut encoder,
-            &self.frame_texture,
-            &slot.buffer,
-            row,
-            self.width_px,
-            self.height_px,
-        );
+        let whole = PlaneLayout::new(0, (self.width_px, self.height_px), 4);
+        Self::copy_plane(&mut encoder, &self.frame_texture, &slot.buffer, whole);
         slot.start_map(queue, encoder);
         slot.wait_mapped(device)?;
         let buffer = &slot.buffer;
@@ -525,27 +622,6 @@ impl FrameTarget {
         }
         buffer.unmap();
         Ok(out)
-    }
-
-    fn copy_plane_rgba(
-        encoder: &mut wgpu::CommandEncoder,
-        texture: &wgpu::Texture,
-        buffer: &wgpu::Buffer,
-        row: u32,
-        w: u32,
-        h: u32,
-    ) {
-        Self::copy_plane(
-            encoder,
-            texture,
-            buffer,
-            PlaneLayout {
-                offset: 0,
-                width_px: w,
-                height_px: h,
-                padded_row_bytes: row,
-            },
-        );
     }
 }
 
@@ -604,7 +680,7 @@ impl Slot {
 }
 
 /// Unpacks 8x2 YUV blocks (see [`YUV_BLOCK_LUMA_FORMAT`]) into the frame's planes.
-fn unpack_blocks(mapped: &[u8], blocks: &BlockTargets, out: &mut YuvFrame) {
+fn unpack_blocks(mapped: &[u8], blocks: &BlockTargets, out: &mut VideoFrame) {
     let w = out.width_px as usize;
     let (luma, chroma) = (blocks.luma_layout, blocks.chroma_layout);
     let (bw, ch) = (luma.width_px as usize, luma.height_px as usize);

@@ -74,7 +74,8 @@ pub struct VideoSettings {
     pub threads: u32,
     /// Frames per second of a GIF (a GIF's delays are in 1/100 s; 15 keeps files small).
     pub gif_fps: u32,
-    /// Width of a GIF in pixels (the height follows the frame's aspect); `None`: the frame's.
+    /// Width of a GIF in pixels, at most the frame's (the height follows the frame's
+    /// aspect); `None`: the frame's width.
     pub gif_width_px: Option<u32>,
 }
 
@@ -112,7 +113,7 @@ impl Default for VideoSettings {
             x264_preset: "faster".to_owned(),
             threads: 0,
             gif_fps: 15,
-            gif_width_px: None,
+            gif_width_px: Some(640),
         }
     }
 }
