@@ -30,6 +30,13 @@ struct Params {
     // 1 when the target encodes to sRGB itself, so we hand it linear values.
     srgb_target: u32,
     _pad: vec2<u32>,
+    // Band motion (see `fs_main_banded`): the frame's time, flags, the loop period, and
+    // (start, velocity) per band entry, two entries per element.
+    t_secs: f32,
+    motion_flags: u32,
+    period: f32,
+    band_entries: u32,
+    bands: array<vec4<f32>, 16>,
 };
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -293,4 +300,101 @@ fn fs_main(@builtin(position) position: vec4<f32>) -> @location(0) vec4<f32> {
         color = linear_from_srgb(color);
     }
     return vec4<f32>(color, 1.0);
+}
+
+// Motion in bands: each row (moving left or right) or column (moving up or down) has its
+// own position along the motion, start + velocity * t, wrapped by the period when looping.
+// A pixel centre lies between two grid lines across the motion; each line is sampled at its
+// own band's offset (a lerp of two texels along it) and the two are lerped across. With one
+// band position for all, this is the bilinear filter of `fs_main`.
+
+const MOTION_VERTICAL: u32 = 2u;
+const MOTION_LOOP: u32 = 4u;
+
+fn band_origin(band: u32) -> f32 {
+    let entry = band % max(params.band_entries, 1u);
+    let v = params.bands[entry / 2u];
+    let pair = select(v.xy, v.zw, (entry & 1u) == 1u);
+    let o = pair.x + pair.y * params.t_secs;
+    if ((params.motion_flags & MOTION_LOOP) != 0u) {
+        return o - params.period * floor(o / params.period);
+    }
+    return o;
+}
+
+fn vertical_motion() -> bool {
+    return (params.motion_flags & MOTION_VERTICAL) != 0u;
+}
+
+// A texel index along the motion, wrapped into the period when looping.
+fn wrap_along(p: i32) -> i32 {
+    if ((params.motion_flags & MOTION_LOOP) != 0u) {
+        let n = i32(params.period);
+        return ((p % n) + n) % n;
+    }
+    return p;
+}
+
+// The two texels of grid line `line` (a row, or a column moving vertically) around frame
+// position `frame`, and the weight of the second.
+struct LineTaps {
+    p0: vec2<i32>,
+    p1: vec2<i32>,
+    f: f32,
+};
+
+fn line_taps(frame: vec2<f32>, line: i32) -> LineTaps {
+    let vertical = vertical_motion();
+    let along = select(frame.x, frame.y, vertical);
+    let pitch = select(params.pitch.y, params.pitch.x, vertical);
+    // Lines outside the grid are background at any offset.
+    let band = u32(max(line, 0)) / pitch;
+    let g = along - band_origin(band) - 0.5;
+    let base = floor(g);
+    let a = wrap_along(i32(base));
+    let b = wrap_along(i32(base) + 1);
+    var taps: LineTaps;
+    taps.f = g - base;
+    taps.p0 = select(vec2<i32>(a, line), vec2<i32>(line, a), vertical);
+    taps.p1 = select(vec2<i32>(b, line), vec2<i32>(line, b), vertical);
+    return taps;
+}
+
+// The first grid line across the motion at `frame`, and the weight of the next.
+fn lines_across(frame: vec2<f32>) -> vec2<f32> {
+    let vertical = vertical_motion();
+    let s = select(frame.y - params.grid_origin.y, frame.x - params.grid_origin.x, vertical) - 0.5;
+    let base = floor(s);
+    return vec2<f32>(base, s - base);
+}
+
+@fragment
+fn fs_main_banded(@builtin(position) position: vec4<f32>) -> @location(0) vec4<f32> {
+    let frame = frame_position(position);
+    let across = lines_across(frame);
+    let line = i32(across.x);
+    let a = line_taps(frame, line);
+    let b = line_taps(frame, line + 1);
+    let first = mix(grid_texel(a.p0), grid_texel(a.p1), a.f);
+    let second = mix(grid_texel(b.p0), grid_texel(b.p1), b.f);
+    return output_color(mix(first, second, across.y).rgb);
+}
+
+// Grid texel p from the still (offset by its border; beyond it, background).
+fn still_texel(p: vec2<i32>) -> vec4<f32> {
+    let top = vec2<i32>(textureDimensions(still)) - vec2<i32>(1, 1);
+    return textureLoad(still, clamp(p + vec2<i32>(1, 1), vec2<i32>(0, 0), top), 0);
+}
+
+// The same pixels as `fs_main_banded`, four loads from the still instead of tile lookups.
+@fragment
+fn fs_still_banded(in: StillVertex) -> @location(0) vec4<f32> {
+    let frame = frame_position(in.position);
+    let across = lines_across(frame);
+    let line = i32(across.x);
+    let a = line_taps(frame, line);
+    let b = line_taps(frame, line + 1);
+    let first = mix(still_texel(a.p0), still_texel(a.p1), a.f);
+    let second = mix(still_texel(b.p0), still_texel(b.p1), b.f);
+    return output_color(mix(first, second, across.y).rgb);
 }

@@ -11,7 +11,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::export::{self, ExportError, Job, Photos, Progress, Stage};
 use crate::photos::{self, ScanError, Skipped};
 use crate::settings::{
-    Aspect, Color, CropAnchor, FrameSize, MemoryBudget, Settings, VideoCodec,
+    Aspect, Color, CropAnchor, Direction, FrameSize, MemoryBudget, Settings, VideoCodec,
     load_preset_or_shipped, settings_to_ron,
 };
 
@@ -159,6 +159,23 @@ pub struct SettingsArgs {
     /// Slide speed; 1 = the grid crosses the frame exactly once [default: 1]
     #[arg(long, value_name = "X", allow_hyphen_values = true)]
     pub speed: Option<f64>,
+    /// Direction: left, right (rows slide), up or down (columns scroll: the layout for 9:16) [default: left]
+    #[arg(long, value_enum)]
+    pub direction: Option<Direction>,
+    /// Odd rows (columns, moving up or down) move the opposite way
+    #[arg(long)]
+    pub alternate: bool,
+    /// Speed factor per row (per column moving up or down), e.g. 1,0.8,1.2; repeats over the rows (at most 16)
+    #[arg(
+        long,
+        value_name = "LIST",
+        value_delimiter = ',',
+        allow_hyphen_values = true
+    )]
+    pub row_speeds: Option<Vec<f64>>,
+    /// Loop seamlessly: frame 0 is full and the last frame leads into the first; each row's speed becomes the nearest whole number of cycles in the clip (printed)
+    #[arg(long = "loop")]
+    pub looped: bool,
     /// Frame size: auto (the grid's size), hd, hd-half, uhd or WxH [default: auto]
     #[arg(long, value_name = "SIZE")]
     pub frame: Option<FrameSize>,
@@ -242,6 +259,14 @@ impl SettingsArgs {
         set!(fps => fps);
         set!(speed => speed);
         set!(frame => frame);
+        set!(direction => motion.direction);
+        set!(row_speeds => motion.row_speeds);
+        if self.alternate {
+            s.motion.alternate = true;
+        }
+        if self.looped {
+            s.motion.looped = true;
+        }
         set!(codec => video.codec);
         set!(encoder => video.encoder);
         set!(quality => video.quality_crf);

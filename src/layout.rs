@@ -1,7 +1,7 @@
 //! Pure geometry: crop rectangles, tile and grid sizes, the frame size and where the grid is
 //! at time t. Nothing here knows about files or the GPU.
 
-use crate::settings::{Aspect, CropAnchor, Settings};
+use crate::settings::{Aspect, CropAnchor, Direction, MAX_ROW_SPEEDS, Settings};
 
 /// How many of `photo_count` photos a grid of `cell_count` cells shows (at most one per
 /// cell; fewer photos repeat).
@@ -59,6 +59,11 @@ pub fn crop_rect(photo_w: u32, photo_h: u32, aspect: Aspect, anchor: CropAnchor)
 }
 
 /// Grid geometry and the slide animation for one set of settings.
+///
+/// The grid moves in bands: its rows for left and right, its columns for up and down. Each
+/// band has its own position along the motion at time t (its own speed, and with
+/// `alternate` every other band the other way); with `looped` the photos repeat every
+/// [`Layout::period_px`] along the motion.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Layout {
     pub rows: u32,
@@ -73,6 +78,22 @@ pub struct Layout {
     pub frame_h_px: u32,
     pub duration_secs: f64,
     pub speed: f64,
+    pub direction: Direction,
+    pub alternate: bool,
+    pub looped: bool,
+    /// Speed factor per band, repeating over the bands (`speed_count` used).
+    speeds: [f64; MAX_ROW_SPEEDS],
+    speed_count: usize,
+}
+
+/// How one band moves: its position along the motion is `start + velocity·t` pixels (taken
+/// modulo the period when looping).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BandMotion {
+    pub start_px: f64,
+    pub velocity_px_per_sec: f64,
+    /// Whole cycles in the clip when looping (0 otherwise).
+    pub cycles: u64,
 }
 
 impl Layout {
@@ -82,6 +103,12 @@ impl Layout {
         let tile_w_px = settings.tile_width_px();
         let (grid_w_px, grid_h_px) = settings.grid_size_px();
         let (frame_w_px, frame_h_px) = settings.frame_size_px();
+        let motion = &settings.motion;
+        let mut speeds = [1.0; MAX_ROW_SPEEDS];
+        let speed_count = motion.row_speeds.len().clamp(1, MAX_ROW_SPEEDS);
+        for (slot, &factor) in speeds.iter_mut().zip(&motion.row_speeds) {
+            *slot = factor;
+        }
         Self {
             rows: settings.rows,
             cols: settings.cols,
@@ -95,6 +122,206 @@ impl Layout {
             frame_h_px,
             duration_secs: settings.duration_secs,
             speed: settings.speed,
+            direction: motion.direction,
+            alternate: motion.alternate,
+            looped: motion.looped,
+            speeds,
+            speed_count,
+        }
+    }
+
+    /// Whether the grid moves as one piece, sideways, without wrapping: one origin per
+    /// frame ([`Layout::grid_origin_at`]), the fast still and YUV strip paths.
+    #[must_use]
+    pub fn moves_as_one(&self) -> bool {
+        !self.direction.vertical()
+            && !self.alternate
+            && !self.looped
+            && self.speeds[..self.speed_count]
+                .iter()
+                .all(|s| s.to_bits() == self.speeds[0].to_bits())
+    }
+
+    /// The bands that move: rows for left and right, columns for up and down.
+    #[must_use]
+    pub fn bands(&self) -> u32 {
+        if self.direction.vertical() {
+            self.cols
+        } else {
+            self.rows
+        }
+    }
+
+    /// Bands after which the motion repeats: the speed list's length, doubled when
+    /// alternating (at most 2 × `MAX_ROW_SPEEDS`).
+    #[must_use]
+    pub fn band_cycle(&self) -> usize {
+        let n = self.speed_count;
+        if self.alternate && n % 2 == 1 {
+            2 * n
+        } else {
+            n
+        }
+    }
+
+    /// The speed (the `speed` setting times the band's factor) band `band` was asked for.
+    #[must_use]
+    pub fn band_speed(&self, band: u32) -> f64 {
+        self.speed * self.speeds[band as usize % self.speed_count]
+    }
+
+    /// Frame pixels the grid crosses in a non-looping clip at speed 1: the frame plus the grid,
+    /// along the motion.
+    #[must_use]
+    pub fn travel_px(&self) -> f64 {
+        if self.direction.vertical() {
+            f64::from(self.frame_h_px) + f64::from(self.grid_h_px)
+        } else {
+            f64::from(self.frame_w_px) + f64::from(self.grid_w_px)
+        }
+    }
+
+    /// Length after which a looping grid repeats: its size along the motion plus one gap.
+    #[must_use]
+    pub fn period_px(&self) -> f64 {
+        if self.direction.vertical() {
+            f64::from(self.rows) * f64::from(self.tile_h_px + self.gap_v_px)
+        } else {
+            f64::from(self.cols) * f64::from(self.tile_w_px + self.gap_h_px)
+        }
+    }
+
+    /// How band `band` moves. Without a loop the grid enters at one edge at t = 0 and, at
+    /// speed 1, has just left at the other at the end. Looping, it starts in place (frame 0
+    /// is full) and runs a whole number of periods in the clip: the requested speed rounded
+    /// to the nearest whole number of cycles, at least one.
+    #[must_use]
+    pub fn band_motion(&self, band: u32) -> BandMotion {
+        let flip = self.alternate && band % 2 == 1;
+        let sign = if flip {
+            -self.direction.sign()
+        } else {
+            self.direction.sign()
+        };
+        let speed = self.band_speed(band);
+        let travel = self.travel_px();
+        if self.looped {
+            let period = self.period_px();
+            let cycles = (travel * speed / period).round().max(1.0);
+            return BandMotion {
+                start_px: 0.0,
+                velocity_px_per_sec: sign * cycles * period / self.duration_secs,
+                // At most travel × 100 / one pixel: far inside u64.
+                cycles: cycles as u64,
+            };
+        }
+        let (extent, grid) = if self.direction.vertical() {
+            (f64::from(self.frame_h_px), f64::from(self.grid_h_px))
+        } else {
+            (f64::from(self.frame_w_px), f64::from(self.grid_w_px))
+        };
+        BandMotion {
+            start_px: if sign < 0.0 { extent } else { -grid },
+            velocity_px_per_sec: sign * travel * speed / self.duration_secs,
+            cycles: 0,
+        }
+    }
+
+    /// The speed a band of [`Layout::band_motion`] runs at, in the units of the `speed`
+    /// setting (1: the non-looping clip's pace). Looping rounds it to whole cycles.
+    #[must_use]
+    pub fn speed_used(&self, band: u32) -> f64 {
+        let m = self.band_motion(band);
+        m.velocity_px_per_sec.abs() * self.duration_secs / self.travel_px()
+    }
+
+    /// With a loop, the speeds the bands run at, for people: "loop: rows 1, 3, …: speed
+    /// 1.04 (3 cycles in the clip; asked 1)". None without a loop.
+    #[must_use]
+    pub fn loop_note(&self) -> Option<String> {
+        if !self.looped {
+            return None;
+        }
+        let kind = if self.direction.vertical() {
+            "column"
+        } else {
+            "row"
+        };
+        let cycle = u32::try_from(self.band_cycle()).unwrap_or(1);
+        let bands = self.bands();
+        let parts: Vec<String> = (0..cycle.min(bands))
+            .map(|entry| {
+                let which: Vec<String> = (entry..bands)
+                    .step_by(cycle as usize)
+                    .take(3)
+                    .map(|b| (b + 1).to_string())
+                    .collect();
+                let more = if bands > entry + 3 * cycle {
+                    ", …"
+                } else {
+                    ""
+                };
+                let label = if which.len() > 1 {
+                    format!("{kind}s {}{more}", which.join(", "))
+                } else {
+                    format!("{kind} {}", which.join(", "))
+                };
+                let m = self.band_motion(entry);
+                format!(
+                    "{label}: speed {:.3} ({} cycle{} in the clip; asked {})",
+                    self.speed_used(entry),
+                    m.cycles,
+                    if m.cycles == 1 { "" } else { "s" },
+                    self.band_speed(entry)
+                )
+            })
+            .collect();
+        Some(format!("loop: {}", parts.join("; ")))
+    }
+
+    /// Where band `band` is along the motion at `t_secs`: the x (left, right) or y (up,
+    /// down) of the grid's first pixel, in frame pixels; in `[0, period)` when looping.
+    #[must_use]
+    pub fn band_origin_at(&self, band: u32, t_secs: f64) -> f64 {
+        let flip = self.alternate && band % 2 == 1;
+        let sign = if flip {
+            -self.direction.sign()
+        } else {
+            self.direction.sign()
+        };
+        if !self.looped {
+            // Written as the older tool's formula so that the default motion is exactly it.
+            let speed = self.band_speed(band);
+            let travel = self.travel_px();
+            let (extent, grid) = if self.direction.vertical() {
+                (f64::from(self.frame_h_px), f64::from(self.grid_h_px))
+            } else {
+                (f64::from(self.frame_w_px), f64::from(self.grid_w_px))
+            };
+            return if sign < 0.0 {
+                extent - travel * (t_secs / self.duration_secs) * speed
+            } else {
+                -grid + travel * (t_secs / self.duration_secs) * speed
+            };
+        }
+        let m = self.band_motion(band);
+        let period = self.period_px();
+        (m.start_px + m.velocity_px_per_sec * t_secs).rem_euclid(period)
+    }
+
+    /// The grid's fixed position across the motion: centred in the frame, or 0 when it is
+    /// larger than the frame that way.
+    #[must_use]
+    pub fn cross_origin(&self) -> f64 {
+        let (frame, grid) = if self.direction.vertical() {
+            (self.frame_w_px, self.grid_w_px)
+        } else {
+            (self.frame_h_px, self.grid_h_px)
+        };
+        if grid > frame {
+            0.0
+        } else {
+            (f64::from(frame) - f64::from(grid)) / 2.0
         }
     }
 
@@ -108,19 +335,17 @@ impl Layout {
         self.rows as usize * self.cols as usize
     }
 
-    /// Top-left corner of the grid in frame pixels at time `t_secs`:
-    /// `x = W − (W + grid_w)·(t/duration)·speed`, `y = (H − grid_h)/2`, or 0 if the grid is taller.
+    /// Top-left corner of the grid (of its first band) in frame pixels at time `t_secs`.
+    /// Moving left, `x = W − (W + grid_w)·(t/duration)·speed` and `y = (H − grid_h)/2`, or 0
+    /// if the grid is taller.
     #[must_use]
     pub fn grid_origin_at(&self, t_secs: f64) -> (f64, f64) {
-        let frame_w = f64::from(self.frame_w_px);
-        let grid_w = f64::from(self.grid_w_px);
-        let x = frame_w - (frame_w + grid_w) * (t_secs / self.duration_secs) * self.speed;
-        let y = if self.grid_h_px > self.frame_h_px {
-            0.0
+        let along = self.band_origin_at(0, t_secs);
+        if self.direction.vertical() {
+            (self.cross_origin(), along)
         } else {
-            (f64::from(self.frame_h_px) - f64::from(self.grid_h_px)) / 2.0
-        };
-        (x, y)
+            (along, self.cross_origin())
+        }
     }
 
     /// The rectangle of cell `index` (row-major) relative to the grid's top-left corner.
@@ -137,22 +362,6 @@ impl Layout {
             width: f64::from(self.tile_w_px),
             height: f64::from(self.tile_h_px),
         }
-    }
-
-    /// Columns `first..end` that overlap the frame at time `t_secs` (possibly empty).
-    #[must_use]
-    pub fn visible_columns_at(&self, t_secs: f64) -> std::ops::Range<u32> {
-        let (x, _) = self.grid_origin_at(t_secs);
-        let pitch = f64::from(self.tile_w_px + self.gap_h_px);
-        // One extra pixel each side: bilinear filtering reads the neighbouring texel.
-        let left = (-x - 1.0) / pitch;
-        let right = (f64::from(self.frame_w_px) - x + 1.0) / pitch;
-        let cols = f64::from(self.cols);
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        let first = left.floor().clamp(0.0, cols) as u32;
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        let end = right.ceil().clamp(0.0, cols) as u32;
-        first..end.max(first)
     }
 
     /// Time of frame `index` at `fps`.
@@ -290,7 +499,6 @@ mod tests {
             let l = Layout::new(&s);
             let (x0, _) = l.grid_origin_at(0.0);
             prop_assert!((x0 - f64::from(l.frame_w_px)).abs() < 1e-9, "starts just off the right edge");
-            prop_assert!(l.visible_columns_at(0.0).len() <= 1);
             let (x1, _) = l.grid_origin_at(duration);
             prop_assert!((x1 + f64::from(l.grid_w_px)).abs() < 1e-6, "right edge at x = 0 at the end");
             // Motion is monotonic and linear in t.

@@ -398,3 +398,59 @@ fn streaming_tiles_within_a_small_budget_changes_no_pixel() {
     );
     assert!(leftovers(out_dir.path()).is_empty());
 }
+
+/// The same with bands moving apart: alternate rows at their own speeds, looping, so the
+/// schedule's showings come and go out of order and every photo comes back.
+#[test]
+fn streaming_a_looping_alternating_grid_changes_no_pixel() {
+    let photos = tempfile::tempdir().unwrap();
+    // 100 tiles of 480x360 (0.7 MB each, 69 MB in all): a 64 MB budget streams them.
+    for i in 0..100 {
+        common::write_photo(&photos.path().join(format!("p{i:03}.jpg")), i, 160, 120);
+    }
+    let out_dir = tempfile::tempdir().unwrap();
+    let render = |budget: &str, name: &str| {
+        let out = out_dir.path().join(name);
+        let args = [
+            "render",
+            "--images",
+            photos.path().to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "--rows",
+            "2",
+            "--cols",
+            "50",
+            "--tile-height",
+            "360",
+            "--frame",
+            "640x720",
+            "--duration",
+            "1",
+            "--alternate",
+            "--row-speeds",
+            "1,0.6",
+            "--loop",
+            "--encoder",
+            "libx264",
+            "--memory-budget",
+            budget,
+        ];
+        let run = common::gridreel(&args);
+        let err = stderr(&run);
+        assert!(run.status.success(), "{err}");
+        assert!(
+            err.contains("loop: row 1: speed"),
+            "the speeds used are printed: {err}"
+        );
+        (std::fs::read(&out).unwrap(), err)
+    };
+    let (resident, err) = render("4GB", "resident.mp4");
+    assert!(err.contains("all tiles resident"), "{err}");
+    let (streamed, err) = render("64MB", "streamed.mp4");
+    assert!(err.contains("streaming"), "{err}");
+    assert!(
+        resident == streamed,
+        "streamed video differs from the resident one"
+    );
+}

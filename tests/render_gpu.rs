@@ -371,3 +371,190 @@ fn cells_without_a_tile_show_the_thumbnail() {
         assert_eq!(at(120, 30), [0, 255, 0], "still={still}: the resident tile");
     }
 }
+
+fn motion_settings(edit: impl Fn(&mut Settings)) -> Settings {
+    let mut s = Settings {
+        rows: 3,
+        cols: 4,
+        tile_height_px: 24,
+        gap_h_px: 2,
+        gap_v_px: 3,
+        duration_secs: 2.0,
+        frame: FrameSize::Custom {
+            width_px: 112,
+            height_px: 80,
+        },
+        background: Color::rgb(250, 0, 250),
+        ..Settings::default()
+    };
+    edit(&mut s);
+    s.validate().unwrap();
+    s
+}
+
+/// Every motion (each direction, alternate rows, row speeds, loops and their mixes) on
+/// both draw paths (still and tile array) equals the CPU reference, and its YUV (from the
+/// strip moving right, else from RGBA) equals the CPU conversion.
+#[test]
+fn every_motion_matches_the_cpu_reference_on_both_paths() {
+    use gridreel::settings::Direction;
+    let gpu = Gpu::headless().expect("a Vulkan adapter");
+    let motions: Vec<(&str, Settings)> = vec![
+        (
+            "right",
+            motion_settings(|s| s.motion.direction = Direction::Right),
+        ),
+        (
+            "up",
+            motion_settings(|s| s.motion.direction = Direction::Up),
+        ),
+        (
+            "down",
+            motion_settings(|s| s.motion.direction = Direction::Down),
+        ),
+        ("alternate", motion_settings(|s| s.motion.alternate = true)),
+        (
+            "row speeds",
+            motion_settings(|s| s.motion.row_speeds = vec![1.0, 0.6, 1.7]),
+        ),
+        ("loop", motion_settings(|s| s.motion.looped = true)),
+        (
+            "loop down alternate",
+            motion_settings(|s| {
+                s.motion.direction = Direction::Down;
+                s.motion.alternate = true;
+                s.motion.looped = true;
+            }),
+        ),
+        (
+            "loop up column speeds",
+            motion_settings(|s| {
+                s.motion.direction = Direction::Up;
+                s.motion.row_speeds = vec![0.5, 1.3];
+                s.motion.looped = true;
+                s.speed = 2.2;
+            }),
+        ),
+    ];
+    for still in [true, false] {
+        let mut renderer = GridRenderer::new(&gpu.device, FRAME_FORMAT);
+        renderer.set_still_enabled(still);
+        for (name, settings) in &motions {
+            let layout = Layout::new(settings);
+            let (w, h) = layout.frame_size_px();
+            let tiles = tiles(12, layout.tile_w_px, layout.tile_h_px);
+            let cells = cell_photos(12, 12);
+            renderer.set_tiles(&gpu.device, &gpu.queue, &tiles);
+            renderer.set_cells(&gpu.device, &gpu.queue, &cells);
+            let layers: Vec<&[u8]> = tiles.iter().map(|t| t.rgba.as_slice()).collect();
+            let mut target = FrameTarget::new(&gpu.device, w, h).unwrap();
+            for t in [0.0, 0.37, 1.0, 1.826, 2.0] {
+                let mut uniform = GridUniform::new(
+                    &layout,
+                    t,
+                    settings.background,
+                    GridUniform::full_frame(&layout),
+                );
+                let gpu_rgba = target
+                    .render_rgba(&gpu.device, &gpu.queue, &mut renderer, &uniform)
+                    .unwrap();
+                assert_eq!(renderer.draws_from_still(), still, "{name}");
+                uniform.layer_count = 12;
+                let cpu_rgba = reference::render_rgba(&uniform, &layers, &cells, w, h);
+                let (worst, off) = max_diff(&gpu_rgba, &cpu_rgba);
+                assert!(
+                    worst <= 2 && off * 1000 <= gpu_rgba.len(),
+                    "{name}, still {still}, t={t}: max diff {worst}, {off} values off by >1"
+                );
+                let ticket = target.submit_frame(&gpu.device, &gpu.queue, &mut renderer, &uniform);
+                let mut gpu_yuv = VideoFrame::default();
+                target
+                    .read_frame(&gpu.device, ticket, &mut gpu_yuv)
+                    .unwrap();
+                assert_eq!(
+                    target.yuv_from_strip(),
+                    still && layout.moves_as_one(),
+                    "{name}: only a grid moving as one takes the strip"
+                );
+                let mut cpu_yuv = VideoFrame::default();
+                reference::rgba_to_yuv420(&gpu_rgba, w, h, &mut cpu_yuv);
+                let (worst, _) = max_diff(&gpu_yuv.data, &cpu_yuv.data);
+                assert!(worst <= 1, "{name}, t={t}: yuv max diff {worst}");
+            }
+        }
+    }
+}
+
+/// A loop's frame 0 is full of photos, the frame after the last is frame 0 exactly, and the
+/// step from the last frame to the first is no larger than any other step.
+#[test]
+fn a_loop_closes_on_itself() {
+    use gridreel::settings::Direction;
+    let gpu = Gpu::headless().expect("a Vulkan adapter");
+    for direction in Direction::ALL {
+        let settings = motion_settings(|s| {
+            s.motion.direction = direction;
+            s.motion.looped = true;
+            s.motion.alternate = true;
+            s.motion.row_speeds = vec![1.0, 0.7, 1.4];
+            s.gap_h_px = 0;
+            s.gap_v_px = 0;
+            s.fps = 12;
+        });
+        let layout = Layout::new(&settings);
+        let (w, h) = layout.frame_size_px();
+        let mut renderer = GridRenderer::new(&gpu.device, FRAME_FORMAT);
+        let tiles = tiles(12, layout.tile_w_px, layout.tile_h_px);
+        renderer.set_tiles(&gpu.device, &gpu.queue, &tiles);
+        renderer.set_cells(&gpu.device, &gpu.queue, &cell_photos(12, 12));
+        let mut target = FrameTarget::new(&gpu.device, w, h).unwrap();
+        let mut frame = |index: u64| {
+            let t = Layout::frame_time_secs(index, settings.fps);
+            let u = GridUniform::new(
+                &layout,
+                t,
+                settings.background,
+                GridUniform::full_frame(&layout),
+            );
+            target
+                .render_rgba(&gpu.device, &gpu.queue, &mut renderer, &u)
+                .unwrap()
+        };
+        let count = settings.frame_count();
+        let frames: Vec<Vec<u8>> = (0..=count).map(&mut frame).collect();
+        assert_eq!(
+            frames[count as usize], frames[0],
+            "{direction:?}: frame N is frame 0"
+        );
+        // Along the motion every pixel shows a photo; across it, the grid is centred.
+        let magenta = frames[0]
+            .chunks_exact(4)
+            .filter(|p| p[..3] == [250, 0, 250])
+            .count();
+        let (gw, gh) = (layout.grid_w_px.min(w), layout.grid_h_px.min(h));
+        let covered = if direction.vertical() { gw * h } else { w * gh };
+        assert_eq!(
+            magenta as u32,
+            w * h - covered,
+            "{direction:?}: frame 0 is full along the motion"
+        );
+        let step = |a: &[u8], b: &[u8]| -> u64 {
+            a.iter()
+                .zip(b)
+                .map(|(x, y)| u64::from(x.abs_diff(*y)))
+                .sum()
+        };
+        let steps: Vec<u64> = frames.windows(2).map(|p| step(&p[0], &p[1])).collect();
+        let wrap = step(&frames[count as usize - 1], &frames[0]);
+        assert_eq!(
+            wrap,
+            steps[count as usize - 1],
+            "{direction:?}: the wrap is a normal step"
+        );
+        let largest = steps.iter().copied().max().unwrap();
+        assert!(
+            wrap <= largest,
+            "{direction:?}: wrap {wrap} vs largest step {largest}"
+        );
+    }
+}

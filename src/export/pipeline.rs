@@ -149,6 +149,9 @@ fn run_unguarded(
     }
     let settings = &timeline;
     let layout = Layout::new(settings);
+    if let Some(note) = layout.loop_note() {
+        progress.note(&note);
+    }
 
     let (paths, mut skipped) = photo_list(&job.photos, settings)?;
     for s in &skipped {

@@ -36,7 +36,28 @@ pub struct GridUniform {
     pub layer_count: u32,
     pub srgb_target: u32,
     pub pad: [u32; 2],
+    /// The frame's time, for the band motions below.
+    pub t_secs: f32,
+    /// [`MOTION_BANDS`], [`MOTION_VERTICAL`], [`MOTION_LOOP`].
+    pub motion_flags: u32,
+    /// Length along the motion after which a looping grid repeats.
+    pub period_px: f32,
+    /// Entries used in `bands`; band b moves as entry `b % band_entries`.
+    pub band_entries: u32,
+    /// Two entries per element: (start, velocity) of entry 2i in `.xy`, of 2i + 1 in `.zw`
+    /// (see [`crate::layout::BandMotion`]).
+    pub bands: [[f32; 4]; MAX_BAND_ENTRIES / 2],
 }
+
+/// Band motions the uniform holds: the most speeds, doubled for alternating rows.
+pub const MAX_BAND_ENTRIES: usize = 2 * crate::settings::MAX_ROW_SPEEDS;
+/// Bands have their own positions (`bands`); without it the grid moves as one
+/// (`grid_origin`) and the fast still and strip paths draw it.
+pub const MOTION_BANDS: u32 = 1;
+/// The bands are columns moving up or down (else rows moving sideways).
+pub const MOTION_VERTICAL: u32 = 2;
+/// The grid repeats every `period_px` along the motion.
+pub const MOTION_LOOP: u32 = 4;
 
 /// Where the frame lands on the render target: its top-left pixel and its size in target pixels.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -74,6 +95,55 @@ impl GridUniform {
             layer_count: 0,
             srgb_target: 0,
             pad: [0; 2],
+            // A loop's motion repeats every clip length: t = duration is frame 0 exactly.
+            t_secs: if layout.looped {
+                t_secs.rem_euclid(layout.duration_secs) as f32
+            } else {
+                t_secs as f32
+            },
+            motion_flags: Self::motion_flags(layout),
+            period_px: layout.period_px() as f32,
+            band_entries: u32::try_from(layout.band_cycle()).unwrap_or(1),
+            bands: Self::band_table(layout),
+        }
+    }
+
+    fn motion_flags(layout: &Layout) -> u32 {
+        let mut flags = 0;
+        if !layout.moves_as_one() {
+            flags |= MOTION_BANDS;
+        }
+        if layout.direction.vertical() {
+            flags |= MOTION_VERTICAL;
+        }
+        if layout.looped {
+            flags |= MOTION_LOOP;
+        }
+        flags
+    }
+
+    /// The band motions, `(start, velocity)` in pairs (see `bands`).
+    fn band_table(layout: &Layout) -> [[f32; 4]; MAX_BAND_ENTRIES / 2] {
+        let mut table = [[0.0; 4]; MAX_BAND_ENTRIES / 2];
+        for entry in 0..layout.band_cycle().min(MAX_BAND_ENTRIES) {
+            let m = layout.band_motion(u32::try_from(entry).unwrap_or(0));
+            let at = &mut table[entry / 2][(entry % 2) * 2..(entry % 2) * 2 + 2];
+            at[0] = m.start_px as f32;
+            at[1] = m.velocity_px_per_sec as f32;
+        }
+        table
+    }
+
+    /// Where band `band` is along the motion, as the shaders compute it (f32).
+    #[must_use]
+    pub fn band_origin(&self, band: u32) -> f32 {
+        let entry = (band % self.band_entries.max(1)) as usize;
+        let pair = &self.bands[entry / 2][(entry % 2) * 2..(entry % 2) * 2 + 2];
+        let o = pair[0] + pair[1] * self.t_secs;
+        if self.motion_flags & MOTION_LOOP != 0 {
+            o - self.period_px * (o / self.period_px).floor()
+        } else {
+            o
         }
     }
 
@@ -190,6 +260,10 @@ pub struct GridRenderer {
     strip_compose_pipeline: wgpu::RenderPipeline,
     /// Export straight to YUV 8x2 blocks from the strip (`fs_strip_yuv`).
     strip_yuv_pipeline: wgpu::RenderPipeline,
+    /// Bands with their own positions, from the tile array (`fs_main_banded`).
+    banded_pipeline: wgpu::RenderPipeline,
+    /// Bands with their own positions, from the still (`fs_still_banded`).
+    still_banded_pipeline: wgpu::RenderPipeline,
     bind_group_layout: wgpu::BindGroupLayout,
     still_layout: wgpu::BindGroupLayout,
     strip_layout: wgpu::BindGroupLayout,
@@ -337,6 +411,14 @@ impl GridRenderer {
             target_format,
         );
         let compose_pipeline = make_pipeline(&tile_layout, "vs_main", "fs_compose", STILL_FORMAT);
+        let banded_pipeline =
+            make_pipeline(&tile_layout, "vs_main", "fs_main_banded", target_format);
+        let still_banded_pipeline = make_pipeline(
+            &still_pipeline_layout,
+            "vs_still",
+            "fs_still_banded",
+            target_format,
+        );
         let uniform_buffer = device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("gridreel grid uniform"),
             size: std::mem::size_of::<GridUniform>() as u64,
@@ -362,6 +444,8 @@ impl GridRenderer {
             &sampler,
         );
         Self {
+            banded_pipeline,
+            still_banded_pipeline,
             pipeline,
             still_pipeline,
             compose_pipeline,
@@ -563,15 +647,30 @@ impl GridRenderer {
 
     /// Draws the frame into the pass's current viewport.
     pub fn paint(&self, pass: &mut wgpu::RenderPass<'_>) {
+        let banded = self.banded();
         if let (Some(still), Some(_)) = (&self.still, self.composed) {
-            pass.set_pipeline(&self.still_pipeline);
+            pass.set_pipeline(if banded {
+                &self.still_banded_pipeline
+            } else {
+                &self.still_pipeline
+            });
             pass.set_bind_group(0, &self.bind_group, &[]);
             pass.set_bind_group(1, &still.bind_group, &[]);
         } else {
-            pass.set_pipeline(&self.pipeline);
+            pass.set_pipeline(if banded {
+                &self.banded_pipeline
+            } else {
+                &self.pipeline
+            });
             pass.set_bind_group(0, &self.bind_group, &[]);
         }
         pass.draw(0..3, 0..1);
+    }
+
+    /// Whether the current frame's bands move apart (alternate rows, row speeds, vertical
+    /// motion or a loop): drawn per band, and converted to YUV from RGBA.
+    fn banded(&self) -> bool {
+        self.uniform.motion_flags & MOTION_BANDS != 0
     }
 
     /// After `prepare`, makes the YUV strip for `frame_height_px`-tall frames current:
@@ -587,6 +686,9 @@ impl GridRenderer {
         let (Some(still_key), Some(still)) = (self.composed, &self.still) else {
             return false;
         };
+        if self.banded() {
+            return false;
+        }
         let key = StripKey {
             still: still_key,
             frame_height_px,

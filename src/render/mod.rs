@@ -5,7 +5,10 @@ mod grid;
 pub mod reference;
 mod target;
 
-pub use grid::{GridRenderer, GridUniform, NO_LAYER, THUMB_FLAG, Viewport};
+pub use grid::{
+    GridRenderer, GridUniform, MOTION_BANDS, MOTION_LOOP, MOTION_VERTICAL, NO_LAYER, THUMB_FLAG,
+    Viewport,
+};
 pub use target::{FRAME_FORMAT, FrameTarget, PixelLayout, READBACK_RING, VideoFrame};
 
 use std::sync::{Arc, Mutex};

@@ -2,7 +2,7 @@
 //! same f32 arithmetic. Tests compare the GPU against it; the benchmark uses the YUV
 //! conversion to prepare encode-only frames.
 
-use super::{GridUniform, VideoFrame};
+use super::{GridUniform, MOTION_BANDS, MOTION_LOOP, MOTION_VERTICAL, VideoFrame};
 
 fn grid_texel(u: &GridUniform, tiles: &[&[u8]], cell_layers: &[u32], x: i64, y: i64) -> [f32; 4] {
     let bg = u.background;
@@ -43,6 +43,46 @@ fn quantize(v: f32) -> u8 {
     q
 }
 
+/// `fs_main_banded`: each grid line across the motion sampled at its own band's offset
+/// (wrapped when looping), then the two lines around the pixel lerped.
+fn banded_sample(u: &GridUniform, tiles: &[&[u8]], cells: &[u32], frame: [f32; 2]) -> [f32; 4] {
+    let vertical = u.motion_flags & MOTION_VERTICAL != 0;
+    let (along, across, cross_origin, pitch) = if vertical {
+        (frame[1], frame[0], u.grid_origin[0], u.pitch[0])
+    } else {
+        (frame[0], frame[1], u.grid_origin[1], u.pitch[1])
+    };
+    #[allow(clippy::cast_possible_truncation)]
+    let wrap = |p: i64| {
+        if u.motion_flags & MOTION_LOOP != 0 {
+            p.rem_euclid(u.period_px as i64)
+        } else {
+            p
+        }
+    };
+    let line_color = |line: i64| {
+        #[allow(clippy::cast_possible_truncation)]
+        let band = (line.max(0) as u64 / u64::from(pitch)) as u32;
+        let g = along - u.band_origin(band) - 0.5;
+        let base = g.floor();
+        #[allow(clippy::cast_possible_truncation)]
+        let (a, b) = (wrap(base as i64), wrap(base as i64 + 1));
+        let texel = |p: i64| {
+            if vertical {
+                grid_texel(u, tiles, cells, line, p)
+            } else {
+                grid_texel(u, tiles, cells, p, line)
+            }
+        };
+        mix(texel(a), texel(b), g - base)
+    };
+    let s = across - cross_origin - 0.5;
+    let base = s.floor();
+    #[allow(clippy::cast_possible_truncation)]
+    let line = base as i64;
+    mix(line_color(line), line_color(line + 1), s - base)
+}
+
 /// Renders the frame of `uniform` (drawn 1:1, viewport at the origin) to RGBA8.
 /// `tiles[layer]` holds the RGBA pixels of each texture layer.
 #[must_use]
@@ -60,6 +100,11 @@ pub fn render_rgba(
             let pos = [px as f32 + 0.5, py as f32 + 0.5];
             let frame =
                 [0, 1].map(|i| (pos[i] - uniform.viewport_origin[i]) * uniform.frame_per_target[i]);
+            if uniform.motion_flags & MOTION_BANDS != 0 {
+                let c = banded_sample(uniform, tiles, cell_layers, frame);
+                out.extend_from_slice(&[quantize(c[0]), quantize(c[1]), quantize(c[2]), 255]);
+                continue;
+            }
             let s = [0, 1].map(|i| frame[i] - uniform.grid_origin[i] - 0.5);
             let base = s.map(f32::floor);
             let f = [s[0] - base[0], s[1] - base[1]];

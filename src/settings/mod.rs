@@ -9,7 +9,7 @@ pub use preset::{
     settings_to_ron, shipped_preset,
 };
 pub use values::{
-    Aspect, Color, CropAnchor, FrameSize, MIN_MEMORY_BUDGET, MemoryBudget, VideoCodec,
+    Aspect, Color, CropAnchor, Direction, FrameSize, MIN_MEMORY_BUDGET, MemoryBudget, VideoCodec,
 };
 
 use serde::{Deserialize, Serialize};
@@ -42,6 +42,8 @@ pub struct Settings {
     pub fps: u32,
     /// 1.0: the grid enters at the right edge and has just left at the left edge at the end.
     pub speed: f64,
+    /// Direction, alternate rows, row speeds and looping.
+    pub motion: MotionSettings,
     /// Output frame size.
     pub frame: FrameSize,
     /// First photo to use, 1-based, in sort order (`None`: the first).
@@ -77,6 +79,26 @@ pub struct VideoSettings {
     /// Width of a GIF in pixels, at most the frame's (the height follows the frame's
     /// aspect); `None`: the frame's width.
     pub gif_width_px: Option<u32>,
+}
+
+/// The most row speeds a motion takes (they repeat over the rows).
+pub const MAX_ROW_SPEEDS: usize = 16;
+
+/// How the grid moves, beyond its speed.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MotionSettings {
+    /// Left and right move the rows, up and down the columns.
+    pub direction: Direction,
+    /// Odd rows (or columns, moving up and down) move the opposite way.
+    pub alternate: bool,
+    /// Speed factor per row (per column moving up and down), repeating when there are fewer
+    /// than rows; empty: all 1.
+    pub row_speeds: Vec<f64>,
+    /// The photos repeat endlessly: frame 0 is full and the last frame leads into the first.
+    /// Each row's speed is adjusted to the nearest whole number of cycles in the clip.
+    #[serde(rename = "loop")]
+    pub looped: bool,
 }
 
 /// The music track, if any.
@@ -132,6 +154,7 @@ impl Default for Settings {
             duration_secs: 4.0,
             fps: 30,
             speed: 1.0,
+            motion: MotionSettings::default(),
             frame: FrameSize::Auto,
             first_photo: None,
             last_photo: None,
@@ -226,6 +249,26 @@ impl Settings {
             return Err(SettingsError {
                 field: "speed",
                 message: format!("must be above 0 and at most 100 (got {})", self.speed),
+            });
+        }
+        if self.motion.row_speeds.len() > MAX_ROW_SPEEDS {
+            return Err(SettingsError {
+                field: "motion.row_speeds",
+                message: format!(
+                    "at most {MAX_ROW_SPEEDS} values, which repeat over the rows (got {})",
+                    self.motion.row_speeds.len()
+                ),
+            });
+        }
+        if let Some(bad) = self
+            .motion
+            .row_speeds
+            .iter()
+            .find(|s| !(s.is_finite() && **s > 0.0 && **s <= 100.0))
+        {
+            return Err(SettingsError {
+                field: "motion.row_speeds",
+                message: format!("each must be above 0 and at most 100 (got {bad})"),
             });
         }
         if let FrameSize::Custom {

@@ -207,6 +207,50 @@ impl VideoCodec {
     }
 }
 
+/// Which way the grid moves.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    /// Right to left, row by row (the older tool's motion).
+    #[default]
+    Left,
+    /// Left to right.
+    Right,
+    /// Bottom to top, column by column: the layout for a 9:16 reel.
+    Up,
+    /// Top to bottom.
+    Down,
+}
+
+impl Direction {
+    pub const ALL: [Self; 4] = [Self::Left, Self::Right, Self::Up, Self::Down];
+
+    /// Up and down move columns; left and right move rows.
+    #[must_use]
+    pub fn vertical(self) -> bool {
+        matches!(self, Self::Up | Self::Down)
+    }
+
+    /// −1 when the grid's position decreases with time (left, up), else +1.
+    #[must_use]
+    pub fn sign(self) -> f64 {
+        match self {
+            Self::Left | Self::Up => -1.0,
+            Self::Right | Self::Down => 1.0,
+        }
+    }
+
+    #[must_use]
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Left => "left",
+            Self::Right => "right",
+            Self::Up => "up",
+            Self::Down => "down",
+        }
+    }
+}
+
 /// Which part of a photo survives the crop to the tile aspect.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]

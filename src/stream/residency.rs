@@ -84,7 +84,11 @@ impl Residency {
         self.wanted.clear();
         let span = if wrap { n } else { n - start.min(n) };
         for k in 0..span {
-            let photo = showings[(start + k) % n].photo;
+            let showing = &showings[(start + k) % n];
+            if k < n - start.min(n) && showing.leave_secs < t_secs {
+                continue; // a band that has already passed (bands leave in any order)
+            }
+            let photo = showing.photo;
             let Some(mark) = self.mark.get_mut(photo as usize) else {
                 continue;
             };
@@ -159,7 +163,6 @@ impl Residency {
     pub fn all_ready(&self, schedule: &Schedule, t_secs: f64) -> bool {
         schedule
             .visible(t_secs)
-            .iter()
             .all(|s| self.ready_slot(s.photo).is_some())
     }
 }

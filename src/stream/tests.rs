@@ -22,19 +22,162 @@ fn layout(rows: u32, cols: u32, frame: (u32, u32)) -> Layout {
     Layout::new(&settings)
 }
 
-/// Cells whose rectangle at `t` comes within `margin` pixels of the frame.
+/// Cells whose rectangle at `t` (any copy of it, looping) comes within `margin` pixels of
+/// the frame, each band at its own position.
 fn cells_near_frame(layout: &Layout, t: f64, margin: f64) -> Vec<usize> {
-    let (gx, gy) = layout.grid_origin_at(t);
+    let vertical = layout.direction.vertical();
+    let cols = layout.cols as usize;
+    let period = layout.period_px();
+    let copies: &[f64] = if layout.looped {
+        &[-2.0, -1.0, 0.0, 1.0, 2.0]
+    } else {
+        &[0.0]
+    };
     (0..layout.cell_count())
         .filter(|&c| {
             let r = layout.cell_rect(c);
-            let (x, y) = (gx + r.x, gy + r.y);
-            x < f64::from(layout.frame_w_px) + margin
-                && x + r.width > -margin
-                && y < f64::from(layout.frame_h_px) + margin
-                && y + r.height > -margin
+            let band = u32::try_from(if vertical { c % cols } else { c / cols }).unwrap();
+            let along = layout.band_origin_at(band, t);
+            let cross = layout.cross_origin();
+            copies.iter().any(|k| {
+                let (x, y) = if vertical {
+                    (cross + r.x, along + k * period + r.y)
+                } else {
+                    (along + k * period + r.x, cross + r.y)
+                };
+                x < f64::from(layout.frame_w_px) + margin
+                    && x + r.width > -margin
+                    && y < f64::from(layout.frame_h_px) + margin
+                    && y + r.height > -margin
+            })
         })
         .collect()
+}
+
+/// Layouts for every kind of motion, on a grid larger than the frame both ways.
+fn motion_layouts() -> Vec<(&'static str, Layout)> {
+    use crate::settings::Direction;
+    let base = |edit: &dyn Fn(&mut Settings)| {
+        let mut settings = Settings {
+            rows: 5,
+            cols: 40,
+            tile_height_px: 30,
+            gap_h_px: 3,
+            gap_v_px: 2,
+            duration_secs: 4.0,
+            frame: FrameSize::Custom {
+                width_px: 320,
+                height_px: 100,
+            },
+            ..Settings::default()
+        };
+        edit(&mut settings);
+        settings.validate().unwrap();
+        Layout::new(&settings)
+    };
+    vec![
+        ("left", base(&|_| {})),
+        ("right", base(&|s| s.motion.direction = Direction::Right)),
+        (
+            "up",
+            base(&|s| {
+                s.motion.direction = Direction::Up;
+                (s.rows, s.cols) = (40, 5);
+                s.frame = FrameSize::Custom {
+                    width_px: 100,
+                    height_px: 320,
+                };
+            }),
+        ),
+        (
+            "down",
+            base(&|s| {
+                s.motion.direction = Direction::Down;
+                (s.rows, s.cols) = (40, 5);
+                s.frame = FrameSize::Custom {
+                    width_px: 100,
+                    height_px: 320,
+                };
+            }),
+        ),
+        ("alternate", base(&|s| s.motion.alternate = true)),
+        (
+            "row speeds",
+            base(&|s| s.motion.row_speeds = vec![1.0, 0.5, 1.6]),
+        ),
+        ("loop", base(&|s| s.motion.looped = true)),
+        (
+            "loop alternate speeds",
+            base(&|s| {
+                s.motion.looped = true;
+                s.motion.alternate = true;
+                s.motion.row_speeds = vec![0.7, 1.3];
+                s.cols = 8;
+            }),
+        ),
+        (
+            "loop up",
+            base(&|s| {
+                s.motion.direction = Direction::Up;
+                s.motion.looped = true;
+                (s.rows, s.cols) = (7, 5);
+                s.frame = FrameSize::Custom {
+                    width_px: 100,
+                    height_px: 320,
+                };
+            }),
+        ),
+    ]
+}
+
+#[test]
+fn every_motions_schedule_covers_exactly_the_cells_on_screen() {
+    for (name, layout) in motion_layouts() {
+        let photos = layout.cell_count();
+        let schedule = Schedule::new(&layout, photos);
+        for frame in 0..=120 {
+            let t = f64::from(frame) / 30.0;
+            let mut shown: Vec<u32> = schedule.visible(t).map(|s| s.photo).collect();
+            shown.sort_unstable();
+            for cell in cells_near_frame(&layout, t, 0.0) {
+                let photo = u32::try_from(cell % photos).unwrap();
+                assert!(
+                    shown.binary_search(&photo).is_ok(),
+                    "{name}, t={t}: cell {cell} missing"
+                );
+            }
+            let near: Vec<u32> = cells_near_frame(&layout, t, 1.5)
+                .into_iter()
+                .map(|c| u32::try_from(c % photos).unwrap())
+                .collect();
+            assert!(
+                shown.iter().all(|p| near.contains(p)),
+                "{name}, t={t}: extra cells"
+            );
+            assert!(shown.len() <= schedule.max_visible(), "{name}");
+        }
+    }
+}
+
+#[test]
+fn every_motion_streams_with_a_frame_and_a_band_of_slots() {
+    for (name, layout) in motion_layouts() {
+        let photos = layout.cell_count();
+        let schedule = Schedule::new(&layout, photos);
+        let slots = schedule.max_visible() + schedule.visible_rows() as usize;
+        let slots = u32::try_from(slots.min(photos)).unwrap();
+        // `play` asserts that every frame's photos are resident before it is drawn.
+        let loads = play(&schedule, slots, 120, 30.0, layout.looped);
+        // At most one load per time a photo comes on, plus (looping) the slots refilled
+        // ahead for the next pass.
+        let bound = schedule.showings.len() + slots as usize;
+        assert!(loads <= bound, "{name}: {loads} loads, bound {bound}");
+        if !layout.looped && !layout.alternate {
+            let ever: std::collections::BTreeSet<u32> =
+                schedule.showings.iter().map(|s| s.photo).collect();
+            assert_eq!(loads, ever.len(), "{name}: each photo loads once");
+        }
+    }
 }
 
 #[test]
@@ -45,7 +188,7 @@ fn schedule_covers_exactly_the_cells_on_screen() {
     let schedule = Schedule::new(&layout, photos);
     for frame in 0..=120 {
         let t = f64::from(frame) / 30.0;
-        let mut shown: Vec<u32> = schedule.visible(t).iter().map(|s| s.photo).collect();
+        let mut shown: Vec<u32> = schedule.visible(t).map(|s| s.photo).collect();
         shown.sort_unstable();
         // Everything that touches the frame is there...
         for cell in cells_near_frame(&layout, t, 0.0) {
