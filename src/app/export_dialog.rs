@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::dialogs::{self, Purpose};
 use super::logic::Editor;
-use crate::export::estimate::{estimate_bytes, format_estimate};
+pub use crate::export::estimate::{estimate_bytes, format_estimate};
 use crate::settings::VideoCodec;
 
 /// A container and codec, as offered in the export dialog.

@@ -125,7 +125,7 @@ pub fn section_ui(ui: &mut egui::Ui, editor: &mut Editor, music: &Music) -> bool
                 || file.display().to_string(),
                 |n| n.to_string_lossy().into_owned(),
             );
-            ui.label(format!("♪ {name}"))
+            ui.label(format!("Track: {name}"))
                 .on_hover_text(file.display().to_string());
         }
         None => {

@@ -45,6 +45,8 @@ pub struct TrackDecoder {
     rate: u32,
     duration_secs: f64,
     ended: bool,
+    /// The resampler's last samples were taken at the end of the track.
+    flushed: bool,
     /// After a seek: drop what lies before this point of the track (seconds).
     skip_before_secs: Option<f64>,
 }
@@ -92,6 +94,7 @@ impl TrackDecoder {
             rate,
             duration_secs,
             ended: false,
+            flushed: false,
             skip_before_secs: None,
         })
     }
@@ -118,6 +121,7 @@ impl TrackDecoder {
         // The resampler may hold samples from before the jump.
         self.resampler = None;
         self.ended = false;
+        self.flushed = false;
         self.skip_before_secs = Some(secs);
         Ok(())
     }
@@ -126,7 +130,11 @@ impl TrackDecoder {
     pub fn next_chunk(&mut self) -> Result<Option<&[f32]>, MusicError> {
         let (skip, got) = loop {
             if !self.next_frame() {
-                return Ok(None);
+                // The resampler holds back a few samples until it is flushed.
+                match self.flush_resampler() {
+                    0 => return Ok(None),
+                    got => break (0, got),
+                }
             }
             let frame_secs = self
                 .decoded
@@ -178,6 +186,23 @@ impl TrackDecoder {
                     let _ = self.decoder.send_eof();
                 }
             }
+        }
+    }
+
+    /// At the end of the track: what the resampler still holds, into `self.resampled`
+    /// (samples per channel; 0 when nothing is left).
+    fn flush_resampler(&mut self) -> usize {
+        if self.flushed || self.resampled_capacity == 0 {
+            return 0;
+        }
+        self.flushed = true;
+        let Some(resampler) = self.resampler.as_mut() else {
+            return 0;
+        };
+        self.resampled.set_samples(self.resampled_capacity);
+        match resampler.flush(&mut self.resampled) {
+            Ok(_) => self.resampled.samples(),
+            Err(_) => 0,
         }
     }
 
