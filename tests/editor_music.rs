@@ -149,8 +149,11 @@ fn a_chosen_track_shows_its_waveform_and_the_editor_plays_on_without_a_sound_car
     h.run_steps(2);
     assert!((h.state().editor.settings.audio.fade_in_secs - 0.5).abs() < 1e-9);
 
-    // Remove music: no track, no waveform.
-    h.get_by_label("Remove music").click();
+    // Edit > Remove music: no track, no waveform.
+    h.get_by_label("Edit").click();
+    h.run_steps(2);
+    h.get_by_role_and_label(Role::Button, "Remove music")
+        .click();
     h.run_steps(2);
     assert!(h.state().editor.settings.audio.file.is_none());
     assert!(h.query_by_label("Waveform").is_none());

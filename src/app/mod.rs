@@ -370,13 +370,13 @@ impl eframe::App for EditorApp {
                     self.editor.settings_changed();
                 }
                 ui.separator();
+                ui.heading("Photos");
+                ui::photos_ui(ui, &mut self.editor, &mut self.thumbs);
+                ui.separator();
                 ui.heading("Music");
                 if music::section_ui(ui, &mut self.editor, &self.music) {
                     self.editor.settings_changed();
                 }
-                ui.separator();
-                ui.heading("Photos");
-                ui::photos_ui(ui, &mut self.editor, &mut self.thumbs);
             });
         });
         if self.show_hud {

@@ -115,7 +115,7 @@ impl Music {
     }
 }
 
-/// Shows the music's name with *Choose…*, *Remove music*, and its fades and offset.
+/// Shows the music's name with *Choose track…*, *Remove*, and its fades and offset.
 /// Returns true when a setting changed.
 pub fn section_ui(ui: &mut egui::Ui, editor: &mut Editor, music: &Music) -> bool {
     let before = editor.settings.audio.clone();
@@ -139,8 +139,9 @@ pub fn section_ui(ui: &mut egui::Ui, editor: &mut Editor, music: &Music) -> bool
         if ui
             .add_enabled(
                 editor.settings.audio.file.is_some(),
-                egui::Button::new("Remove music"),
+                egui::Button::new("Remove"),
             )
+            .on_hover_text("Remove the music (also in the Edit menu)")
             .clicked()
         {
             editor.settings.audio.file = None;

@@ -526,6 +526,73 @@ impl Producer {
 mod tests {
     use super::*;
 
+    /// A mono 16-bit WAV of a 440 Hz tone, amplitude 1/4.
+    fn write_tone(path: &std::path::Path, rate: u32, secs: f64) {
+        let n = (f64::from(rate) * secs) as u32;
+        let mut bytes = Vec::new();
+        bytes.extend_from_slice(b"RIFF");
+        bytes.extend_from_slice(&(36 + n * 2).to_le_bytes());
+        bytes.extend_from_slice(b"WAVEfmt ");
+        bytes.extend_from_slice(&16u32.to_le_bytes());
+        bytes.extend_from_slice(&1u16.to_le_bytes()); // PCM
+        bytes.extend_from_slice(&1u16.to_le_bytes()); // mono
+        bytes.extend_from_slice(&rate.to_le_bytes());
+        bytes.extend_from_slice(&(rate * 2).to_le_bytes());
+        bytes.extend_from_slice(&2u16.to_le_bytes());
+        bytes.extend_from_slice(&16u16.to_le_bytes());
+        bytes.extend_from_slice(b"data");
+        bytes.extend_from_slice(&(n * 2).to_le_bytes());
+        for i in 0..n {
+            let t = f64::from(i) / f64::from(rate);
+            let s = (t * 440.0 * std::f64::consts::TAU).sin() * 8192.0;
+            bytes.extend_from_slice(&(s as i16).to_le_bytes());
+        }
+        std::fs::write(path, bytes).unwrap();
+    }
+
+    /// RMS of stereo frames `[from, to)` of `samples`.
+    fn rms(samples: &[f32], from: usize, to: usize) -> f32 {
+        let part = &samples[from * 2..to * 2];
+        (part.iter().map(|s| s * s).sum::<f32>() / part.len() as f32).sqrt()
+    }
+
+    #[test]
+    fn the_producer_plays_from_the_play_head_loops_and_is_silent_after_the_cut() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("tone.wav");
+        write_tone(&file, 8000, 1.0);
+        let rate = 8000;
+        let mut producer = Producer::new(rate);
+        let track = Track {
+            file,
+            offset_secs: 0.0,
+            fade_in_secs: 0.0,
+            fade_out_secs: 0.0,
+            video_secs: 2.5,
+        };
+        // From 0.75 s of the video to past its end at 2.5 s: through two loop points.
+        producer.start(Some(track), 0.75);
+        let mut out = Vec::new();
+        while out.len() < 2 * 2 * rate as usize {
+            producer.produce(|s| {
+                out.extend_from_slice(s);
+                s.len()
+            });
+        }
+        let frames = |secs: f64| (secs * f64::from(rate)) as usize;
+        // Amplitude 1/4: RMS 0.177, less 3 dB for mono spread over two channels (FFmpeg's
+        // resampler does that here as in the export): 0.125 where the tone plays.
+        for (from, to) in [(0.0, 0.2), (0.2, 0.3), (1.2, 1.3), (1.6, 1.7)] {
+            let r = rms(&out, frames(from), frames(to));
+            assert!(
+                (0.11..0.14).contains(&r),
+                "{from}–{to} s after the start: {r}"
+            );
+        }
+        // The video ends 1.75 s after the start: silence from there.
+        assert!(rms(&out, frames(1.76), frames(1.95)) < 1e-6);
+    }
+
     #[test]
     fn the_ring_keeps_order_across_its_end() {
         let mut ring = Ring::new(2); // 4 samples
