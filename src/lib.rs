@@ -12,6 +12,7 @@ pub mod fault;
 pub(crate) mod files;
 pub mod layout;
 pub(crate) mod monitor;
+pub mod music;
 pub mod photos;
 pub mod render;
 pub mod settings;

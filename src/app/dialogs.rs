@@ -16,6 +16,8 @@ pub enum Purpose {
     Export,
     LoadPreset,
     SavePreset,
+    /// A music track.
+    Music,
 }
 
 impl Purpose {
@@ -25,6 +27,7 @@ impl Purpose {
             Self::Export => "Export to",
             Self::LoadPreset => "Load preset",
             Self::SavePreset => "Save preset as",
+            Self::Music => "Music",
         }
     }
 }
@@ -62,11 +65,15 @@ pub fn ask(editor: &mut Editor, purpose: Purpose) {
         return;
     }
     if !editor.native_dialogs {
-        let start = editor
+        let mut start = editor
             .folder
             .as_ref()
             .map(|f| format!("{}/", f.display()))
             .unwrap_or_default();
+        if purpose == Purpose::Export {
+            // The chosen format's file type, ready to be renamed.
+            start.push_str(&editor.delivery.file_name());
+        }
         editor.path_prompt = Some(PathPrompt {
             purpose,
             text: start,
@@ -77,13 +84,17 @@ pub fn ask(editor: &mut Editor, purpose: Purpose) {
     let ron = |d: rfd::FileDialog| d.add_filter("RON preset", &["ron"]);
     let chosen = match purpose {
         Purpose::OpenFolder => rfd::FileDialog::new().pick_folder(),
-        Purpose::Export => rfd::FileDialog::new()
-            .add_filter("MP4 video (H.264, H.265, AV1)", &["mp4"])
-            .add_filter("QuickTime movie (H.264, H.265)", &["mov"])
-            .add_filter("WebM video (VP9, AV1)", &["webm"])
-            .add_filter("Matroska video (any codec)", &["mkv"])
-            .set_file_name("gridreel.mp4")
-            .save_file(),
+        Purpose::Export => {
+            // The format was chosen in the export dialog: its file type only.
+            let (name, extension) = editor.delivery.filter();
+            rfd::FileDialog::new()
+                .add_filter(name, &[extension])
+                .set_file_name(editor.delivery.file_name())
+                .save_file()
+        }
+        Purpose::Music => rfd::FileDialog::new()
+            .add_filter("Audio", &crate::music::AUDIO_EXTENSIONS)
+            .pick_file(),
         Purpose::LoadPreset => ron(rfd::FileDialog::new()).pick_file(),
         Purpose::SavePreset => ron(rfd::FileDialog::new()).save_file(),
     };
@@ -110,6 +121,7 @@ fn use_path(editor: &mut Editor, purpose: Purpose, path: &Path, replace_ok: bool
                 editor.errors.push(e.to_string());
             }
         }
+        Purpose::Music => editor.set_music(path),
     }
 }
 
@@ -186,6 +198,7 @@ pub fn prompt_ui(ctx: &egui::Context, editor: &mut Editor) {
                 Purpose::Export => "Export",
                 Purpose::LoadPreset => "Load",
                 Purpose::SavePreset => "Save",
+                Purpose::Music => "Use",
             };
             if ui.button(label).clicked() || entered {
                 done = Some(PathBuf::from(prompt.text.trim()));

@@ -78,6 +78,8 @@ pub struct ExportHandle {
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
+// Independent switches of the UI (playing, looping, dialogs), not a state machine.
+#[allow(clippy::struct_excessive_bools)]
 pub struct Editor {
     pub settings: Settings,
     pub folder: Option<PathBuf>,
@@ -97,6 +99,10 @@ pub struct Editor {
     pub native_dialogs: bool,
     /// The in-window path field, while it asks.
     pub path_prompt: Option<super::dialogs::PathPrompt>,
+    /// The format the export dialog offers first: the last one chosen.
+    pub delivery: super::export_dialog::Delivery,
+    /// The export dialog (format, codec, size estimate) is open.
+    pub export_dialog: bool,
     loader: Option<Loader>,
     loaded_spec: Option<TileSpec>,
     next_thumb_id: u64,
@@ -120,6 +126,8 @@ impl Editor {
             last_export: None,
             native_dialogs: true,
             path_prompt: None,
+            delivery: super::export_dialog::Delivery::default(),
+            export_dialog: false,
             loader: None,
             loaded_spec: None,
             next_thumb_id: 0,
@@ -138,6 +146,15 @@ impl Editor {
                 self.skipped.clear();
                 self.set_photos(files);
             }
+        }
+    }
+
+    /// Makes `path` the music, if it is audio FFmpeg decodes; otherwise says why, naming the
+    /// file, and keeps the track there was.
+    pub fn set_music(&mut self, path: &Path) {
+        match export::probe_audio(path) {
+            Ok(_) => self.settings.audio.file = Some(path.to_owned()),
+            Err(e) => self.errors.push(e.to_string()),
         }
     }
 

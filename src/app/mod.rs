@@ -2,8 +2,11 @@
 //! same `GridRenderer` that export uses.
 
 pub mod dialogs;
+pub mod export_dialog;
 pub mod history;
 pub mod logic;
+pub mod music;
+pub mod playback;
 pub mod preview;
 pub mod soak;
 pub mod ui;
@@ -29,6 +32,8 @@ struct Session {
     folder: Option<PathBuf>,
     /// Folders opened lately, newest first.
     recent: Vec<PathBuf>,
+    /// The format last chosen in the export dialog.
+    delivery: export_dialog::Delivery,
 }
 
 /// How many recent folders the *Recent* menu keeps.
@@ -53,6 +58,8 @@ pub struct EditorApp {
     pub recent: Vec<PathBuf>,
     /// The folder the history and the recent list last saw.
     seen_folder: Option<PathBuf>,
+    /// The music's waveform and playback.
+    pub music: music::Music,
 }
 
 /// How the editor starts: from the command line, or from the last session.
@@ -86,6 +93,7 @@ impl EditorApp {
             .unwrap_or_default();
         let mut editor = Editor::new(settings);
         editor.native_dialogs = dialogs::native_available();
+        editor.delivery = session.delivery;
         let folder = start
             .images
             .or(session.folder.filter(|f| f.is_dir()))
@@ -112,6 +120,7 @@ impl EditorApp {
             history,
             recent: session.recent,
             seen_folder: None,
+            music: music::Music::default(),
         }
     }
 
@@ -137,8 +146,15 @@ impl EditorApp {
                 .filter(|p| !p.as_os_str().is_empty())
                 .collect()
         });
-        if !dropped.is_empty() {
-            self.editor.open_paths(&dropped);
+        // An audio file becomes the music; anything else opens as photos.
+        let (audio, photos): (Vec<PathBuf>, Vec<PathBuf>) = dropped
+            .into_iter()
+            .partition(|p| p.is_file() && crate::music::is_audio_file(p));
+        if let Some(track) = audio.last() {
+            self.editor.set_music(track);
+        }
+        if !photos.is_empty() {
+            self.editor.open_paths(&photos);
         }
         let shortcut = ctx.input_mut(|i| {
             // Command shortcuts first: Ctrl+Shift+Z before Ctrl+Z.
@@ -150,6 +166,7 @@ impl EditorApp {
                 (command, egui::Key::Z, Shortcut::Undo),
                 (command, egui::Key::O, Shortcut::Open),
                 (command, egui::Key::E, Shortcut::Export),
+                (command, egui::Key::M, Shortcut::Music),
                 (command, egui::Key::S, Shortcut::SavePreset),
             ]
             .into_iter()
@@ -191,7 +208,8 @@ impl EditorApp {
                 self.history.redo(editor);
             }
             Shortcut::Open => dialogs::ask(editor, dialogs::Purpose::OpenFolder),
-            Shortcut::Export => dialogs::ask(editor, dialogs::Purpose::Export),
+            Shortcut::Export => export_dialog::open(editor),
+            Shortcut::Music => dialogs::ask(editor, dialogs::Purpose::Music),
             Shortcut::SavePreset => dialogs::ask(editor, dialogs::Purpose::SavePreset),
             Shortcut::Hud => self.show_hud = !self.show_hud,
             Shortcut::PlayPause => editor.playing = !editor.playing,
@@ -236,6 +254,7 @@ pub enum Shortcut {
     Redo,
     Open,
     Export,
+    Music,
     SavePreset,
     Hud,
     PlayPause,
@@ -247,7 +266,7 @@ pub enum Shortcut {
 
 impl Shortcut {
     /// (keys, what it does), for the *Help* menu.
-    pub const HELP: [(&str, &str); 11] = [
+    pub const HELP: [(&str, &str); 13] = [
         ("Space", "play / pause"),
         ("Left / Right", "one frame back / forward"),
         ("Home / End", "first / last frame"),
@@ -255,9 +274,11 @@ impl Shortcut {
         ("Ctrl+Shift+Z, Ctrl+Y", "redo"),
         ("Ctrl+O", "open a folder"),
         ("Ctrl+E", "export"),
+        ("Ctrl+M", "choose the music"),
         ("Ctrl+S", "save the settings as a preset"),
         ("F1", "show / hide the HUD"),
         ("drop a folder or files", "open them"),
+        ("drop an audio file", "use it as the music"),
         ("drag a photo in the list", "reorder"),
     ];
 }
@@ -320,6 +341,7 @@ impl eframe::App for EditorApp {
             ctx.send_viewport_cmd(egui::ViewportCommand::Close);
         }
         self.editor.advance(dt.min(0.25));
+        self.music.update(&mut self.editor, dt.min(0.25));
         if let Some(rs) = frame.wgpu_render_state() {
             self.tiles.update(rs, &self.editor);
         }
@@ -338,7 +360,8 @@ impl eframe::App for EditorApp {
         }
         egui::Panel::bottom("timeline").show(ui, |ui| {
             ui::status_ui(ui, &mut self.editor);
-            ui::timeline_ui(ui, &mut self.editor);
+            let scrubber = ui::timeline_ui(ui, &mut self.editor);
+            music::waveform_ui(ui, &mut self.editor, &mut self.music, scrubber);
         });
         egui::Panel::left("settings").show(ui, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| {
@@ -349,6 +372,11 @@ impl eframe::App for EditorApp {
                 ui.separator();
                 ui.heading("Photos");
                 ui::photos_ui(ui, &mut self.editor, &mut self.thumbs);
+                ui.separator();
+                ui.heading("Music");
+                if music::section_ui(ui, &mut self.editor, &self.music) {
+                    self.editor.settings_changed();
+                }
             });
         });
         if self.show_hud {
@@ -368,6 +396,7 @@ impl eframe::App for EditorApp {
             .inner;
 
         self.quit_ui(&ctx);
+        export_dialog::dialog_ui(&ctx, &mut self.editor);
         dialogs::prompt_ui(&ctx, &mut self.editor);
         self.track_project(ctx.input(|i| i.time));
 
@@ -386,6 +415,7 @@ impl eframe::App for EditorApp {
             || self.editor.export.is_some()
             || self.editor.loading_progress().is_some()
             || self.tiles.busy()
+            || self.music.busy()
             || self.show_hud
         {
             ctx.request_repaint();
@@ -406,6 +436,7 @@ impl eframe::App for EditorApp {
             settings: self.editor.settings.clone(),
             folder: self.editor.folder.clone(),
             recent: self.recent.clone(),
+            delivery: self.editor.delivery,
         };
         eframe::set_value(storage, STORAGE_KEY, &session);
     }

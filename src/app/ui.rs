@@ -51,6 +51,20 @@ pub fn toolbar_ui(
             if ui.add_enabled(menus.can_redo, redo).clicked() {
                 command = Some(Shortcut::Redo);
             }
+            ui.separator();
+            if ui
+                .add(egui::Button::new("Choose music…").shortcut_text("Ctrl+M"))
+                .clicked()
+            {
+                command = Some(Shortcut::Music);
+            }
+            let has_music = editor.settings.audio.file.is_some();
+            if ui
+                .add_enabled(has_music, egui::Button::new("Remove music"))
+                .clicked()
+            {
+                editor.settings.audio.file = None;
+            }
         });
         ui.menu_button("Presets", |ui| {
             for (name, _) in crate::settings::SHIPPED_PRESETS {
@@ -69,11 +83,14 @@ pub fn toolbar_ui(
             }
         });
         let exporting = editor.export.is_some();
+        if ui.button("Music…").clicked() {
+            dialogs::ask(editor, Purpose::Music);
+        }
         if ui
             .add_enabled(!exporting, egui::Button::new("Export…"))
             .clicked()
         {
-            dialogs::ask(editor, Purpose::Export);
+            command = Some(Shortcut::Export);
         }
         ui.toggle_value(show_hud, "HUD (F1)");
         ui.menu_button("Help", |ui| {
@@ -475,8 +492,9 @@ impl ThumbCache {
     }
 }
 
-/// Bottom bar: play/pause, loop, scrubber.
-pub fn timeline_ui(ui: &mut egui::Ui, editor: &mut Editor) {
+/// Bottom bar: play/pause, loop, scrubber. Returns the scrubber's horizontal span (the
+/// waveform lines up under it).
+pub fn timeline_ui(ui: &mut egui::Ui, editor: &mut Editor) -> egui::Rangef {
     ui.horizontal(|ui| {
         let label = if editor.playing { "Pause" } else { "Play" };
         if ui.button(label).clicked() {
@@ -485,10 +503,9 @@ pub fn timeline_ui(ui: &mut egui::Ui, editor: &mut Editor) {
         ui.checkbox(&mut editor.looping, "Loop");
         let duration = editor.settings.duration_secs;
         ui.spacing_mut().slider_width = (ui.available_width() - 200.0).max(100.0);
-        if ui
-            .add(egui::Slider::new(&mut editor.time_secs, 0.0..=duration).show_value(false))
-            .dragged()
-        {
+        let scrubber =
+            ui.add(egui::Slider::new(&mut editor.time_secs, 0.0..=duration).show_value(false));
+        if scrubber.dragged() {
             editor.playing = false;
         }
         let frame = (editor.time_secs * f64::from(editor.settings.fps)).round() as u64;
@@ -497,7 +514,9 @@ pub fn timeline_ui(ui: &mut egui::Ui, editor: &mut Editor) {
             editor.time_secs,
             editor.settings.frame_count()
         ));
-    });
+        scrubber.rect.x_range()
+    })
+    .inner
 }
 
 /// Draws the preview; returns the rectangle it occupies (letterbox included).

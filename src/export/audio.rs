@@ -342,20 +342,14 @@ impl AudioTrack {
 
     /// Sends the next `n` FIFO samples, faded, as one frame.
     fn send_frame(&mut self, n: usize) -> Result<(), ExportError> {
+        // The same fades as the editor's playback and waveform (`music::timing`).
         let gain = |i: i64| {
-            let from_start = i as f64;
-            let to_end = (self.total - i) as f64;
-            let fade_in = if self.fade_in > 0.0 {
-                (from_start / self.fade_in).min(1.0)
-            } else {
-                1.0
-            };
-            let fade_out = if self.fade_out > 0.0 {
-                (to_end / self.fade_out).min(1.0)
-            } else {
-                1.0
-            };
-            (fade_in * fade_out) as f32
+            crate::music::fade_gain(
+                i as f64,
+                (self.total - i) as f64,
+                self.fade_in,
+                self.fade_out,
+            )
         };
         self.out_frame.set_samples(n);
         let start = self.fifo_start;

@@ -4,12 +4,14 @@
 
 mod audio;
 mod encoder;
+pub mod estimate;
 mod format;
 mod gif;
 mod output;
 mod pipeline;
 
 pub use audio::probe as probe_audio;
+pub(crate) use encoder::init_ffmpeg;
 pub use encoder::{VideoWriter, available_encoders};
 pub use format::Format;
 pub use output::TempOutput;
