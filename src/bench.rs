@@ -428,6 +428,7 @@ fn gif_palette_row(gpu: &Gpu, dir: &Path, options: &BenchOptions) -> BenchResult
     let ffmpeg_gif = |graph: &str, out: &Path| -> BenchResult<Timed> {
         let ((), t) = timed(|| {
             let mut cmd = std::process::Command::new("ffmpeg");
+            cmd.args(["-v", "error", "-y"]);
             raw_input(&mut cmd);
             let run = cmd
                 .args(["-vf", graph])

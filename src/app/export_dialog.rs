@@ -36,10 +36,10 @@ impl Delivery {
     pub fn label(self) -> &'static str {
         match self {
             Self::Mp4H264 => "MP4 · H.264 – plays everywhere",
-            Self::Mp4H265 => "MP4 · H.265 – half the size, newer players",
-            Self::Mp4Av1 => "MP4 · AV1 – smallest, for the web",
+            Self::Mp4H265 => "MP4 · H.265 – smaller files, newer players",
+            Self::Mp4Av1 => "MP4 · AV1 – for the web, newest players",
             Self::WebmVp9 => "WebM · VP9 – web",
-            Self::MovProres => "MOV · ProRes – for editing",
+            Self::MovProres => "MOV · ProRes – for editing (large files)",
             Self::Gif => "GIF – chat and docs",
         }
     }

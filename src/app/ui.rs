@@ -201,6 +201,28 @@ pub fn settings_ui(ui: &mut egui::Ui, s: &mut Settings) -> bool {
             )
             .labelled_by(label.id);
             ui.end_row();
+            ui.label("Direction");
+            egui::ComboBox::from_id_salt("direction")
+                .selected_text(s.motion.direction.label())
+                .show_ui(ui, |ui| {
+                    for direction in crate::settings::Direction::ALL {
+                        ui.selectable_value(&mut s.motion.direction, direction, direction.label());
+                    }
+                });
+            ui.end_row();
+            ui.label("Motion");
+            ui.horizontal(|ui| {
+                ui.checkbox(&mut s.motion.alternate, "Alternate")
+                    .on_hover_text("Odd rows (columns, moving up or down) move the other way");
+                ui.checkbox(&mut s.motion.looped, "Loop").on_hover_text(
+                    "Photos repeat endlessly: frame 0 is full and the end leads into the start. \
+                     Each row's speed becomes the nearest whole number of cycles in the clip.",
+                );
+            });
+            ui.end_row();
+            let label = ui.label("Row speeds");
+            row_speeds_ui(ui, &mut s.motion.row_speeds).labelled_by(label.id);
+            ui.end_row();
             let label = ui.label("Duration");
             ui.add(
                 egui::Slider::new(&mut s.duration_secs, 0.5..=120.0)
@@ -263,10 +285,64 @@ pub fn settings_ui(ui: &mut egui::Ui, s: &mut Settings) -> bool {
             budget_ui(ui, &mut s.memory_budget).labelled_by(label.id);
             ui.end_row();
         });
-    if let Err(e) = s.validate() {
-        ui.colored_label(egui::Color32::LIGHT_RED, e.to_string());
+    match s.validate() {
+        Err(e) => {
+            ui.colored_label(egui::Color32::LIGHT_RED, e.to_string());
+        }
+        Ok(()) => {
+            if let Some(note) = crate::layout::Layout::new(s).loop_note() {
+                ui.weak(note);
+            }
+        }
     }
     *s != before
+}
+
+/// A text field for the speed factor of each row, comma-separated (`1, 0.8, 1.2`); empty
+/// means all 1. Text that does not parse is marked and leaves the speeds as they were.
+fn row_speeds_ui(ui: &mut egui::Ui, speeds: &mut Vec<f64>) -> egui::Response {
+    let id = ui.scope_id().with("row speeds text");
+    let shown = || {
+        speeds
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut text = ui.data(|d| d.get_temp::<String>(id)).unwrap_or_else(shown);
+    let response = ui
+        .horizontal(|ui| {
+            let edit = ui.add(
+                egui::TextEdit::singleline(&mut text)
+                    .desired_width(110.0)
+                    .hint_text("1, 0.8, 1.2"),
+            );
+            let parsed: Result<Vec<f64>, _> = text
+                .split(',')
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(str::parse::<f64>)
+                .collect();
+            match parsed {
+                Ok(values) => {
+                    if edit.changed() {
+                        *speeds = values;
+                    }
+                }
+                Err(e) => {
+                    ui.colored_label(egui::Color32::LIGHT_RED, "?")
+                        .on_hover_text(format!("numbers separated by commas: {e}"));
+                }
+            }
+            edit
+        })
+        .inner;
+    if response.lost_focus() || !response.has_focus() {
+        ui.data_mut(|d| d.remove::<String>(id));
+    } else {
+        ui.data_mut(|d| d.insert_temp(id, text));
+    }
+    response
 }
 
 /// A text field for the memory budget (`auto`, `2GB`, `25%`), showing what it comes to here.

@@ -190,7 +190,6 @@ impl Format {
 /// The encoder's own quality value for gridreel's quality setting (CRF 0–51, x264's scale),
 /// chosen so that one number gives about the same picture in every codec.
 #[must_use]
-#[allow(clippy::match_same_arms)] // ProRes and GIF kept apart for their comment
 pub fn codec_quality(codec: VideoCodec, quality: u32) -> u32 {
     let q = quality.min(51);
     match codec {
