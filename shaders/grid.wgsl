@@ -163,7 +163,11 @@ struct ColumnPair {
 
 fn still_column(x: i32, row: i32) -> ColumnPair {
     let top = vec2<i32>(textureDimensions(still)) - vec2<i32>(1, 1);
-    let column = clamp(x, 0, top.x);
+    var column = clamp(x, 0, top.x);
+    if ((params.motion_flags & MOTION_LOOP) != 0u) {
+        // A looping strip repeats the grid: still column x is grid column x - 1, wrapped.
+        column = min(wrap_along(x - 1) + 1, top.x);
+    }
     // Frame row 2j has its centre at 2j + 0.5, which is still coordinate 2j + 1.5 - origin;
     // bilinear filtering lerps the texels around it (texel k has its centre at k + 0.5).
     let s = 2.0 * f32(row) + 1.0 - params.grid_origin.y;
@@ -215,9 +219,23 @@ struct YuvBlock {
 fn fs_strip_yuv(@builtin(position) position: vec4<f32>) -> YuvBlock {
     let last = i32(textureDimensions(strip).x) - 1;
     let row = i32(position.y);
+    var origin = params.grid_origin.x;
+    if ((params.motion_flags & MOTION_BANDS) != 0u) {
+        // Rows moving apart: the block's rows take their band's offset, unless their lines
+        // belong to two bands (a few rows per band edge), drawn from the still instead.
+        let band = strip_row_band(row);
+        if (band == -2) {
+            return block_from_still(vec2<i32>(i32(position.x), row));
+        }
+        origin = band_origin(u32(max(band, 0)));
+        if ((params.motion_flags & MOTION_LOOP) != 0u) {
+            // The looping strip holds a period plus a frame unwrapped: shift into it.
+            origin = origin - params.period;
+        }
+    }
     // The block's first pixel centre, 8i + 0.5, is still coordinate 8i + 1.5 - origin, so
     // its bilinear taps start at still column floor(8i + 1 - origin): strip column c.
-    let s = 8.0 * floor(position.x) + 1.0 - params.grid_origin.x;
+    let s = 8.0 * floor(position.x) + 1.0 - origin;
     let c = i32(floor(s)) + 4;
     let f = s - floor(s);
     let k = c >> 2u;
@@ -308,6 +326,7 @@ fn fs_main(@builtin(position) position: vec4<f32>) -> @location(0) vec4<f32> {
 // own band's offset (a lerp of two texels along it) and the two are lerped across. With one
 // band position for all, this is the bilinear filter of `fs_main`.
 
+const MOTION_BANDS: u32 = 1u;
 const MOTION_VERTICAL: u32 = 2u;
 const MOTION_LOOP: u32 = 4u;
 
@@ -387,14 +406,70 @@ fn still_texel(p: vec2<i32>) -> vec4<f32> {
 }
 
 // The same pixels as `fs_main_banded`, four loads from the still instead of tile lookups.
-@fragment
-fn fs_still_banded(in: StillVertex) -> @location(0) vec4<f32> {
-    let frame = frame_position(in.position);
+fn banded_still_rgb(frame: vec2<f32>) -> vec3<f32> {
     let across = lines_across(frame);
     let line = i32(across.x);
     let a = line_taps(frame, line);
     let b = line_taps(frame, line + 1);
     let first = mix(still_texel(a.p0), still_texel(a.p1), a.f);
     let second = mix(still_texel(b.p0), still_texel(b.p1), b.f);
-    return output_color(mix(first, second, across.y).rgb);
+    return mix(first, second, across.y).rgb;
+}
+
+@fragment
+fn fs_still_banded(in: StillVertex) -> @location(0) vec4<f32> {
+    return output_color(banded_still_rgb(frame_position(in.position)));
+}
+
+// The band whose offset all grid lines of strip row `row` (frame rows 2row and 2row + 1)
+// share: -1 when they are all background (gaps, outside the grid), -2 when two bands meet.
+// The lines are the three still rows `still_column` reads (still row q is grid line q - 1).
+fn strip_row_band(row: i32) -> i32 {
+    let s = 2.0 * f32(row) + 1.0 - params.grid_origin.y;
+    let first = i32(floor(s)) - 1;
+    var band = -1;
+    for (var k = 0; k < 3; k++) {
+        let line = first + k;
+        if (line < 0 || line >= i32(params.grid_size.y)) {
+            continue;
+        }
+        let l = u32(line);
+        if (l % params.pitch.y >= params.tile_size.y) {
+            continue;
+        }
+        let b = i32(l / params.pitch.y);
+        if (band == -1) {
+            band = b;
+        } else if (band != b) {
+            return -2;
+        }
+    }
+    return band;
+}
+
+// One 8x2 YUV block computed from the still pixel by pixel (rows of two bands).
+fn block_from_still(block: vec2<i32>) -> YuvBlock {
+    var upper: array<vec3<f32>, 8>;
+    var lower: array<vec3<f32>, 8>;
+    for (var i = 0; i < 8; i++) {
+        let x = f32(8 * block.x + i) + 0.5;
+        upper[i] = banded_still_rgb(vec2<f32>(x, f32(2 * block.y) + 0.5));
+        lower[i] = banded_still_rgb(vec2<f32>(x, f32(2 * block.y) + 1.5));
+    }
+    var uv: array<vec2<f32>, 4>;
+    for (var i = 0; i < 4; i++) {
+        uv[i] = chroma_codes((upper[2 * i] + upper[2 * i + 1] + lower[2 * i] + lower[2 * i + 1]) * 0.25);
+    }
+    var out: YuvBlock;
+    out.luma = vec4<u32>(
+        pack4(luma_code(upper[0]), luma_code(upper[1]), luma_code(upper[2]), luma_code(upper[3])),
+        pack4(luma_code(upper[4]), luma_code(upper[5]), luma_code(upper[6]), luma_code(upper[7])),
+        pack4(luma_code(lower[0]), luma_code(lower[1]), luma_code(lower[2]), luma_code(lower[3])),
+        pack4(luma_code(lower[4]), luma_code(lower[5]), luma_code(lower[6]), luma_code(lower[7])),
+    );
+    out.chroma = vec2<u32>(
+        pack4(uv[0].x, uv[1].x, uv[2].x, uv[3].x),
+        pack4(uv[0].y, uv[1].y, uv[2].y, uv[3].y),
+    );
+    return out;
 }

@@ -39,6 +39,8 @@ pub struct BenchOptions {
     pub x264_preset: String,
     /// Skip the one-row-per-codec case.
     pub skip_codecs: bool,
+    /// Skip the motion rows (alternate/loop, vertical).
+    pub skip_motions: bool,
 }
 
 /// One line of the result table.
@@ -99,6 +101,42 @@ pub fn run(options: &BenchOptions) -> BenchResult<()> {
             case,
             &options.work,
             RATIO_PAIRS,
+        )?);
+    }
+    // Motions beyond the left slide, on the same photos: rows in bands (YUV strip, blocks on
+    // band edges from the still) and a 9:16 reel scrolling up (RGBA, then YUV planes).
+    if !options.skip_motions {
+        use crate::settings::Direction;
+        let mut bands = bench_settings(options, FrameSize::Hd, 180);
+        bands.duration_secs = options.clip_secs;
+        bands.motion.alternate = true;
+        bands.motion.looped = true;
+        bands.motion.row_speeds = vec![1.0, 0.8, 1.25];
+        rows.extend(ratio_rows(
+            &gpu,
+            &small,
+            &bands,
+            ("1080p30 alternate loop, row speeds", "mp4"),
+            &options.work,
+            MOTION_PAIRS,
+        )?);
+        let mut reel = bench_settings(
+            options,
+            FrameSize::Custom {
+                width_px: 1080,
+                height_px: 1920,
+            },
+            180,
+        );
+        reel.duration_secs = options.clip_secs;
+        reel.motion.direction = Direction::Up;
+        rows.extend(ratio_rows(
+            &gpu,
+            &small,
+            &reel,
+            ("1080x1920 up", "mp4"),
+            &options.work,
+            MOTION_PAIRS,
         )?);
     }
     // One row per codec: the same 10 s 1080p clip at the default quality.
@@ -282,6 +320,8 @@ fn prepared_renderer(gpu: &Gpu, dir: &Path, settings: &Settings) -> BenchResult<
 /// row reports the median pair, so a slow spell on a shared machine skews one pair, not the
 /// result.
 const RATIO_PAIRS: usize = 5;
+/// Pairs per motion row (fewer: they check that a motion costs no more than the slide).
+const MOTION_PAIRS: usize = 3;
 
 /// One timed run: wall seconds and process CPU seconds (when /proc has them).
 #[derive(Clone, Copy)]

@@ -63,6 +63,9 @@ pub struct BenchArgs {
     /// Skip the rows per codec (H.264, H.265, AV1, VP9, ProRes, GIF) and the GIF palette comparison.
     #[arg(long)]
     pub skip_codecs: bool,
+    /// Skip the motion rows (alternate rows looping, a 9:16 reel scrolling up)
+    #[arg(long)]
+    pub skip_motions: bool,
 }
 
 #[derive(Debug, Args)]
@@ -412,6 +415,7 @@ pub fn bench(args: &BenchArgs) -> Result<(), Failure> {
         large: args.large,
         x264_preset: args.x264_preset.clone(),
         skip_codecs: args.skip_codecs,
+        skip_motions: args.skip_motions,
     })
     .map_err(Failure::other)
 }

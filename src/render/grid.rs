@@ -213,6 +213,8 @@ struct StillKey {
 /// The still resampled to an export frame's rows as YUV codes (`fs_compose_strip`): what
 /// every export frame is drawn from.
 struct Strip {
+    /// Its texture, and a bind group of it with the still it was composed from (blocks whose
+    /// rows straddle two bands are drawn from the still).
     target: BoundTexture,
     /// What it shows; None until composed.
     key: Option<StripKey>,
@@ -225,6 +227,8 @@ struct StripKey {
     frame_height_px: u32,
     /// The grid's vertical position, which is the same in every frame.
     origin_y_bits: u32,
+    /// A looping strip repeats the still over a period plus a frame width.
+    loop_span: Option<(u32, u32)>,
 }
 
 /// Per strip texel, four strip columns, each as 8-bit codes (upper and lower luma, U and V of
@@ -236,6 +240,13 @@ const STRIP_TEXEL_BYTES: u64 = 16;
 /// of background before the still and at least four after it.
 fn strip_width(still_w_px: u32) -> u32 {
     (still_w_px + 3).div_ceil(4) + 1
+}
+
+/// Strip texels per row of a looping grid of `period_px` in frames `frame_w_px` wide: the
+/// still repeated over a period plus a frame width, so that any frame's columns lie in it
+/// unwrapped.
+fn loop_strip_width(period_px: u32, frame_w_px: u32) -> u32 {
+    strip_width(period_px + frame_w_px + 10)
 }
 
 /// Stills larger than this draw from the tile array directly instead.
@@ -347,12 +358,31 @@ impl GridRenderer {
             (0, wgpu::ShaderStages::VERTEX_FRAGMENT),
             wgpu::TextureSampleType::Float { filterable: true },
         );
-        let strip_layout = texture_layout(
-            device,
-            "gridreel strip bind group layout",
-            (1, wgpu::ShaderStages::FRAGMENT),
-            wgpu::TextureSampleType::Uint,
-        );
+        let strip_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("gridreel strip bind group layout"),
+            entries: &[
+                wgpu::BindGroupLayoutEntry {
+                    binding: 0,
+                    visibility: wgpu::ShaderStages::VERTEX_FRAGMENT,
+                    ty: wgpu::BindingType::Texture {
+                        sample_type: wgpu::TextureSampleType::Float { filterable: true },
+                        view_dimension: wgpu::TextureViewDimension::D2,
+                        multisampled: false,
+                    },
+                    count: None,
+                },
+                wgpu::BindGroupLayoutEntry {
+                    binding: 1,
+                    visibility: wgpu::ShaderStages::FRAGMENT,
+                    ty: wgpu::BindingType::Texture {
+                        sample_type: wgpu::TextureSampleType::Uint,
+                        view_dimension: wgpu::TextureViewDimension::D2,
+                        multisampled: false,
+                    },
+                    count: None,
+                },
+            ],
+        });
         let tile_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
             label: Some("gridreel grid pipeline layout"),
             bind_group_layouts: &[Some(&bind_group_layout)],
@@ -547,8 +577,14 @@ impl GridRenderer {
         let (w, h) = (layout.grid_w_px + 2, layout.grid_h_px + 2);
         let max = device.limits().max_texture_dimension_2d;
         let bytes = u64::from(w) * u64::from(h) * 4;
-        let strip = if export {
-            u64::from(strip_width(w)) * u64::from(layout.frame_h_px / 2) * STRIP_TEXEL_BYTES
+        let strip_w = if layout.looped {
+            let period = u32::try_from(layout.period_px() as u64).unwrap_or(u32::MAX);
+            loop_strip_width(period, layout.frame_w_px)
+        } else {
+            strip_width(w)
+        };
+        let strip = if export && !layout.direction.vertical() {
+            u64::from(strip_w) * u64::from(layout.frame_h_px / 2) * STRIP_TEXEL_BYTES
         } else {
             0
         };
@@ -686,29 +722,47 @@ impl GridRenderer {
         let (Some(still_key), Some(still)) = (self.composed, &self.still) else {
             return false;
         };
-        if self.banded() {
+        if self.uniform.motion_flags & MOTION_VERTICAL != 0 {
             return false;
         }
+        let looped = self.uniform.motion_flags & MOTION_LOOP != 0;
+        let loop_span = looped.then(|| {
+            (
+                self.uniform.period_px as u32,
+                self.uniform.frame_size[0] as u32,
+            )
+        });
         let key = StripKey {
             still: still_key,
             frame_height_px,
             origin_y_bits: self.uniform.grid_origin[1].to_bits(),
+            loop_span,
         };
         if self.strip.as_ref().is_some_and(|s| s.key == Some(key)) {
             return true;
         }
-        let size = (strip_width(still.texture.width()), frame_height_px / 2);
+        let width = match loop_span {
+            Some((period, frame_w)) => loop_strip_width(period, frame_w),
+            None => strip_width(still.texture.width()),
+        };
+        if width > device.limits().max_texture_dimension_2d {
+            return false;
+        }
+        let size = (width, frame_height_px / 2);
         let fits = self
             .strip
             .as_ref()
             .is_some_and(|s| (s.target.texture.width(), s.target.texture.height()) == size);
         if !fits {
             self.strip = None; // free the old one before allocating the new one
-            self.strip = Some(self.create_strip(device, size));
+            self.strip = Some(self.create_strip(device, size, &still.view));
         }
         let Some(strip) = &mut self.strip else {
             return false;
         };
+        // The still may be a new texture of the same size: bind the current one.
+        strip.target.bind_group =
+            strip_bind_group(device, &self.strip_layout, &still.view, &strip.target.view);
         let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
             label: Some("gridreel compose strip"),
         });
@@ -836,15 +890,24 @@ impl GridRenderer {
         )
     }
 
-    fn create_strip(&self, device: &wgpu::Device, size: (u32, u32)) -> Strip {
-        let target = bound_target(
-            device,
-            "gridreel strip",
-            size,
-            STRIP_FORMAT,
-            (&self.strip_layout, 1),
-        );
-        Strip { target, key: None }
+    fn create_strip(
+        &self,
+        device: &wgpu::Device,
+        size: (u32, u32),
+        still: &wgpu::TextureView,
+    ) -> Strip {
+        let usage = wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::RENDER_ATTACHMENT;
+        let texture = super::texture_2d(device, "gridreel strip", size, STRIP_FORMAT, usage);
+        let view = texture.create_view(&wgpu::TextureViewDescriptor::default());
+        let bind_group = strip_bind_group(device, &self.strip_layout, still, &view);
+        Strip {
+            target: BoundTexture {
+                texture,
+                view,
+                bind_group,
+            },
+            key: None,
+        }
     }
 
     fn rebuild_bind_group(&mut self, device: &wgpu::Device) {
@@ -883,6 +946,29 @@ fn bound_target(
         view,
         bind_group,
     }
+}
+
+/// The strip's bind group: the still at binding 0, the strip at binding 1.
+fn strip_bind_group(
+    device: &wgpu::Device,
+    layout: &wgpu::BindGroupLayout,
+    still: &wgpu::TextureView,
+    strip: &wgpu::TextureView,
+) -> wgpu::BindGroup {
+    device.create_bind_group(&wgpu::BindGroupDescriptor {
+        label: Some("gridreel strip"),
+        layout,
+        entries: &[
+            wgpu::BindGroupEntry {
+                binding: 0,
+                resource: wgpu::BindingResource::TextureView(still),
+            },
+            wgpu::BindGroupEntry {
+                binding: 1,
+                resource: wgpu::BindingResource::TextureView(strip),
+            },
+        ],
+    })
 }
 
 /// A bind group layout entry for a filterable 2D texture array (tiles, thumbnails).
