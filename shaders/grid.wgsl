@@ -473,3 +473,105 @@ fn block_from_still(block: vec2<i32>) -> YuvBlock {
     );
     return out;
 }
+
+// Vertical motion straight to YUV, the transpose of the strip above. The grid only moves up
+// or down, so every frame resamples the still with the same horizontal filter:
+// `fs_compose_columns` applies it once. Column-strip texel (i, r) holds still row r - 4
+// (clamped, so the first and last four rows are background; wrapped when looping)
+// resampled at the frame's columns 8i .. 8i + 7: their luma codes (words 0-1) and the U
+// (word 2) and V (word 3) codes of their four pairs. Each frame block then lerps three
+// texels down at its band's sub-pixel offset: two rows of luma, and chroma averaged over
+// them (4:2:0).
+fn still_row_codes(block_column: i32, q: i32) -> vec4<u32> {
+    let top = vec2<i32>(textureDimensions(still)) - vec2<i32>(1, 1);
+    var row = clamp(q, 0, top.y);
+    if ((params.motion_flags & MOTION_LOOP) != 0u) {
+        row = min(wrap_along(q - 1) + 1, top.y);
+    }
+    // Frame column 8i + k has its centre at 8i + k + 0.5: still coordinate 8i + k + 1.5 - x0,
+    // so its bilinear taps start at still column floor(8i + k + 1 - x0).
+    let s = 8.0 * f32(block_column) + 1.0 - params.grid_origin.x;
+    let base = i32(floor(s));
+    let f = s - floor(s);
+    var texels: array<vec3<f32>, 9>;
+    for (var k = 0; k < 9; k++) {
+        texels[k] = textureLoad(still, vec2<i32>(clamp(base + k, 0, top.x), row), 0).rgb;
+    }
+    var rgb: array<vec3<f32>, 8>;
+    for (var k = 0; k < 8; k++) {
+        rgb[k] = mix(texels[k], texels[k + 1], f);
+    }
+    var uv: array<vec2<f32>, 4>;
+    for (var k = 0; k < 4; k++) {
+        uv[k] = chroma_codes((rgb[2 * k] + rgb[2 * k + 1]) * 0.5);
+    }
+    return vec4<u32>(
+        pack4(luma_code(rgb[0]), luma_code(rgb[1]), luma_code(rgb[2]), luma_code(rgb[3])),
+        pack4(luma_code(rgb[4]), luma_code(rgb[5]), luma_code(rgb[6]), luma_code(rgb[7])),
+        pack4(uv[0].x, uv[1].x, uv[2].x, uv[3].x),
+        pack4(uv[0].y, uv[1].y, uv[2].y, uv[3].y),
+    );
+}
+
+@fragment
+fn fs_compose_columns(@builtin(position) position: vec4<f32>) -> @location(0) vec4<u32> {
+    let p = vec2<i32>(floor(position.xy));
+    return still_row_codes(p.x, p.y - 4);
+}
+
+// The band whose offset all grid columns of block column `block` read share (-1: all
+// background, -2: two bands meet), as `strip_row_band` for rows.
+fn block_column_band(block: i32) -> i32 {
+    let s = 8.0 * f32(block) + 1.0 - params.grid_origin.x;
+    let first = i32(floor(s)) - 1;
+    var band = -1;
+    for (var k = 0; k < 9; k++) {
+        let column = first + k;
+        if (column < 0 || column >= i32(params.grid_size.x)) {
+            continue;
+        }
+        let c = u32(column);
+        if (c % params.pitch.x >= params.tile_size.x) {
+            continue;
+        }
+        let b = i32(c / params.pitch.x);
+        if (band == -1) {
+            band = b;
+        } else if (band != b) {
+            return -2;
+        }
+    }
+    return band;
+}
+
+@fragment
+fn fs_column_yuv(@builtin(position) position: vec4<f32>) -> YuvBlock {
+    let block = vec2<i32>(floor(position.xy));
+    let band = block_column_band(block.x);
+    if (band == -2) {
+        return block_from_still(block);
+    }
+    var origin = band_origin(u32(max(band, 0)));
+    if ((params.motion_flags & MOTION_LOOP) != 0u) {
+        origin = origin - params.period;
+    }
+    // Frame row 2j's taps start at still row floor(2j + 1 - y0): column-strip row + 4.
+    let s = 2.0 * f32(block.y) + 1.0 - origin;
+    let r = i32(floor(s)) + 4;
+    let f = s - floor(s);
+    let last = i32(textureDimensions(strip).y) - 1;
+    let t0 = textureLoad(strip, vec2<i32>(block.x, clamp(r, 0, last)), 0);
+    let t1 = textureLoad(strip, vec2<i32>(block.x, clamp(r + 1, 0, last)), 0);
+    let t2 = textureLoad(strip, vec2<i32>(block.x, clamp(r + 2, 0, last)), 0);
+    var out: YuvBlock;
+    out.luma = vec4<u32>(
+        pack4x8unorm(mix(unpack4x8unorm(t0.x), unpack4x8unorm(t1.x), f)),
+        pack4x8unorm(mix(unpack4x8unorm(t0.y), unpack4x8unorm(t1.y), f)),
+        pack4x8unorm(mix(unpack4x8unorm(t1.x), unpack4x8unorm(t2.x), f)),
+        pack4x8unorm(mix(unpack4x8unorm(t1.y), unpack4x8unorm(t2.y), f)),
+    );
+    let u = (mix(unpack4x8unorm(t0.z), unpack4x8unorm(t1.z), f) + mix(unpack4x8unorm(t1.z), unpack4x8unorm(t2.z), f)) * 0.5;
+    let v = (mix(unpack4x8unorm(t0.w), unpack4x8unorm(t1.w), f) + mix(unpack4x8unorm(t1.w), unpack4x8unorm(t2.w), f)) * 0.5;
+    out.chroma = vec2<u32>(pack4x8unorm(u), pack4x8unorm(v));
+    return out;
+}

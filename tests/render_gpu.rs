@@ -394,7 +394,7 @@ fn motion_settings(edit: impl Fn(&mut Settings)) -> Settings {
 
 /// Every motion (each direction, alternate rows, row speeds, loops and their mixes) on
 /// both draw paths (still and tile array) equals the CPU reference, and its YUV (from the
-/// strip when rows move sideways, else from RGBA) equals the CPU conversion.
+/// row or column strip with a still, else from RGBA) equals the CPU conversion.
 #[test]
 fn every_motion_matches_the_cpu_reference_on_both_paths() {
     use gridreel::settings::Direction;
@@ -426,6 +426,16 @@ fn every_motion_matches_the_cpu_reference_on_both_paths() {
                 s.motion.looped = true;
                 s.motion.row_speeds = vec![1.0, 0.45, 1.6];
                 s.tile_height_px = 25;
+                (s.gap_h_px, s.gap_v_px) = (0, 0);
+            }),
+        ),
+        (
+            "up alternate column speeds without gaps",
+            motion_settings(|s| {
+                s.motion.direction = Direction::Up;
+                s.motion.alternate = true;
+                s.motion.row_speeds = vec![1.0, 0.45, 1.6];
+                s.tile_height_px = 21;
                 (s.gap_h_px, s.gap_v_px) = (0, 0);
             }),
         ),
@@ -484,8 +494,8 @@ fn every_motion_matches_the_cpu_reference_on_both_paths() {
                     .unwrap();
                 assert_eq!(
                     target.yuv_from_strip(),
-                    still && !layout.direction.vertical(),
-                    "{name}: rows moving sideways take the strip"
+                    still,
+                    "{name}: every motion takes a strip when there is a still"
                 );
                 let mut cpu_yuv = VideoFrame::default();
                 reference::rgba_to_yuv420(&gpu_rgba, w, h, &mut cpu_yuv);

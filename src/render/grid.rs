@@ -227,8 +227,10 @@ struct StripKey {
     frame_height_px: u32,
     /// The grid's vertical position, which is the same in every frame.
     origin_y_bits: u32,
-    /// A looping strip repeats the still over a period plus a frame width.
+    /// A looping strip repeats the still over a period plus a frame width (or height).
     loop_span: Option<(u32, u32)>,
+    /// A column strip (`fs_compose_columns`, moving up or down) for frames this wide.
+    columns_for_width: Option<u32>,
 }
 
 /// Per strip texel, four strip columns, each as 8-bit codes (upper and lower luma, U and V of
@@ -240,6 +242,15 @@ const STRIP_TEXEL_BYTES: u64 = 16;
 /// of background before the still and at least four after it.
 fn strip_width(still_w_px: u32) -> u32 {
     (still_w_px + 3).div_ceil(4) + 1
+}
+
+/// Rows of the column strip (vertical motion): the still's rows with four of background
+/// above and below, or looping, the still repeated over a period plus a frame height.
+fn column_strip_rows(still_h_px: u32, loop_span: Option<(u32, u32)>) -> u32 {
+    match loop_span {
+        Some((period, frame_h)) => period + frame_h + 12,
+        None => still_h_px + 8,
+    }
 }
 
 /// Strip texels per row of a looping grid of `period_px` in frames `frame_w_px` wide: the
@@ -271,6 +282,9 @@ pub struct GridRenderer {
     strip_compose_pipeline: wgpu::RenderPipeline,
     /// Export straight to YUV 8x2 blocks from the strip (`fs_strip_yuv`).
     strip_yuv_pipeline: wgpu::RenderPipeline,
+    /// The same two for vertical motion (`fs_compose_columns`, `fs_column_yuv`).
+    column_compose_pipeline: wgpu::RenderPipeline,
+    column_yuv_pipeline: wgpu::RenderPipeline,
     /// Bands with their own positions, from the tile array (`fs_main_banded`).
     banded_pipeline: wgpu::RenderPipeline,
     /// Bands with their own positions, from the still (`fs_still_banded`).
@@ -428,6 +442,21 @@ impl GridRenderer {
                 Some(YUV_BLOCK_CHROMA_FORMAT.into()),
             ],
         );
+        let column_compose_pipeline = make_pipeline(
+            &still_pipeline_layout,
+            "vs_main",
+            "fs_compose_columns",
+            STRIP_FORMAT,
+        );
+        let column_yuv_pipeline = make_pipeline_to(
+            &strip_pipeline_layout,
+            "vs_main",
+            "fs_column_yuv",
+            &[
+                Some(YUV_BLOCK_LUMA_FORMAT.into()),
+                Some(YUV_BLOCK_CHROMA_FORMAT.into()),
+            ],
+        );
         let pipeline = make_pipeline(&tile_layout, "vs_main", "fs_main", target_format);
         let still_fragment = if target_format.is_srgb() {
             "fs_still_srgb"
@@ -474,6 +503,8 @@ impl GridRenderer {
             &sampler,
         );
         Self {
+            column_compose_pipeline,
+            column_yuv_pipeline,
             banded_pipeline,
             still_banded_pipeline,
             pipeline,
@@ -583,8 +614,17 @@ impl GridRenderer {
         } else {
             strip_width(w)
         };
-        let strip = if export && !layout.direction.vertical() {
-            u64::from(strip_w) * u64::from(layout.frame_h_px / 2) * STRIP_TEXEL_BYTES
+        let strip_texels = if layout.direction.vertical() {
+            let span = layout.looped.then(|| {
+                let period = u32::try_from(layout.period_px() as u64).unwrap_or(u32::MAX);
+                (period, layout.frame_h_px)
+            });
+            u64::from(layout.frame_w_px / YUV_BLOCK.0) * u64::from(column_strip_rows(h, span))
+        } else {
+            u64::from(strip_w) * u64::from(layout.frame_h_px / 2)
+        };
+        let strip = if export {
+            strip_texels * STRIP_TEXEL_BYTES
         } else {
             0
         };
@@ -722,33 +762,40 @@ impl GridRenderer {
         let (Some(still_key), Some(still)) = (self.composed, &self.still) else {
             return false;
         };
-        if self.uniform.motion_flags & MOTION_VERTICAL != 0 {
-            return false;
-        }
+        let vertical = self.uniform.motion_flags & MOTION_VERTICAL != 0;
         let looped = self.uniform.motion_flags & MOTION_LOOP != 0;
+        let [frame_w, frame_h] = self.uniform.frame_size.map(|v| v as u32);
         let loop_span = looped.then(|| {
-            (
-                self.uniform.period_px as u32,
-                self.uniform.frame_size[0] as u32,
-            )
+            let period = self.uniform.period_px as u32;
+            (period, if vertical { frame_h } else { frame_w })
         });
         let key = StripKey {
             still: still_key,
             frame_height_px,
-            origin_y_bits: self.uniform.grid_origin[1].to_bits(),
+            // The grid's position across the motion, the same in every frame.
+            origin_y_bits: self.uniform.grid_origin[usize::from(!vertical)].to_bits(),
             loop_span,
+            columns_for_width: vertical.then_some(frame_w),
         };
         if self.strip.as_ref().is_some_and(|s| s.key == Some(key)) {
             return true;
         }
-        let width = match loop_span {
-            Some((period, frame_w)) => loop_strip_width(period, frame_w),
-            None => strip_width(still.texture.width()),
+        let size = if vertical {
+            (
+                frame_w / YUV_BLOCK.0,
+                column_strip_rows(still.texture.height(), loop_span),
+            )
+        } else {
+            let width = match loop_span {
+                Some((period, frame_w)) => loop_strip_width(period, frame_w),
+                None => strip_width(still.texture.width()),
+            };
+            (width, frame_height_px / 2)
         };
-        if width > device.limits().max_texture_dimension_2d {
+        let max = device.limits().max_texture_dimension_2d;
+        if size.0 == 0 || size.0 > max || size.1 > max {
             return false;
         }
-        let size = (width, frame_height_px / 2);
         let fits = self
             .strip
             .as_ref()
@@ -772,7 +819,11 @@ impl GridRenderer {
                 color_attachments: &[Some(super::cleared(&strip.target.view))],
                 ..Default::default()
             });
-            pass.set_pipeline(&self.strip_compose_pipeline);
+            pass.set_pipeline(if vertical {
+                &self.column_compose_pipeline
+            } else {
+                &self.strip_compose_pipeline
+            });
             pass.set_bind_group(0, &self.bind_group, &[]);
             pass.set_bind_group(1, &still.bind_group, &[]);
             pass.draw(0..3, 0..1);
@@ -793,7 +844,12 @@ impl GridRenderer {
         if strip.key.is_none_or(|k| Some(k.still) != self.composed) {
             return false;
         }
-        pass.set_pipeline(&self.strip_yuv_pipeline);
+        let columns = strip.key.is_some_and(|k| k.columns_for_width.is_some());
+        pass.set_pipeline(if columns {
+            &self.column_yuv_pipeline
+        } else {
+            &self.strip_yuv_pipeline
+        });
         pass.set_bind_group(0, &self.bind_group, &[]);
         pass.set_bind_group(1, &strip.target.bind_group, &[]);
         pass.draw(0..3, 0..1);
