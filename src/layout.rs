@@ -267,12 +267,17 @@ impl Layout {
                     format!("{kind} {}", which.join(", "))
                 };
                 let m = self.band_motion(entry);
+                // Three decimals, without trailing zeros (0.28, not 0.27999999999999997).
+                let short = |v: f64| {
+                    let text = format!("{v:.3}");
+                    text.trim_end_matches('0').trim_end_matches('.').to_owned()
+                };
                 format!(
-                    "{label}: speed {:.3} ({} cycle{} in the clip; asked {})",
-                    self.speed_used(entry),
+                    "{label}: speed {} ({} cycle{} in the clip; asked {})",
+                    short(self.speed_used(entry)),
                     m.cycles,
                     if m.cycles == 1 { "" } else { "s" },
-                    self.band_speed(entry)
+                    short(self.band_speed(entry))
                 )
             })
             .collect();
@@ -432,6 +437,27 @@ mod tests {
         assert_eq!(Layout::new(&s).grid_origin_at(0.0), (1920.0, 440.0));
         s.rows = 20;
         assert_eq!(Layout::new(&s).grid_origin_at(0.0).1, 0.0);
+    }
+
+    #[test]
+    fn a_loop_runs_whole_cycles_and_says_so() {
+        let mut s = settings(2, 8, 50, 4, 4);
+        s.motion.looped = true;
+        s.motion.row_speeds = vec![1.0, 0.28];
+        s.duration_secs = 3.0;
+        let l = Layout::new(&s);
+        for band in 0..2 {
+            let m = l.band_motion(band);
+            let cycles = m.velocity_px_per_sec.abs() * s.duration_secs / l.period_px();
+            assert!((cycles - m.cycles as f64).abs() < 1e-9 && m.cycles >= 1);
+            assert_eq!(l.band_origin_at(band, 0.0), 0.0, "frame 0 is in place");
+            let end = l.band_origin_at(band, s.duration_secs);
+            assert!(end.min(l.period_px() - end) < 1e-6, "the end is the start");
+        }
+        let note = l.loop_note().unwrap();
+        assert!(note.contains("row 2: speed") && note.contains("asked 0.28)"), "{note}");
+        s.motion.looped = false;
+        assert!(Layout::new(&s).loop_note().is_none());
     }
 
     #[test]
