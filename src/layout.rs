@@ -455,7 +455,10 @@ mod tests {
             assert!(end.min(l.period_px() - end) < 1e-6, "the end is the start");
         }
         let note = l.loop_note().unwrap();
-        assert!(note.contains("row 2: speed") && note.contains("asked 0.28)"), "{note}");
+        assert!(
+            note.contains("row 2: speed") && note.contains("asked 0.28)"),
+            "{note}"
+        );
         s.motion.looped = false;
         assert!(Layout::new(&s).loop_note().is_none());
     }

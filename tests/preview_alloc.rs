@@ -85,7 +85,7 @@ const FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8UnormSrgb;
 const WARM_UP: u32 = 100;
 const FRAMES: u32 = 300;
 
-/// The wgpu calls a paint callback cannot avoid, made directly: one 96-byte `write_buffer`,
+/// The wgpu calls a paint callback cannot avoid, made directly: one `write_buffer` of the uniform,
 /// then pipeline, bind group and draw. Whatever these allocate is wgpu-core's own recording
 /// (its staging buffer, the pass's command list) and is freed within the frame.
 struct Baseline {
@@ -323,5 +323,51 @@ fn preview_frames_allocate_nothing_beyond_wgpus_own_recording() {
     assert!(
         ours_growth <= 0,
         "heap grew by {ours_growth} bytes over {FRAMES} frames"
+    );
+}
+
+/// `preview_ui`, the egui side of the preview, run in a real egui frame: per frame it
+/// allocates what the paint callback egui asks for costs (measured beside it: a fresh
+/// `egui_wgpu::Callback`, which egui takes by `Arc<dyn CallbackTrait>`) and nothing more,
+/// once warm.
+#[test]
+fn preview_ui_allocates_only_the_paint_callback_egui_takes() {
+    use eframe::egui;
+    let ctx = egui::Context::default();
+    let settings = Settings::default();
+    let layout = Layout::new(&settings);
+    let rect = egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(800.0, 600.0));
+    let mut ours = Vec::new();
+    let mut callbacks = Vec::new();
+    for frame in 0..WARM_UP + FRAMES {
+        let input = egui::RawInput {
+            screen_rect: Some(rect),
+            ..Default::default()
+        };
+        let t = f64::from(frame) / 30.0;
+        let output = ctx.run_ui(input, |ui| {
+            let (_, allocations, bytes) =
+                watched(|| gridreel::app::preview::preview_ui(ui, &settings, t));
+            // The one thing egui makes us allocate each frame, alone.
+            let viewport = GridUniform::full_frame(&layout);
+            let uniform = GridUniform::new(&layout, t, settings.background, viewport);
+            let (callback, cb_allocations, cb_bytes) = watched(|| {
+                eframe::egui_wgpu::Callback::new_paint_callback(rect, PreviewCallback::new(uniform))
+            });
+            drop(callback);
+            if frame >= WARM_UP {
+                ours.push((allocations, bytes));
+                callbacks.push((cb_allocations, cb_bytes));
+            }
+        });
+        // No renderer here: the font atlas upload is not applied.
+        output.drop_without_applying_deltas();
+    }
+    let total = |v: &[(u64, u64)]| v.iter().fold((0, 0), |(a, b), (x, y)| (a + x, b + y));
+    let (ours, callback) = (total(&ours), total(&callbacks));
+    eprintln!("{FRAMES} frames: preview_ui {ours:?}, the paint callback alone {callback:?}");
+    assert_eq!(
+        ours, callback,
+        "preview_ui allocates beyond the paint callback egui takes"
     );
 }
