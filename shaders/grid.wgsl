@@ -37,6 +37,11 @@ struct Params {
     period: f32,
     band_entries: u32,
     bands: array<vec4<f32>, 16>,
+    // The rolling still (MOTION_RING): the strip texel ring slots are counted from while
+    // composing, and the ring's width in pixels (grid column g at ring column g mod it).
+    ring_anchor: i32,
+    ring_width: u32,
+    _ring_pad: vec2<u32>,
 };
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -168,6 +173,12 @@ fn still_column(x: i32, row: i32) -> ColumnPair {
         // A looping strip repeats the grid: still column x is grid column x - 1, wrapped.
         column = min(wrap_along(x - 1) + 1, top.x);
     }
+    if ((params.motion_flags & MOTION_RING) != 0u) {
+        // The rolling still has no border column: grid column x - 1 at ring column
+        // (x - 1) mod its width.
+        let r = i32(params.ring_width);
+        column = (((x - 1) % r) + r) % r;
+    }
     // Frame row 2j has its centre at 2j + 0.5, which is still coordinate 2j + 1.5 - origin;
     // bilinear filtering lerps the texels around it (texel k has its centre at k + 0.5).
     let s = 2.0 * f32(row) + 1.0 - params.grid_origin.y;
@@ -185,7 +196,13 @@ fn still_column(x: i32, row: i32) -> ColumnPair {
 @fragment
 fn fs_compose_strip(@builtin(position) position: vec4<f32>) -> @location(0) vec4<u32> {
     let p = vec2<i32>(floor(position.xy));
-    let first = 4 * p.x - 4;
+    var k = p.x;
+    if ((params.motion_flags & MOTION_RING) != 0u) {
+        // Ring slot p.x holds the strip texel congruent to it next to the anchor.
+        let t = i32(params.ring_width / 4u);
+        k = params.ring_anchor + (((p.x - params.ring_anchor) % t) + t) % t;
+    }
+    let first = 4 * k - 4;
     var columns: array<ColumnPair, 5>;
     for (var i = 0; i < 5; i++) {
         columns[i] = still_column(first + i, p.y);
@@ -240,8 +257,14 @@ fn fs_strip_yuv(@builtin(position) position: vec4<f32>) -> YuvBlock {
     let f = s - floor(s);
     let k = c >> 2u;
     var words: array<u32, 12>;
+    let ring = (params.motion_flags & MOTION_RING) != 0u;
+    let slots = last + 1;
     for (var i = 0; i < 3; i++) {
-        let t = textureLoad(strip, vec2<i32>(clamp(k + i, 0, last), row), 0);
+        var at = clamp(k + i, 0, last);
+        if (ring) {
+            at = (((k + i) % slots) + slots) % slots;
+        }
+        let t = textureLoad(strip, vec2<i32>(at, row), 0);
         words[4 * i] = t.x;
         words[4 * i + 1] = t.y;
         words[4 * i + 2] = t.z;
@@ -328,6 +351,7 @@ fn fs_main(@builtin(position) position: vec4<f32>) -> @location(0) vec4<f32> {
 
 const MOTION_BANDS: u32 = 1u;
 const MOTION_VERTICAL: u32 = 2u;
+const MOTION_RING: u32 = 8u;
 const MOTION_LOOP: u32 = 4u;
 
 fn band_origin(band: u32) -> f32 {

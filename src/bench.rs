@@ -139,6 +139,29 @@ pub fn run(options: &BenchOptions) -> BenchResult<()> {
             MOTION_PAIRS,
         )?);
     }
+    // A 4K marquee: 4 rows of 250 columns of 720x540 tiles, 180,000 pixels wide, far too
+    // wide for one still: the rolling still draws it (x264 ultrafast, as the issue measured).
+    if !options.skip_4k && !options.skip_motions {
+        let mut marquee = bench_settings(
+            options,
+            FrameSize::Custom {
+                width_px: 3840,
+                height_px: 2160,
+            },
+            540,
+        );
+        (marquee.rows, marquee.cols) = (4, 250);
+        marquee.duration_secs = 4.0;
+        "ultrafast".clone_into(&mut marquee.video.x264_preset);
+        rows.extend(ratio_rows(
+            &gpu,
+            &small,
+            &marquee,
+            ("4K marquee 4x250 tiles, x264 ultrafast", "mp4"),
+            &options.work,
+            MOTION_PAIRS,
+        )?);
+    }
     // One row per codec: the same 10 s 1080p clip at the default quality.
     if !options.skip_codecs {
         for (codec, extension) in [

@@ -399,6 +399,55 @@ fn streaming_tiles_within_a_small_budget_changes_no_pixel() {
     assert!(leftovers(out_dir.path()).is_empty());
 }
 
+/// A grid that fits one still: the resident export draws from the still's strip, the
+/// streamed one (no still) from the rolling still, and the files are the same bytes.
+#[test]
+fn streaming_a_grid_that_fits_a_still_changes_no_pixel() {
+    let photos = tempfile::tempdir().unwrap();
+    for i in 0..10 {
+        common::write_photo(&photos.path().join(format!("p{i:02}.jpg")), i, 320, 240);
+    }
+    let out_dir = tempfile::tempdir().unwrap();
+    let render = |budget: &str, name: &str| {
+        let out = out_dir.path().join(name);
+        // 2 rows of 5 tiles of 1440x1080 (6 MB each): a 7,200-pixel-wide still fits a
+        // texture, but tiles and still together do not fit 64 MB.
+        let args = [
+            "render",
+            "--images",
+            photos.path().to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "--rows",
+            "2",
+            "--cols",
+            "5",
+            "--tile-height",
+            "1080",
+            "--frame",
+            "640x360",
+            "--duration",
+            "1",
+            "--encoder",
+            "libx264",
+            "--memory-budget",
+            budget,
+        ];
+        let run = common::gridreel(&args);
+        let err = stderr(&run);
+        assert!(run.status.success(), "{err}");
+        (std::fs::read(&out).unwrap(), err)
+    };
+    let (resident, err) = render("4GB", "resident.mp4");
+    assert!(err.contains("all tiles resident"), "{err}");
+    let (streamed, err) = render("64MB", "streamed.mp4");
+    assert!(err.contains("streaming"), "{err}");
+    assert!(
+        resident == streamed,
+        "streamed video differs from the resident one"
+    );
+}
+
 /// The same with bands moving apart: alternate rows at their own speeds, looping, so the
 /// schedule's showings come and go out of order and every photo comes back.
 #[test]

@@ -135,7 +135,10 @@ pub fn demo_folder() -> Result<PathBuf, ScanError> {
         .iter()
         .flat_map(|exe| exe.ancestors().skip(1).take(5))
         .map(|dir| dir.join(DEMO));
-    let mut candidates = beside_exe.chain(std::iter::once(PathBuf::from(DEMO)));
+    // The working folder's copy as an absolute path, so that paths made from it (a link to
+    // a photo, a recent folder) still work from elsewhere.
+    let here = std::env::current_dir().map_or_else(|_| PathBuf::from(DEMO), |cwd| cwd.join(DEMO));
+    let mut candidates = beside_exe.chain(std::iter::once(here));
     let first = PathBuf::from(DEMO);
     candidates
         .find(|dir| dir.is_dir())

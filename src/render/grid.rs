@@ -5,6 +5,8 @@
 //! once into a "still" texture; per frame, it writes one small uniform into an existing buffer
 //! and `paint` binds and draws a single triangle that samples the still once per pixel.
 
+mod ring;
+
 use std::borrow::Borrow;
 use std::num::NonZeroU64;
 
@@ -47,6 +49,11 @@ pub struct GridUniform {
     /// Two entries per element: (start, velocity) of entry 2i in `.xy`, of 2i + 1 in `.zw`
     /// (see [`crate::layout::BandMotion`]).
     pub bands: [[f32; 4]; MAX_BAND_ENTRIES / 2],
+    /// Set by the renderer for the rolling still ([`MOTION_RING`]): the strip texel that
+    /// ring slots are counted from while composing, and the ring's width in pixels.
+    pub ring_anchor: i32,
+    pub ring_width_px: u32,
+    pub ring_pad: [u32; 2],
 }
 
 /// Band motions the uniform holds: the most speeds, doubled for alternating rows.
@@ -58,6 +65,8 @@ pub const MOTION_BANDS: u32 = 1;
 pub const MOTION_VERTICAL: u32 = 2;
 /// The grid repeats every `period_px` along the motion.
 pub const MOTION_LOOP: u32 = 4;
+/// Set by the renderer: the export draws through the rolling still (see `grid/ring.rs`).
+pub const MOTION_RING: u32 = 8;
 
 /// Where the frame lands on the render target: its top-left pixel and its size in target pixels.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -105,6 +114,9 @@ impl GridUniform {
             period_px: layout.period_px() as f32,
             band_entries: u32::try_from(layout.band_cycle()).unwrap_or(1),
             bands: Self::band_table(layout),
+            ring_anchor: 0,
+            ring_width_px: 0,
+            ring_pad: [0; 2],
         }
     }
 
@@ -310,6 +322,10 @@ pub struct GridRenderer {
     bind_group: wgpu::BindGroup,
     target_format: wgpu::TextureFormat,
     uniform: GridUniform,
+    /// The cell → layer map as last set (the rolling still copies tiles by it).
+    cells: Vec<u32>,
+    /// The rolling still of an export without a whole-grid still.
+    ring: Option<ring::Ring>,
 }
 
 const TILE_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8Unorm;
@@ -529,6 +545,8 @@ impl GridRenderer {
             bind_group,
             target_format,
             uniform: GridUniform::default(),
+            cells: Vec::new(),
+            ring: None,
         }
     }
 
@@ -562,6 +580,7 @@ impl GridRenderer {
             return;
         }
         self.tiles = create_tiles(device, width_px, height_px, layers);
+        self.ring = None; // its copies came from the old tiles
         self.rebuild_bind_group(device);
         self.content_generation += 1;
     }
@@ -688,6 +707,7 @@ impl GridRenderer {
         };
         let layers = u32::try_from(tiles.len()).unwrap_or(u32::MAX);
         self.ensure_tile_storage(device, first.width_px, first.height_px, layers);
+        self.ring = None; // every tile is new
         for (layer, tile) in (0..layers).zip(tiles) {
             self.write_tile(queue, layer, tile.borrow());
         }
@@ -704,6 +724,8 @@ impl GridRenderer {
         if !cell_layers.is_empty() {
             queue.write_buffer(&self.cell_buffer, 0, bytemuck::cast_slice(cell_layers));
         }
+        self.cells.clear();
+        self.cells.extend_from_slice(cell_layers);
         self.content_generation += 1;
     }
 
@@ -759,6 +781,9 @@ impl GridRenderer {
         queue: &wgpu::Queue,
         frame_height_px: u32,
     ) -> bool {
+        if self.ring_applies() {
+            return self.prepare_ring(device, queue, frame_height_px);
+        }
         let (Some(still_key), Some(still)) = (self.composed, &self.still) else {
             return false;
         };
@@ -838,6 +863,16 @@ impl GridRenderer {
     /// frame's width and half its height (the width must be a multiple of 8). False, drawing
     /// nothing, without a current strip.
     pub fn paint_yuv_blocks(&self, pass: &mut wgpu::RenderPass<'_>) -> bool {
+        if self.uniform.motion_flags & MOTION_RING != 0 {
+            let Some(bind_group) = self.ring_strip_bind_group() else {
+                return false;
+            };
+            pass.set_pipeline(&self.strip_yuv_pipeline);
+            pass.set_bind_group(0, &self.bind_group, &[]);
+            pass.set_bind_group(1, bind_group, &[]);
+            pass.draw(0..3, 0..1);
+            return true;
+        }
         let Some(strip) = &self.strip else {
             return false;
         };
@@ -1062,7 +1097,10 @@ fn create_tiles(device: &wgpu::Device, width_px: u32, height_px: u32, layers: u3
         sample_count: 1,
         dimension: wgpu::TextureDimension::D2,
         format: TILE_FORMAT,
-        usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+        usage: wgpu::TextureUsages::TEXTURE_BINDING
+            | wgpu::TextureUsages::COPY_DST
+            // The rolling still copies tiles out.
+            | wgpu::TextureUsages::COPY_SRC,
         view_formats: &[],
     });
     let view = texture.create_view(&wgpu::TextureViewDescriptor {
