@@ -44,6 +44,8 @@ pub struct EditorApp {
     pub show_hud: bool,
     /// Where the preview was drawn last frame (points).
     pub preview_rect: egui::Rect,
+    /// Where the frame itself was drawn in it (letterbox excluded).
+    pub preview_frame_rect: egui::Rect,
     monitor: Monitor,
     tiles: preview::PreviewTiles,
     last_frame: Instant,
@@ -114,6 +116,7 @@ impl EditorApp {
             last_frame: Instant::now(),
             thumbs: ui::ThumbCache::default(),
             preview_rect: egui::Rect::NOTHING,
+            preview_frame_rect: egui::Rect::NOTHING,
             soak: start.soak.map(soak::Soak::new),
             soak_done: false,
             confirm_quit: false,
@@ -396,7 +399,7 @@ impl eframe::App for EditorApp {
             }
             egui::Panel::bottom("hud").show(ui, |ui| ui::hud_ui(ui, &self.monitor, &memory));
         }
-        self.preview_rect = egui::CentralPanel::default()
+        (self.preview_rect, self.preview_frame_rect) = egui::CentralPanel::default()
             .show(ui, |ui| ui::preview_panel_ui(ui, &mut self.editor))
             .inner;
 

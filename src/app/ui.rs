@@ -174,25 +174,28 @@ pub fn settings_ui(ui: &mut egui::Ui, s: &mut Settings) -> bool {
                     for anchor in CropAnchor::ALL {
                         ui.selectable_value(&mut s.crop, anchor, anchor.label());
                     }
-                });
+                })
+                .response
+                .on_hover_text(format!(
+                    "Where every photo is cropped. {}",
+                    super::preview::FOCUS_HINT
+                ));
             ui.end_row();
-            ui.label("");
-            ui.vertical(|ui| {
-                ui.weak("Click a tile in the preview to centre its crop there.");
-                if !focus.is_empty() {
-                    let n = focus.len();
-                    let label = if n == 1 {
-                        "Reset 1 crop centre".to_owned()
-                    } else {
-                        format!("Reset {n} crop centres")
-                    };
-                    focus_cleared = ui
-                        .small_button(label)
-                        .on_hover_text("every photo cropped by the anchor above again")
-                        .clicked();
-                }
-            });
-            ui.end_row();
+            // Only once a photo has its own centre, so the panel keeps its size otherwise.
+            if !focus.is_empty() {
+                ui.label("");
+                let n = focus.len();
+                let label = if n == 1 {
+                    "Reset 1 photo's crop centre".to_owned()
+                } else {
+                    format!("Reset {n} photos' crop centres")
+                };
+                focus_cleared = ui
+                    .small_button(label)
+                    .on_hover_text(super::preview::FOCUS_HINT)
+                    .clicked();
+                ui.end_row();
+            }
             ui.label("Gaps H / V");
             ui.horizontal(|ui| {
                 ui.add(
@@ -511,7 +514,7 @@ pub fn photos_ui(ui: &mut egui::Ui, editor: &mut Editor, thumbs: &mut ThumbCache
                             ui.weak(format!("{name} (loading)"));
                         }
                         if let Some(focus) = editor.settings.focus_of(&photo.path) {
-                            ui.label("⌖").on_hover_text(format!(
+                            ui.small(FOCUS_MARKER).on_hover_text(format!(
                                 "own crop centre at {focus}; Alt+click its tile or \
                                  right-click it to reset"
                             ));
@@ -551,6 +554,9 @@ pub fn photos_ui(ui: &mut egui::Ui, editor: &mut Editor, thumbs: &mut ThumbCache
         });
     }
 }
+
+/// What the photo list shows beside a photo with its own crop centre.
+pub const FOCUS_MARKER: &str = "own centre";
 
 /// Where the photo at `from` lands when dropped before or after the row at `target`.
 #[must_use]
@@ -626,11 +632,12 @@ pub fn timeline_ui(ui: &mut egui::Ui, editor: &mut Editor) -> egui::Rangef {
     .inner
 }
 
-/// Draws the preview; returns the rectangle it occupies (letterbox included).
+/// Draws the preview; returns the rectangle it occupies (letterbox included) and the frame's
+/// rectangle inside it.
 ///
 /// A click on a tile centres that photo's crop on the point clicked; Alt+click, or the
 /// right-click menu, gives it back the global crop anchor.
-pub fn preview_panel_ui(ui: &mut egui::Ui, editor: &mut Editor) -> egui::Rect {
+pub fn preview_panel_ui(ui: &mut egui::Ui, editor: &mut Editor) -> (egui::Rect, egui::Rect) {
     let (response, frame_rect) = preview_ui(ui, &editor.settings, editor.time_secs);
     let menu_id = egui::Id::unique("preview-focus-menu");
     let frame_at = |settings: &crate::settings::Settings, pos: egui::Pos2| {
@@ -672,7 +679,7 @@ pub fn preview_panel_ui(ui: &mut egui::Ui, editor: &mut Editor) -> egui::Rect {
             ui.close();
         }
     });
-    rect
+    (rect, frame_rect)
 }
 
 /// Export progress, result, and errors.
