@@ -561,6 +561,13 @@ fn clicking_a_tile_centres_its_crop_there_and_undo_removes_it() {
     let thumb = app.editor.photos[index].thumb.clone().unwrap();
 
     click_at(&mut h, pos, egui::PointerButton::Primary);
+    // The next frame's preview keeps every other photo's tile.
+    h.step();
+    assert_eq!(
+        h.state().preview_tiles_state(),
+        "35 of 36 resident",
+        "only its tile decodes again"
+    );
     let focus = h.state().editor.settings.focus.clone();
     assert_eq!(focus.len(), 1, "{focus:?}");
     let set = focus[&photo];
