@@ -485,8 +485,9 @@ impl Editor {
         Some((photo, photo_point_in_crop(w, h, crop, hit.u, hit.v)))
     }
 
-    /// Centres the crop of the photo under frame point `(x_px, y_px)` on the point clicked
-    /// (`Some` clicked) or gives it back the global anchor (`None`). Returns the photo's path.
+    /// Centres the crop of the photo under frame point `(x_px, y_px)` on that point, or with
+    /// `reset` gives it back the global anchor. Returns the photo's path (`None`: no photo
+    /// there, or not decoded yet).
     pub fn set_focus_at(&mut self, x_px: f64, y_px: f64, reset: bool) -> Option<PathBuf> {
         let (photo, point) = self.photo_point_at(x_px, y_px)?;
         let path = photo.path.clone();
