@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use crate::layout::{Layout, photos_shown};
-use crate::photos::{self, Skipped, TilePixels, TileSpec};
+use crate::photos::{self, Skipped, TilePixels, TileSpec, TileSpecs};
 use crate::render::{GridRenderer, NO_LAYER, RenderError};
 use crate::settings::Settings;
 use crate::stream::{Schedule, StreamError, StreamMode, StreamPlan, TileStreamer};
@@ -14,7 +14,8 @@ use crate::stream::{Schedule, StreamError, StreamMode, StreamPlan, TileStreamer}
 /// Height of the always-resident thumbnails (photo list, and the preview's stand-ins).
 pub const THUMB_HEIGHT_PX: u32 = 36;
 
-/// The tile every photo is turned into under `settings`.
+/// The tile every photo is turned into under `settings`, cropped by the global anchor (a
+/// photo with its own crop centre: [`tile_specs`]).
 #[must_use]
 pub fn tile_spec(settings: &Settings) -> TileSpec {
     let layout = Layout::new(settings);
@@ -23,8 +24,16 @@ pub fn tile_spec(settings: &Settings) -> TileSpec {
         height_px: layout.tile_h_px,
         aspect: settings.aspect,
         anchor: settings.crop,
+        focus: None,
         background: settings.background,
     }
+}
+
+/// The tile of each photo under `settings`: [`tile_spec`], centred on the photo's own focus
+/// where it has one.
+#[must_use]
+pub fn tile_specs(settings: &Settings) -> TileSpecs {
+    TileSpecs::new(tile_spec(settings), Arc::new(settings.focus.clone()))
 }
 
 /// Photo index shown by each grid cell: photos fill the grid row-major in order and repeat
@@ -94,7 +103,7 @@ pub fn export_tiles(
     on_done: &(dyn Fn(usize) + Sync),
 ) -> Result<ExportTiles, StreamError> {
     let layout = Layout::new(settings);
-    let spec = tile_spec(settings);
+    let specs = tile_specs(settings);
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     let max_layers = device.limits().max_texture_array_layers;
     let still = GridRenderer::still_bytes_for(device, &layout, true);
@@ -114,7 +123,7 @@ pub fn export_tiles(
             export,
             paths.into(),
             Arc::from([]),
-            spec,
+            specs,
         )?;
         let skipped = streamer.load_all(device, queue, renderer, cancel, on_done)?;
         return Ok(ExportTiles {
@@ -127,8 +136,14 @@ pub fn export_tiles(
     let (paths, thumbs, skipped) = if let Some(thumbs) = thumbs {
         (paths.to_vec(), thumbs, Vec::new())
     } else {
-        let loaded =
-            photos::load_tiles(paths, &spec.thumbnail(THUMB_HEIGHT_PX), 0, cancel, on_done);
+        let loaded = photos::load_tiles_focused(
+            paths,
+            &specs.base.thumbnail(THUMB_HEIGHT_PX),
+            &specs.focus,
+            0,
+            cancel,
+            on_done,
+        );
         if cancel.load(std::sync::atomic::Ordering::Relaxed) {
             return Err(StreamError::Cancelled);
         }
@@ -159,7 +174,7 @@ pub fn export_tiles(
         export,
         paths.into(),
         thumbs.into(),
-        spec,
+        specs,
     )?;
     Ok(ExportTiles {
         photos: streamer.photo_count(),

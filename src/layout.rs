@@ -1,7 +1,7 @@
 //! Pure geometry: crop rectangles, tile and grid sizes, the frame size and where the grid is
 //! at time t. Nothing here knows about files or the GPU.
 
-use crate::settings::{Aspect, CropAnchor, Direction, MAX_ROW_SPEEDS, Settings};
+use crate::settings::{Aspect, CropAnchor, Direction, Focus, MAX_ROW_SPEEDS, Settings};
 
 /// How many of `photo_count` photos a grid of `cell_count` cells shows (at most one per
 /// cell; fewer photos repeat).
@@ -56,6 +56,62 @@ pub fn crop_rect(photo_w: u32, photo_h: u32, aspect: Aspect, anchor: CropAnchor)
             height,
         }
     }
+}
+
+/// The crop of a `photo_w × photo_h` photo to `aspect` centred on `focus` (fractions of the
+/// photo) as far as the photo allows: the same size as [`crop_rect`]'s, moved only along the
+/// axis where the photo is larger than the crop, and kept inside the photo.
+#[must_use]
+pub fn focus_crop_rect(photo_w: u32, photo_h: u32, aspect: Aspect, focus: Focus) -> Rect {
+    let full = crop_rect(photo_w, photo_h, aspect, CropAnchor::Center);
+    let (pw, ph) = (f64::from(photo_w), f64::from(photo_h));
+    // min/max rather than clamp: never a panic, whatever the input (NaN picks the low end).
+    let place = |centre: f64, size: f64, extent: f64| {
+        (centre * extent - size / 2.0).min(extent - size).max(0.0)
+    };
+    Rect {
+        x: place(focus.x, full.width, pw),
+        y: place(focus.y, full.height, ph),
+        ..full
+    }
+}
+
+/// The crop of one photo: centred on its own focus when it has one, else placed by the
+/// global anchor.
+#[must_use]
+pub fn photo_crop_rect(
+    photo_w: u32,
+    photo_h: u32,
+    aspect: Aspect,
+    anchor: CropAnchor,
+    focus: Option<Focus>,
+) -> Rect {
+    match focus {
+        Some(focus) => focus_crop_rect(photo_w, photo_h, aspect, focus),
+        None => crop_rect(photo_w, photo_h, aspect, anchor),
+    }
+}
+
+/// The point of a `photo_w × photo_h` photo (fractions of it) shown at `(u, v)` (fractions of
+/// the tile) by a tile cropped to `crop`.
+#[must_use]
+pub fn photo_point_in_crop(photo_w: u32, photo_h: u32, crop: Rect, u: f64, v: f64) -> Focus {
+    let (pw, ph) = (f64::from(photo_w).max(1.0), f64::from(photo_h).max(1.0));
+    Focus {
+        x: (crop.x + u * crop.width) / pw,
+        y: (crop.y + v * crop.height) / ph,
+    }
+    .clamped()
+}
+
+/// A point of the frame that falls on a tile: which cell, and where in its tile (fractions
+/// from the tile's top-left corner).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CellHit {
+    /// The cell, row-major.
+    pub index: usize,
+    pub u: f64,
+    pub v: f64,
 }
 
 /// Grid geometry and the slide animation for one set of settings.
@@ -369,6 +425,67 @@ impl Layout {
         }
     }
 
+    /// The cell under frame point `(x_px, y_px)` at `t_secs`, as the renderer draws it (the
+    /// band across the motion first, then that band's position along it, repeating every
+    /// period when looping); `None` over a gap or the background.
+    #[must_use]
+    pub fn cell_at(&self, x_px: f64, y_px: f64, t_secs: f64) -> Option<CellHit> {
+        let vertical = self.direction.vertical();
+        let (along, across) = if vertical { (y_px, x_px) } else { (x_px, y_px) };
+        let pitch_x = f64::from(self.tile_w_px + self.gap_h_px);
+        let pitch_y = f64::from(self.tile_h_px + self.gap_v_px);
+        let (pitch_along, pitch_across) = if vertical {
+            (pitch_y, pitch_x)
+        } else {
+            (pitch_x, pitch_y)
+        };
+        let (tile_along, tile_across) = if vertical {
+            (f64::from(self.tile_h_px), f64::from(self.tile_w_px))
+        } else {
+            (f64::from(self.tile_w_px), f64::from(self.tile_h_px))
+        };
+        let (bands_along, bands_across) = if vertical {
+            (self.rows, self.cols)
+        } else {
+            (self.cols, self.rows)
+        };
+        let cross = across - self.cross_origin();
+        // NaN (a point nowhere) is refused with the negatives.
+        if cross.is_nan() || cross < 0.0 || pitch_across <= 0.0 || pitch_along <= 0.0 {
+            return None;
+        }
+        let band = (cross / pitch_across).floor();
+        let in_across = cross - band * pitch_across;
+        if band >= f64::from(bands_across) || in_across >= tile_across {
+            return None;
+        }
+        // `band` is a whole number below a u32 count.
+        let band = band as u32;
+        let mut grid = along - self.band_origin_at(band, t_secs);
+        if self.looped {
+            grid = grid.rem_euclid(self.period_px());
+        }
+        if grid.is_nan() || grid < 0.0 {
+            return None;
+        }
+        let step = (grid / pitch_along).floor();
+        let in_along = grid - step * pitch_along;
+        if step >= f64::from(bands_along) || in_along >= tile_along {
+            return None;
+        }
+        let step = step as u32;
+        let (row, col, u, v) = if vertical {
+            (step, band, in_across / tile_across, in_along / tile_along)
+        } else {
+            (band, step, in_along / tile_along, in_across / tile_across)
+        };
+        Some(CellHit {
+            index: row as usize * self.cols as usize + col as usize,
+            u,
+            v,
+        })
+    }
+
     /// Time of frame `index` at `fps`.
     #[must_use]
     pub fn frame_time_secs(index: u64, fps: u32) -> f64 {
@@ -481,7 +598,131 @@ mod tests {
         assert_eq!(tall(CropAnchor::Center).y, 387.5);
     }
 
+    #[test]
+    fn focus_centres_the_crop_as_far_as_the_photo_allows() {
+        let a = Aspect::new(4.0, 3.0);
+        // 1000×300: the crop is 400×300 and slides along x only.
+        let at = |x, y| focus_crop_rect(1000, 300, a, Focus { x, y });
+        assert_eq!(at(0.5, 0.5), crop_rect(1000, 300, a, CropAnchor::Center));
+        assert_eq!(at(0.4, 0.0).x, 200.0, "centred on x = 400");
+        assert_eq!(at(0.4, 1.0).y, 0.0, "no room to move across");
+        assert_eq!(at(0.05, 0.5).x, 0.0, "kept inside on the left");
+        assert_eq!(at(0.95, 0.5).x, 600.0, "and on the right");
+        // 300×1000: the crop is 300×225 and slides along y only.
+        let tall = focus_crop_rect(300, 1000, a, Focus { x: 0.0, y: 0.3 });
+        assert_eq!((tall.x, tall.y), (0.0, 300.0 - 112.5));
+        assert_eq!(
+            photo_crop_rect(1000, 300, a, CropAnchor::Left, None),
+            crop_rect(1000, 300, a, CropAnchor::Left)
+        );
+        assert_eq!(
+            photo_crop_rect(1000, 300, a, CropAnchor::Left, Some(Focus::CENTER)).x,
+            300.0
+        );
+        // Malformed input never panics and stays inside.
+        let nan = focus_crop_rect(
+            1000,
+            300,
+            a,
+            Focus {
+                x: f64::NAN,
+                y: f64::INFINITY,
+            },
+        );
+        assert!(nan.x >= 0.0 && nan.right() <= 1000.0 && nan.y == 0.0);
+    }
+
+    #[test]
+    fn a_point_of_the_tile_maps_back_to_the_photo() {
+        let a = Aspect::new(4.0, 3.0);
+        let crop = crop_rect(1000, 300, a, CropAnchor::Center);
+        let p = photo_point_in_crop(1000, 300, crop, 0.5, 0.5);
+        assert_eq!((p.x, p.y), (0.5, 0.5));
+        let p = photo_point_in_crop(1000, 300, crop, 0.0, 1.0);
+        assert_eq!((p.x, p.y), (0.3, 1.0));
+    }
+
+    #[test]
+    fn the_cell_under_a_point_follows_the_motion() {
+        // 2 rows × 3 cols of 40×30 tiles with 10 px gaps, in a 200×100 frame.
+        let mut s = settings(2, 3, 30, 10, 10);
+        s.aspect = Aspect::new(4.0, 3.0);
+        s.frame = FrameSize::Custom {
+            width_px: 200,
+            height_px: 100,
+        };
+        let l = Layout::new(&s);
+        assert_eq!((l.tile_w_px, l.grid_w_px, l.grid_h_px), (40, 140, 70));
+        let t = 1.0;
+        let (ox, oy) = l.grid_origin_at(t);
+        let hit = l.cell_at(ox + 50.0 + 10.0, oy + 40.0 + 15.0, t).unwrap();
+        assert_eq!(hit.index, 4, "row 1, column 1");
+        assert!((hit.u - 0.25).abs() < 1e-9 && (hit.v - 0.5).abs() < 1e-9);
+        assert_eq!(l.cell_at(ox + 45.0, oy + 5.0, t), None, "a gap");
+        assert_eq!(l.cell_at(ox - 1.0, oy + 5.0, t), None, "before the grid");
+        assert_eq!(l.cell_at(ox + 5.0, oy - 1.0, t), None, "above the grid");
+        // Looping, the grid repeats every period along the motion.
+        s.motion.looped = true;
+        let l = Layout::new(&s);
+        let x = l.band_origin_at(0, t) + 5.0;
+        let y = l.cross_origin() + 5.0;
+        let here = l.cell_at(x, y, t).unwrap();
+        let next = l.cell_at(x + l.period_px(), y, t).unwrap();
+        assert_eq!((here.index, next.index), (0, 0));
+        // Moving up, the columns are the bands: each has its own origin along y.
+        s.motion.looped = false;
+        s.motion.direction = Direction::Up;
+        s.motion.alternate = true;
+        let l = Layout::new(&s);
+        let x1 = l.cross_origin() + 50.0 + 20.0;
+        let y1 = l.band_origin_at(1, t) + 40.0 + 3.0;
+        let hit = l.cell_at(x1, y1, t).unwrap();
+        assert_eq!(hit.index, 4, "row 1, column 1 of its own band");
+        assert!((hit.u - 0.5).abs() < 1e-9 && (hit.v - 0.1).abs() < 1e-9);
+    }
+
     proptest! {
+        #[test]
+        fn focus_crops_stay_inside_keep_the_aspect_and_centre_on_the_point(
+            w in 1u32..20_000, h in 1u32..20_000,
+            aw in 1u32..32, ah in 1u32..32, x in 0.0f64..=1.0, y in 0.0f64..=1.0,
+        ) {
+            let aspect = Aspect::new(f64::from(aw), f64::from(ah));
+            let r = focus_crop_rect(w, h, aspect, Focus { x, y });
+            let (pw, ph) = (f64::from(w), f64::from(h));
+            let eps = 1e-6 * pw.max(ph);
+            prop_assert!(r.x >= 0.0 && r.y >= 0.0);
+            prop_assert!(r.right() <= pw + eps && r.bottom() <= ph + eps);
+            prop_assert!((r.width / r.height - aspect.ratio()).abs() < 1e-9 * aspect.ratio());
+            let full = crop_rect(w, h, aspect, CropAnchor::Center);
+            prop_assert_eq!((r.width, r.height), (full.width, full.height));
+            // Centred on the point wherever the crop fits around it; else against the edge.
+            for (centre, start, size, extent) in
+                [(x * pw, r.x, r.width, pw), (y * ph, r.y, r.height, ph)]
+            {
+                if centre - size / 2.0 >= 0.0 && centre + size / 2.0 <= extent {
+                    prop_assert!((start + size / 2.0 - centre).abs() < eps);
+                } else {
+                    prop_assert!(start.abs() < eps || (start + size - extent).abs() < eps);
+                }
+            }
+        }
+
+        #[test]
+        fn clicking_a_point_then_centres_it(
+            w in 16u32..5000, h in 16u32..5000, u in 0.0f64..=1.0, v in 0.0f64..=1.0,
+        ) {
+            // The point under the click becomes the focus, and the new crop keeps it in view.
+            let aspect = Aspect::new(4.0, 3.0);
+            let crop = crop_rect(w, h, aspect, CropAnchor::Center);
+            let focus = photo_point_in_crop(w, h, crop, u, v);
+            let next = focus_crop_rect(w, h, aspect, focus);
+            let (fx, fy) = (focus.x * f64::from(w), focus.y * f64::from(h));
+            let eps = 1e-6 * f64::from(w.max(h));
+            prop_assert!(fx >= next.x - eps && fx <= next.right() + eps);
+            prop_assert!(fy >= next.y - eps && fy <= next.bottom() + eps);
+        }
+
         #[test]
         fn crops_stay_inside_and_keep_the_aspect(
             w in 1u32..20_000, h in 1u32..20_000,

@@ -503,3 +503,114 @@ fn streaming_a_looping_alternating_grid_changes_no_pixel() {
         "streamed video differs from the resident one"
     );
 }
+
+/// A photo's own crop centre from a preset moves its tile's crop, resident and streamed: a
+/// 1200×300 photo, red on the left half and blue on the right, cropped to 4:3 (a third of
+/// it) shows both halves centred, only red centred at x = 0.1 and only blue at x = 0.9.
+#[test]
+fn a_photos_crop_centre_from_a_preset_moves_its_tile_resident_and_streamed() {
+    let photos = tempfile::tempdir().unwrap();
+    let split = photos.path().join("a-split.png");
+    image::RgbImage::from_fn(1200, 300, |x, _| {
+        if x < 600 {
+            image::Rgb([255, 0, 0])
+        } else {
+            image::Rgb([0, 0, 255])
+        }
+    })
+    .save(&split)
+    .unwrap();
+    // 99 more, so that 100 tiles of 480x360 (69 MB) stream within 64 MB.
+    for i in 0..99 {
+        common::write_photo(&photos.path().join(format!("p{i:03}.jpg")), i, 160, 120);
+    }
+    let out_dir = tempfile::tempdir().unwrap();
+    let settings = Settings {
+        rows: 1,
+        cols: 100,
+        tile_height_px: 360,
+        frame: FrameSize::Custom {
+            width_px: 640,
+            height_px: 360,
+        },
+        duration_secs: 1.0,
+        speed: 0.02,
+        ..Settings::default()
+    };
+    // A frame where the split photo's tile (the first cell) is wholly in view.
+    let layout = Layout::new(&settings);
+    let frame = 17;
+    let (x0, y0) = layout.grid_origin_at(Layout::frame_time_secs(frame, settings.fps));
+    let tile = layout.cell_rect(0);
+    assert!(
+        x0 >= 0.0 && x0 + tile.width <= 640.0,
+        "tile in view at {x0}"
+    );
+    let at = |fraction: f64| {
+        (
+            (x0 + tile.width * fraction) as usize,
+            (y0 + tile.height / 2.0) as usize,
+        )
+    };
+    let render = |focus_x: Option<f64>, budget: &str, name: &str| {
+        let preset = out_dir.path().join(format!("{name}.ron"));
+        let focus = focus_x.map_or_else(String::new, |x| {
+            format!(
+                "focus: {{ {:?}: (x: {x}, y: 0.5) }},",
+                split.to_str().unwrap()
+            )
+        });
+        std::fs::write(&preset, format!("({focus})")).unwrap();
+        let out = out_dir.path().join(format!("{name}.mp4"));
+        let args = [
+            "--preset",
+            preset.to_str().unwrap(),
+            "--rows",
+            "1",
+            "--cols",
+            "100",
+            "--tile-height",
+            "360",
+            "--frame",
+            "640x360",
+            "--duration",
+            "1",
+            "--speed",
+            "0.02",
+            "--encoder",
+            "libx264",
+            "--memory-budget",
+            budget,
+        ];
+        let run = common::render_to(photos.path(), &out, &args);
+        let err = stderr(&run);
+        assert!(run.status.success(), "{err}");
+        let rgb = common::decode_frame_rgb(&out, frame);
+        let pixel = |(x, y): (usize, usize)| {
+            let i = (y * 640 + x) * 3;
+            [rgb[i], rgb[i + 1], rgb[i + 2]]
+        };
+        (pixel(at(0.1)), pixel(at(0.9)), err)
+    };
+    let red = |p: [u8; 3]| p[0] > 180 && p[2] < 80;
+    let blue = |p: [u8; 3]| p[2] > 180 && p[0] < 80;
+
+    let (left, right, _) = render(None, "4GB", "anchor");
+    assert!(
+        red(left) && blue(right),
+        "centred: both halves: {left:?} {right:?}"
+    );
+    for (budget, kind) in [("4GB", "all tiles resident"), ("64MB", "streaming")] {
+        let (left, right, err) = render(Some(0.1), budget, &format!("left-{budget}"));
+        assert!(err.contains(kind), "{err}");
+        assert!(
+            red(left) && red(right),
+            "{kind}: x = 0.1 shows the red half: {left:?} {right:?}"
+        );
+        let (left, right, _) = render(Some(0.9), budget, &format!("right-{budget}"));
+        assert!(
+            blue(left) && blue(right),
+            "{kind}: x = 0.9 shows the blue half: {left:?} {right:?}"
+        );
+    }
+}

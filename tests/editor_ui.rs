@@ -497,3 +497,122 @@ fn without_native_dialogs_a_path_field_opens_the_folder() {
     assert_eq!(h.state().editor.folder.as_deref(), Some(dir.path()));
     step_until(&mut h, "the typed folder", |app| all_loaded(app, 4));
 }
+
+/// A click (press and release at one spot) at `pos` with `button`.
+fn click_at(h: &mut Harness<'static, EditorApp>, pos: egui::Pos2, button: egui::PointerButton) {
+    h.hover_at(pos);
+    h.step();
+    for pressed in [true, false] {
+        h.event(egui::Event::PointerButton {
+            pos,
+            button,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        });
+        h.step();
+    }
+}
+
+fn thumb_ids(app: &EditorApp) -> Vec<u64> {
+    app.editor.photos.iter().map(|p| p.thumb_id).collect()
+}
+
+/// Clicking a tile in the preview centres that photo's crop on the point clicked: only its
+/// thumbnail decodes again, and undo (or the right-click menu) gives it back the global
+/// anchor.
+#[test]
+fn clicking_a_tile_centres_its_crop_there_and_undo_removes_it() {
+    // Square tiles of the 4:3 demo photos: the crop can slide sideways.
+    let mut h = harness(Settings {
+        frame: FrameSize::Custom {
+            width_px: 320,
+            height_px: 240,
+        },
+        tile_height_px: 40,
+        aspect: gridreel::settings::Aspect::new(1.0, 1.0),
+        ..Settings::default()
+    });
+    step_until(&mut h, "36 demo photos", |app| all_loaded(app, 36));
+    h.key_press(egui::Key::Space);
+    h.run_steps(2);
+    h.state_mut().editor.time_secs = 2.0;
+    h.run_steps(3);
+    assert!(!h.state().editor.playing);
+
+    // A tenth of the way into a tile, seen in the frame at (x, y).
+    let app = h.state();
+    // Row 0 (its photo is near the top of the list), a tenth into column 1's tile.
+    let (origin_x, _) = gridreel::layout::Layout::new(&app.editor.settings).grid_origin_at(2.0);
+    let (x, y) = (origin_x + 40.0 * 1.1, 20.0);
+    let (photo, expected) = app
+        .editor
+        .photo_point_at(x, y)
+        .map(|(p, point)| (p.path.clone(), point))
+        .expect("a tile under the point");
+    let frame = app.preview_frame_rect;
+    let pos = frame.min + egui::vec2(x as f32 / 320.0, y as f32 / 240.0) * frame.size();
+    let ids = thumb_ids(app);
+    let index = app
+        .editor
+        .photos
+        .iter()
+        .position(|p| p.path == photo)
+        .unwrap();
+    let thumb = app.editor.photos[index].thumb.clone().unwrap();
+
+    click_at(&mut h, pos, egui::PointerButton::Primary);
+    // The next frame's preview keeps every other photo's tile.
+    h.step();
+    assert_eq!(
+        h.state().preview_tiles_state(),
+        "35 of 36 resident",
+        "only its tile decodes again"
+    );
+    let focus = h.state().editor.settings.focus.clone();
+    assert_eq!(focus.len(), 1, "{focus:?}");
+    let set = focus[&photo];
+    assert!(
+        (set.x - expected.x).abs() < 0.02 && (set.y - expected.y).abs() < 0.02,
+        "{set:?} is where the click was ({expected:?})"
+    );
+    assert!(set.x < 0.5, "left of the middle: {set:?}");
+    step_until(&mut h, "its thumbnail", |app| {
+        app.editor.photos[index].thumb_id != ids[index]
+    });
+    let after = thumb_ids(h.state());
+    for (i, (a, b)) in ids.iter().zip(&after).enumerate() {
+        assert!(i == index || a == b, "photo {i}'s thumbnail decoded again");
+    }
+    assert_ne!(
+        h.state().editor.photos[index].thumb.as_ref().unwrap().rgba,
+        thumb.rgba,
+        "the thumbnail shows the new crop"
+    );
+    h.get_by_label(gridreel::app::ui::FOCUS_MARKER);
+    step_until(&mut h, "its tile", EditorApp::preview_tiles_resident);
+
+    // Still long enough to be an undo step, then undone.
+    h.run_steps(40);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    h.run_steps(2);
+    assert!(
+        h.state().editor.settings.focus.is_empty(),
+        "undo removes the crop centre"
+    );
+    step_until(&mut h, "the anchor's thumbnail", |app| {
+        app.editor.photos[index].thumb.as_ref().map(|t| &t.rgba) == Some(&thumb.rgba)
+    });
+    assert!(
+        h.query_by_label(gridreel::app::ui::FOCUS_MARKER).is_none(),
+        "no marker left"
+    );
+
+    // Set again, then reset from the tile's right-click menu.
+    click_at(&mut h, pos, egui::PointerButton::Primary);
+    assert_eq!(h.state().editor.settings.focus.len(), 1);
+    click_at(&mut h, pos, egui::PointerButton::Secondary);
+    h.run_steps(2);
+    h.get_by_label("Reset crop centre").click();
+    h.run_steps(2);
+    assert!(h.state().editor.settings.focus.is_empty(), "reset");
+}

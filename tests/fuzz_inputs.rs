@@ -287,6 +287,7 @@ fn tile_spec(rng: &mut Rng) -> TileSpec {
         height_px,
         aspect,
         anchor: rng.pick(&CropAnchor::ALL),
+        focus: None,
         background: Color::rgb(rng.byte(), rng.byte(), rng.byte()),
     }
 }

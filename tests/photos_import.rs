@@ -16,6 +16,7 @@ fn spec() -> TileSpec {
         height_px: 30,
         aspect: Aspect::new(4.0, 3.0),
         anchor: CropAnchor::Center,
+        focus: None,
         background: Color::rgb(0, 255, 0),
     }
 }

@@ -168,6 +168,7 @@ fn fifos_sockets_and_folders_named_like_photos_are_skipped_with_a_reason() {
         height_px: 6,
         aspect: gridreel::settings::Aspect::new(4.0, 3.0),
         anchor: gridreel::settings::CropAnchor::Center,
+        focus: None,
         background: gridreel::settings::Color::WHITE,
     };
     let err = gridreel::photos::decode_tile(&root.join("pipe.jpg"), &spec).unwrap_err();

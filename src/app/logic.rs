@@ -9,9 +9,9 @@ use std::sync::mpsc::{Receiver, TryRecvError, sync_channel};
 pub use crate::engine::THUMB_HEIGHT_PX;
 use crate::engine::tile_spec;
 use crate::export::{self, ExportProgress, ExportSummary, Job, Photos};
-use crate::layout::Layout;
-use crate::photos::{self, Skipped, TilePixels, TileSpec};
-use crate::settings::Settings;
+use crate::layout::{Layout, photo_point_in_crop};
+use crate::photos::{self, Skipped, TilePixels, TileSpec, TileSpecs};
+use crate::settings::{Focus, FocusMap, Settings};
 
 /// Memory the project holds, by part, for the HUD (bytes).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -42,6 +42,8 @@ pub struct PhotoEntry {
     pub thumb: Option<TilePixels>,
     /// Changes whenever `thumb` does, so the UI knows when to re-upload it.
     pub thumb_id: u64,
+    /// The photo's upright size in pixels, once decoded (a click on its tile maps through it).
+    pub photo_px: Option<(u32, u32)>,
 }
 
 impl PhotoEntry {
@@ -55,7 +57,14 @@ impl PhotoEntry {
 }
 
 enum LoadMsg {
-    Thumb { path: PathBuf, thumb: TilePixels },
+    Thumb {
+        path: PathBuf,
+        thumb: TilePixels,
+        photo_px: (u32, u32),
+        /// What it was decoded with: a thumbnail made before the photo's crop changed again
+        /// is dropped.
+        spec: TileSpec,
+    },
     Failed(Skipped),
 }
 
@@ -105,6 +114,11 @@ pub struct Editor {
     pub export_dialog: bool,
     loader: Option<Loader>,
     loaded_spec: Option<TileSpec>,
+    /// The crop centres the thumbnails and the preview's tiles follow: `settings.focus` as of
+    /// the last [`Editor::settings_changed`], shared with the decode threads.
+    applied_focus: Arc<FocusMap>,
+    /// Thumbnails being decoded again because their photo's crop centre changed.
+    refocusing: Vec<Receiver<LoadMsg>>,
     next_thumb_id: u64,
 }
 
@@ -112,6 +126,8 @@ impl Editor {
     #[must_use]
     pub fn new(settings: Settings) -> Self {
         Self {
+            applied_focus: Arc::new(settings.focus.clone()),
+            refocusing: Vec::new(),
             settings,
             folder: None,
             photos: Vec::new(),
@@ -177,6 +193,7 @@ impl Editor {
                 included: true,
                 thumb: None,
                 thumb_id: 0,
+                photo_px: None,
             })
             .collect();
         self.time_secs = 0.0;
@@ -195,11 +212,21 @@ impl Editor {
         tile_spec(&settings)
     }
 
+    /// How each photo's tile is made: the tile spec, and the crop centres applied so far.
+    #[must_use]
+    pub fn tile_specs(&self) -> TileSpecs {
+        TileSpecs::new(tile_spec(&self.settings), Arc::clone(&self.applied_focus))
+    }
+
     /// (Re)decodes every photo's thumbnail, off the UI thread.
     pub fn start_loading(&mut self) {
         if let Some(old) = self.loader.take() {
             old.cancel.store(true, Ordering::Relaxed);
         }
+        if *self.applied_focus != self.settings.focus {
+            self.applied_focus = Arc::new(self.settings.focus.clone());
+        }
+        let focus = Arc::clone(&self.applied_focus);
         let spec = self.thumb_spec();
         self.loaded_spec = Some(spec);
         let paths: Vec<PathBuf> = self.photos.iter().map(|p| p.path.clone()).collect();
@@ -213,11 +240,20 @@ impl Editor {
             .spawn(move || {
                 // Small batches so photos appear as they load.
                 for chunk in paths.chunks(8) {
-                    let loaded = photos::load_tiles(chunk, &spec, 0, &thread_cancel, &|_| {});
+                    let loaded = photos::load_tiles_focused(
+                        chunk,
+                        &spec,
+                        &focus,
+                        0,
+                        &thread_cancel,
+                        &|_| {},
+                    );
                     for tile in loaded.tiles {
                         let msg = LoadMsg::Thumb {
+                            spec: spec.with_focus(focus.get(&tile.path).copied()),
                             path: tile.path,
                             thumb: tile.pixels,
+                            photo_px: tile.photo_px,
                         };
                         if tx.send(msg).is_err() {
                             return;
@@ -249,6 +285,74 @@ impl Editor {
         }
     }
 
+    /// Decodes again, off the UI thread, the thumbnails of `paths` (their crop centre
+    /// changed); each keeps its old thumbnail until the new one is in.
+    fn refocus_thumbs(&mut self, paths: Vec<PathBuf>) {
+        let Some(spec) = self.loaded_spec else {
+            return; // nothing loaded yet: the first load uses the new centres
+        };
+        let focus = Arc::clone(&self.applied_focus);
+        let (tx, rx) = sync_channel(8);
+        let spawned = std::thread::Builder::new()
+            .name("gridreel-refocus".into())
+            .spawn(move || {
+                let never = AtomicBool::new(false);
+                let loaded = photos::load_tiles_focused(&paths, &spec, &focus, 1, &never, &|_| {});
+                for skipped in &loaded.skipped {
+                    // It decoded before; keep its old thumbnail and say why this one failed.
+                    log::warn!("{skipped}");
+                }
+                for tile in loaded.tiles {
+                    let msg = LoadMsg::Thumb {
+                        spec: spec.with_focus(focus.get(&tile.path).copied()),
+                        path: tile.path,
+                        thumb: tile.pixels,
+                        photo_px: tile.photo_px,
+                    };
+                    if tx.send(msg).is_err() {
+                        return;
+                    }
+                }
+            });
+        match spawned {
+            Ok(_) => self.refocusing.push(rx),
+            Err(e) => self
+                .errors
+                .push(format!("cannot start decoding a thumbnail: {e}")),
+        }
+    }
+
+    /// Whether thumbnails are being decoded again for a new crop centre.
+    #[must_use]
+    pub fn refocusing(&self) -> bool {
+        !self.refocusing.is_empty()
+    }
+
+    /// Takes in a decoded thumbnail if it is still what the photo should show.
+    fn accept_thumb(
+        &mut self,
+        path: &Path,
+        thumb: TilePixels,
+        photo_px: (u32, u32),
+        spec: TileSpec,
+    ) -> bool {
+        let current = self
+            .loaded_spec
+            .map(|base| base.with_focus(self.applied_focus.get(path).copied()));
+        if current != Some(spec) {
+            return false;
+        }
+        // By path: the list may have been reordered or shortened meanwhile.
+        let Some(entry) = self.photos.iter_mut().find(|p| p.path == path) else {
+            return false;
+        };
+        entry.thumb = Some(thumb);
+        entry.photo_px = Some(photo_px);
+        self.next_thumb_id += 1;
+        entry.thumb_id = self.next_thumb_id;
+        true
+    }
+
     /// `(done, total)` while photos are loading.
     #[must_use]
     pub fn loading_progress(&self) -> Option<(usize, usize)> {
@@ -260,31 +364,50 @@ impl Editor {
     /// Takes in what the background threads finished. Call once per frame.
     pub fn poll(&mut self) {
         let mut changed = false;
-        if let Some(loader) = &self.loader {
+        let mut refocused = Vec::new();
+        self.refocusing.retain(|rx| {
             loop {
-                match loader.rx.try_recv() {
-                    Ok(LoadMsg::Thumb { path, thumb }) => {
-                        // By path: the list may have been reordered or shortened meanwhile.
-                        if let Some(entry) = self.photos.iter_mut().find(|p| p.path == path) {
-                            entry.thumb = Some(thumb);
-                            self.next_thumb_id += 1;
-                            entry.thumb_id = self.next_thumb_id;
-                            changed = true;
-                        }
-                    }
-                    Ok(LoadMsg::Failed(skipped)) => {
-                        let line = skipped.to_string();
-                        log::warn!("{line}");
-                        self.photos.retain(|p| p.path != skipped.path);
-                        self.order_generation += 1;
-                        self.skipped.push(line);
-                        changed = true;
-                    }
-                    Err(TryRecvError::Empty) => break,
-                    Err(TryRecvError::Disconnected) => {
-                        self.loader = None;
-                        break;
-                    }
+                match rx.try_recv() {
+                    Ok(msg) => refocused.push(msg),
+                    Err(TryRecvError::Empty) => break true,
+                    Err(TryRecvError::Disconnected) => break false,
+                }
+            }
+        });
+        for msg in refocused {
+            if let LoadMsg::Thumb {
+                path,
+                thumb,
+                photo_px,
+                spec,
+            } = msg
+            {
+                changed |= self.accept_thumb(&path, thumb, photo_px, spec);
+            }
+        }
+        while let Some(loader) = &self.loader {
+            let msg = loader.rx.try_recv();
+            match msg {
+                Ok(LoadMsg::Thumb {
+                    path,
+                    thumb,
+                    photo_px,
+                    spec,
+                }) => {
+                    changed |= self.accept_thumb(&path, thumb, photo_px, spec);
+                }
+                Ok(LoadMsg::Failed(skipped)) => {
+                    let line = skipped.to_string();
+                    log::warn!("{line}");
+                    self.photos.retain(|p| p.path != skipped.path);
+                    self.order_generation += 1;
+                    self.skipped.push(line);
+                    changed = true;
+                }
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Disconnected) => {
+                    self.loader = None;
+                    break;
                 }
             }
         }
@@ -312,8 +435,9 @@ impl Editor {
         }
     }
 
-    /// Call after any settings change: re-decodes the thumbnails only if their crop changed
-    /// (the preview's tiles follow the settings by themselves).
+    /// Call after any settings change: re-decodes the thumbnails only if their crop changed,
+    /// and only those of the photos whose crop centre changed when that is all (the preview's
+    /// tiles follow the settings by themselves).
     pub fn settings_changed(&mut self) {
         if self.settings.validate().is_err() {
             return;
@@ -324,7 +448,64 @@ impl Editor {
             }
             self.start_loading();
             self.tiles_generation += 1;
+        } else if *self.applied_focus != self.settings.focus {
+            let (old, new) = (&*self.applied_focus, &self.settings.focus);
+            let changed: Vec<PathBuf> = old
+                .iter()
+                .filter(|(path, focus)| new.get(*path) != Some(*focus))
+                .map(|(path, _)| path)
+                .chain(
+                    new.iter()
+                        .filter(|(path, _)| !old.contains_key(*path))
+                        .map(|(path, _)| path),
+                )
+                .filter(|path| self.photos.iter().any(|p| &p.path == *path))
+                .cloned()
+                .collect();
+            self.applied_focus = Arc::new(self.settings.focus.clone());
+            self.tiles_generation += 1;
+            if !changed.is_empty() {
+                self.refocus_thumbs(changed);
+            }
         }
+    }
+
+    /// The photo under frame point `(x_px, y_px)` of the preview at the play head, and the
+    /// point of that photo (fractions of it) shown there.
+    #[must_use]
+    pub fn photo_point_at(&self, x_px: f64, y_px: f64) -> Option<(&PhotoEntry, Focus)> {
+        let layout = Layout::new(&self.settings);
+        let hit = layout.cell_at(x_px, y_px, self.time_secs)?;
+        let active = self.active_photos();
+        let photo = *active.get(hit.index.checked_rem(active.len())?)?;
+        let (w, h) = photo.photo_px?;
+        let crop = tile_spec(&self.settings)
+            .with_focus(self.settings.focus_of(&photo.path))
+            .crop(w, h);
+        Some((photo, photo_point_in_crop(w, h, crop, hit.u, hit.v)))
+    }
+
+    /// Centres the crop of the photo under frame point `(x_px, y_px)` on that point, or with
+    /// `reset` gives it back the global anchor. Returns the photo's path (`None`: no photo
+    /// there, or not decoded yet).
+    pub fn set_focus_at(&mut self, x_px: f64, y_px: f64, reset: bool) -> Option<PathBuf> {
+        let (photo, point) = self.photo_point_at(x_px, y_px)?;
+        let path = photo.path.clone();
+        self.set_focus(&path, (!reset).then_some(point));
+        Some(path)
+    }
+
+    /// Sets (or with `None` removes) the crop centre of the photo at `path`.
+    pub fn set_focus(&mut self, path: &Path, focus: Option<Focus>) {
+        match focus {
+            Some(focus) => {
+                self.settings.focus.insert(path.to_owned(), focus.clamped());
+            }
+            None => {
+                self.settings.focus.remove(path);
+            }
+        }
+        self.settings_changed();
     }
 
     /// The photos the video uses, in order: included, decoded, within the photo range, at

@@ -44,6 +44,8 @@ pub struct EditorApp {
     pub show_hud: bool,
     /// Where the preview was drawn last frame (points).
     pub preview_rect: egui::Rect,
+    /// Where the frame itself was drawn in it (letterbox excluded).
+    pub preview_frame_rect: egui::Rect,
     monitor: Monitor,
     tiles: preview::PreviewTiles,
     last_frame: Instant,
@@ -114,6 +116,7 @@ impl EditorApp {
             last_frame: Instant::now(),
             thumbs: ui::ThumbCache::default(),
             preview_rect: egui::Rect::NOTHING,
+            preview_frame_rect: egui::Rect::NOTHING,
             soak: start.soak.map(soak::Soak::new),
             soak_done: false,
             confirm_quit: false,
@@ -266,7 +269,7 @@ pub enum Shortcut {
 
 impl Shortcut {
     /// (keys, what it does), for the *Help* menu.
-    pub const HELP: [(&str, &str); 13] = [
+    pub const HELP: [(&str, &str); 15] = [
         ("Space", "play / pause"),
         ("Left / Right", "one frame back / forward"),
         ("Home / End", "first / last frame"),
@@ -280,6 +283,11 @@ impl Shortcut {
         ("drop a folder or files", "open them"),
         ("drop an audio file", "use it as the music"),
         ("drag a photo in the list", "reorder"),
+        (
+            "click a tile in the preview",
+            "centre that photo's crop there",
+        ),
+        ("Alt+click a tile", "reset its crop centre"),
     ];
 }
 
@@ -391,8 +399,8 @@ impl eframe::App for EditorApp {
             }
             egui::Panel::bottom("hud").show(ui, |ui| ui::hud_ui(ui, &self.monitor, &memory));
         }
-        self.preview_rect = egui::CentralPanel::default()
-            .show(ui, |ui| ui::preview_panel_ui(ui, &self.editor))
+        (self.preview_rect, self.preview_frame_rect) = egui::CentralPanel::default()
+            .show(ui, |ui| ui::preview_panel_ui(ui, &mut self.editor))
             .inner;
 
         self.quit_ui(&ctx);
@@ -414,6 +422,7 @@ impl eframe::App for EditorApp {
         if self.editor.playing
             || self.editor.export.is_some()
             || self.editor.loading_progress().is_some()
+            || self.editor.refocusing()
             || self.tiles.busy()
             || self.music.busy()
             || self.show_hud

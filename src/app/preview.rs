@@ -69,6 +69,7 @@ pub struct PreviewTiles {
 /// Everything the streamer's set-up depends on.
 #[derive(Clone, Debug, PartialEq)]
 struct PreviewKey {
+    /// The editor's tiles generation: it also changes with any photo's crop centre.
     generation: u64,
     layout: Layout,
     spec: TileSpec,
@@ -156,9 +157,12 @@ impl PreviewTiles {
             thumbnails: true,
         };
         let stand_ins = Arc::clone(&thumbs);
+        // The key's spec, with the crop centres as of the photos' generation.
+        let specs = editor.tile_specs();
+        debug_assert_eq!(specs.base, key.spec);
         let started = plan.and_then(|plan| {
             TileStreamer::new(
-                device, queue, renderer, layout, plan, mode, paths, stand_ins, key.spec,
+                device, queue, renderer, layout, plan, mode, paths, stand_ins, specs,
             )
         });
         match started {
@@ -278,7 +282,12 @@ impl CallbackTrait for PreviewCallback {
 }
 
 /// Draws the frame at `t_secs`, letterboxed to the frame's aspect, in the available space.
-pub fn preview_ui(ui: &mut egui::Ui, settings: &Settings, t_secs: f64) -> egui::Response {
+/// Returns the response of the whole area (it senses clicks) and where the frame is drawn.
+pub fn preview_ui(
+    ui: &mut egui::Ui,
+    settings: &Settings,
+    t_secs: f64,
+) -> (egui::Response, egui::Rect) {
     let layout = Layout::new(settings);
     let available = ui.available_size();
     let frame_aspect = layout.frame_w_px as f32 / layout.frame_h_px.max(1) as f32;
@@ -302,10 +311,28 @@ pub fn preview_ui(ui: &mut egui::Ui, settings: &Settings, t_secs: f64) -> egui::
         PreviewCallback::new(uniform),
     ));
     // The text is made only while the pointer is over the preview, not every frame.
-    response.on_hover_ui(|ui| {
+    let response = response.on_hover_ui(|ui| {
         ui.label(format!(
             "{}×{} output",
             layout.frame_w_px, layout.frame_h_px
         ));
-    })
+        ui.weak(FOCUS_HINT);
+    });
+    (response, frame_rect)
+}
+
+/// How a photo's crop centre is set and reset, for people.
+pub const FOCUS_HINT: &str =
+    "Click a tile to centre its crop there; Alt+click or right-click to reset it.";
+
+/// The frame pixel under `pos` when the frame is drawn in `frame_rect`.
+#[must_use]
+pub fn frame_point(settings: &Settings, frame_rect: egui::Rect, pos: egui::Pos2) -> (f64, f64) {
+    let layout = Layout::new(settings);
+    let scale_x = f64::from(layout.frame_w_px) / f64::from(frame_rect.width().max(1.0));
+    let scale_y = f64::from(layout.frame_h_px) / f64::from(frame_rect.height().max(1.0));
+    (
+        f64::from(pos.x - frame_rect.min.x) * scale_x,
+        f64::from(pos.y - frame_rect.min.y) * scale_y,
+    )
 }

@@ -131,7 +131,10 @@ fn apply_preset(editor: &mut Editor, loaded: Result<Settings, crate::settings::P
 const KEEP_PRESET_VALUES: egui::SliderClamping = egui::SliderClamping::Edits;
 
 pub fn settings_ui(ui: &mut egui::Ui, s: &mut Settings) -> bool {
+    // The crop centres are set in the preview; kept out of the copy made every frame.
+    let focus = std::mem::take(&mut s.focus);
     let before = s.clone();
+    let mut focus_cleared = false;
     egui::Grid::new("settings")
         .num_columns(2)
         .spacing([8.0, 6.0])
@@ -171,8 +174,28 @@ pub fn settings_ui(ui: &mut egui::Ui, s: &mut Settings) -> bool {
                     for anchor in CropAnchor::ALL {
                         ui.selectable_value(&mut s.crop, anchor, anchor.label());
                     }
-                });
+                })
+                .response
+                .on_hover_text(format!(
+                    "Where every photo is cropped. {}",
+                    super::preview::FOCUS_HINT
+                ));
             ui.end_row();
+            // Only once a photo has its own centre, so the panel keeps its size otherwise.
+            if !focus.is_empty() {
+                ui.label("");
+                let n = focus.len();
+                let label = if n == 1 {
+                    "Reset 1 photo's crop centre".to_owned()
+                } else {
+                    format!("Reset {n} photos' crop centres")
+                };
+                focus_cleared = ui
+                    .small_button(label)
+                    .on_hover_text(super::preview::FOCUS_HINT)
+                    .clicked();
+                ui.end_row();
+            }
             ui.label("Gaps H / V");
             ui.horizontal(|ui| {
                 ui.add(
@@ -285,6 +308,11 @@ pub fn settings_ui(ui: &mut egui::Ui, s: &mut Settings) -> bool {
             budget_ui(ui, &mut s.memory_budget).labelled_by(label.id);
             ui.end_row();
         });
+    let changed = *s != before || focus_cleared;
+    s.focus = focus;
+    if focus_cleared {
+        s.focus.clear();
+    }
     match s.validate() {
         Err(e) => {
             ui.colored_label(egui::Color32::LIGHT_RED, e.to_string());
@@ -295,7 +323,7 @@ pub fn settings_ui(ui: &mut egui::Ui, s: &mut Settings) -> bool {
             }
         }
     }
-    *s != before
+    changed
 }
 
 /// A text field for the speed factor of each row, comma-separated (`1, 0.8, 1.2`); empty
@@ -485,6 +513,12 @@ pub fn photos_ui(ui: &mut egui::Ui, editor: &mut Editor, thumbs: &mut ThumbCache
                         } else {
                             ui.weak(format!("{name} (loading)"));
                         }
+                        if let Some(focus) = editor.settings.focus_of(&photo.path) {
+                            ui.small(FOCUS_MARKER).on_hover_text(format!(
+                                "own crop centre at {focus}; Alt+click its tile or \
+                                 right-click it to reset"
+                            ));
+                        }
                     });
                 });
                 // The whole row is the drop target (the dragged part is painted elsewhere).
@@ -520,6 +554,9 @@ pub fn photos_ui(ui: &mut egui::Ui, editor: &mut Editor, thumbs: &mut ThumbCache
         });
     }
 }
+
+/// What the photo list shows beside a photo with its own crop centre.
+pub const FOCUS_MARKER: &str = "own centre";
 
 /// Where the photo at `from` lands when dropped before or after the row at `target`.
 #[must_use]
@@ -595,9 +632,54 @@ pub fn timeline_ui(ui: &mut egui::Ui, editor: &mut Editor) -> egui::Rangef {
     .inner
 }
 
-/// Draws the preview; returns the rectangle it occupies (letterbox included).
-pub fn preview_panel_ui(ui: &mut egui::Ui, editor: &Editor) -> egui::Rect {
-    preview_ui(ui, &editor.settings, editor.time_secs).rect
+/// Draws the preview; returns the rectangle it occupies (letterbox included) and the frame's
+/// rectangle inside it.
+///
+/// A click on a tile centres that photo's crop on the point clicked; Alt+click, or the
+/// right-click menu, gives it back the global crop anchor.
+pub fn preview_panel_ui(ui: &mut egui::Ui, editor: &mut Editor) -> (egui::Rect, egui::Rect) {
+    let (response, frame_rect) = preview_ui(ui, &editor.settings, editor.time_secs);
+    let menu_id = egui::Id::unique("preview-focus-menu");
+    let frame_at = |settings: &crate::settings::Settings, pos: egui::Pos2| {
+        super::preview::frame_point(settings, frame_rect, pos)
+    };
+    if response.clicked()
+        && let Some(pos) = response.interact_pointer_pos()
+    {
+        let reset = ui.input(|i| i.modifiers.alt);
+        let (x, y) = frame_at(&editor.settings, pos);
+        editor.set_focus_at(x, y, reset);
+    }
+    if response.secondary_clicked()
+        && let Some(pos) = response.interact_pointer_pos()
+    {
+        // The photo under the pointer when the menu opened (the grid keeps moving).
+        let (x, y) = frame_at(&editor.settings, pos);
+        let photo = editor.photo_point_at(x, y).map(|(p, _)| p.path.clone());
+        ui.data_mut(|d| d.insert_temp(menu_id, photo));
+    }
+    let rect = response.rect;
+    response.context_menu(|ui| {
+        let photo: Option<std::path::PathBuf> = ui.data(|d| d.get_temp(menu_id)).flatten();
+        let Some(path) = photo else {
+            ui.weak(super::preview::FOCUS_HINT);
+            return;
+        };
+        let name = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        ui.label(name);
+        let own = editor.settings.focus.contains_key(&path);
+        if ui
+            .add_enabled(own, egui::Button::new("Reset crop centre"))
+            .clicked()
+        {
+            editor.set_focus(&path, None);
+            ui.close();
+        }
+    });
+    (rect, frame_rect)
 }
 
 /// Export progress, result, and errors.

@@ -13,8 +13,8 @@ use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageError, ImageReader};
 
 use super::PhotoError;
-use crate::layout::{Rect, crop_rect};
-use crate::settings::{Aspect, Color, CropAnchor};
+use crate::layout::{Rect, photo_crop_rect};
+use crate::settings::{Aspect, Color, CropAnchor, Focus};
 
 /// Largest photo side we decode; a file declaring more is refused before allocation.
 const MAX_PHOTO_SIDE_PX: u32 = 40_000;
@@ -28,6 +28,8 @@ pub struct TileSpec {
     pub height_px: u32,
     pub aspect: Aspect,
     pub anchor: CropAnchor,
+    /// The photo's own crop centre, when it has one (then `anchor` does not apply).
+    pub focus: Option<Focus>,
     /// Transparent pixels are composited onto this colour.
     pub background: Color,
 }
@@ -96,6 +98,18 @@ fn thumbnail_size(w: u32, h: u32, height_px: u32) -> (u32, u32) {
 }
 
 impl TileSpec {
+    /// This spec for a photo with crop centre `focus` (`None`: the anchor's crop).
+    #[must_use]
+    pub fn with_focus(&self, focus: Option<Focus>) -> TileSpec {
+        TileSpec { focus, ..*self }
+    }
+
+    /// The part of an upright `photo_w × photo_h` photo this tile shows.
+    #[must_use]
+    pub fn crop(&self, photo_w: u32, photo_h: u32) -> Rect {
+        photo_crop_rect(photo_w, photo_h, self.aspect, self.anchor, self.focus)
+    }
+
     /// The same crop at thumbnail size: decoding with it gives what
     /// [`TilePixels::thumbnail`] makes from a full tile, without the full tile.
     #[must_use]
@@ -112,6 +126,15 @@ impl TileSpec {
 /// Decodes `path` into a tile of `spec`'s size. A decoder that panics on a malformed file
 /// costs that photo only: the panic becomes [`PhotoError::DecoderPanicked`].
 pub fn decode_tile(path: &Path, spec: &TileSpec) -> Result<TilePixels, PhotoError> {
+    decode_tile_sized(path, spec).map(|(tile, _)| tile)
+}
+
+/// [`decode_tile`], and the photo's upright (displayed) size in pixels: what the tile's
+/// crop is a part of.
+pub fn decode_tile_sized(
+    path: &Path,
+    spec: &TileSpec,
+) -> Result<(TilePixels, (u32, u32)), PhotoError> {
     std::panic::catch_unwind(|| decode_tile_unguarded(path, spec)).unwrap_or_else(|panic| {
         Err(PhotoError::DecoderPanicked(crate::panic_message(
             panic.as_ref(),
@@ -119,27 +142,41 @@ pub fn decode_tile(path: &Path, spec: &TileSpec) -> Result<TilePixels, PhotoErro
     })
 }
 
-fn decode_tile_unguarded(path: &Path, spec: &TileSpec) -> Result<TilePixels, PhotoError> {
+fn decode_tile_unguarded(
+    path: &Path,
+    spec: &TileSpec,
+) -> Result<(TilePixels, (u32, u32)), PhotoError> {
     crate::fault::panic_if_armed(crate::fault::Fault::DecodePanic, path);
     let format = sniff(path)?;
     if format == image::ImageFormat::Jpeg
-        && let Some((image, orientation, _permit)) = decode_jpeg_scaled(path, spec)?
+        && let Some((image, orientation, (w, h), _permit)) = decode_jpeg_scaled(path, spec)?
     {
-        return Ok(tile_from_image(&image, orientation, spec));
+        let upright = if swaps_axes(orientation) {
+            (h, w)
+        } else {
+            (w, h)
+        };
+        return Ok((tile_from_image(&image, orientation, spec), upright));
     }
     let (image, orientation, _permit) = decode_full(path, format)?;
-    Ok(tile_from_image(&image, orientation, spec))
+    let upright = if swaps_axes(orientation) {
+        (image.height(), image.width())
+    } else {
+        (image.width(), image.height())
+    };
+    Ok((tile_from_image(&image, orientation, spec), upright))
 }
+
+/// A JPEG decoded at a DCT scale: the pixels, their orientation, the photo's full stored
+/// size, and the decode's memory permit.
+type ScaledJpeg = (DynamicImage, Orientation, (u32, u32), super::gate::Permit);
 
 /// Decodes a colour or grey JPEG at the smallest DCT scale (1, 1/2, 1/4 or 1/8) that still
 /// covers the tile's crop in either orientation, so a 12 MP photo for a 240×180 tile is
 /// decoded at 1/8 size: a fraction of the time and memory. `None` for what this decoder does
 /// not handle (CMYK, 16-bit, or anything it fails on): the full decoder then takes over and
 /// gives the canonical error.
-fn decode_jpeg_scaled(
-    path: &Path,
-    spec: &TileSpec,
-) -> Result<Option<(DynamicImage, Orientation, super::gate::Permit)>, PhotoError> {
+fn decode_jpeg_scaled(path: &Path, spec: &TileSpec) -> Result<Option<ScaledJpeg>, PhotoError> {
     use jpeg_decoder::PixelFormat;
     let file = crate::files::open_regular(path).map_err(PhotoError::Io)?;
     let mut decoder = jpeg_decoder::Decoder::new(BufReader::new(file));
@@ -162,7 +199,7 @@ fn decode_jpeg_scaled(
     let need = [(w, h), (h, w)]
         .into_iter()
         .map(|(uw, uh)| {
-            let crop = crop_rect(uw, uh, spec.aspect, spec.anchor);
+            let crop = spec.crop(uw, uh);
             (f64::from(spec.width_px) / crop.width).max(f64::from(spec.height_px) / crop.height)
         })
         .fold(0.0, f64::max);
@@ -184,6 +221,7 @@ fn decode_jpeg_scaled(
         return Ok(None);
     };
     let (sw, sh) = (u32::from(info.width), u32::from(info.height));
+    let full_size = (w, h);
     let image = match info.pixel_format {
         PixelFormat::L8 => image::GrayImage::from_raw(sw, sh, pixels).map(DynamicImage::ImageLuma8),
         PixelFormat::RGB24 => {
@@ -195,7 +233,7 @@ fn decode_jpeg_scaled(
         .exif_data()
         .and_then(Orientation::from_exif_chunk)
         .unwrap_or(Orientation::NoTransforms);
-    Ok(image.map(|image| (image, orientation, permit)))
+    Ok(image.map(|image| (image, orientation, full_size, permit)))
 }
 
 /// Checks the file is there, not empty, an image, and (for JPEG) not cut off; its format.
@@ -381,7 +419,7 @@ fn tile_from_image(image: &DynamicImage, orientation: Orientation, spec: &TileSp
     } else {
         (stored_w, stored_h)
     };
-    let crop = crop_rect(upright_w, upright_h, spec.aspect, spec.anchor);
+    let crop = spec.crop(upright_w, upright_h);
     let stored_crop = stored_rect_from_upright(
         crop,
         orientation,
@@ -503,6 +541,7 @@ mod tests {
             height_px: 6,
             aspect: Aspect::new(4.0, 3.0),
             anchor: CropAnchor::Center,
+            focus: None,
             background: Color::WHITE,
         };
         let big = numbered(64, 20);
@@ -519,6 +558,51 @@ mod tests {
                 (8, 6, 8 * 6 * 4)
             );
         }
+    }
+
+    #[test]
+    fn a_focus_moves_the_crop_to_its_side_of_the_photo() {
+        // 64×16, red on the left half, blue on the right: a 4:3 tile shows a third of it.
+        let photo = DynamicImage::ImageRgb8(RgbImage::from_fn(64, 16, |x, _| {
+            if x < 32 {
+                Rgb([255, 0, 0])
+            } else {
+                Rgb([0, 0, 255])
+            }
+        }));
+        let spec = TileSpec {
+            width_px: 8,
+            height_px: 6,
+            aspect: Aspect::new(4.0, 3.0),
+            anchor: CropAnchor::Center,
+            focus: None,
+            background: Color::WHITE,
+        };
+        let tile = |focus| {
+            let t = tile_from_image(&photo, Orientation::NoTransforms, &spec.with_focus(focus));
+            let px = |x: usize| t.rgba[x * 4..x * 4 + 3].to_vec();
+            (px(0), px(7))
+        };
+        let (left, right) = tile(Some(Focus { x: 0.1, y: 0.5 }));
+        assert!(
+            left[0] > 200 && right[0] > 200 && left[2] < 50,
+            "{left:?} {right:?}"
+        );
+        let (left, right) = tile(Some(Focus { x: 0.9, y: 0.5 }));
+        assert!(
+            left[2] > 200 && right[2] > 200 && left[0] < 50,
+            "{left:?} {right:?}"
+        );
+        let (left, right) = tile(None);
+        assert!(left[0] > 200 && right[2] > 200, "centred: both halves");
+        // Turned a quarter (EXIF), the focus is still in upright coordinates.
+        let stored = DynamicImage::ImageRgb8(image::imageops::rotate270(&photo.to_rgb8()));
+        let t = tile_from_image(
+            &stored,
+            Orientation::Rotate90,
+            &spec.with_focus(Some(Focus { x: 0.9, y: 0.5 })),
+        );
+        assert!(t.rgba.chunks(4).all(|p| p[2] > 200 && p[0] < 50));
     }
 
     #[test]

@@ -5,13 +5,16 @@ pub mod gate;
 mod scan;
 pub mod synth;
 
-pub use decode::{MAX_PHOTO_ALLOC_BYTES, TilePixels, TileSpec, decode_tile};
+pub use decode::{MAX_PHOTO_ALLOC_BYTES, TilePixels, TileSpec, decode_tile, decode_tile_sized};
 pub use scan::{PHOTO_EXTENSIONS, ScanError, ScanResult, scan_folder};
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use rayon::prelude::*;
+
+use crate::settings::FocusMap;
 
 /// Why one photo was not used.
 #[derive(Debug, thiserror::Error)]
@@ -51,11 +54,41 @@ impl std::fmt::Display for Skipped {
     }
 }
 
+/// How each photo of a set becomes a tile: one spec, with the crop centre of the photos that
+/// have their own.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TileSpecs {
+    pub base: TileSpec,
+    /// Crop centres by photo path; shared, since every decode worker reads it.
+    pub focus: Arc<FocusMap>,
+}
+
+impl TileSpecs {
+    #[must_use]
+    pub fn new(base: TileSpec, focus: Arc<FocusMap>) -> Self {
+        Self { base, focus }
+    }
+
+    /// Every photo cropped by `base`'s anchor.
+    #[must_use]
+    pub fn uniform(base: TileSpec) -> Self {
+        Self::new(base, Arc::new(FocusMap::new()))
+    }
+
+    /// The spec of the photo at `path`.
+    #[must_use]
+    pub fn for_photo(&self, path: &Path) -> TileSpec {
+        self.base.with_focus(self.focus.get(path).copied())
+    }
+}
+
 /// A decoded photo, ready to upload.
 #[derive(Debug)]
 pub struct Tile {
     pub path: PathBuf,
     pub pixels: TilePixels,
+    /// The photo's upright size in pixels (its tile shows a crop of it).
+    pub photo_px: (u32, u32),
 }
 
 /// Tiles in the order of the input paths, and the files that failed.
@@ -74,6 +107,9 @@ pub fn select_range(paths: &[PathBuf], first: Option<u32>, last: Option<u32>) ->
     &paths[start..end]
 }
 
+/// One photo's tile and its upright size, or why it failed.
+type DecodeResult = Result<(TilePixels, (u32, u32)), PhotoError>;
+
 /// Decodes `paths` into tiles on `threads` workers (0 = all cores), keeping their order.
 /// `on_done` is called after each photo with the number finished so far. Stops early, with
 /// what it has, when `cancel` is set.
@@ -84,12 +120,24 @@ pub fn load_tiles(
     cancel: &AtomicBool,
     on_done: &(dyn Fn(usize) + Sync),
 ) -> LoadResult {
+    load_tiles_focused(paths, spec, &FocusMap::new(), threads, cancel, on_done)
+}
+
+/// [`load_tiles`] where the photos named in `focus` are cropped around their own centre.
+pub fn load_tiles_focused(
+    paths: &[PathBuf],
+    spec: &TileSpec,
+    focus: &FocusMap,
+    threads: usize,
+    cancel: &AtomicBool,
+    on_done: &(dyn Fn(usize) + Sync),
+) -> LoadResult {
     let done = AtomicUsize::new(0);
     let decode_one = |path: &PathBuf| {
         if cancel.load(Ordering::Relaxed) {
             return None;
         }
-        let result = decode_tile(path, spec);
+        let result = decode_tile_sized(path, &spec.with_focus(focus.get(path).copied()));
         on_done(done.fetch_add(1, Ordering::Relaxed) + 1);
         Some(result)
     };
@@ -97,7 +145,7 @@ pub fn load_tiles(
         .num_threads(threads)
         .thread_name(|i| format!("gridreel-decode-{i}"))
         .build();
-    let results: Vec<Option<Result<TilePixels, PhotoError>>> = match pool {
+    let results: Vec<Option<DecodeResult>> = match pool {
         Ok(pool) => pool.install(|| paths.par_iter().map(decode_one).collect()),
         // No threads to be had: decode on this one.
         Err(_) => paths.iter().map(decode_one).collect(),
@@ -105,9 +153,10 @@ pub fn load_tiles(
     let mut out = LoadResult::default();
     for (path, result) in paths.iter().zip(results) {
         match result {
-            Some(Ok(pixels)) => out.tiles.push(Tile {
+            Some(Ok((pixels, photo_px))) => out.tiles.push(Tile {
                 path: path.clone(),
                 pixels,
+                photo_px,
             }),
             Some(Err(error)) => out.skipped.push(Skipped {
                 path: path.clone(),

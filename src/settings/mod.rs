@@ -9,10 +9,20 @@ pub use preset::{
     settings_to_ron, shipped_preset,
 };
 pub use values::{
-    Aspect, Color, CropAnchor, Direction, FrameSize, MIN_MEMORY_BUDGET, MemoryBudget, VideoCodec,
+    Aspect, Color, CropAnchor, Direction, Focus, FrameSize, MIN_MEMORY_BUDGET, MemoryBudget,
+    VideoCodec,
 };
 
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
 use serde::{Deserialize, Serialize};
+
+/// The crop centres of single photos, by path (as the photo list names them).
+pub type FocusMap = BTreeMap<PathBuf, Focus>;
+
+/// The most photos with their own crop centre a project holds.
+pub const MAX_FOCUS_POINTS: usize = 100_000;
 
 /// The layout, animation and encoding settings of one video.
 ///
@@ -34,6 +44,10 @@ pub struct Settings {
     pub aspect: Aspect,
     /// Which part of a photo the crop keeps.
     pub crop: CropAnchor,
+    /// Photos whose crop is centred on a point of their own (the editor sets one with a
+    /// click on the photo's tile), by path; every other photo is cropped by `crop`.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub focus: FocusMap,
     /// Colour behind and between the tiles, and under transparent pixels.
     pub background: Color,
     /// Length of the video in seconds.
@@ -150,6 +164,7 @@ impl Default for Settings {
             tile_height_px: 100,
             aspect: Aspect::new(4.0, 3.0),
             crop: CropAnchor::Center,
+            focus: FocusMap::new(),
             background: Color::WHITE,
             duration_secs: 4.0,
             fps: 30,
@@ -309,6 +324,26 @@ impl Settings {
                 });
             }
         }
+        if self.focus.len() > MAX_FOCUS_POINTS {
+            return Err(SettingsError {
+                field: "focus",
+                message: format!(
+                    "at most {MAX_FOCUS_POINTS} photos with their own crop centre (got {})",
+                    self.focus.len()
+                ),
+            });
+        }
+        if let Some((path, bad)) = self.focus.iter().find(|(_, f)| !f.is_valid()) {
+            return Err(SettingsError {
+                field: "focus",
+                message: format!(
+                    "x and y must be from 0 to 1 (got x: {}, y: {}): {}",
+                    bad.x,
+                    bad.y,
+                    path.display()
+                ),
+            });
+        }
         check_range("video.quality_crf", self.video.quality_crf, 0, 51)?;
         if !X264_PRESETS.contains(&self.video.x264_preset.as_str()) {
             return Err(SettingsError {
@@ -369,6 +404,15 @@ impl Settings {
             _ => {}
         }
         Ok(())
+    }
+
+    /// The crop centre of the photo at `path`, if it has its own (else `crop` applies).
+    #[must_use]
+    pub fn focus_of(&self, path: &Path) -> Option<Focus> {
+        if self.focus.is_empty() {
+            return None;
+        }
+        self.focus.get(path).copied()
     }
 
     /// Tile width: `round(tile height × W/H)`, at least 1.
@@ -470,6 +514,25 @@ mod tests {
                 "last_photo",
             ),
             (
+                Box::new(|s| {
+                    s.focus
+                        .insert(PathBuf::from("a.jpg"), Focus { x: 1.5, y: 0.5 });
+                }),
+                "focus",
+            ),
+            (
+                Box::new(|s| {
+                    s.focus.insert(
+                        PathBuf::from("a.jpg"),
+                        Focus {
+                            x: 0.5,
+                            y: f64::NAN,
+                        },
+                    );
+                }),
+                "focus",
+            ),
+            (
                 Box::new(|s| s.memory_budget = MemoryBudget::Bytes(1 << 20)),
                 "memory_budget",
             ),
@@ -484,5 +547,30 @@ mod tests {
             let err = s.validate().unwrap_err();
             assert_eq!(err.field, field, "{err}");
         }
+    }
+
+    #[test]
+    fn focus_points_round_trip_through_ron_and_stay_out_when_empty() {
+        let mut s = Settings::default();
+        assert!(
+            !settings_to_ron(&s).contains("focus"),
+            "no focus field without focus points"
+        );
+        s.focus
+            .insert(PathBuf::from("photos/写真 1.jpg"), Focus { x: 0.1, y: 0.9 });
+        let text = settings_to_ron(&s);
+        let back = preset::parse_preset(&text, Path::new("t.ron")).unwrap();
+        assert_eq!(back, s, "{text}");
+        assert_eq!(
+            back.focus_of(Path::new("photos/写真 1.jpg")),
+            Some(Focus { x: 0.1, y: 0.9 })
+        );
+        assert_eq!(back.focus_of(Path::new("photos/other.jpg")), None);
+        let written = r#"(focus: {"a.jpg": (x: 0.25, y: 1.0)})"#;
+        let parsed = preset::parse_preset(written, Path::new("t.ron")).unwrap();
+        assert_eq!(
+            parsed.focus_of(Path::new("a.jpg")),
+            Some(Focus { x: 0.25, y: 1.0 })
+        );
     }
 }

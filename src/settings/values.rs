@@ -309,6 +309,45 @@ impl CropAnchor {
     }
 }
 
+/// A point of a photo as fractions of its upright width and height, from (0, 0) at the top
+/// left to (1, 1) at the bottom right: where that photo's crop is centred, as far as the
+/// photo allows.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Focus {
+    pub x: f64,
+    pub y: f64,
+}
+
+impl Focus {
+    /// The middle of the photo.
+    pub const CENTER: Self = Self { x: 0.5, y: 0.5 };
+
+    /// Whether both fractions are finite and within 0..=1.
+    #[must_use]
+    pub fn is_valid(self) -> bool {
+        [self.x, self.y]
+            .iter()
+            .all(|v| v.is_finite() && (0.0..=1.0).contains(v))
+    }
+
+    /// The point moved into the photo: each fraction clamped to 0..=1 (NaN becomes 0.5).
+    #[must_use]
+    pub fn clamped(self) -> Self {
+        let clamp = |v: f64| if v.is_nan() { 0.5 } else { v.clamp(0.0, 1.0) };
+        Self {
+            x: clamp(self.x),
+            y: clamp(self.y),
+        }
+    }
+}
+
+impl fmt::Display for Focus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "({:.3}, {:.3})", self.x, self.y)
+    }
+}
+
 /// Output frame size.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum FrameSize {

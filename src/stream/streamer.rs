@@ -11,7 +11,7 @@ use super::residency::{Load, Residency};
 use super::schedule::Schedule;
 use super::{NONE, StreamError};
 use crate::layout::Layout;
-use crate::photos::{PhotoError, Skipped, TilePixels, TileSpec, decode_tile};
+use crate::photos::{PhotoError, Skipped, TilePixels, TileSpec, TileSpecs, decode_tile};
 use crate::render::{GridRenderer, NO_LAYER, THUMB_FLAG};
 
 /// Options of a [`TileStreamer`] that differ between preview and export.
@@ -39,7 +39,7 @@ pub struct TileStreamer {
     /// Thumbnails by photo: the preview's stand-ins, and what a photo that fails to decode
     /// now (it decoded when imported) is drawn from, scaled up.
     thumbs: Arc<[TilePixels]>,
-    spec: TileSpec,
+    specs: TileSpecs,
     cells: Vec<u32>,
     cells_dirty: bool,
     requests: SyncSender<Load>,
@@ -63,7 +63,7 @@ impl TileStreamer {
         mode: StreamMode,
         paths: Arc<[PathBuf]>,
         thumbs: Arc<[TilePixels]>,
-        spec: TileSpec,
+        specs: TileSpecs,
     ) -> Result<Self, StreamError> {
         let schedule = Schedule::new(layout, paths.len());
         let residency = Residency::new(plan.slots, schedule.photo_count());
@@ -79,14 +79,15 @@ impl TileStreamer {
         let (result_tx, results) = sync_channel::<Decoded>(plan.max_loading);
         let request_rx = Arc::new(Mutex::new(request_rx));
         for i in 0..plan.workers {
-            let (rx, tx, paths) = (
+            let (rx, tx, paths, specs) = (
                 Arc::clone(&request_rx),
                 result_tx.clone(),
                 Arc::clone(&paths),
+                specs.clone(),
             );
             std::thread::Builder::new()
                 .name(format!("gridreel-tiles-{i}"))
-                .spawn(move || decode_worker(&rx, &tx, &paths, &spec))
+                .spawn(move || decode_worker(&rx, &tx, &paths, &specs))
                 .map_err(StreamError::Spawn)?;
         }
         let mut streamer = Self {
@@ -97,7 +98,7 @@ impl TileStreamer {
             mode,
             paths,
             thumbs,
-            spec,
+            specs,
             cells_dirty: true,
             requests,
             results,
@@ -246,16 +247,21 @@ impl TileStreamer {
     }
 
     /// Takes over the tiles `old` left in the renderer's slots, by photo path, when they are
-    /// still valid: same tile spec and same slot storage (the renderer keeps the texture then).
+    /// still valid: same tile spec and same slot storage (the renderer keeps the texture then),
+    /// and the same crop centre for that photo.
     /// The editor rebuilds its streamer on every layout or photo-list change; this keeps a
-    /// reorder or a rows change from decoding everything again.
+    /// reorder, a rows change or one photo's new crop centre from decoding everything again.
     pub fn inherit(&mut self, old: &TileStreamer) {
-        if old.spec != self.spec || old.plan.slots != self.plan.slots {
+        if old.specs.base != self.specs.base || old.plan.slots != self.plan.slots {
             return;
         }
+        let same_focus = Arc::ptr_eq(&old.specs.focus, &self.specs.focus);
         let index: std::collections::HashMap<&PathBuf, u32> =
             old.paths.iter().zip(0u32..).collect();
         for (photo, path) in (0u32..self.schedule.photo_count()).zip(self.paths.iter()) {
+            if !same_focus && old.specs.focus.get(path) != self.specs.focus.get(path) {
+                continue;
+            }
             if let Some(slot) = index.get(path).and_then(|&p| old.residency.ready_slot(p)) {
                 self.residency.place(photo, slot);
             }
@@ -299,9 +305,10 @@ impl TileStreamer {
             Err(error) => {
                 let path = self.paths[load.photo as usize].clone();
                 log::warn!("{error}: {}; drawing its thumbnail instead", path.display());
+                let spec = &self.specs.base;
                 let stand_in = self.thumbs.get(load.photo as usize).map_or_else(
-                    || blank_tile(&self.spec),
-                    |t| t.resized(self.spec.width_px, self.spec.height_px),
+                    || blank_tile(spec),
+                    |t| t.resized(spec.width_px, spec.height_px),
                 );
                 renderer.write_tile(queue, load.slot, &stand_in);
                 self.failures.push(Skipped { path, error });
@@ -341,7 +348,7 @@ fn decode_worker(
     requests: &Mutex<Receiver<Load>>,
     results: &SyncSender<Decoded>,
     paths: &[PathBuf],
-    spec: &TileSpec,
+    specs: &TileSpecs,
 ) {
     loop {
         let next = match requests.lock() {
@@ -352,7 +359,7 @@ fn decode_worker(
             return; // the streamer is gone
         };
         let result = match paths.get(load.photo as usize) {
-            Some(path) => decode_tile(path, spec),
+            Some(path) => decode_tile(path, &specs.for_photo(path)),
             None => Err(PhotoError::NotAPhotoType),
         };
         if results.send(Decoded { load, result }).is_err() {
