@@ -97,6 +97,9 @@ pub struct EditorArgs {
     /// Play the preview for SECS seconds, print the RSS growth after warm-up, and quit.
     #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(10..))]
     pub soak: Option<u64>,
+    /// Open with the HUD (memory and CPU plots, F1) shown, e.g. to soak-test the HUD itself.
+    #[arg(long)]
+    pub hud: bool,
 }
 
 #[derive(Debug, Args)]
@@ -353,6 +356,7 @@ pub fn editor(args: &EditorArgs) -> Result<(), Failure> {
         images: args.images.clone(),
         settings,
         soak: args.soak.map(Duration::from_secs),
+        hud: args.hud,
     })
     .map_err(Failure::other)
 }

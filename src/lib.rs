@@ -10,6 +10,7 @@ pub(crate) mod export;
 #[doc(hidden)]
 pub mod fault;
 pub(crate) mod files;
+pub mod heap;
 pub mod layout;
 pub(crate) mod monitor;
 pub mod music;

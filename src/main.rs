@@ -12,6 +12,11 @@ static ALLOCATOR: gridreel::alloc_count::CountingAllocator =
 
 fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
+    // Before any thread starts: decode buffers go back to the OS when freed, not to an arena,
+    // and a frame's worth of the GPU driver's small buffers is kept for the next frame.
+    if !gridreel::heap::configure_allocator() {
+        log::debug!("not glibc: memory is returned to the OS as the platform's allocator decides");
+    }
     let cli = Cli::parse();
     if cli.command.is_some() {
         skip_display_probing();

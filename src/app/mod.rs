@@ -70,6 +70,8 @@ pub struct StartOptions {
     pub settings: Option<Settings>,
     /// Play for this long, print the memory report and quit (`--soak SECS`).
     pub soak: Option<std::time::Duration>,
+    /// Start with the HUD shown (`--hud`).
+    pub hud: bool,
 }
 
 impl EditorApp {
@@ -110,7 +112,7 @@ impl EditorApp {
         let history = history::History::new(&editor);
         Self {
             editor,
-            show_hud: false,
+            show_hud: start.hud,
             monitor: Monitor::start(),
             tiles: preview::PreviewTiles::default(),
             last_frame: Instant::now(),
@@ -410,7 +412,8 @@ impl eframe::App for EditorApp {
 
         if let Some(soak) = &mut self.soak {
             let rss = self.monitor.with_stats(|s| s.rss_mb.last()).flatten();
-            if let Some(report) = soak.frame(now.elapsed(), rss) {
+            let settled = self.editor.loading_progress().is_none() && self.tiles.all_resident();
+            if let Some(report) = soak.frame(now.elapsed(), rss, settled) {
                 println!("{report}");
                 self.soak = None;
                 self.soak_done = true;

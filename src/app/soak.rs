@@ -18,6 +18,8 @@ pub struct Soak {
     samples: Vec<(f64, f64)>,
     frames: u64,
     frame_cpu: Duration,
+    /// When the import and the preview's tiles were first all done: (seconds, RSS in MB).
+    settled: Option<(f64, f64)>,
 }
 
 /// What a soak found.
@@ -35,6 +37,8 @@ pub struct SoakReport {
     pub slope_mb_per_min: f64,
     /// Mean time the UI thread spent building and submitting one frame.
     pub frame_cpu_ms: f64,
+    /// When the photos were imported and every tile was resident, and the RSS then.
+    pub settled: Option<(f64, f64)>,
 }
 
 impl Soak {
@@ -48,15 +52,27 @@ impl Soak {
             samples: Vec::with_capacity(capacity),
             frames: 0,
             frame_cpu: Duration::ZERO,
+            settled: None,
         }
     }
 
-    /// Records one frame (`busy`: time spent in it) and, once a second, the RSS.
-    /// Returns the report when the soak is over.
-    pub fn frame(&mut self, busy: Duration, rss_mb: Option<f64>) -> Option<SoakReport> {
+    /// Records one frame (`busy`: time spent in it) and, once a second, the RSS; `settled`:
+    /// the import is over and every tile is resident. Returns the report when the soak is over.
+    pub fn frame(
+        &mut self,
+        busy: Duration,
+        rss_mb: Option<f64>,
+        settled: bool,
+    ) -> Option<SoakReport> {
         self.frames += 1;
         self.frame_cpu += busy;
         let elapsed = self.started.elapsed();
+        if settled
+            && self.settled.is_none()
+            && let Some(rss) = rss_mb
+        {
+            self.settled = Some((elapsed.as_secs_f64(), rss));
+        }
         if elapsed >= self.next_sample
             && let Some(rss) = rss_mb
             && self.samples.len() < self.samples.capacity()
@@ -89,6 +105,7 @@ impl Soak {
             growth_mb: last - first,
             slope_mb_per_min: slope(&measured) * 60.0,
             frame_cpu_ms: self.frame_cpu.as_secs_f64() * 1000.0 / frames as f64,
+            settled: self.settled,
         }
     }
 }
@@ -127,6 +144,13 @@ impl std::fmt::Display for SoakReport {
             "RSS: {:.1} MB after {:.0} s warm-up, {:.1} MB at the end, peak {:.1} MB",
             self.rss_after_warm_up_mb, self.warm_up_secs, self.rss_end_mb, self.rss_peak_mb
         )?;
+        match self.settled {
+            Some((secs, rss)) => writeln!(
+                f,
+                "import: photos and tiles all in after {secs:.1} s, RSS then {rss:.1} MB"
+            )?,
+            None => writeln!(f, "import: still running at the end")?,
+        }
         write!(
             f,
             "growth over the last {:.0} s: {:+.2} MB ({:+.3} MB/min fitted): {verdict} (limit {FLAT_LIMIT_MB} MB)",
