@@ -232,36 +232,20 @@ struct YuvBlock {
 // Per frame: one fragment per 8x2 block of the frame, on targets an eighth of the frame's
 // width and half its height, which the read-back copies into planes. All pixels share one
 // fractional offset, so a block is nine strip columns (three texel fetches) lerped.
-@fragment
-fn fs_strip_yuv(@builtin(position) position: vec4<f32>) -> YuvBlock {
+// The block at strip row `row` whose taps start at still coordinate `s`, from three strip
+// texels; `wrap` addresses the strip as a ring (the rolling still) instead of clamping. Each
+// entry point passes a constant, so each compiles to straight-line code: a software
+// rasteriser pays for every path a shader contains, taken or not.
+fn strip_block(row: i32, s: f32, wrap: bool) -> YuvBlock {
     let last = i32(textureDimensions(strip).x) - 1;
-    let row = i32(position.y);
-    var origin = params.grid_origin.x;
-    if ((params.motion_flags & MOTION_BANDS) != 0u) {
-        // Rows moving apart: the block's rows take their band's offset, unless their lines
-        // belong to two bands (a few rows per band edge), drawn from the still instead.
-        let band = strip_row_band(row);
-        if (band == -2) {
-            return block_from_still(vec2<i32>(i32(position.x), row));
-        }
-        origin = band_origin(u32(max(band, 0)));
-        if ((params.motion_flags & MOTION_LOOP) != 0u) {
-            // The looping strip holds a period plus a frame unwrapped: shift into it.
-            origin = origin - params.period;
-        }
-    }
-    // The block's first pixel centre, 8i + 0.5, is still coordinate 8i + 1.5 - origin, so
-    // its bilinear taps start at still column floor(8i + 1 - origin): strip column c.
-    let s = 8.0 * floor(position.x) + 1.0 - origin;
     let c = i32(floor(s)) + 4;
     let f = s - floor(s);
     let k = c >> 2u;
     var words: array<u32, 12>;
-    let ring = (params.motion_flags & MOTION_RING) != 0u;
     let slots = last + 1;
     for (var i = 0; i < 3; i++) {
         var at = clamp(k + i, 0, last);
-        if (ring) {
+        if (wrap) {
             at = (((k + i) % slots) + slots) % slots;
         }
         let t = textureLoad(strip, vec2<i32>(at, row), 0);
@@ -298,6 +282,39 @@ fn fs_strip_yuv(@builtin(position) position: vec4<f32>) -> YuvBlock {
         pack4(uv[0].y, uv[1].y, uv[2].y, uv[3].y),
     );
     return out;
+}
+
+// The block's first pixel centre, 8i + 0.5, is still coordinate 8i + 1.5 - origin, so its
+// bilinear taps start at still column floor(8i + 1 - origin): strip column c.
+@fragment
+fn fs_strip_yuv(@builtin(position) position: vec4<f32>) -> YuvBlock {
+    let s = 8.0 * floor(position.x) + 1.0 - params.grid_origin.x;
+    return strip_block(i32(position.y), s, false);
+}
+
+// The rolling still's ring strip (see `grid/ring.rs`).
+@fragment
+fn fs_strip_yuv_ring(@builtin(position) position: vec4<f32>) -> YuvBlock {
+    let s = 8.0 * floor(position.x) + 1.0 - params.grid_origin.x;
+    return strip_block(i32(position.y), s, true);
+}
+
+// Rows moving apart or looping: the block's rows take their band's offset, unless their
+// lines belong to two bands (a few rows per band edge), drawn from the still instead.
+@fragment
+fn fs_strip_yuv_bands(@builtin(position) position: vec4<f32>) -> YuvBlock {
+    let row = i32(position.y);
+    let band = strip_row_band(row);
+    if (band == -2) {
+        return block_from_still(vec2<i32>(i32(position.x), row));
+    }
+    var origin = band_origin(u32(max(band, 0)));
+    if ((params.motion_flags & MOTION_LOOP) != 0u) {
+        // The looping strip holds a period plus a frame unwrapped: shift into it.
+        origin = origin - params.period;
+    }
+    let s = 8.0 * floor(position.x) + 1.0 - origin;
+    return strip_block(row, s, false);
 }
 
 // The same for targets that encode to sRGB themselves (the preview's swapchain).
@@ -568,18 +585,8 @@ fn block_column_band(block: i32) -> i32 {
     return band;
 }
 
-@fragment
-fn fs_column_yuv(@builtin(position) position: vec4<f32>) -> YuvBlock {
-    let block = vec2<i32>(floor(position.xy));
-    let band = block_column_band(block.x);
-    if (band == -2) {
-        return block_from_still(block);
-    }
-    var origin = band_origin(u32(max(band, 0)));
-    if ((params.motion_flags & MOTION_LOOP) != 0u) {
-        origin = origin - params.period;
-    }
-    // Frame row 2j's taps start at still row floor(2j + 1 - y0): column-strip row + 4.
+// Frame rows 2j's taps start at still row floor(2j + 1 - y0): column-strip row + 4.
+fn column_block(block: vec2<i32>, origin: f32) -> YuvBlock {
     let s = 2.0 * f32(block.y) + 1.0 - origin;
     let r = i32(floor(s)) + 4;
     let f = s - floor(s);
@@ -598,4 +605,30 @@ fn fs_column_yuv(@builtin(position) position: vec4<f32>) -> YuvBlock {
     let v = (mix(unpack4x8unorm(t0.w), unpack4x8unorm(t1.w), f) + mix(unpack4x8unorm(t1.w), unpack4x8unorm(t2.w), f)) * 0.5;
     out.chroma = vec2<u32>(pack4x8unorm(u), pack4x8unorm(v));
     return out;
+}
+
+// Every column at the same offset (the looping strip shifted by a period).
+@fragment
+fn fs_column_yuv(@builtin(position) position: vec4<f32>) -> YuvBlock {
+    var origin = band_origin(0u);
+    if ((params.motion_flags & MOTION_LOOP) != 0u) {
+        origin = origin - params.period;
+    }
+    return column_block(vec2<i32>(floor(position.xy)), origin);
+}
+
+// Columns moving apart: each block column at its band's offset, blocks across two column
+// bands from the still.
+@fragment
+fn fs_column_yuv_bands(@builtin(position) position: vec4<f32>) -> YuvBlock {
+    let block = vec2<i32>(floor(position.xy));
+    let band = block_column_band(block.x);
+    if (band == -2) {
+        return block_from_still(block);
+    }
+    var origin = band_origin(u32(max(band, 0)));
+    if ((params.motion_flags & MOTION_LOOP) != 0u) {
+        origin = origin - params.period;
+    }
+    return column_block(block, origin);
 }

@@ -190,9 +190,14 @@ impl Layout {
     /// frame ([`Layout::grid_origin_at`]), the fast still and YUV strip paths.
     #[must_use]
     pub fn moves_as_one(&self) -> bool {
-        !self.direction.vertical()
-            && !self.alternate
-            && !self.looped
+        !self.direction.vertical() && !self.looped && self.bands_agree()
+    }
+
+    /// Whether every band moves the same way at the same speed (no alternate rows, one
+    /// speed): one offset for all of them at any time.
+    #[must_use]
+    pub fn bands_agree(&self) -> bool {
+        !self.alternate
             && self.speeds[..self.speed_count]
                 .iter()
                 .all(|s| s.to_bits() == self.speeds[0].to_bits())

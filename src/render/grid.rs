@@ -67,6 +67,8 @@ pub const MOTION_VERTICAL: u32 = 2;
 pub const MOTION_LOOP: u32 = 4;
 /// Set by the renderer: the export draws through the rolling still (see `grid/ring.rs`).
 pub const MOTION_RING: u32 = 8;
+/// The bands move apart (alternate rows or row speeds): YUV blocks look up each one's band.
+pub const MOTION_SPLIT: u32 = 16;
 
 /// Where the frame lands on the render target: its top-left pixel and its size in target pixels.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -130,6 +132,9 @@ impl GridUniform {
         }
         if layout.looped {
             flags |= MOTION_LOOP;
+        }
+        if !layout.bands_agree() {
+            flags |= MOTION_SPLIT;
         }
         flags
     }
@@ -294,9 +299,16 @@ pub struct GridRenderer {
     strip_compose_pipeline: wgpu::RenderPipeline,
     /// Export straight to YUV 8x2 blocks from the strip (`fs_strip_yuv`).
     strip_yuv_pipeline: wgpu::RenderPipeline,
-    /// The same two for vertical motion (`fs_compose_columns`, `fs_column_yuv`).
+    /// The same two for vertical motion (`fs_compose_columns`, `fs_column_yuv`), and the
+    /// per-frame one for columns moving apart (`fs_column_yuv_bands`).
     column_compose_pipeline: wgpu::RenderPipeline,
     column_yuv_pipeline: wgpu::RenderPipeline,
+    column_yuv_bands_pipeline: wgpu::RenderPipeline,
+    /// Per-frame strip passes for rows in bands or looping (`fs_strip_yuv_bands`) and for the
+    /// rolling still's ring strip (`fs_strip_yuv_ring`). Each variant is its own pipeline: a
+    /// software rasteriser pays for every path a shader has, taken or not.
+    strip_yuv_bands_pipeline: wgpu::RenderPipeline,
+    strip_yuv_ring_pipeline: wgpu::RenderPipeline,
     /// Bands with their own positions, from the tile array (`fs_main_banded`).
     banded_pipeline: wgpu::RenderPipeline,
     /// Bands with their own positions, from the still (`fs_still_banded`).
@@ -464,15 +476,16 @@ impl GridRenderer {
             "fs_compose_columns",
             STRIP_FORMAT,
         );
-        let column_yuv_pipeline = make_pipeline_to(
-            &strip_pipeline_layout,
-            "vs_main",
-            "fs_column_yuv",
-            &[
-                Some(YUV_BLOCK_LUMA_FORMAT.into()),
-                Some(YUV_BLOCK_CHROMA_FORMAT.into()),
-            ],
-        );
+        let yuv_targets = [
+            Some(YUV_BLOCK_LUMA_FORMAT.into()),
+            Some(YUV_BLOCK_CHROMA_FORMAT.into()),
+        ];
+        let block_pipeline =
+            |entry: &str| make_pipeline_to(&strip_pipeline_layout, "vs_main", entry, &yuv_targets);
+        let column_yuv_pipeline = block_pipeline("fs_column_yuv");
+        let column_yuv_bands_pipeline = block_pipeline("fs_column_yuv_bands");
+        let strip_yuv_bands_pipeline = block_pipeline("fs_strip_yuv_bands");
+        let strip_yuv_ring_pipeline = block_pipeline("fs_strip_yuv_ring");
         let pipeline = make_pipeline(&tile_layout, "vs_main", "fs_main", target_format);
         let still_fragment = if target_format.is_srgb() {
             "fs_still_srgb"
@@ -521,6 +534,9 @@ impl GridRenderer {
         Self {
             column_compose_pipeline,
             column_yuv_pipeline,
+            column_yuv_bands_pipeline,
+            strip_yuv_bands_pipeline,
+            strip_yuv_ring_pipeline,
             banded_pipeline,
             still_banded_pipeline,
             pipeline,
@@ -867,7 +883,7 @@ impl GridRenderer {
             let Some(bind_group) = self.ring_strip_bind_group() else {
                 return false;
             };
-            pass.set_pipeline(&self.strip_yuv_pipeline);
+            pass.set_pipeline(&self.strip_yuv_ring_pipeline);
             pass.set_bind_group(0, &self.bind_group, &[]);
             pass.set_bind_group(1, bind_group, &[]);
             pass.draw(0..3, 0..1);
@@ -880,10 +896,13 @@ impl GridRenderer {
             return false;
         }
         let columns = strip.key.is_some_and(|k| k.columns_for_width.is_some());
-        pass.set_pipeline(if columns {
-            &self.column_yuv_pipeline
-        } else {
-            &self.strip_yuv_pipeline
+        let flags = self.uniform.motion_flags;
+        let split = flags & MOTION_SPLIT != 0;
+        pass.set_pipeline(match (columns, split, flags & MOTION_BANDS != 0) {
+            (true, true, _) => &self.column_yuv_bands_pipeline,
+            (true, false, _) => &self.column_yuv_pipeline,
+            (false, _, true) => &self.strip_yuv_bands_pipeline,
+            (false, _, false) => &self.strip_yuv_pipeline,
         });
         pass.set_bind_group(0, &self.bind_group, &[]);
         pass.set_bind_group(1, &strip.target.bind_group, &[]);
