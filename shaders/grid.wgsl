@@ -299,15 +299,13 @@ fn fs_strip_yuv_ring(@builtin(position) position: vec4<f32>) -> YuvBlock {
     return strip_block(i32(position.y), s, true);
 }
 
-// Rows moving apart or looping: the block's rows take their band's offset, unless their
-// lines belong to two bands (a few rows per band edge), drawn from the still instead.
+// Rows moving apart or looping: the block's rows take their band's offset. Rows whose lines
+// belong to two bands (a few per band edge) come out wrong here and are drawn again by
+// `fs_block_from_still`, scissored to them (the CPU lists them: `straddling_rows`).
 @fragment
 fn fs_strip_yuv_bands(@builtin(position) position: vec4<f32>) -> YuvBlock {
     let row = i32(position.y);
     let band = strip_row_band(row);
-    if (band == -2) {
-        return block_from_still(vec2<i32>(i32(position.x), row));
-    }
     var origin = band_origin(u32(max(band, 0)));
     if ((params.motion_flags & MOTION_LOOP) != 0u) {
         // The looping strip holds a period plus a frame unwrapped: shift into it.
@@ -488,6 +486,13 @@ fn strip_row_band(row: i32) -> i32 {
     return band;
 }
 
+// Blocks whose rows (or columns) belong to two bands, pixel by pixel from the still: drawn
+// only where the CPU scissors it to.
+@fragment
+fn fs_block_from_still(@builtin(position) position: vec4<f32>) -> YuvBlock {
+    return block_from_still(vec2<i32>(floor(position.xy)));
+}
+
 // One 8x2 YUV block computed from the still pixel by pixel (rows of two bands).
 fn block_from_still(block: vec2<i32>) -> YuvBlock {
     var upper: array<vec3<f32>, 8>;
@@ -617,15 +622,12 @@ fn fs_column_yuv(@builtin(position) position: vec4<f32>) -> YuvBlock {
     return column_block(vec2<i32>(floor(position.xy)), origin);
 }
 
-// Columns moving apart: each block column at its band's offset, blocks across two column
-// bands from the still.
+// Columns moving apart: each block column at its band's offset; block columns across two
+// column bands are drawn again by `fs_block_from_still` (the CPU lists them).
 @fragment
 fn fs_column_yuv_bands(@builtin(position) position: vec4<f32>) -> YuvBlock {
     let block = vec2<i32>(floor(position.xy));
     let band = block_column_band(block.x);
-    if (band == -2) {
-        return block_from_still(block);
-    }
     var origin = band_origin(u32(max(band, 0)));
     if ((params.motion_flags & MOTION_LOOP) != 0u) {
         origin = origin - params.period;

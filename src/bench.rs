@@ -491,6 +491,7 @@ fn gif_palette_row(gpu: &Gpu, dir: &Path, options: &BenchOptions) -> BenchResult
     let ffmpeg_gif = |graph: &str, out: &Path| -> BenchResult<Timed> {
         let ((), t) = timed(|| {
             let mut cmd = std::process::Command::new("ffmpeg");
+            cmd.stdin(std::process::Stdio::null());
             cmd.args(["-v", "error", "-y"]);
             raw_input(&mut cmd);
             let run = cmd
@@ -511,7 +512,8 @@ fn gif_palette_row(gpu: &Gpu, dir: &Path, options: &BenchOptions) -> BenchResult
     };
     let psnr = |gif: &Path| -> BenchResult<f64> {
         let mut cmd = std::process::Command::new("ffmpeg");
-        cmd.args(["-v", "info", "-i"]).arg(gif);
+        cmd.stdin(std::process::Stdio::null());
+        cmd.args(["-v", "info", "-nostats", "-i"]).arg(gif);
         raw_input(&mut cmd);
         let run = cmd
             .args([
@@ -526,7 +528,13 @@ fn gif_palette_row(gpu: &Gpu, dir: &Path, options: &BenchOptions) -> BenchResult
             .lines()
             .filter_map(|l| l.split("average:").nth(1))
             .find_map(|v| v.split_whitespace().next()?.parse().ok())
-            .ok_or_else(|| format!("no PSNR from ffmpeg: {}", stderr.trim()))
+            .ok_or_else(|| {
+                let tail: String = stderr.trim().chars().rev().take(400).collect();
+                format!(
+                    "no PSNR from ffmpeg: …{}",
+                    tail.chars().rev().collect::<String>()
+                )
+            })
     };
     let mb = |path: &Path| std::fs::metadata(path).map_or(0.0, |m| m.len() as f64 / 1e6);
     let single = work.join("bench-gif-ffmpeg-single.gif");

@@ -235,6 +235,51 @@ struct Strip {
     target: BoundTexture,
     /// What it shows; None until composed.
     key: Option<StripKey>,
+    /// With bands moving apart: the block rows (row strip) or block columns (column strip)
+    /// whose lines belong to two bands, as (first, count) runs, redrawn from the still.
+    straddles: Vec<(u32, u32)>,
+}
+
+/// The block rows (`vertical` false: strip rows 0..`count`) or block columns (`vertical`:
+/// 0..`count`) whose grid lines belong to two bands: the CPU side of `strip_row_band` and
+/// `block_column_band` (-2), in the same f32 arithmetic, as (first, count) runs.
+fn straddling_runs(u: &GridUniform, vertical: bool, count: u32) -> Vec<(u32, u32)> {
+    let (origin, grid, pitch, tile) = if vertical {
+        (u.grid_origin[0], u.grid_size[0], u.pitch[0], u.tile_size[0])
+    } else {
+        (u.grid_origin[1], u.grid_size[1], u.pitch[1], u.tile_size[1])
+    };
+    let (step, lines) = if vertical { (8.0, 9) } else { (2.0, 3) };
+    let mut runs: Vec<(u32, u32)> = Vec::new();
+    for i in 0..count {
+        let s = step * i as f32 + 1.0 - origin;
+        let first = s.floor() as i64 - 1;
+        let mut band = None;
+        let mut split = false;
+        for k in 0..lines {
+            let line = first + k;
+            if line < 0 || line >= i64::from(grid) {
+                continue;
+            }
+            let l = line as u64;
+            if l % u64::from(pitch) >= u64::from(tile) {
+                continue;
+            }
+            let b = l / u64::from(pitch);
+            match band {
+                None => band = Some(b),
+                Some(other) if other != b => split = true,
+                Some(_) => {}
+            }
+        }
+        if split {
+            match runs.last_mut() {
+                Some((start, len)) if *start + *len == i => *len += 1,
+                _ => runs.push((i, 1)),
+            }
+        }
+    }
+    runs
 }
 
 /// Everything the strip's texels depend on.
@@ -309,6 +354,8 @@ pub struct GridRenderer {
     /// software rasteriser pays for every path a shader has, taken or not.
     strip_yuv_bands_pipeline: wgpu::RenderPipeline,
     strip_yuv_ring_pipeline: wgpu::RenderPipeline,
+    /// Blocks across two bands, from the still (`fs_block_from_still`), scissored to them.
+    block_from_still_pipeline: wgpu::RenderPipeline,
     /// Bands with their own positions, from the tile array (`fs_main_banded`).
     banded_pipeline: wgpu::RenderPipeline,
     /// Bands with their own positions, from the still (`fs_still_banded`).
@@ -486,6 +533,7 @@ impl GridRenderer {
         let column_yuv_bands_pipeline = block_pipeline("fs_column_yuv_bands");
         let strip_yuv_bands_pipeline = block_pipeline("fs_strip_yuv_bands");
         let strip_yuv_ring_pipeline = block_pipeline("fs_strip_yuv_ring");
+        let block_from_still_pipeline = block_pipeline("fs_block_from_still");
         let pipeline = make_pipeline(&tile_layout, "vs_main", "fs_main", target_format);
         let still_fragment = if target_format.is_srgb() {
             "fs_still_srgb"
@@ -537,6 +585,7 @@ impl GridRenderer {
             column_yuv_bands_pipeline,
             strip_yuv_bands_pipeline,
             strip_yuv_ring_pipeline,
+            block_from_still_pipeline,
             banded_pipeline,
             still_banded_pipeline,
             pipeline,
@@ -871,6 +920,16 @@ impl GridRenderer {
         }
         queue.submit(std::iter::once(encoder.finish()));
         strip.key = Some(key);
+        strip.straddles = if self.uniform.motion_flags & MOTION_SPLIT != 0 {
+            let count = if vertical {
+                frame_w / YUV_BLOCK.0
+            } else {
+                frame_height_px / 2
+            };
+            straddling_runs(&self.uniform, vertical, count)
+        } else {
+            Vec::new()
+        };
         true
     }
 
@@ -907,6 +966,20 @@ impl GridRenderer {
         pass.set_bind_group(0, &self.bind_group, &[]);
         pass.set_bind_group(1, &strip.target.bind_group, &[]);
         pass.draw(0..3, 0..1);
+        if split && !strip.straddles.is_empty() {
+            // Blocks across two bands, again, pixel by pixel from the still.
+            let [w, h] = self.uniform.frame_size.map(|v| v as u32);
+            let (blocks_w, blocks_h) = (w / YUV_BLOCK.0, h / YUV_BLOCK.1);
+            pass.set_pipeline(&self.block_from_still_pipeline);
+            for &(first, count) in &strip.straddles {
+                if columns {
+                    pass.set_scissor_rect(first, 0, count, blocks_h);
+                } else {
+                    pass.set_scissor_rect(0, first, blocks_w, count);
+                }
+                pass.draw(0..3, 0..1);
+            }
+        }
         true
     }
 
@@ -1017,6 +1090,7 @@ impl GridRenderer {
                 bind_group,
             },
             key: None,
+            straddles: Vec::new(),
         }
     }
 
