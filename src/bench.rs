@@ -178,7 +178,12 @@ pub fn run(options: &BenchOptions) -> BenchResult<()> {
             let case = (codec.label(), extension);
             rows.extend(ratio_rows(&gpu, &small, &settings, case, &options.work, 1)?);
         }
-        rows.push(gif_palette_row(&gpu, &small, options)?);
+        // A comparison with the ffmpeg command: without it (or if it fails) the row says so.
+        rows.push(gif_palette_row(&gpu, &small, options).unwrap_or_else(|e| Row {
+            what: "GIF palette vs FFmpeg palettegen/paletteuse".into(),
+            value: format!("not measured: {e}"),
+            target: "-",
+        }));
     }
 
     // 3. Peak RSS, each in its own process.
@@ -510,31 +515,36 @@ fn gif_palette_row(gpu: &Gpu, dir: &Path, options: &BenchOptions) -> BenchResult
         })?;
         Ok(t)
     };
+    // PSNR from FFmpeg's per-frame statistics file: the mean of the frames' MSE.
+    let stats = work.join("bench-gif-psnr.log");
     let psnr = |gif: &Path| -> BenchResult<f64> {
+        let _ = std::fs::remove_file(&stats);
         let mut cmd = std::process::Command::new("ffmpeg");
         cmd.stdin(std::process::Stdio::null());
-        cmd.args(["-v", "info", "-nostats", "-i"]).arg(gif);
+        cmd.args(["-v", "error", "-i"]).arg(gif);
         raw_input(&mut cmd);
+        let graph = format!(
+            "[0:v]format=rgb24[a];[1:v]format=rgb24[b];[a][b]psnr=stats_file={}",
+            stats.display()
+        );
         let run = cmd
-            .args([
-                "-lavfi",
-                "[0:v]format=rgb24[a];[1:v]format=rgb24[b];[a][b]psnr",
-            ])
-            .args(["-f", "null", "-"])
+            .args(["-lavfi", &graph, "-f", "null", "-"])
             .output()
             .map_err(|e| format!("cannot run ffmpeg ({e})"))?;
-        let stderr = String::from_utf8_lossy(&run.stderr);
-        stderr
+        let text = std::fs::read_to_string(&stats).unwrap_or_default();
+        let mses: Vec<f64> = text
             .lines()
-            .filter_map(|l| l.split("average:").nth(1))
-            .find_map(|v| v.split_whitespace().next()?.parse().ok())
-            .ok_or_else(|| {
-                let tail: String = stderr.trim().chars().rev().take(400).collect();
-                format!(
-                    "no PSNR from ffmpeg: …{}",
-                    tail.chars().rev().collect::<String>()
-                )
-            })
+            .filter_map(|l| l.split("mse_avg:").nth(1))
+            .filter_map(|v| v.split_whitespace().next()?.parse().ok())
+            .collect();
+        if mses.is_empty() {
+            return Err(format!(
+                "no PSNR from ffmpeg: {}",
+                String::from_utf8_lossy(&run.stderr).trim()
+            ));
+        }
+        let mse = mses.iter().sum::<f64>() / mses.len() as f64;
+        Ok(10.0 * (255.0f64 * 255.0 / mse.max(1e-12)).log10())
     };
     let mb = |path: &Path| std::fs::metadata(path).map_or(0.0, |m| m.len() as f64 / 1e6);
     let single = work.join("bench-gif-ffmpeg-single.gif");
@@ -557,7 +567,7 @@ fn gif_palette_row(gpu: &Gpu, dir: &Path, options: &BenchOptions) -> BenchResult
         psnr(&global)?,
         mb(&global),
     );
-    for path in [&ours, &single, &global, &raw] {
+    for path in [&ours, &single, &global, &raw, &stats] {
         let _ = std::fs::remove_file(path);
     }
     Ok(Row {
