@@ -179,11 +179,13 @@ pub fn run(options: &BenchOptions) -> BenchResult<()> {
             rows.extend(ratio_rows(&gpu, &small, &settings, case, &options.work, 1)?);
         }
         // A comparison with the ffmpeg command: without it (or if it fails) the row says so.
-        rows.push(gif_palette_row(&gpu, &small, options).unwrap_or_else(|e| Row {
-            what: "GIF palette vs FFmpeg palettegen/paletteuse".into(),
-            value: format!("not measured: {e}"),
-            target: "-",
-        }));
+        rows.push(
+            gif_palette_row(&gpu, &small, options).unwrap_or_else(|e| Row {
+                what: "GIF palette vs FFmpeg palettegen/paletteuse".into(),
+                value: format!("not measured: {e}"),
+                target: "-",
+            }),
+        );
     }
 
     // 3. Peak RSS, each in its own process.
