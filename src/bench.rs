@@ -7,6 +7,10 @@
 //!    for a small and a large photo set.
 //! 4. Preview: CPU time per frame and bytes allocated per frame at steady state, and the
 //!    export loop's allocations per frame.
+//! 5. The editor (child processes, needing a display): its frame rate against a bare eframe
+//!    window, and its RSS after an import against the demo photos.
+
+mod editor;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -26,6 +30,7 @@ use crate::settings::{FrameSize, Settings, VideoCodec};
 
 /// What to measure; see `gridreel bench --help`.
 #[derive(Clone, Debug)]
+#[allow(clippy::struct_excessive_bools)] // switches of the command line
 pub struct BenchOptions {
     /// Photos to use; generated (8–15 MP JPEGs) into `work` when None.
     pub photos: Option<PathBuf>,
@@ -41,6 +46,8 @@ pub struct BenchOptions {
     pub skip_codecs: bool,
     /// Skip the motion rows (alternate/loop, vertical).
     pub skip_motions: bool,
+    /// Skip the rows that open the editor's window (they need a display).
+    pub skip_editor: bool,
 }
 
 /// One line of the result table.
@@ -67,6 +74,13 @@ pub fn run(options: &BenchOptions) -> BenchResult<()> {
 
     // 2. Import (first, so the ratio runs below find the files in the page cache either way).
     rows.push(import_row(&gpu, &small, "import")?);
+    rows.push(
+        import_vs_vips_row(&gpu, &small, &options.work, RATIO_PAIRS).unwrap_or_else(|e| Row {
+            what: "import ÷ vipsthumbnail".into(),
+            value: format!("not measured: {e}"),
+            target: "-",
+        }),
+    );
     let large = if options.large > 0 {
         let dir = ensure_photos(
             &options.work.join(format!("photos-{}", options.large)),
@@ -233,8 +247,11 @@ pub fn run(options: &BenchOptions) -> BenchResult<()> {
         });
     }
 
-    // 4. Preview and export-loop allocations.
+    // 4. Preview and export-loop allocations; the editor's window against a bare one.
     rows.extend(preview_rows(&gpu)?);
+    if !options.skip_editor {
+        rows.extend(editor::editor_rows(&exe, &small, MOTION_PAIRS));
+    }
     rows.push(export_alloc_row(&small, options)?);
 
     println!("{}", table(&machine, &rows));
@@ -296,27 +313,101 @@ fn ensure_photos(dir: &Path, count: u32) -> BenchResult<PathBuf> {
 
 /// Decodes every photo of `dir` to 1080p tiles and uploads them; photos per second.
 fn import_row(gpu: &Gpu, dir: &Path, what: &str) -> BenchResult<Row> {
-    let scan = photos::scan_folder(dir, false).map_err(|e| e.to_string())?;
-    let count = scan.photos.len();
-    let cols = u32::try_from(count.div_ceil(6)).unwrap_or(u32::MAX);
-    let settings = Settings {
-        cols,
-        ..Settings::default()
-    };
-    let started = Instant::now();
-    let renderer = prepared_renderer(gpu, dir, &settings)?;
-    gpu.device
-        .poll(wgpu::PollType::wait_indefinitely())
-        .map_err(|e| e.to_string())?;
-    let secs = started.elapsed().as_secs_f64();
+    let (count, secs) = import_once(gpu, dir)?;
     eprintln!("{what}: {count} photos in {secs:.2} s");
     Ok(Row {
         what: format!("{what}: {count} JPEGs (8-15 MP) to GPU tiles"),
         value: format!(
             "{:.1} photos/s ({secs:.2} s)",
-            f64::from(renderer.layer_count()) / secs.max(1e-9)
+            count as f64 / secs.max(1e-9)
         ),
         target: "-",
+    })
+}
+
+/// The settings the import rows use: the default tile, enough columns for every photo.
+fn import_settings(count: usize) -> Settings {
+    Settings {
+        cols: u32::try_from(count.div_ceil(6)).unwrap_or(u32::MAX),
+        ..Settings::default()
+    }
+}
+
+/// One import of every photo of `dir` to GPU tiles: (tiles made, seconds).
+fn import_once(gpu: &Gpu, dir: &Path) -> BenchResult<(usize, f64)> {
+    let scan = photos::scan_folder(dir, false).map_err(|e| e.to_string())?;
+    let settings = import_settings(scan.photos.len());
+    let started = Instant::now();
+    let renderer = prepared_renderer(gpu, dir, &settings)?;
+    gpu.device
+        .poll(wgpu::PollType::wait_indefinitely())
+        .map_err(|e| e.to_string())?;
+    Ok((
+        renderer.layer_count() as usize,
+        started.elapsed().as_secs_f64(),
+    ))
+}
+
+/// Our import against libvips' `vipsthumbnail` making the same tiles (shrink on load, centre
+/// crop) from the same files on all cores, one process per core, into its own uncompressed
+/// format so that no encoder is timed. Pairs back to back; the median ratio.
+fn import_vs_vips_row(gpu: &Gpu, dir: &Path, work: &Path, pair_count: usize) -> BenchResult<Row> {
+    let scan = photos::scan_folder(dir, false).map_err(|e| e.to_string())?;
+    let files = &scan.photos;
+    let spec = engine::tile_spec(&import_settings(files.len()));
+    let size = format!("{}x{}", spec.width_px, spec.height_px);
+    let out_dir = work.join("vipsthumbnail-out");
+    std::fs::create_dir_all(&out_dir)
+        .map_err(|e| format!("cannot create {} ({e})", out_dir.display()))?;
+    let output = out_dir.join("%s.v");
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let vips = || -> BenchResult<f64> {
+        let started = Instant::now();
+        let children = files
+            .chunks(files.len().div_ceil(cores).max(1))
+            .map(|chunk| {
+                std::process::Command::new("vipsthumbnail")
+                    .args(["--size", &size, "--smartcrop", "centre", "-o"])
+                    .arg(&output)
+                    .args(chunk)
+                    .stdin(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .map_err(|e| format!("cannot run vipsthumbnail ({e}); Debian: libvips-tools"))
+            })
+            .collect::<BenchResult<Vec<_>>>()?;
+        for child in children {
+            let out = child.wait_with_output().map_err(|e| e.to_string())?;
+            if !out.status.success() {
+                return Err(format!(
+                    "vipsthumbnail failed: {}",
+                    String::from_utf8_lossy(&out.stderr).trim()
+                ));
+            }
+        }
+        Ok(started.elapsed().as_secs_f64())
+    };
+    let mut pairs = Vec::with_capacity(pair_count);
+    for _ in 0..pair_count {
+        let (_, ours) = import_once(gpu, dir)?;
+        let theirs = vips()?;
+        eprintln!("import {ours:.2} s, vipsthumbnail {theirs:.2} s");
+        pairs.push((ours / theirs.max(1e-9), ours, theirs));
+    }
+    let _ = std::fs::remove_dir_all(&out_dir);
+    pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let all: Vec<String> = pairs.iter().map(|p| format!("{:.2}", p.0)).collect();
+    let (ratio, ours, theirs) = pairs[pairs.len() / 2];
+    Ok(Row {
+        what: format!(
+            "import ÷ vipsthumbnail: {} JPEGs to {size} tiles, {cores} cores; median of {pair_count} pairs",
+            files.len()
+        ),
+        value: format!(
+            "{ratio:.2} ({ours:.2} s vs {theirs:.2} s; all: {})",
+            all.join(", ")
+        ),
+        target: "≤ 1",
     })
 }
 

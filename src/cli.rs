@@ -41,6 +41,7 @@ pub enum Command {
 }
 
 #[derive(Debug, Args)]
+#[allow(clippy::struct_excessive_bools)] // command-line switches
 pub struct BenchArgs {
     /// Photos to use (default: 36 generated 8-15 MP JPEGs in the work folder).
     #[arg(long, value_name = "DIR")]
@@ -66,6 +67,9 @@ pub struct BenchArgs {
     /// Skip the motion rows (alternate rows looping, a 9:16 reel scrolling up)
     #[arg(long)]
     pub skip_motions: bool,
+    /// Skip the rows that open the editor's window (they need a display, e.g. Xvfb).
+    #[arg(long)]
+    pub skip_editor: bool,
 }
 
 #[derive(Debug, Args)]
@@ -97,6 +101,11 @@ pub struct EditorArgs {
     /// Play the preview for SECS seconds, print the RSS growth after warm-up, and quit.
     #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(10..))]
     pub soak: Option<u64>,
+    /// With `--soak`: a bare eframe window of the same size and renderer instead of the
+    /// editor (`panel`: one default filled panel, as any eframe app; `clear`: nothing but the
+    /// clear colour), to read the editor's frame rate against eframe's own.
+    #[arg(long, requires = "soak", value_name = "KIND", num_args = 0..=1, default_missing_value = "panel")]
+    pub bare: Option<crate::app::soak::Bare>,
     /// Open with the HUD (memory and CPU plots, F1) shown, e.g. to soak-test the HUD itself.
     #[arg(long)]
     pub hud: bool,
@@ -356,6 +365,7 @@ pub fn editor(args: &EditorArgs) -> Result<(), Failure> {
         images: args.images.clone(),
         settings,
         soak: args.soak.map(Duration::from_secs),
+        bare: args.bare,
         hud: args.hud,
     })
     .map_err(Failure::other)
@@ -416,6 +426,7 @@ pub fn bench(args: &BenchArgs) -> Result<(), Failure> {
         work: args.work.clone(),
         clip_secs: args.secs,
         skip_4k: args.skip_4k,
+        skip_editor: args.skip_editor,
         large: args.large,
         x264_preset: args.x264_preset.clone(),
         skip_codecs: args.skip_codecs,

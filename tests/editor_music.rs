@@ -40,6 +40,7 @@ fn small_demo() -> Harness<'static, EditorApp> {
                     images: None,
                     settings: Some(settings),
                     soak: None,
+                    bare: None,
                     hud: false,
                 },
             )

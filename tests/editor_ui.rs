@@ -24,6 +24,7 @@ fn harness(settings: Settings) -> Harness<'static, EditorApp> {
                     images: None,
                     settings: Some(settings),
                     soak: None,
+                    bare: None,
                     hud: false,
                 },
             )

@@ -298,8 +298,6 @@ pub fn preview_ui(
     };
     let (rect, response) = ui.allocate_exact_size(available, egui::Sense::click());
     let frame_rect = egui::Rect::from_center_size(rect.center(), size);
-    ui.painter()
-        .rect_filled(rect, 0.0, egui::Color32::from_gray(20));
     let ppp = ui.ctx().pixels_per_point();
     let viewport = Viewport {
         origin_px: [frame_rect.min.x * ppp, frame_rect.min.y * ppp],

@@ -161,6 +161,57 @@ impl std::fmt::Display for SoakReport {
     }
 }
 
+/// What `--soak SECS --bare` draws instead of the editor, in a window of the editor's size
+/// and renderer, so that the editor's frame rate can be read against eframe's own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Bare {
+    /// What any eframe app draws: one default central panel (filled) with a label.
+    Panel,
+    /// Only the clear colour and a label: eframe's floor on this machine.
+    Clear,
+}
+
+/// A bare window that repaints continuously for a soak.
+pub struct BareApp {
+    kind: Bare,
+    soak: Option<Soak>,
+    monitor: crate::monitor::Monitor,
+}
+
+impl BareApp {
+    #[must_use]
+    pub fn new(kind: Bare, length: Duration) -> Self {
+        Self {
+            kind,
+            soak: Some(Soak::new(length)),
+            monitor: crate::monitor::Monitor::start(),
+        }
+    }
+}
+
+impl eframe::App for BareApp {
+    fn ui(&mut self, ui: &mut eframe::egui::Ui, _frame: &mut eframe::Frame) {
+        let now = Instant::now();
+        let panel = match self.kind {
+            Bare::Panel => eframe::egui::CentralPanel::default(),
+            Bare::Clear => eframe::egui::CentralPanel::default().frame(eframe::egui::Frame::NONE),
+        };
+        panel.show(ui, |ui| {
+            ui.label("bare window");
+        });
+        let ctx = ui.ctx().clone();
+        if let Some(soak) = &mut self.soak {
+            let rss = self.monitor.with_stats(|s| s.rss_mb.last()).flatten();
+            if let Some(report) = soak.frame(now.elapsed(), rss, true) {
+                println!("{report}");
+                self.soak = None;
+                ctx.send_viewport_cmd(eframe::egui::ViewportCommand::Close);
+            }
+        }
+        ctx.request_repaint();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
