@@ -175,6 +175,7 @@ pub fn run(options: &BenchOptions) -> BenchResult<()> {
             &options.work,
             MOTION_PAIRS,
         )?);
+        rows.push(at_once_row(&small, &marquee, &options.work, MOTION_PAIRS)?);
     }
     // One row per codec: the same 10 s 1080p clip at the default quality.
     if !options.skip_codecs {
@@ -429,6 +430,7 @@ fn prepared_renderer(gpu: &Gpu, dir: &Path, settings: &Settings) -> BenchResult<
         None,
         &AtomicBool::new(false),
         &|_| {},
+        false,
     )
     .map_err(|e| e.to_string())?;
     if tiles.streamer.is_some() {
@@ -729,10 +731,57 @@ fn export_job(settings: &Settings, dir: &Path, output: &Path) -> Job {
         overwrite: true,
         budget_bytes: None,
         thumbs: None,
+        decode_first: false,
     }
 }
 
 /// One whole export through the pipeline: validation, GPU, import, render, encode, output.
+/// The export of `settings` started at once (tiles decoded as the frames need them) against
+/// the same export with every photo decoded first: the same frames, so the ratio is what
+/// starting at once saves, or costs, on this machine. Pairs back to back; the median.
+fn at_once_row(
+    dir: &Path,
+    settings: &Settings,
+    work: &Path,
+    pair_count: usize,
+) -> BenchResult<Row> {
+    let output = work.join("bench-at-once.mp4");
+    let at_once = export_job(settings, dir, &output);
+    let first = Job {
+        decode_first: true,
+        ..export_job(settings, dir, &output)
+    };
+    let mut pairs = Vec::with_capacity(pair_count);
+    for pair in 1..=pair_count {
+        eprintln!("start at once vs decode first: pair {pair} of {pair_count} ...");
+        let (_, fast) = timed(|| export_run(&at_once))?;
+        let (_, slow) = timed(|| export_run(&first))?;
+        eprintln!(
+            "  at once {:.2} s, decode first {:.2} s",
+            fast.secs, slow.secs
+        );
+        pairs.push((fast.secs / slow.secs.max(1e-9), fast, slow));
+    }
+    let _ = std::fs::remove_file(&output);
+    pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let all: Vec<String> = pairs.iter().map(|p| format!("{:.2}", p.0)).collect();
+    let (ratio, fast, slow) = pairs[pairs.len() / 2];
+    Ok(Row {
+        what: format!(
+            "the same marquee export started at once ÷ with every photo decoded first; median of {pair_count} pairs"
+        ),
+        value: format!(
+            "{ratio:.2} ({:.1} s{} vs {:.1} s{}; all: {})",
+            fast.secs,
+            cpu_note(fast.cpu),
+            slow.secs,
+            cpu_note(slow.cpu),
+            all.join(", ")
+        ),
+        target: "< 1",
+    })
+}
+
 fn export_run(job: &Job) -> BenchResult<crate::export::ExportSummary> {
     export::run(job, &AtomicBool::new(false), &Silent)
         .map(|report| report.summary)

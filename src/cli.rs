@@ -120,6 +120,10 @@ pub struct RenderArgs {
     /// Also take photos from sub-folders.
     #[arg(long)]
     pub recursive: bool,
+    /// Decode every photo before the first frame instead of as the frames need them (the
+    /// video is the same bytes; for comparisons).
+    #[arg(long)]
+    pub decode_first: bool,
     /// Output video: .mp4, .mov, .webm or .mkv (the file type picks the container).
     #[arg(short, long, value_name = "FILE", default_value = "gridreel.mp4")]
     pub output: PathBuf,
@@ -457,6 +461,7 @@ pub fn render(args: &RenderArgs) -> Result<(), Failure> {
         overwrite: args.overwrite,
         budget_bytes: None,
         thumbs: None,
+        decode_first: args.decode_first,
     };
     let progress = Bars::default();
     let result = export::run(&job, &cancel, &progress);

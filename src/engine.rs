@@ -79,6 +79,10 @@ pub struct ExportTiles {
     /// Photos the grid shows.
     pub photos: usize,
     pub plan: StreamPlan,
+    /// The tiles fit, but are decoded during the export by a strict `streamer`: a photo that
+    /// fails stops it with [`StreamError::PhotoFailed`], and the export starts again without
+    /// `start_at_once`.
+    pub started_at_once: bool,
 }
 
 /// Puts the photos at `paths` (grid order) into `renderer` for an export within `budget`
@@ -87,6 +91,11 @@ pub struct ExportTiles {
 /// first decoded at thumbnail size (fast; it finds the bad ones, and `thumbs` may supply
 /// those already made), then tiles stream during the export on all cores but one, leaving
 /// that one to the encoder. `on_done` counts photos decoded up front.
+///
+/// `start_at_once` (for exports drawn through the rolling still, see
+/// [`GridRenderer::rolls`]): when every tile fits, decode nothing up front; the streamer
+/// decodes the tiles on every core in the order the frames need them, so the first frames
+/// render and encode while the rest decode. The frames are the same bytes either way.
 ///
 /// # Errors
 /// A budget too small for one frame's tiles, cancellation, or threads that cannot start.
@@ -101,6 +110,7 @@ pub fn export_tiles(
     thumbs: Option<Vec<TilePixels>>,
     cancel: &AtomicBool,
     on_done: &(dyn Fn(usize) + Sync),
+    start_at_once: bool,
 ) -> Result<ExportTiles, StreamError> {
     let layout = Layout::new(settings);
     let specs = tile_specs(settings);
@@ -110,9 +120,48 @@ pub fn export_tiles(
     let export = StreamMode {
         wrap: false,
         thumbnails: false,
+        strict: false,
+    };
+    // Starting at once, the grid must know up front which photos it shows: what a look at
+    // each file can tell is found here (in parallel, reading headers only), the rest stops
+    // the export when it shows (see `ExportTiles::started_at_once`).
+    let (probed, mut probe_skipped);
+    let paths = if start_at_once {
+        (probed, probe_skipped) = probe_all(paths);
+        &probed[..]
+    } else {
+        probe_skipped = Vec::new();
+        paths
     };
     let schedule = Schedule::new(&layout, paths.len());
     let plan = StreamPlan::new(&layout, &schedule, budget, 0, still, max_layers, cores)?;
+    if !plan.streams() && !plan.still && start_at_once {
+        // No whole-grid still, so the ring draws every frame either way: decode the tiles in
+        // the order the frames need them while the first frames render and encode. (Where
+        // the still fits, it stays: composed once, it makes every frame cheaper than the
+        // ring does, which costs more than the decode it would hide on a busy machine.)
+        let streamer = TileStreamer::new(
+            device,
+            queue,
+            renderer,
+            &layout,
+            plan,
+            StreamMode {
+                strict: true,
+                ..export
+            },
+            paths.into(),
+            Arc::from([]),
+            specs,
+        )?;
+        return Ok(ExportTiles {
+            photos: streamer.photo_count(),
+            streamer: Some(streamer),
+            skipped: probe_skipped,
+            plan,
+            started_at_once: true,
+        });
+    }
     if !plan.streams() {
         let mut streamer = TileStreamer::new(
             device,
@@ -125,16 +174,20 @@ pub fn export_tiles(
             Arc::from([]),
             specs,
         )?;
-        let skipped = streamer.load_all(device, queue, renderer, cancel, on_done)?;
+        let mut skipped = streamer.load_all(device, queue, renderer, cancel, on_done)?;
+        probe_skipped.append(&mut skipped);
         return Ok(ExportTiles {
+            skipped: probe_skipped,
             photos: streamer.photo_count(),
             streamer: None,
-            skipped,
             plan,
+            started_at_once: false,
         });
     }
+    // The caller's thumbnails are of the paths it gave: usable while no probe dropped one.
+    let thumbs = thumbs.filter(|t| t.len() == paths.len());
     let (paths, thumbs, skipped) = if let Some(thumbs) = thumbs {
-        (paths.to_vec(), thumbs, Vec::new())
+        (paths.to_vec(), thumbs, probe_skipped)
     } else {
         let loaded = photos::load_tiles_focused(
             paths,
@@ -148,7 +201,8 @@ pub fn export_tiles(
             return Err(StreamError::Cancelled);
         }
         let (paths, thumbs) = loaded.tiles.into_iter().map(|t| (t.path, t.pixels)).unzip();
-        (paths, thumbs, loaded.skipped)
+        probe_skipped.extend(loaded.skipped);
+        (paths, thumbs, probe_skipped)
     };
     let thumb_bytes = thumbs
         .iter()
@@ -181,7 +235,27 @@ pub fn export_tiles(
         streamer: Some(streamer),
         skipped,
         plan,
+        started_at_once: false,
     })
+}
+
+/// Splits `paths` into the photos that pass [`photos::probe`] and those that do not.
+fn probe_all(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Skipped>) {
+    use rayon::prelude::*;
+    let results: Vec<Result<(), photos::PhotoError>> =
+        paths.par_iter().map(|p| photos::probe(p)).collect();
+    let mut good = Vec::with_capacity(paths.len());
+    let mut skipped = Vec::new();
+    for (path, result) in paths.iter().zip(results) {
+        match result {
+            Ok(()) => good.push(path.clone()),
+            Err(error) => skipped.push(Skipped {
+                path: path.clone(),
+                error,
+            }),
+        }
+    }
+    (good, skipped)
 }
 
 #[cfg(test)]

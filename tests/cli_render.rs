@@ -614,3 +614,69 @@ fn a_photos_crop_centre_from_a_preset_moves_its_tile_resident_and_streamed() {
         );
     }
 }
+
+/// A grid too wide for one still, whose tiles all fit: the export starts drawing at once and
+/// decodes the tiles as the frames need them. The video is the same bytes as with every
+/// photo decoded first, also when a photo that looks fine fails its decode halfway (the
+/// export starts again without it, and reports it like any other bad photo).
+#[test]
+fn starting_at_once_changes_no_pixel_even_when_a_photo_fails_late() {
+    let photos = tempfile::tempdir().unwrap();
+    for i in 0..10 {
+        common::write_photo(&photos.path().join(format!("p{i:02}.jpg")), i, 320, 240);
+    }
+    let out_dir = tempfile::tempdir().unwrap();
+    let render = |extra: &[&str], name: &str| {
+        let out = out_dir.path().join(name);
+        // 1 row of 60 tiles of 480x360: 28,800 pixels wide, over any texture's width.
+        let mut args = vec![
+            "render",
+            "--images",
+            photos.path().to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "--rows",
+            "1",
+            "--cols",
+            "60",
+            "--tile-height",
+            "360",
+            "--frame",
+            "640x360",
+            "--duration",
+            "1",
+            "--encoder",
+            "libx264",
+        ];
+        args.extend_from_slice(extra);
+        let run = common::gridreel(&args);
+        let err = stderr(&run);
+        assert!(run.status.success(), "{err}");
+        (std::fs::read(&out).unwrap(), err)
+    };
+    let (at_once, err) = render(&[], "at-once.mp4");
+    assert!(err.contains("decoded as the frames need them"), "{err}");
+    let (first, err) = render(&["--decode-first"], "first.mp4");
+    assert!(!err.contains("decoded as the frames need them"), "{err}");
+    assert!(at_once == first, "starting at once changed the video");
+
+    // A JPEG whose header and end marker are fine but whose frame header announces
+    // arithmetic coding (SOF9), which no decoder here reads: only decoding finds out.
+    let mut jpeg = std::fs::read(photos.path().join("p03.jpg")).unwrap();
+    let sof = jpeg.windows(2).position(|w| w == [0xFF, 0xC0]).unwrap();
+    jpeg[sof + 1] = 0xC9;
+    std::fs::write(photos.path().join("p03.jpg"), &jpeg).unwrap();
+    let (at_once, err) = render(&[], "at-once-bad.mp4");
+    assert!(err.contains("starting again without it"), "{err}");
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with("skipped: ") && l.ends_with("p03.jpg")),
+        "{err}"
+    );
+    let (first, _) = render(&["--decode-first"], "first-bad.mp4");
+    assert!(
+        at_once == first,
+        "restarting without the bad photo changed the video"
+    );
+    assert!(leftovers(out_dir.path()).is_empty());
+}

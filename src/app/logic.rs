@@ -633,6 +633,7 @@ impl Editor {
             overwrite,
             budget_bytes: Some(export_share(self.budget_bytes())),
             thumbs: Some(thumbs),
+            decode_first: false,
         };
         let progress = Arc::new(ExportProgress::default());
         let cancel = Arc::new(AtomicBool::new(false));

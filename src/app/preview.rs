@@ -155,6 +155,7 @@ impl PreviewTiles {
         let mode = StreamMode {
             wrap: key.looping,
             thumbnails: true,
+            strict: false,
         };
         let stand_ins = Arc::clone(&thumbs);
         // The key's spec, with the crop centres as of the photos' generation.

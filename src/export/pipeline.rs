@@ -14,8 +14,9 @@ use super::output::TempOutput;
 use super::{ExportError, ExportSummary, Format, VideoWriter, export_video};
 use crate::layout::{Layout, photos_shown};
 use crate::photos::{self, ScanError, Skipped, TilePixels};
-use crate::render::{FRAME_FORMAT, Gpu, GridRenderer};
+use crate::render::{FRAME_FORMAT, Gpu, GridRenderer, PixelLayout};
 use crate::settings::Settings;
+use crate::stream::StreamError;
 use crate::{engine, panic_message};
 
 /// Where an export's photos come from.
@@ -43,6 +44,9 @@ pub struct Job {
     /// Thumbnails of [`Photos::Paths`], in the same order, when the caller has them (the
     /// editor): a streamed export then skips its thumbnail pass.
     pub thumbs: Option<Vec<TilePixels>>,
+    /// Decode every photo before the first frame, as before exports started at once (the
+    /// frames are the same bytes; for comparisons and tests).
+    pub decode_first: bool,
 }
 
 /// What the pipeline is doing; [`Progress::stage`] is told each one as it starts.
@@ -174,7 +178,6 @@ fn run_unguarded(
 
     progress.stage(Stage::Importing);
     let gpu = Gpu::for_export()?;
-    let mut renderer = GridRenderer::new(&gpu.device, FRAME_FORMAT);
     let total = needed.len();
     let thumbs = job
         .thumbs
@@ -184,28 +187,85 @@ fn run_unguarded(
             t.truncate(total);
             t
         });
-    let mut tiles = engine::export_tiles(
-        &gpu.device,
-        &gpu.queue,
-        &mut renderer,
-        settings,
-        budget,
-        needed,
-        thumbs,
-        cancel,
-        &|done| progress.photos_loaded(done, total),
-    )?;
-    for s in &tiles.skipped {
-        progress.skipped(s);
+    // Where every frame is drawn through the rolling still, the export starts at once and
+    // decodes the tiles in the order the frames need them; a photo that then fails to decode
+    // would have been left out of the grid, so the export starts again the classic way.
+    let mut start_at_once = !job.decode_first
+        && format.pixel_layout() == PixelLayout::Yuv420
+        && GridRenderer::rolls(&layout);
+    loop {
+        let mut renderer = GridRenderer::new(&gpu.device, FRAME_FORMAT);
+        let mut tiles = engine::export_tiles(
+            &gpu.device,
+            &gpu.queue,
+            &mut renderer,
+            settings,
+            budget,
+            needed,
+            thumbs.clone(),
+            cancel,
+            &|done| progress.photos_loaded(done, total),
+            start_at_once,
+        )?;
+        for s in &tiles.skipped {
+            progress.skipped(s);
+        }
+        skipped.append(&mut tiles.skipped);
+        if tiles.photos == 0 {
+            return Err(ExportError::NoPhotos(format!(
+                "no usable photos: none of the {} photos could be decoded ({} skipped in all)",
+                needed.len(),
+                skipped.len()
+            )));
+        }
+        progress.note(&memory_note(&tiles, skipped.len(), settings, budget, &gpu));
+        progress.stage(Stage::Rendering);
+        let exported = export_video(
+            &gpu,
+            &mut renderer,
+            tiles.streamer.as_mut(),
+            &super::ExportJob {
+                settings,
+                format,
+                output: &job.output,
+                overwrite: job.overwrite,
+                encoder_threads: settings.video.threads as usize,
+            },
+            cancel,
+            progress,
+        );
+        let summary = match exported {
+            Err(ExportError::Stream(StreamError::PhotoFailed(failed))) if tiles.started_at_once => {
+                progress.note(&format!(
+                    "{} could not be decoded ({}); starting again without it",
+                    failed.path.display(),
+                    failed.error
+                ));
+                progress.stage(Stage::Importing);
+                start_at_once = false;
+                continue;
+            }
+            exported => exported?,
+        };
+        if let Some(streamer) = tiles.streamer.as_mut() {
+            for s in streamer.take_failures() {
+                progress.skipped(&s);
+                skipped.push(s);
+            }
+        }
+        return Ok(Report { summary, skipped });
     }
-    skipped.append(&mut tiles.skipped);
-    if tiles.photos == 0 {
-        return Err(ExportError::NoPhotos(format!(
-            "no usable photos: none of the {} photos could be decoded ({} skipped in all)",
-            needed.len(),
-            skipped.len()
-        )));
-    }
+}
+
+/// The line an export prints before its first frame: photos, frames, tiles and budget, GPU.
+fn memory_note(
+    tiles: &engine::ExportTiles,
+    skipped: usize,
+    settings: &Settings,
+    budget: u64,
+    gpu: &Gpu,
+) -> String {
+    let layout = Layout::new(settings);
     let plan = tiles.plan;
     let mb = |b: u64| b >> 20;
     let tiles_state = if plan.streams() {
@@ -213,48 +273,24 @@ fn run_unguarded(
             "streaming {} tiles through {} slots",
             plan.photos, plan.slots
         )
+    } else if tiles.started_at_once {
+        "all tiles resident, decoded as the frames need them".to_owned()
     } else {
         "all tiles resident".to_owned()
     };
-    let memory = format!(
-        "{tiles_state} ({} MB of tiles, up to {} MB decoding, of a {} MB budget)",
-        mb(plan.tile_budget_bytes()).max(1),
-        mb(plan.decode_bytes),
-        mb(budget)
-    );
-    progress.note(&format!(
-        "{} photos ({} skipped); {}x{} frames, {} at {} fps; {memory}; GPU: {}",
+    format!(
+        "{} photos ({skipped} skipped); {}x{} frames, {} at {} fps; {tiles_state} ({} MB of \
+         tiles, up to {} MB decoding, of a {} MB budget); GPU: {}",
         tiles.photos,
-        skipped.len(),
         layout.frame_w_px,
         layout.frame_h_px,
         settings.frame_count(),
         settings.fps,
+        mb(plan.tile_budget_bytes()).max(1),
+        mb(plan.decode_bytes),
+        mb(budget),
         gpu.describe()
-    ));
-
-    progress.stage(Stage::Rendering);
-    let summary = export_video(
-        &gpu,
-        &mut renderer,
-        tiles.streamer.as_mut(),
-        &super::ExportJob {
-            settings,
-            format,
-            output: &job.output,
-            overwrite: job.overwrite,
-            encoder_threads: settings.video.threads as usize,
-        },
-        cancel,
-        progress,
-    )?;
-    if let Some(streamer) = tiles.streamer.as_mut() {
-        for s in streamer.take_failures() {
-            progress.skipped(&s);
-            skipped.push(s);
-        }
-    }
-    Ok(Report { summary, skipped })
+    )
 }
 
 /// The photos of `source`, in order, with the settings' photo range applied to a folder, and

@@ -236,6 +236,33 @@ fn decode_jpeg_scaled(path: &Path, spec: &TileSpec) -> Result<Option<ScaledJpeg>
     Ok(image.map(|image| (image, orientation, full_size, permit)))
 }
 
+/// What can be told about `path` without decoding it: [`decode_tile`] fails with this error
+/// too (the same checks, in the same order): a file that is missing, empty, not an image, a
+/// cut-off JPEG, or declares more pixels than any decode allows. A photo that passes can
+/// still fail its decode (damaged data further in).
+///
+/// # Errors
+/// The photo's [`PhotoError`].
+pub fn probe(path: &Path) -> Result<(), PhotoError> {
+    let format = sniff(path)?;
+    let declared = crate::files::open_regular(path).ok().and_then(|file| {
+        let mut reader = ImageReader::with_format(BufReader::new(file), format);
+        reader.no_limits();
+        reader.into_dimensions().ok()
+    });
+    match declared {
+        // Even one byte a pixel is over the decode's allocation limit.
+        Some((w, h))
+            if w > MAX_PHOTO_SIDE_PX
+                || h > MAX_PHOTO_SIDE_PX
+                || u64::from(w) * u64::from(h) > MAX_PHOTO_ALLOC_BYTES =>
+        {
+            Err(too_large(path, format))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Checks the file is there, not empty, an image, and (for JPEG) not cut off; its format.
 fn sniff(path: &Path) -> Result<image::ImageFormat, PhotoError> {
     let mut file = crate::files::open_regular(path).map_err(PhotoError::Io)?;

@@ -5,7 +5,9 @@ pub mod gate;
 mod scan;
 pub mod synth;
 
-pub use decode::{MAX_PHOTO_ALLOC_BYTES, TilePixels, TileSpec, decode_tile, decode_tile_sized};
+pub use decode::{
+    MAX_PHOTO_ALLOC_BYTES, TilePixels, TileSpec, decode_tile, decode_tile_sized, probe,
+};
 pub use scan::{PHOTO_EXTENSIONS, ScanError, ScanResult, scan_folder};
 
 use std::path::{Path, PathBuf};

@@ -6,7 +6,8 @@
 //! needed soonest: decode workers fill them ahead of the play head, and a slot is reused for
 //! the photo not needed for the longest time ([`Residency`], Belady's rule, exact here because
 //! the future is known). Export waits for a tile rather than drawing a hole; the preview draws
-//! the photo's thumbnail until its tile arrives.
+//! the photo's thumbnail until its tile arrives. An export whose tiles all fit can also start
+//! drawing at once, the tiles decoded in the order the frames need them (strict mode).
 
 mod plan;
 mod residency;
@@ -40,6 +41,10 @@ pub enum StreamError {
     DecodersStopped,
     #[error("cancelled")]
     Cancelled,
+    /// A photo failed its decode while the export was already drawing (strict mode): the
+    /// frames so far assumed it, so the export starts again without it.
+    #[error("{0}")]
+    PhotoFailed(crate::photos::Skipped),
 }
 
 #[cfg(test)]

@@ -22,6 +22,11 @@ pub struct StreamMode {
     /// Cells whose tile is not resident show the photo's thumbnail (preview); otherwise the
     /// caller waits with [`TileStreamer::prepare_frame`] (export).
     pub thumbnails: bool,
+    /// A photo that fails to decode stops [`TileStreamer::prepare_frame`] with
+    /// [`StreamError::PhotoFailed`] instead of being drawn from a stand-in: for an export
+    /// that starts before every photo is known to decode (the photos that fail would have
+    /// been left out of the grid, moving the others).
+    pub strict: bool,
 }
 
 struct Decoded {
@@ -161,6 +166,7 @@ impl TileStreamer {
         cancel: &AtomicBool,
     ) -> Result<(), StreamError> {
         self.update(device, queue, renderer, t_secs)?;
+        self.check_strict()?;
         while !self.residency.all_ready(&self.schedule, t_secs) {
             if cancel.load(Ordering::Relaxed) {
                 return Err(StreamError::Cancelled);
@@ -170,10 +176,19 @@ impl TileStreamer {
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => return Err(StreamError::DecodersStopped),
             }
+            self.check_strict()?;
             self.request(t_secs)?;
         }
         self.flush_cells(device, queue, renderer);
         Ok(())
+    }
+
+    /// In strict mode, the first photo that failed to decode.
+    fn check_strict(&mut self) -> Result<(), StreamError> {
+        match self.failures.first() {
+            Some(_) if self.mode.strict => Err(StreamError::PhotoFailed(self.failures.remove(0))),
+            _ => Ok(()),
+        }
     }
 
     /// Decodes every photo (the plan must hold them all) and waits; photos that fail are
@@ -302,6 +317,10 @@ impl TileStreamer {
         }
         match result {
             Ok(tile) => renderer.write_tile(queue, load.slot, &tile),
+            Err(error) if self.mode.strict => {
+                let path = self.paths[load.photo as usize].clone();
+                self.failures.push(Skipped { path, error });
+            }
             Err(error) => {
                 let path = self.paths[load.photo as usize].clone();
                 log::warn!("{error}: {}; drawing its thumbnail instead", path.display());
