@@ -666,13 +666,17 @@ fn starting_at_once_changes_no_pixel_even_when_a_photo_fails_late() {
     let sof = jpeg.windows(2).position(|w| w == [0xFF, 0xC0]).unwrap();
     jpeg[sof + 1] = 0xC9;
     std::fs::write(photos.path().join("p03.jpg"), &jpeg).unwrap();
+    // And an empty file, which the probe finds before the first frame.
+    std::fs::write(photos.path().join("p05-empty.jpg"), b"").unwrap();
     let (at_once, err) = render(&[], "at-once-bad.mp4");
     assert!(err.contains("starting again without it"), "{err}");
-    assert!(
-        err.lines()
-            .any(|l| l.starts_with("skipped: ") && l.ends_with("p03.jpg")),
-        "{err}"
-    );
+    for name in ["p03.jpg", "p05-empty.jpg"] {
+        let reported = err
+            .lines()
+            .filter(|l| l.starts_with("skipped: ") && l.ends_with(name))
+            .count();
+        assert_eq!(reported, 1, "{name} reported {reported} times:\n{err}");
+    }
     let (first, _) = render(&["--decode-first"], "first-bad.mp4");
     assert!(
         at_once == first,

@@ -193,6 +193,9 @@ fn run_unguarded(
     let mut start_at_once = !job.decode_first
         && format.pixel_layout() == PixelLayout::Yuv420
         && GridRenderer::rolls(&layout);
+    // The photos still in the running: an attempt that started at once and stopped keeps
+    // out what its probe already reported.
+    let mut running = needed.to_vec();
     loop {
         let mut renderer = GridRenderer::new(&gpu.device, FRAME_FORMAT);
         let mut tiles = engine::export_tiles(
@@ -201,7 +204,7 @@ fn run_unguarded(
             &mut renderer,
             settings,
             budget,
-            needed,
+            &running,
             thumbs.clone(),
             cancel,
             &|done| progress.photos_loaded(done, total),
@@ -210,6 +213,7 @@ fn run_unguarded(
         for s in &tiles.skipped {
             progress.skipped(s);
         }
+        running.retain(|p| !tiles.skipped.iter().any(|s| &s.path == p));
         skipped.append(&mut tiles.skipped);
         if tiles.photos == 0 {
             return Err(ExportError::NoPhotos(format!(
