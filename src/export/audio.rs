@@ -7,16 +7,17 @@
 // Sample counts and rates are far inside i32/i64 (a day of 48 kHz audio is 4e9 samples).
 #![allow(clippy::cast_possible_wrap)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use ffmpeg::format::Sample;
 use ffmpeg::format::sample::Type as SampleType;
 use ffmpeg::software::resampling;
-use ffmpeg::{ChannelLayout, Packet, Rational, codec, decoder, encoder, format, frame, media};
+use ffmpeg::{ChannelLayout, Packet, Rational, codec, encoder, format, frame};
 use ffmpeg_next as ffmpeg;
 
 use super::ExportError;
 use super::format::Container;
+use crate::music::input::AudioInput;
 use crate::settings::AudioSettings;
 
 /// Output sample rate: Opus takes only 48 kHz, and AAC is fine with it.
@@ -34,93 +35,28 @@ fn bad_audio(path: &Path, reason: impl std::fmt::Display) -> ExportError {
 pub fn probe(path: &Path) -> Result<f64, ExportError> {
     super::encoder::init_ffmpeg()?;
     crate::files::open_regular(path).map_err(|e| bad_audio(path, e))?;
-    let mut source = Source::open(path)?;
-    if !source.next_frame()? {
+    let mut source = open_source(path)?;
+    if !source.next_frame() {
         return Err(bad_audio(path, "no audio could be decoded"));
     }
     Ok(source.duration_secs)
 }
 
-/// A decoding track, restartable from its start.
-struct Source {
-    path: PathBuf,
-    input: format::context::Input,
-    stream: usize,
-    decoder: decoder::Audio,
-    frame: frame::Audio,
-    duration_secs: f64,
-    ended: bool,
+/// Opens the track to decode it.
+fn open_source(path: &Path) -> Result<AudioInput, ExportError> {
+    AudioInput::open(path).map_err(|e| bad_audio(path, e))
 }
 
-impl Source {
-    fn open(path: &Path) -> Result<Self, ExportError> {
-        let input = format::input(path)
-            .map_err(|e| bad_audio(path, format!("not a file FFmpeg reads as audio: {e}")))?;
-        let stream = input
-            .streams()
-            .best(media::Type::Audio)
-            .ok_or_else(|| bad_audio(path, "it holds no audio stream"))?;
-        let index = stream.index();
-        let time_base = f64::from(stream.time_base());
-        let stream_secs = stream.duration() as f64 * time_base;
-        let context = codec::context::Context::from_parameters(stream.parameters())
-            .map_err(|e| bad_audio(path, e))?;
-        let decoder = context.decoder().audio().map_err(|e| bad_audio(path, e))?;
-        let container_secs = input.duration() as f64 / f64::from(ffmpeg::ffi::AV_TIME_BASE);
-        let duration_secs = if stream_secs > 0.0 {
-            stream_secs
-        } else {
-            container_secs.max(0.0)
-        };
-        Ok(Self {
-            path: path.to_owned(),
-            input,
-            stream: index,
-            decoder,
-            frame: frame::Audio::empty(),
-            duration_secs,
-            ended: false,
-        })
-    }
-
-    /// Decodes the next frame into `self.frame`; false at the end of the track.
-    fn next_frame(&mut self) -> Result<bool, ExportError> {
-        loop {
-            if self.decoder.receive_frame(&mut self.frame).is_ok() {
-                return Ok(true);
-            }
-            if self.ended {
-                return Ok(false);
-            }
-            let next = self.input.packets().next();
-            match next {
-                Some((stream, packet)) if stream.index() == self.stream => {
-                    // A damaged packet is skipped, as players do.
-                    let _ = self.decoder.send_packet(&packet);
-                }
-                Some(_) => {}
-                None => {
-                    self.ended = true;
-                    let _ = self.decoder.send_eof();
-                }
-            }
-        }
-    }
-
-    /// Back to the start of the track.
-    fn rewind(&mut self) -> Result<(), ExportError> {
-        self.input
-            .seek(0, ..)
-            .map_err(|e| bad_audio(&self.path, format!("cannot rewind to loop it: {e}")))?;
-        self.decoder.flush();
-        self.ended = false;
-        Ok(())
-    }
+/// Back to the start of the track.
+fn rewind(source: &mut AudioInput) -> Result<(), ExportError> {
+    source
+        .seek(0, ..)
+        .map_err(|e| bad_audio(&source.path, format!("cannot rewind to loop it: {e}")))
 }
 
 /// The track as the video's audio stream.
 pub struct AudioTrack {
-    source: Source,
+    source: AudioInput,
     resampler: Option<resampling::Context>,
     /// Resampled, not yet encoded: left and right, from `fifo_start`.
     fifo: [Vec<f32>; 2],
@@ -156,7 +92,7 @@ impl AudioTrack {
         container: Container,
         output: &mut format::context::Output,
     ) -> Result<Self, ExportError> {
-        let source = Source::open(path)?;
+        let source = open_source(path)?;
         let (codec, sample) = match container {
             Container::Webm => (
                 encoder::find_by_name("libopus"),
@@ -272,7 +208,7 @@ impl AudioTrack {
                 if self.since_rewind == 0 {
                     return Err(bad_audio(&self.source.path, "no audio after the offset"));
                 }
-                self.source.rewind()?;
+                rewind(&mut self.source)?;
                 self.skip = self.offset;
                 self.since_rewind = 0;
             }
@@ -282,7 +218,7 @@ impl AudioTrack {
 
     /// Decodes and resamples one frame into the FIFO; false at the end of the track.
     fn decode_some(&mut self) -> Result<bool, ExportError> {
-        if !self.source.next_frame()? {
+        if !self.source.next_frame() {
             return Ok(false);
         }
         // Decoders of plain formats (WAV) may leave the layout unset; the resampler wants it.

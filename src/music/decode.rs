@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 use ffmpeg::format::Sample;
 use ffmpeg::format::sample::Type as SampleType;
 use ffmpeg::software::resampling;
-use ffmpeg::{ChannelLayout, codec, decoder, format, frame, media};
+
+use super::input::AudioInput;
+use ffmpeg::{ChannelLayout, frame};
 use ffmpeg_next as ffmpeg;
 
 /// A track that cannot be decoded; the path comes last, as everywhere.
@@ -30,21 +32,13 @@ fn error(path: &Path, reason: impl std::fmt::Display) -> MusicError {
 
 /// A decoding track.
 pub struct TrackDecoder {
-    path: PathBuf,
-    input: format::context::Input,
-    stream: usize,
-    /// Seconds per tick of the stream's timestamps.
-    time_base_secs: f64,
-    decoder: decoder::Audio,
-    decoded: frame::Audio,
+    input: AudioInput,
     resampler: Option<resampling::Context>,
     resampled: frame::Audio,
     resampled_capacity: usize,
     layout: ChannelLayout,
     channels: usize,
     rate: u32,
-    duration_secs: f64,
-    ended: bool,
     /// The resampler's last samples were taken at the end of the track.
     flushed: bool,
     /// After a seek: drop what lies before this point of the track (seconds).
@@ -56,44 +50,20 @@ impl TrackDecoder {
     pub fn open(path: &Path, channels: usize, rate: u32) -> Result<Self, MusicError> {
         crate::export::init_ffmpeg().map_err(|e| error(path, e))?;
         crate::files::open_regular(path).map_err(|e| error(path, e))?;
-        let input = format::input(path)
-            .map_err(|e| error(path, format!("not a file FFmpeg reads as audio: {e}")))?;
-        let stream = input
-            .streams()
-            .best(media::Type::Audio)
-            .ok_or_else(|| error(path, "it holds no audio stream"))?;
-        let index = stream.index();
-        let time_base_secs = f64::from(stream.time_base());
-        let stream_secs = stream.duration() as f64 * time_base_secs;
-        let context = codec::context::Context::from_parameters(stream.parameters())
-            .map_err(|e| error(path, e))?;
-        let decoder = context.decoder().audio().map_err(|e| error(path, e))?;
-        let container_secs = input.duration() as f64 / f64::from(ffmpeg::ffi::AV_TIME_BASE);
-        let duration_secs = if stream_secs > 0.0 {
-            stream_secs
-        } else {
-            container_secs.max(0.0)
-        };
+        let input = AudioInput::open(path).map_err(|e| error(path, e))?;
         let (channels, layout) = if channels == 1 {
             (1, ChannelLayout::MONO)
         } else {
             (2, ChannelLayout::STEREO)
         };
         Ok(Self {
-            path: path.to_owned(),
             input,
-            stream: index,
-            time_base_secs,
-            decoder,
-            decoded: frame::Audio::empty(),
             resampler: None,
             resampled: frame::Audio::empty(),
             resampled_capacity: 0,
             layout,
             channels,
             rate,
-            duration_secs,
-            ended: false,
             flushed: false,
             skip_before_secs: None,
         })
@@ -102,12 +72,12 @@ impl TrackDecoder {
     /// The track's length in seconds (from its header).
     #[must_use]
     pub fn duration_secs(&self) -> f64 {
-        self.duration_secs
+        self.input.duration_secs
     }
 
     #[must_use]
     pub fn path(&self) -> &Path {
-        &self.path
+        &self.input.path
     }
 
     /// Goes to `secs` into the track; the next chunk starts there (to the sample where the
@@ -116,11 +86,9 @@ impl TrackDecoder {
         let ts = (secs.max(0.0) * f64::from(ffmpeg::ffi::AV_TIME_BASE)) as i64;
         self.input
             .seek(ts, ..ts)
-            .map_err(|e| error(&self.path, format!("cannot seek: {e}")))?;
-        self.decoder.flush();
+            .map_err(|e| error(&self.input.path, format!("cannot seek: {e}")))?;
         // The resampler may hold samples from before the jump.
         self.resampler = None;
-        self.ended = false;
         self.flushed = false;
         self.skip_before_secs = Some(secs);
         Ok(())
@@ -129,7 +97,7 @@ impl TrackDecoder {
     /// The next decoded samples, interleaved; `None` at the end of the track.
     pub fn next_chunk(&mut self) -> Result<Option<&[f32]>, MusicError> {
         let (skip, got) = loop {
-            if !self.next_frame() {
+            if !self.input.next_frame() {
                 // The resampler holds back a few samples until it is flushed.
                 match self.flush_resampler() {
                     0 => return Ok(None),
@@ -137,10 +105,11 @@ impl TrackDecoder {
                 }
             }
             let frame_secs = self
-                .decoded
+                .input
+                .frame
                 .timestamp()
-                .or_else(|| self.decoded.pts())
-                .map(|ts| ts as f64 * self.time_base_secs);
+                .or_else(|| self.input.frame.pts())
+                .map(|ts| ts as f64 * self.input.time_base_secs);
             let got = self.resample()?;
             let mut skip = 0;
             if let Some(target) = self.skip_before_secs {
@@ -161,32 +130,8 @@ impl TrackDecoder {
         let bytes = self.resampled.data(0);
         let end = (got * self.channels * 4).min(bytes.len());
         let samples: &[f32] = bytemuck::try_cast_slice(&bytes[..end])
-            .map_err(|e| error(&self.path, format!("resampled audio: {e}")))?;
+            .map_err(|e| error(&self.input.path, format!("resampled audio: {e}")))?;
         Ok(Some(&samples[(skip * self.channels).min(samples.len())..]))
-    }
-
-    /// Decodes the next frame into `self.decoded`; false at the end of the track.
-    fn next_frame(&mut self) -> bool {
-        loop {
-            if self.decoder.receive_frame(&mut self.decoded).is_ok() {
-                return true;
-            }
-            if self.ended {
-                return false;
-            }
-            let next = self.input.packets().next();
-            match next {
-                Some((stream, packet)) if stream.index() == self.stream => {
-                    // A damaged packet is skipped, as players do.
-                    let _ = self.decoder.send_packet(&packet);
-                }
-                Some(_) => {}
-                None => {
-                    self.ended = true;
-                    let _ = self.decoder.send_eof();
-                }
-            }
-        }
     }
 
     /// At the end of the track: what the resampler still holds, into `self.resampled`
@@ -206,31 +151,33 @@ impl TrackDecoder {
         }
     }
 
-    /// Converts `self.decoded` into `self.resampled`; returns the samples per channel.
+    /// Converts `self.input.frame` into `self.resampled`; returns the samples per channel.
     fn resample(&mut self) -> Result<usize, MusicError> {
         // Decoders of plain formats (WAV) may leave the layout unset; the resampler wants it.
-        if self.decoded.channel_layout().is_empty() {
-            let channels = i32::from(self.decoded.channels());
-            self.decoded
+        if self.input.frame.channel_layout().is_empty() {
+            let channels = i32::from(self.input.frame.channels());
+            self.input
+                .frame
                 .set_channel_layout(ChannelLayout::default(channels));
         }
         let packed = Sample::F32(SampleType::Packed);
         if self.resampler.is_none() {
             self.resampler = Some(
                 resampling::Context::get(
-                    self.decoded.format(),
-                    self.decoded.channel_layout(),
-                    self.decoded.rate(),
+                    self.input.frame.format(),
+                    self.input.frame.channel_layout(),
+                    self.input.frame.rate(),
                     packed,
                     self.layout,
                     self.rate,
                 )
-                .map_err(|e| error(&self.path, format!("cannot resample: {e}")))?,
+                .map_err(|e| error(&self.input.path, format!("cannot resample: {e}")))?,
             );
         }
         // Room for the frame at the new rate, and what the resampler holds back.
-        let capacity =
-            self.decoded.samples() * self.rate as usize / self.decoded.rate().max(1) as usize + 512;
+        let capacity = self.input.frame.samples() * self.rate as usize
+            / self.input.frame.rate().max(1) as usize
+            + 512;
         if self.resampled_capacity < capacity {
             self.resampled = frame::Audio::new(packed, capacity, self.layout);
             self.resampled_capacity = capacity;
@@ -238,8 +185,8 @@ impl TrackDecoder {
         self.resampled.set_samples(capacity);
         if let Some(resampler) = self.resampler.as_mut() {
             resampler
-                .run(&self.decoded, &mut self.resampled)
-                .map_err(|e| error(&self.path, format!("cannot resample: {e}")))?;
+                .run(&self.input.frame, &mut self.resampled)
+                .map_err(|e| error(&self.input.path, format!("cannot resample: {e}")))?;
         }
         Ok(self.resampled.samples())
     }

@@ -2,6 +2,7 @@
 //! and the waveform. Playback through the sound card is the editor's (`app::playback`).
 
 pub mod decode;
+pub mod input;
 pub mod timing;
 pub mod waveform;
 
