@@ -135,45 +135,35 @@ pub fn export_tiles(
     };
     let schedule = Schedule::new(&layout, paths.len());
     let plan = StreamPlan::new(&layout, &schedule, budget, 0, still, max_layers, cores)?;
-    if !plan.streams() && !plan.still && start_at_once {
-        // No whole-grid still, so the ring draws every frame either way: decode the tiles in
-        // the order the frames need them while the first frames render and encode. (Where
+    if !plan.streams() {
+        // With no whole-grid still, the ring draws every frame either way: decode the tiles
+        // in the order the frames need them while the first frames render and encode. (Where
         // the still fits, it stays: composed once, it makes every frame cheaper than the
         // ring does, which costs more than the decode it would hide on a busy machine.)
-        let streamer = TileStreamer::new(
-            device,
-            queue,
-            renderer,
-            &layout,
-            plan,
-            StreamMode {
-                strict: true,
-                ..export
-            },
-            paths.into(),
-            Arc::from([]),
-            specs,
-        )?;
-        return Ok(ExportTiles {
-            photos: streamer.photo_count(),
-            streamer: Some(streamer),
-            skipped: probe_skipped,
-            plan,
-            started_at_once: true,
-        });
-    }
-    if !plan.streams() {
+        let at_once = start_at_once && !plan.still;
         let mut streamer = TileStreamer::new(
             device,
             queue,
             renderer,
             &layout,
             plan,
-            export,
+            StreamMode {
+                strict: at_once,
+                ..export
+            },
             paths.into(),
             Arc::from([]),
             specs,
         )?;
+        if at_once {
+            return Ok(ExportTiles {
+                photos: streamer.photo_count(),
+                streamer: Some(streamer),
+                skipped: probe_skipped,
+                plan,
+                started_at_once: true,
+            });
+        }
         let mut skipped = streamer.load_all(device, queue, renderer, cancel, on_done)?;
         probe_skipped.append(&mut skipped);
         return Ok(ExportTiles {

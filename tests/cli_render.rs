@@ -629,27 +629,11 @@ fn starting_at_once_changes_no_pixel_even_when_a_photo_fails_late() {
     let render = |extra: &[&str], name: &str| {
         let out = out_dir.path().join(name);
         // 1 row of 60 tiles of 480x360: 28,800 pixels wide, over any texture's width.
-        let mut args = vec![
-            "render",
-            "--images",
-            photos.path().to_str().unwrap(),
-            "-o",
-            out.to_str().unwrap(),
-            "--rows",
-            "1",
-            "--cols",
-            "60",
-            "--tile-height",
-            "360",
-            "--frame",
-            "640x360",
-            "--duration",
-            "1",
-            "--encoder",
-            "libx264",
-        ];
+        let mut args = vec!["--rows", "1", "--cols", "60", "--tile-height", "360"];
+        args.extend_from_slice(&["--frame", "640x360", "--duration", "1"]);
+        args.extend_from_slice(&["--encoder", "libx264"]);
         args.extend_from_slice(extra);
-        let run = common::gridreel(&args);
+        let run = common::render_to(photos.path(), &out, &args);
         let err = stderr(&run);
         assert!(run.status.success(), "{err}");
         (std::fs::read(&out).unwrap(), err)
