@@ -10,7 +10,7 @@
 # Usage: tests/bench/render_vs_ffmpeg.sh [work-dir]   (needs a release build and ffmpeg)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-bin="$root/target/release/gridreel"
+bin="${GRIDREEL:-$root/target/release/gridreel}"  # GRIDREEL: another build
 work=${1:-$(mktemp -d)}
 photos="$work/photos"
 mkdir -p "$photos"
