@@ -122,25 +122,45 @@ pub fn export_tiles(
         thumbnails: false,
         strict: false,
     };
+    let schedule = Schedule::new(&layout, paths.len());
+    let plan = StreamPlan::new(&layout, &schedule, budget, 0, still, max_layers, cores)?;
+    // With every tile fitting and no whole-grid still, the ring draws every frame either way:
+    // decode the tiles in the order the frames need them while the first frames render and
+    // encode. (Where the still fits, it stays: composed once, it makes every frame cheaper
+    // than the ring does, which costs more than the decode it would hide on a busy machine.)
+    let at_once = start_at_once && !plan.streams() && !plan.still;
     // Starting at once, the grid must know up front which photos it shows: what a look at
     // each file can tell is found here (in parallel, reading headers only), the rest stops
     // the export when it shows (see `ExportTiles::started_at_once`).
-    let (probed, mut probe_skipped);
-    let paths = if start_at_once {
-        (probed, probe_skipped) = probe_all(paths);
-        &probed[..]
+    let (probed, mut probe_skipped) = if at_once {
+        probe_all(paths)
     } else {
-        probe_skipped = Vec::new();
-        paths
+        (Vec::new(), Vec::new())
     };
-    let schedule = Schedule::new(&layout, paths.len());
-    let plan = StreamPlan::new(&layout, &schedule, budget, 0, still, max_layers, cores)?;
+    if at_once && probed.is_empty() {
+        // Nothing to show: the caller says so (no zero-layer texture is made).
+        return Ok(ExportTiles {
+            streamer: None,
+            skipped: probe_skipped,
+            photos: 0,
+            plan,
+            started_at_once: true,
+        });
+    }
+    let (paths, plan) = if at_once {
+        let schedule = Schedule::new(&layout, probed.len());
+        let plan = StreamPlan::new(&layout, &schedule, budget, 0, still, max_layers, cores)?;
+        (
+            &probed[..],
+            StreamPlan {
+                still: false,
+                ..plan
+            },
+        )
+    } else {
+        (paths, plan)
+    };
     if !plan.streams() {
-        // With no whole-grid still, the ring draws every frame either way: decode the tiles
-        // in the order the frames need them while the first frames render and encode. (Where
-        // the still fits, it stays: composed once, it makes every frame cheaper than the
-        // ring does, which costs more than the decode it would hide on a busy machine.)
-        let at_once = start_at_once && !plan.still;
         let mut streamer = TileStreamer::new(
             device,
             queue,

@@ -667,4 +667,20 @@ fn starting_at_once_changes_no_pixel_even_when_a_photo_fails_late() {
         "restarting without the bad photo changed the video"
     );
     assert!(leftovers(out_dir.path()).is_empty());
+
+    // Nothing left that a probe passes: the same clear refusal as when decoding first.
+    let junk = tempfile::tempdir().unwrap();
+    std::fs::write(junk.path().join("a.jpg"), b"").unwrap();
+    std::fs::write(junk.path().join("b.jpg"), b"text, not a photo\n").unwrap();
+    let out = out_dir.path().join("nothing.mp4");
+    let wide = ["--rows", "1", "--cols", "60", "--tile-height", "360"];
+    let run = common::render_to(
+        junk.path(),
+        &out,
+        &[&wide[..], &["--frame", "640x360"]].concat(),
+    );
+    let err = stderr(&run);
+    assert_eq!(run.status.code(), Some(2), "{err}");
+    assert!(err.contains("no usable photos"), "{err}");
+    assert!(!out.exists());
 }
