@@ -73,7 +73,7 @@ pub fn run(options: &BenchOptions) -> BenchResult<()> {
     let mut rows = Vec::new();
 
     // 2. Import (first, so the ratio runs below find the files in the page cache either way).
-    rows.push(import_row(&gpu, &small, "import")?);
+    rows.push(import_row(&gpu, &small, "import")?.0);
     rows.push(
         import_vs_vips_row(&gpu, &small, &options.work, RATIO_PAIRS).unwrap_or_else(|e| Row {
             what: "import ÷ vipsthumbnail".into(),
@@ -81,12 +81,15 @@ pub fn run(options: &BenchOptions) -> BenchResult<()> {
             target: "-",
         }),
     );
+    let mut large_rate = None;
     let large = if options.large > 0 {
         let dir = ensure_photos(
             &options.work.join(format!("photos-{}", options.large)),
             options.large,
         )?;
-        rows.push(import_row(&gpu, &dir, "import")?);
+        let (row, rate) = import_row(&gpu, &dir, "import")?;
+        large_rate = Some(rate);
+        rows.push(row);
         Some(dir)
     } else {
         None
@@ -205,8 +208,8 @@ pub fn run(options: &BenchOptions) -> BenchResult<()> {
 
     // 3. Peak RSS, each in its own process.
     let exe = std::env::current_exe().map_err(|e| format!("cannot find gridreel itself ({e})"))?;
-    let short = child_peak_rss(&exe, &small, &options.work, &["--duration", "10"], options)?;
-    let long = child_peak_rss(&exe, &small, &options.work, &["--duration", "60"], options)?;
+    let (short, _) = child_peak_rss(&exe, &small, &options.work, &["--duration", "10"], options)?;
+    let (long, _) = child_peak_rss(&exe, &small, &options.work, &["--duration", "60"], options)?;
     rows.push(Row {
         what: "peak RSS, 1080p export, 10 s vs 60 s clip".into(),
         value: format!(
@@ -237,7 +240,7 @@ pub fn run(options: &BenchOptions) -> BenchResult<()> {
             let args: Vec<&str> = args.iter().map(String::as_str).collect();
             child_peak_rss(&exe, large_dir, &options.work, &args, options)
         };
-        let (hundred, all) = (peak(100.min(options.large))?, peak(options.large)?);
+        let ((hundred, _), (all, all_secs)) = (peak(100.min(options.large))?, peak(options.large)?);
         rows.push(Row {
             what: format!(
                 "peak RSS, 1080p export of 100 vs {} photos, 720x540 tiles, 1 GB budget",
@@ -246,6 +249,22 @@ pub fn run(options: &BenchOptions) -> BenchResult<()> {
             value: format!("{hundred:.0} MB vs {all:.0} MB"),
             target: "both < 1324 MB (budget + 300 MB)",
         });
+        // The same streamed export's pace: photos through it per second of wall time (it
+        // decodes each twice: at thumbnail size first, to find the bad ones, then at tile
+        // size as the frames need them) against the import of the same photos.
+        if let Some(import_rate) = large_rate {
+            rows.push(Row {
+                what: format!(
+                    "streamed 1080p export of {} photos (2 rows of 720x540 tiles, 10 s, 1 GB budget): photos per second of wall time vs importing them on all cores",
+                    options.large
+                ),
+                value: format!(
+                    "{:.1} photos/s ({all_secs:.1} s) vs {import_rate:.1} photos/s",
+                    f64::from(options.large) / all_secs.max(1e-9)
+                ),
+                target: "-",
+            });
+        }
     }
 
     // 4. Preview and export-loop allocations; the editor's window against a bare one.
@@ -312,18 +331,18 @@ fn ensure_photos(dir: &Path, count: u32) -> BenchResult<PathBuf> {
     Ok(dir.to_owned())
 }
 
-/// Decodes every photo of `dir` to 1080p tiles and uploads them; photos per second.
-fn import_row(gpu: &Gpu, dir: &Path, what: &str) -> BenchResult<Row> {
+/// Decodes every photo of `dir` to 1080p tiles and uploads them: the row, and photos per
+/// second.
+fn import_row(gpu: &Gpu, dir: &Path, what: &str) -> BenchResult<(Row, f64)> {
     let (count, secs) = import_once(gpu, dir)?;
     eprintln!("{what}: {count} photos in {secs:.2} s");
-    Ok(Row {
+    let rate = count as f64 / secs.max(1e-9);
+    let row = Row {
         what: format!("{what}: {count} JPEGs (8-15 MP) to GPU tiles"),
-        value: format!(
-            "{:.1} photos/s ({secs:.2} s)",
-            count as f64 / secs.max(1e-9)
-        ),
+        value: format!("{rate:.1} photos/s ({secs:.2} s)"),
         target: "-",
-    })
+    };
+    Ok((row, rate))
 }
 
 /// The settings the import rows use: the default tile, enough columns for every photo.
@@ -792,16 +811,17 @@ fn cpu_note(cpu: Option<f64>) -> String {
     cpu.map_or_else(String::new, |c| format!(", {c:.1} s CPU"))
 }
 
-/// Runs `gridreel render` on `dir` with extra flags and returns its peak RSS in MB.
+/// Runs `gridreel render` on `dir` with extra flags: its peak RSS in MB and wall seconds.
 fn child_peak_rss(
     exe: &Path,
     dir: &Path,
     work: &Path,
     extra: &[&str],
     options: &BenchOptions,
-) -> BenchResult<f64> {
+) -> BenchResult<(f64, f64)> {
     let output = work.join("bench-rss.mp4");
     eprintln!("gridreel render {} ...", extra.join(" "));
+    let started = Instant::now();
     let run = std::process::Command::new(exe)
         .arg("render")
         .arg("--images")
@@ -819,6 +839,7 @@ fn child_peak_rss(
         .stdin(std::process::Stdio::null())
         .output()
         .map_err(|e| format!("cannot run {} ({e})", exe.display()))?;
+    let secs = started.elapsed().as_secs_f64();
     let _ = std::fs::remove_file(&output);
     let stderr = String::from_utf8_lossy(&run.stderr);
     if !run.status.success() {
@@ -831,6 +852,7 @@ fn child_peak_rss(
         .lines()
         .find_map(|l| l.strip_prefix(crate::monitor::PEAK_RSS_LABEL))
         .and_then(|v| v.trim().trim_end_matches("MB").trim().parse().ok())
+        .map(|rss| (rss, secs))
         .ok_or_else(|| "gridreel render did not report its peak RSS".to_owned())
 }
 

@@ -92,10 +92,10 @@ pub struct ExportTiles {
 /// those already made), then tiles stream during the export on all cores but one, leaving
 /// that one to the encoder. `on_done` counts photos decoded up front.
 ///
-/// `start_at_once` (for exports drawn through the rolling still, see
-/// [`GridRenderer::rolls`]): when every tile fits, decode nothing up front; the streamer
-/// decodes the tiles on every core in the order the frames need them, so the first frames
-/// render and encode while the rest decode. The frames are the same bytes either way.
+/// `start_at_once`: where no whole-grid still is drawn from, decode nothing up front (a
+/// header probe drops what it can); a strict streamer decodes the tiles on every core in the
+/// order the frames need them, resident or streaming, so the first frames render and encode
+/// while the rest decode. The frames are the same bytes either way.
 ///
 /// # Errors
 /// A budget too small for one frame's tiles, cancellation, or threads that cannot start.
@@ -124,42 +124,59 @@ pub fn export_tiles(
     };
     let schedule = Schedule::new(&layout, paths.len());
     let plan = StreamPlan::new(&layout, &schedule, budget, 0, still, max_layers, cores)?;
-    // With every tile fitting and no whole-grid still, the ring draws every frame either way:
-    // decode the tiles in the order the frames need them while the first frames render and
-    // encode. (Where the still fits, it stays: composed once, it makes every frame cheaper
-    // than the ring does, which costs more than the decode it would hide on a busy machine.)
-    let at_once = start_at_once && !plan.streams() && !plan.still;
+    // Without a whole-grid still, every frame is drawn from the tiles resident at the time
+    // (through the ring, or the tile array) whether or not all were decoded first. So decode
+    // them in the order the frames need them, on every core, while the first frames render
+    // and encode; streamed, this also spares the thumbnail pass. (Where the still fits, it
+    // stays: composed once, it makes every frame cheaper than the ring does, which costs
+    // more than the decode it would hide on a busy machine.)
+    let at_once = start_at_once && !plan.still;
     // Starting at once, the grid must know up front which photos it shows: what a look at
     // each file can tell is found here (in parallel, reading headers only), the rest stops
     // the export when it shows (see `ExportTiles::started_at_once`).
-    let (probed, mut probe_skipped) = if at_once {
+    let (probed, probe_skipped) = if at_once {
         probe_all(paths)
     } else {
         (Vec::new(), Vec::new())
     };
-    if at_once && probed.is_empty() {
-        // Nothing to show: the caller says so (no zero-layer texture is made).
+    if at_once {
+        if probed.is_empty() {
+            // Nothing to show: the caller says so (no zero-layer texture is made).
+            return Ok(ExportTiles {
+                streamer: None,
+                skipped: probe_skipped,
+                photos: 0,
+                plan,
+                started_at_once: true,
+            });
+        }
+        let schedule = Schedule::new(&layout, probed.len());
+        let plan = StreamPlan {
+            still: false,
+            ..StreamPlan::new(&layout, &schedule, budget, 0, still, max_layers, cores)?
+        };
+        let streamer = TileStreamer::new(
+            device,
+            queue,
+            renderer,
+            &layout,
+            plan,
+            StreamMode {
+                strict: true,
+                ..export
+            },
+            probed.into(),
+            Arc::from([]),
+            specs,
+        )?;
         return Ok(ExportTiles {
-            streamer: None,
+            photos: streamer.photo_count(),
+            streamer: Some(streamer),
             skipped: probe_skipped,
-            photos: 0,
             plan,
             started_at_once: true,
         });
     }
-    let (paths, plan) = if at_once {
-        let schedule = Schedule::new(&layout, probed.len());
-        let plan = StreamPlan::new(&layout, &schedule, budget, 0, still, max_layers, cores)?;
-        (
-            &probed[..],
-            StreamPlan {
-                still: false,
-                ..plan
-            },
-        )
-    } else {
-        (paths, plan)
-    };
     if !plan.streams() {
         let mut streamer = TileStreamer::new(
             device,
@@ -167,37 +184,22 @@ pub fn export_tiles(
             renderer,
             &layout,
             plan,
-            StreamMode {
-                strict: at_once,
-                ..export
-            },
+            export,
             paths.into(),
             Arc::from([]),
             specs,
         )?;
-        if at_once {
-            return Ok(ExportTiles {
-                photos: streamer.photo_count(),
-                streamer: Some(streamer),
-                skipped: probe_skipped,
-                plan,
-                started_at_once: true,
-            });
-        }
-        let mut skipped = streamer.load_all(device, queue, renderer, cancel, on_done)?;
-        probe_skipped.append(&mut skipped);
+        let skipped = streamer.load_all(device, queue, renderer, cancel, on_done)?;
         return Ok(ExportTiles {
-            skipped: probe_skipped,
+            skipped,
             photos: streamer.photo_count(),
             streamer: None,
             plan,
             started_at_once: false,
         });
     }
-    // The caller's thumbnails are of the paths it gave: usable while no probe dropped one.
-    let thumbs = thumbs.filter(|t| t.len() == paths.len());
     let (paths, thumbs, skipped) = if let Some(thumbs) = thumbs {
-        (paths.to_vec(), thumbs, probe_skipped)
+        (paths.to_vec(), thumbs, Vec::new())
     } else {
         let loaded = photos::load_tiles_focused(
             paths,
@@ -211,8 +213,7 @@ pub fn export_tiles(
             return Err(StreamError::Cancelled);
         }
         let (paths, thumbs) = loaded.tiles.into_iter().map(|t| (t.path, t.pixels)).unzip();
-        probe_skipped.extend(loaded.skipped);
-        (paths, thumbs, probe_skipped)
+        (paths, thumbs, loaded.skipped)
     };
     let thumb_bytes = thumbs
         .iter()

@@ -351,11 +351,11 @@ fn streaming_tiles_within_a_small_budget_changes_no_pixel() {
     let photos = tempfile::tempdir().unwrap();
     let bad = common::mixed_folder(photos.path());
     let out_dir = tempfile::tempdir().unwrap();
-    let render = |budget: &str, name: &str| {
+    let render = |extra: &[&str], name: &str| {
         let out = out_dir.path().join(name);
         // 12 good photos, repeating, as tiles of 1440x1080 (6 MB each, 71 MB in all); the
         // 640x360 frame shows one or two.
-        let args = [
+        let mut args = vec![
             "render",
             "--images",
             photos.path().to_str().unwrap(),
@@ -373,9 +373,8 @@ fn streaming_tiles_within_a_small_budget_changes_no_pixel() {
             "1",
             "--encoder",
             "libx264",
-            "--memory-budget",
-            budget,
         ];
+        args.extend_from_slice(extra);
         let run = common::gridreel(&args);
         let err = stderr(&run);
         assert!(run.status.success(), "{err}");
@@ -388,13 +387,22 @@ fn streaming_tiles_within_a_small_budget_changes_no_pixel() {
         }
         (std::fs::read(&out).unwrap(), err)
     };
-    let (resident, err) = render("4GB", "resident.mp4");
+    let (resident, err) = render(&["--memory-budget", "4GB"], "resident.mp4");
     assert!(err.contains("all tiles resident"), "{err}");
-    let (streamed, err) = render("64MB", "streamed.mp4");
+    let (streamed, err) = render(&["--memory-budget", "64MB"], "streamed.mp4");
     assert!(err.contains("streaming"), "{err}");
     assert!(
         resident == streamed,
         "streamed video differs from the resident one"
+    );
+    // Streamed after a thumbnail pass over every photo (the order before exports started
+    // at once, and the one a late decode failure falls back to): the same bytes again.
+    let args = ["--memory-budget", "64MB", "--decode-first"];
+    let (thumbnails_first, err) = render(&args, "streamed-first.mp4");
+    assert!(err.contains("streaming"), "{err}");
+    assert!(
+        thumbnails_first == streamed,
+        "streaming after a thumbnail pass changed the video"
     );
     assert!(leftovers(out_dir.path()).is_empty());
 }

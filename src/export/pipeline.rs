@@ -14,7 +14,7 @@ use super::output::TempOutput;
 use super::{ExportError, ExportSummary, Format, VideoWriter, export_video};
 use crate::layout::{Layout, photos_shown};
 use crate::photos::{self, ScanError, Skipped, TilePixels};
-use crate::render::{FRAME_FORMAT, Gpu, GridRenderer, PixelLayout};
+use crate::render::{FRAME_FORMAT, Gpu, GridRenderer};
 use crate::settings::Settings;
 use crate::stream::StreamError;
 use crate::{engine, panic_message};
@@ -187,12 +187,11 @@ fn run_unguarded(
             t.truncate(total);
             t
         });
-    // Where every frame is drawn through the rolling still, the export starts at once and
-    // decodes the tiles in the order the frames need them; a photo that then fails to decode
-    // would have been left out of the grid, so the export starts again the classic way.
-    let mut start_at_once = !job.decode_first
-        && format.pixel_layout() == PixelLayout::Yuv420
-        && GridRenderer::rolls(&layout);
+    // Where no whole-grid still is drawn from, the export starts at once and decodes the
+    // tiles in the order the frames need them (see `engine::export_tiles`); a photo that then
+    // fails to decode would have been left out of the grid, so the export starts again,
+    // decoding first.
+    let mut start_at_once = !job.decode_first;
     // The photos still in the running: an attempt that started at once and stopped keeps
     // out what its probe already reported.
     let mut running = needed.to_vec();

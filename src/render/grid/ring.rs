@@ -84,17 +84,6 @@ fn floor_div(a: i64, b: i64) -> i64 {
 }
 
 impl GridRenderer {
-    /// Whether an export of `layout` to 8-bit 4:2:0 frames draws every frame through the ring
-    /// when the renderer has no whole-grid still (see [`Self::set_still_enabled`]): the grid
-    /// moves as one, sideways, without a loop, and the frame is a whole number of YUV blocks
-    /// wide. Such an export needs a tile only from the frame its column first shows.
-    #[must_use]
-    pub fn rolls(layout: &crate::layout::Layout) -> bool {
-        super::GridUniform::motion_flags(layout) & (MOTION_BANDS | MOTION_VERTICAL | MOTION_LOOP)
-            == 0
-            && layout.frame_w_px.is_multiple_of(YUV_BLOCK.0)
-    }
-
     /// Whether this frame can be drawn through the ring: it moves as one, sideways, with no
     /// loop, and there is no whole-grid still.
     pub(super) fn ring_applies(&self) -> bool {
