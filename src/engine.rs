@@ -86,11 +86,12 @@ pub struct ExportTiles {
 }
 
 /// Puts the photos at `paths` (grid order) into `renderer` for an export within `budget`
-/// bytes. When every tile fits, all are decoded on every core and stay resident (photos that
-/// fail are dropped, and the grid shows the rest in order). When they do not, every photo is
-/// first decoded at thumbnail size (fast; it finds the bad ones, and `thumbs` may supply
-/// those already made), then tiles stream during the export on all cores but one, leaving
-/// that one to the encoder. `on_done` counts photos decoded up front.
+/// bytes. Without `start_at_once`, or where a whole-grid still is drawn from: when every tile
+/// fits, all are decoded on every core and stay resident (photos that fail are dropped, and
+/// the grid shows the rest in order); when they do not, every photo is first decoded at
+/// thumbnail size (fast; it finds the bad ones, and `thumbs` may supply those already made),
+/// then tiles stream during the export on all cores but one, leaving that one to the
+/// encoder. `on_done` counts photos decoded up front.
 ///
 /// `start_at_once`: where no whole-grid still is drawn from, decode nothing up front (a
 /// header probe drops what it can); a strict streamer decodes the tiles on every core in the
