@@ -204,7 +204,8 @@ fn run_unguarded(
             settings,
             budget,
             &running,
-            thumbs.clone(),
+            // The editor's thumbnails are of `needed`: of no use once a probe dropped one.
+            thumbs.clone().filter(|t| t.len() == running.len()),
             cancel,
             &|done| progress.photos_loaded(done, total),
             start_at_once,
