@@ -618,3 +618,30 @@ fn clicking_a_tile_centres_its_crop_there_and_undo_removes_it() {
     h.run_steps(2);
     assert!(h.state().editor.settings.focus.is_empty(), "reset");
 }
+
+/// On a software GPU every pixel egui fills costs (a window-sized panel fill is ~30 ms a frame
+/// on lavapipe), so the editor clears the window to the panel colour and paints no panel
+/// background: no filled shape of a steady frame covers more than a tenth of the window.
+#[test]
+fn no_panel_paints_a_window_sized_background() {
+    let mut h = small_demo();
+    h.step();
+    let window = 1200.0 * 800.0;
+    let mut largest = (0.0f32, String::new());
+    let mut stack: Vec<&egui::Shape> = h.output().shapes.iter().map(|c| &c.shape).collect();
+    while let Some(shape) = stack.pop() {
+        match shape {
+            egui::Shape::Vec(shapes) => stack.extend(shapes.iter()),
+            egui::Shape::Rect(r) if r.fill.a() > 0 && r.rect.area() > largest.0 => {
+                largest = (r.rect.area(), format!("{:?} filled {:?}", r.rect, r.fill));
+            }
+            _ => {}
+        }
+    }
+    assert!(
+        largest.0 < window / 10.0,
+        "a filled rectangle covers {:.0} % of the window: {}",
+        largest.0 / window * 100.0,
+        largest.1
+    );
+}
