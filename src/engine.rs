@@ -123,6 +123,24 @@ pub fn export_tiles(
         thumbnails: false,
         strict: false,
     };
+    // The three ways below differ in plan, mode, photos and stand-ins only.
+    let start = |renderer: &mut GridRenderer,
+                 plan: StreamPlan,
+                 mode: StreamMode,
+                 paths: Arc<[PathBuf]>,
+                 thumbs: Arc<[TilePixels]>| {
+        TileStreamer::new(
+            device,
+            queue,
+            renderer,
+            &layout,
+            plan,
+            mode,
+            paths,
+            thumbs,
+            specs.clone(),
+        )
+    };
     let schedule = Schedule::new(&layout, paths.len());
     let plan = StreamPlan::new(&layout, &schedule, budget, 0, still, max_layers, cores)?;
     // Without a whole-grid still, every frame is drawn from the tiles resident at the time
@@ -156,20 +174,11 @@ pub fn export_tiles(
             still: false,
             ..StreamPlan::new(&layout, &schedule, budget, 0, still, max_layers, cores)?
         };
-        let streamer = TileStreamer::new(
-            device,
-            queue,
-            renderer,
-            &layout,
-            plan,
-            StreamMode {
-                strict: true,
-                ..export
-            },
-            probed.into(),
-            Arc::from([]),
-            specs,
-        )?;
+        let strict = StreamMode {
+            strict: true,
+            ..export
+        };
+        let streamer = start(renderer, plan, strict, probed.into(), Arc::from([]))?;
         return Ok(ExportTiles {
             photos: streamer.photo_count(),
             streamer: Some(streamer),
@@ -179,17 +188,7 @@ pub fn export_tiles(
         });
     }
     if !plan.streams() {
-        let mut streamer = TileStreamer::new(
-            device,
-            queue,
-            renderer,
-            &layout,
-            plan,
-            export,
-            paths.into(),
-            Arc::from([]),
-            specs,
-        )?;
+        let mut streamer = start(renderer, plan, export, paths.into(), Arc::from([]))?;
         let skipped = streamer.load_all(device, queue, renderer, cancel, on_done)?;
         return Ok(ExportTiles {
             skipped,
@@ -231,17 +230,7 @@ pub fn export_tiles(
         max_layers,
         workers,
     )?;
-    let streamer = TileStreamer::new(
-        device,
-        queue,
-        renderer,
-        &layout,
-        plan,
-        export,
-        paths.into(),
-        thumbs.into(),
-        specs,
-    )?;
+    let streamer = start(renderer, plan, export, paths.into(), thumbs.into())?;
     Ok(ExportTiles {
         photos: streamer.photo_count(),
         streamer: Some(streamer),
