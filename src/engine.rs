@@ -129,6 +129,7 @@ pub fn export_tiles(
                  mode: StreamMode,
                  paths: Arc<[PathBuf]>,
                  thumbs: Arc<[TilePixels]>| {
+        renderer.set_strip_cache_limit(plan.spare_bytes);
         TileStreamer::new(
             device,
             queue,

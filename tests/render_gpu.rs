@@ -584,22 +584,33 @@ fn a_loop_closes_on_itself() {
 
 /// The rolling still (no whole-grid still: a marquee too wide for one, or tiles streaming)
 /// gives the same bytes as the whole-grid still's strip, frame after frame, while its ring
-/// wraps around many times, moving left and right.
+/// wraps around many times, moving left and right; with its cache of composed tile interiors
+/// too (photos repeat: more cells than photos), at every phase a tile can have against the
+/// strip's texels (pitches that are and are not multiples of 4, odd and even row pitches, the
+/// grid at a whole and a half pixel down).
 #[test]
 fn the_rolling_still_gives_the_still_strips_bytes() {
     use gridreel::settings::Direction;
     let gpu = Gpu::headless().expect("a Vulkan adapter");
-    for direction in [Direction::Left, Direction::Right] {
+    // (direction, tile height, gaps, frame height)
+    let cases = [
+        (Direction::Left, 30, (3, 2), 64),
+        (Direction::Right, 30, (3, 2), 64),
+        (Direction::Left, 30, (0, 0), 62),
+        (Direction::Right, 31, (1, 1), 66),
+        (Direction::Left, 28, (1, 1), 70),
+    ];
+    for (direction, tile_height_px, (gap_h_px, gap_v_px), frame_h) in cases {
         let settings = Settings {
             rows: 2,
             cols: 30,
-            tile_height_px: 30,
-            gap_h_px: 3,
-            gap_v_px: 2,
+            tile_height_px,
+            gap_h_px,
+            gap_v_px,
             duration_secs: 2.0,
             frame: FrameSize::Custom {
                 width_px: 160,
-                height_px: 64,
+                height_px: frame_h,
             },
             background: Color::rgb(10, 200, 30),
             motion: gridreel::settings::MotionSettings {
@@ -609,6 +620,9 @@ fn the_rolling_still_gives_the_still_strips_bytes() {
             ..Settings::default()
         };
         settings.validate().unwrap();
+        let case = format!(
+            "{direction:?}, tile {tile_height_px}, gaps {gap_h_px}/{gap_v_px}, frame height {frame_h}"
+        );
         let layout = Layout::new(&settings);
         let (w, h) = layout.frame_size_px();
         // 24 photos for 60 cells: the last cells show none (background tiles in the ring).
@@ -616,9 +630,11 @@ fn the_rolling_still_gives_the_still_strips_bytes() {
         let mut cells = cell_photos(60, 24);
         cells[59] = gridreel::render::NO_LAYER;
         let mut frames = Vec::new();
-        for still in [true, false] {
+        // The still; the ring; the ring keeping tile interiors.
+        for (still, cache) in [(true, 0), (false, 0), (false, 1 << 30)] {
             let mut renderer = GridRenderer::new(&gpu.device, FRAME_FORMAT);
             renderer.set_still_enabled(still);
+            renderer.set_strip_cache_limit(cache);
             renderer.set_tiles(&gpu.device, &gpu.queue, &tiles);
             renderer.set_cells(&gpu.device, &gpu.queue, &cells);
             let mut target = FrameTarget::new(&gpu.device, w, h).unwrap();
@@ -634,17 +650,26 @@ fn the_rolling_still_gives_the_still_strips_bytes() {
                 let ticket = target.submit_frame(&gpu.device, &gpu.queue, &mut renderer, &u);
                 let mut frame = VideoFrame::default();
                 target.read_frame(&gpu.device, ticket, &mut frame).unwrap();
-                assert!(target.yuv_from_strip(), "{direction:?}, still {still}");
+                assert!(target.yuv_from_strip(), "{case}, still {still}");
                 assert_eq!(renderer.draws_from_still(), still);
                 these.push(frame.data);
             }
+            if cache > 0 {
+                let (copied, composed) = renderer.strip_cache_use();
+                eprintln!(
+                    "{case}: {copied} strip texels copied from the cache, {composed} composed"
+                );
+                assert!(copied > 0, "{case}: the cache was not used");
+            }
             frames.push(these);
         }
-        for (i, (a, b)) in frames[0].iter().zip(&frames[1]).enumerate() {
-            assert!(
-                a == b,
-                "{direction:?}: frame {i} differs between the still and the ring"
-            );
+        for (way, name) in [(1, "the ring"), (2, "the ring with its cache")] {
+            for (i, (a, b)) in frames[0].iter().zip(&frames[way]).enumerate() {
+                assert!(
+                    a == b,
+                    "{case}: frame {i} differs between the still and {name}"
+                );
+            }
         }
     }
 }

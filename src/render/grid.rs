@@ -6,6 +6,7 @@
 //! and `paint` binds and draws a single triangle that samples the still once per pixel.
 
 mod ring;
+mod strip_cache;
 
 use std::borrow::Borrow;
 use std::num::NonZeroU64;
@@ -385,6 +386,11 @@ pub struct GridRenderer {
     cells: Vec<u32>,
     /// The rolling still of an export without a whole-grid still.
     ring: Option<ring::Ring>,
+    /// Per tile layer, `content_generation` when it was last written (the ring's cache of
+    /// composed tile interiors checks it).
+    layer_generation: Vec<u64>,
+    /// Bytes the ring may spend on keeping composed tile interiors (0: none).
+    strip_cache_limit: u64,
 }
 
 const TILE_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8Unorm;
@@ -612,6 +618,8 @@ impl GridRenderer {
             uniform: GridUniform::default(),
             cells: Vec::new(),
             ring: None,
+            layer_generation: Vec::new(),
+            strip_cache_limit: 0,
         }
     }
 
@@ -654,6 +662,21 @@ impl GridRenderer {
     pub fn write_tile(&mut self, queue: &wgpu::Queue, layer: u32, tile: &TilePixels) {
         if write_layer(queue, &self.tiles, layer, tile) {
             self.content_generation += 1;
+            let at = layer as usize;
+            if self.layer_generation.len() <= at {
+                self.layer_generation.resize(at + 1, 0);
+            }
+            self.layer_generation[at] = self.content_generation;
+        }
+    }
+
+    /// Lets an export's rolling still keep up to `bytes` of composed tile interiors for
+    /// photos shown in more than one cell, copied instead of composed again (the frames are
+    /// the same bytes). 0, the default, keeps none.
+    pub fn set_strip_cache_limit(&mut self, bytes: u64) {
+        if bytes != self.strip_cache_limit {
+            self.strip_cache_limit = bytes;
+            self.ring = None;
         }
     }
 

@@ -20,6 +20,9 @@ pub struct StreamPlan {
     /// Bytes of full-resolution decode buffers in flight (see [`crate::photos::gate`]): an
     /// eighth of the budget.
     pub decode_bytes: u64,
+    /// What is left of the budget once the tiles (and the still) are in: the rolling still
+    /// may keep composed tile interiors in it (see `GridRenderer::set_strip_cache_limit`).
+    pub spare_bytes: u64,
 }
 
 impl StreamPlan {
@@ -51,9 +54,12 @@ impl StreamPlan {
             max_loading,
             workers,
             decode_bytes,
+            spare_bytes: 0,
         };
         if all <= available && photos <= max_layers {
-            plan.still = still_bytes.is_some_and(|s| all + s <= available);
+            let still = still_bytes.filter(|s| all + s <= available);
+            plan.still = still.is_some();
+            plan.spare_bytes = available - all - still.unwrap_or(0);
             return Ok(plan);
         }
         // Streaming: enough slots for a full frame plus one column coming on.
@@ -72,6 +78,7 @@ impl StreamPlan {
             });
         }
         plan.slots = u32::try_from(fit.min(u64::from(photos))).unwrap_or(max_layers);
+        plan.spare_bytes = available.saturating_sub(u64::from(plan.slots) * tile_bytes);
         Ok(plan)
     }
 

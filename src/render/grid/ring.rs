@@ -14,6 +14,7 @@
 // Ring sizes are a frame plus a few tiles wide, far inside i64 and i32.
 #![allow(clippy::cast_possible_wrap)]
 
+use super::strip_cache::{self, Geometry, Pending, StripCache};
 use super::{
     GridRenderer, MOTION_BANDS, MOTION_LOOP, MOTION_RING, MOTION_VERTICAL, STILL_FORMAT,
     STRIP_FORMAT, YUV_BLOCK, strip_bind_group,
@@ -36,6 +37,7 @@ pub(super) struct Ring {
     key: RingKey,
     still: wgpu::Texture,
     still_bind_group: wgpu::BindGroup,
+    strip: wgpu::Texture,
     strip_view: wgpu::TextureView,
     strip_bind_group: wgpu::BindGroup,
     /// Tile-sized, all background: copied where a cell has no tile.
@@ -49,6 +51,24 @@ pub(super) struct Ring {
     slot_layers: Vec<u32>,
     /// Per strip texel slot, the strip texel it holds composed.
     texel: Vec<Option<i64>>,
+    /// Interior texels of photos shown more than once (see `strip_cache`).
+    cache: Option<(Geometry, StripCache)>,
+    /// This frame's scissor rectangles to compose and copies from the cache, kept between
+    /// frames so that a frame allocates nothing.
+    rects: Vec<[u32; 4]>,
+    copies: Vec<CopyIn>,
+    /// Strip texels (texel columns × rows) copied from the cache and composed, so far.
+    copied: u64,
+    composed: u64,
+}
+
+/// A cache entry's texels into the ring strip.
+#[derive(Clone, Copy, Debug)]
+struct CopyIn {
+    entry: u32,
+    from: [u32; 2],
+    to: [u32; 2],
+    size: [u32; 2],
 }
 
 /// (width in pixels, slots): room for every column a frame's strip texels read, with a tile
@@ -199,14 +219,51 @@ impl GridRenderer {
                 ring.texel[k.rem_euclid(texels) as usize] = None;
             }
         }
-        // Compose the needed texels that are not current, in runs of ring slots.
+        // Compose the needed texels that are not current, in runs of ring slots; where the
+        // cache holds a run's tile interiors, copy those instead.
         let mut uniform = self.uniform;
         uniform.motion_flags |= MOTION_RING;
         uniform.ring_anchor = k_first as i32;
         uniform.ring_width_px = ring.width_px;
         queue.write_buffer(&self.uniform_buffer, 0, bytemuck::bytes_of(&uniform));
-        let height = frame_height_px / 2;
-        {
+        let frame = FrameCells {
+            uniform: &u,
+            cells: &self.cells,
+            layers: self.tiles.layers,
+            generations: &self.layer_generation,
+            rows,
+        };
+        ring.rects.clear();
+        ring.copies.clear();
+        let mut k = k_first;
+        while k <= k_last {
+            if ring.texel[k.rem_euclid(texels) as usize] == Some(k) {
+                k += 1;
+                continue;
+            }
+            // A run of stale texels that does not wrap around the ring's end.
+            let start = k;
+            while k <= k_last
+                && ring.texel[k.rem_euclid(texels) as usize] != Some(k)
+                && (k == start || k.rem_euclid(texels) != 0)
+            {
+                ring.texel[k.rem_euclid(texels) as usize] = Some(k);
+                k += 1;
+            }
+            ring.plan_run((start, k), frame_height_px / 2, &frame);
+        }
+        if let Some((_, cache)) = &ring.cache {
+            for c in &ring.copies {
+                ring.copied += u64::from(c.size[0]) * u64::from(c.size[1]);
+                strip_cache::copy(
+                    &mut encoder,
+                    (&cache.texture, [c.from[0], c.from[1], c.entry]),
+                    (&ring.strip, [c.to[0], c.to[1], 0]),
+                    (c.size[0], c.size[1]),
+                );
+            }
+        }
+        if !ring.rects.is_empty() {
             let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
                 label: Some("gridreel ring strip"),
                 color_attachments: &[Some(super::super::overwritten(&ring.strip_view))],
@@ -215,26 +272,13 @@ impl GridRenderer {
             pass.set_pipeline(&self.strip_compose_pipeline);
             pass.set_bind_group(0, &self.bind_group, &[]);
             pass.set_bind_group(1, &ring.still_bind_group, &[]);
-            let mut k = k_first;
-            while k <= k_last {
-                if ring.texel[k.rem_euclid(texels) as usize] == Some(k) {
-                    k += 1;
-                    continue;
-                }
-                // A run of stale texels that does not wrap around the ring's end.
-                let start = k;
-                while k <= k_last
-                    && ring.texel[k.rem_euclid(texels) as usize] != Some(k)
-                    && (k == start || k.rem_euclid(texels) != 0)
-                {
-                    ring.texel[k.rem_euclid(texels) as usize] = Some(k);
-                    k += 1;
-                }
-                let x = start.rem_euclid(texels) as u32;
-                pass.set_scissor_rect(x, 0, (k - start) as u32, height);
+            for &[x, y, w, h] in &ring.rects {
+                ring.composed += u64::from(w) * u64::from(h);
+                pass.set_scissor_rect(x, y, w, h);
                 pass.draw(0..3, 0..1);
             }
         }
+        ring.fill_cache(&mut encoder, &frame);
         queue.submit(std::iter::once(encoder.finish()));
         self.uniform = uniform;
         true
@@ -272,7 +316,11 @@ impl GridRenderer {
             "gridreel ring strip",
             (width_px / 4, frame_height_px / 2),
             STRIP_FORMAT,
-            wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::RENDER_ATTACHMENT,
+            wgpu::TextureUsages::TEXTURE_BINDING
+                | wgpu::TextureUsages::RENDER_ATTACHMENT
+                // The strip cache copies texels out and back.
+                | wgpu::TextureUsages::COPY_SRC
+                | wgpu::TextureUsages::COPY_DST,
         );
         let strip_view = strip.create_view(&wgpu::TextureViewDescriptor::default());
         let strip_bind_group =
@@ -330,10 +378,22 @@ impl GridRenderer {
         }
         queue.submit(std::iter::once(encoder.finish()));
         let rows = key.grid_size[1].div_ceil(key.pitch[1]).max(1) as usize;
+        // A photo in more than one cell (more cells than tile layers, all resident): keep
+        // tile interiors, within the budget the export has to spare.
+        let repeats = key.cell_count > self.tiles.layers;
+        let cache = if repeats && self.strip_cache_limit > 0 {
+            Geometry::new(&self.uniform, frame_height_px / 2).and_then(|geometry| {
+                StripCache::new(device, &geometry, self.tiles.layers, self.strip_cache_limit)
+                    .map(|cache| (geometry, cache))
+            })
+        } else {
+            None
+        };
         Ring {
             key,
             still,
             still_bind_group,
+            strip,
             strip_view,
             strip_bind_group,
             background,
@@ -342,11 +402,178 @@ impl GridRenderer {
             slot_column: vec![None; slots as usize],
             slot_layers: vec![u32::MAX - 1; slots as usize * rows],
             texel: vec![None; (width_px / 4) as usize],
+            cache,
+            rects: Vec::new(),
+            copies: Vec::new(),
+            copied: 0,
+            composed: 0,
         }
+    }
+
+    /// Strip texels (texel columns × rows) the current rolling still has copied from its
+    /// cache of tile interiors, and composed with the shader, so far.
+    #[must_use]
+    pub fn strip_cache_use(&self) -> (u64, u64) {
+        self.ring
+            .as_ref()
+            .map_or((0, 0), |r| (r.copied, r.composed))
     }
 
     /// Binds the ring strip for `fs_strip_yuv` (after [`GridRenderer::prepare_ring`]).
     pub(super) fn ring_strip_bind_group(&self) -> Option<&wgpu::BindGroup> {
         self.ring.as_ref().map(|r| &r.strip_bind_group)
+    }
+}
+
+/// What the ring reads of the renderer's cell map for one frame.
+struct FrameCells<'a> {
+    uniform: &'a super::GridUniform,
+    cells: &'a [u32],
+    layers: u32,
+    generations: &'a [u64],
+    rows: i64,
+}
+
+impl FrameCells<'_> {
+    fn layer(&self, n: i64, r: i64) -> u32 {
+        cell_layer(self.uniform, self.cells, self.layers, n, r)
+    }
+
+    fn generation(&self, layer: u32) -> u64 {
+        self.generations
+            .get(layer as usize)
+            .copied()
+            .unwrap_or(u64::MAX)
+    }
+}
+
+impl Ring {
+    /// Plans the stale texels `start..end` (one run, not wrapping around the ring's end):
+    /// copies from the cache for the tile interiors it holds, scissor rectangles
+    /// (`height` strip rows tall at most) for the shader to compose the rest.
+    fn plan_run(&mut self, (start, end): (i64, i64), height: u32, frame: &FrameCells<'_>) {
+        let texels = self.texel.len() as i64;
+        let Some((geometry, cache)) = &mut self.cache else {
+            let x = start.rem_euclid(texels) as u32;
+            self.rects.push([x, 0, (end - start) as u32, height]);
+            return;
+        };
+        let mut s = start;
+        while s < end {
+            // The texels from s on that read one and the same tile column (or none).
+            let owner = geometry.owner(s);
+            let mut e = s + 1;
+            while e < end && geometry.owner(e) == owner {
+                e += 1;
+            }
+            let (x, w) = (s.rem_euclid(texels) as u32, (e - s) as u32);
+            let mut next_row = 0u32;
+            if let Some(n) = owner {
+                let (first_texel, _) = geometry.texels(n);
+                for r in 0..frame.rows {
+                    let (lo, hi) = geometry.visible_rows(r);
+                    let layer = frame.layer(n, r);
+                    if lo > hi {
+                        continue;
+                    }
+                    let (row0, _) = geometry.rows(r);
+                    let rows = (lo - row0, hi - row0);
+                    let phase = geometry.phase(n, r);
+                    let generation = frame.generation(layer);
+                    let Some(entry) = cache.lookup(layer, generation, phase, rows) else {
+                        if cache.reserve(layer, phase).is_none() {
+                            continue; // not a tile, or the cache is full
+                        }
+                        let p = Pending {
+                            column: n,
+                            row: r,
+                            layer,
+                        };
+                        if !cache.pending.contains(&p) {
+                            cache.pending.push(p);
+                        }
+                        continue;
+                    };
+                    let (lo, hi) = (lo as u32, hi as u32);
+                    if next_row < lo {
+                        self.rects.push([x, next_row, w, lo - next_row]);
+                    }
+                    self.copies.push(CopyIn {
+                        entry,
+                        from: [(s - first_texel) as u32, rows.0 as u32],
+                        to: [x, lo],
+                        size: [w, hi - lo + 1],
+                    });
+                    next_row = hi + 1;
+                }
+            }
+            if next_row < height {
+                self.rects.push([x, next_row, w, height - next_row]);
+            }
+            s = e;
+        }
+    }
+
+    /// Keeps in the cache the interiors of cells composed by the shader once all their
+    /// texels are current; forgets cells that left the ring.
+    fn fill_cache(&mut self, encoder: &mut wgpu::CommandEncoder, frame: &FrameCells<'_>) {
+        let Self {
+            cache,
+            texel,
+            slot_column,
+            slot_layers,
+            strip,
+            slots,
+            ..
+        } = self;
+        let Some((geometry, cache)) = cache else {
+            return;
+        };
+        let texels = texel.len() as i64;
+        let rows = frame.rows as usize;
+        let mut pending = std::mem::take(&mut cache.pending);
+        pending.retain(|p| {
+            let slot = p.column.rem_euclid(i64::from(*slots)) as usize;
+            if slot_column[slot] != Some(p.column)
+                || slot_layers[slot * rows + p.row as usize] != p.layer
+            {
+                return false;
+            }
+            let (first, last) = geometry.texels(p.column);
+            if !(first..=last).all(|k| texel[k.rem_euclid(texels) as usize] == Some(k)) {
+                return true; // not all composed yet
+            }
+            let (lo, hi) = geometry.visible_rows(p.row);
+            let (row0, _) = geometry.rows(p.row);
+            let entry = strip_cache::Entry {
+                generation: frame.generation(p.layer),
+                rows: (lo - row0, hi - row0),
+            };
+            let phase = geometry.phase(p.column, p.row);
+            let Some(at) = cache.reserve(p.layer, phase) else {
+                return false;
+            };
+            if lo > hi || cache.entries[at as usize] == Some(entry) {
+                return false;
+            }
+            let mut k = first;
+            while k <= last {
+                let x = k.rem_euclid(texels);
+                let run = (last - k + 1).min(texels - x);
+                strip_cache::copy(
+                    encoder,
+                    (strip, [x as u32, lo as u32, 0]),
+                    (
+                        &cache.texture,
+                        [(k - first) as u32, entry.rows.0 as u32, at],
+                    ),
+                    (run as u32, (hi - lo + 1) as u32),
+                );
+                k += run;
+            }
+            cache.entries[at as usize] = Some(entry);
+            false
+        });
+        cache.pending = pending;
     }
 }
