@@ -37,11 +37,14 @@ struct Params {
     period: f32,
     band_entries: u32,
     bands: array<vec4<f32>, 16>,
-    // The rolling still (MOTION_RING): the strip texel ring slots are counted from while
-    // composing, and the ring's width in pixels (grid column g at ring column g mod it).
+    // The rolling still (MOTION_RING): the frame's first strip texel (ring slots are counted
+    // from it), the ring's width in pixels (grid column g at ring column g mod it), the slot
+    // of the first texel, and the ring column of the first grid column it reads. With these
+    // the shaders wrap by one compare: integer division is slow on a software rasteriser.
     ring_anchor: i32,
     ring_width: u32,
-    _ring_pad: vec2<u32>,
+    ring_anchor_slot: i32,
+    ring_anchor_column: i32,
 };
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -175,9 +178,11 @@ fn still_column(x: i32, row: i32) -> ColumnPair {
     }
     if ((params.motion_flags & MOTION_RING) != 0u) {
         // The rolling still has no border column: grid column x - 1 at ring column
-        // (x - 1) mod its width.
+        // (x - 1) mod its width. Texels from the anchor on read grid columns from
+        // 4 anchor - 5 on, at most a ring width further.
         let r = i32(params.ring_width);
-        column = (((x - 1) % r) + r) % r;
+        column = params.ring_anchor_column + (x - 1) - (4 * params.ring_anchor - 5);
+        column = select(column, column - r, column >= r);
     }
     // Frame row 2j has its centre at 2j + 0.5, which is still coordinate 2j + 1.5 - origin;
     // bilinear filtering lerps the texels around it (texel k has its centre at k + 0.5).
@@ -200,7 +205,8 @@ fn fs_compose_strip(@builtin(position) position: vec4<f32>) -> @location(0) vec4
     if ((params.motion_flags & MOTION_RING) != 0u) {
         // Ring slot p.x holds the strip texel congruent to it next to the anchor.
         let t = i32(params.ring_width / 4u);
-        k = params.ring_anchor + (((p.x - params.ring_anchor) % t) + t) % t;
+        let d = p.x - params.ring_anchor_slot;
+        k = params.ring_anchor + select(d, d + t, d < 0);
     }
     let first = 4 * k - 4;
     var columns: array<ColumnPair, 5>;
@@ -246,7 +252,11 @@ fn strip_block(row: i32, s: f32, wrap: bool) -> YuvBlock {
     for (var i = 0; i < 3; i++) {
         var at = clamp(k + i, 0, last);
         if (wrap) {
-            at = (((k + i) % slots) + slots) % slots;
+            // Blocks read texels from the anchor on, less than a ring further (the guard
+            // below it costs one compare, and keeps a rounding of the origin in bounds).
+            at = params.ring_anchor_slot + (k - params.ring_anchor) + i;
+            at = select(at, at - slots, at >= slots);
+            at = select(at, at + slots, at < 0);
         }
         let t = textureLoad(strip, vec2<i32>(at, row), 0);
         words[4 * i] = t.x;

@@ -50,11 +50,13 @@ pub struct GridUniform {
     /// Two entries per element: (start, velocity) of entry 2i in `.xy`, of 2i + 1 in `.zw`
     /// (see [`crate::layout::BandMotion`]).
     pub bands: [[f32; 4]; MAX_BAND_ENTRIES / 2],
-    /// Set by the renderer for the rolling still ([`MOTION_RING`]): the strip texel that
-    /// ring slots are counted from while composing, and the ring's width in pixels.
+    /// Set by the renderer for the rolling still ([`MOTION_RING`]): the frame's first strip
+    /// texel, the ring's width in pixels, that texel's ring slot, and the ring column of the
+    /// first grid column it reads (4 · anchor - 5).
     pub ring_anchor: i32,
     pub ring_width_px: u32,
-    pub ring_pad: [u32; 2],
+    pub ring_anchor_slot: i32,
+    pub ring_anchor_column: i32,
 }
 
 /// Band motions the uniform holds: the most speeds, doubled for alternating rows.
@@ -119,7 +121,8 @@ impl GridUniform {
             bands: Self::band_table(layout),
             ring_anchor: 0,
             ring_width_px: 0,
-            ring_pad: [0; 2],
+            ring_anchor_slot: 0,
+            ring_anchor_column: 0,
         }
     }
 

@@ -225,6 +225,8 @@ impl GridRenderer {
         uniform.motion_flags |= MOTION_RING;
         uniform.ring_anchor = k_first as i32;
         uniform.ring_width_px = ring.width_px;
+        uniform.ring_anchor_slot = k_first.rem_euclid(texels) as i32;
+        uniform.ring_anchor_column = (4 * k_first - 5).rem_euclid(i64::from(ring.width_px)) as i32;
         queue.write_buffer(&self.uniform_buffer, 0, bytemuck::bytes_of(&uniform));
         let frame = FrameCells {
             uniform: &u,
