@@ -57,6 +57,10 @@ pub(super) struct Ring {
     /// frames so that a frame allocates nothing.
     rects: Vec<[u32; 4]>,
     copies: Vec<CopyIn>,
+    /// Per slot and row, whether only the tile's edges were copied into the still (its
+    /// interior comes from the cache), and cells that need the rest after all.
+    edges_only: Vec<bool>,
+    full_copies: Vec<(u32, u32, u32)>,
     /// Strip texels (texel columns × rows) copied from the cache and composed, so far.
     copied: u64,
     composed: u64,
@@ -179,37 +183,29 @@ impl GridRenderer {
             }
             for r in 0..rows {
                 let layer = cell_layer(&u, &self.cells, self.tiles.layers, n, r);
-                ring.slot_layers[slot * rows as usize + r as usize] = layer;
-                let (source, source_layer) = match layer {
-                    u32::MAX => (&ring.background, 0),
-                    l => (&self.tiles.texture, l),
-                };
-                encoder.copy_texture_to_texture(
-                    wgpu::TexelCopyTextureInfo {
-                        texture: source,
-                        mip_level: 0,
-                        origin: wgpu::Origin3d {
-                            x: 0,
-                            y: 0,
-                            z: source_layer,
-                        },
-                        aspect: wgpu::TextureAspect::All,
-                    },
-                    wgpu::TexelCopyTextureInfo {
-                        texture: &ring.still,
-                        mip_level: 0,
-                        origin: wgpu::Origin3d {
-                            x: slot as u32 * u.pitch[0],
-                            y: 1 + r as u32 * u.pitch[1],
-                            z: 0,
-                        },
-                        aspect: wgpu::TextureAspect::All,
-                    },
-                    wgpu::Extent3d {
-                        width: u.tile_size[0],
-                        height: u.tile_size[1],
-                        depth_or_array_layers: 1,
-                    },
+                let at = slot * rows as usize + r as usize;
+                ring.slot_layers[at] = layer;
+                // A cell whose interior the cache holds needs only its edges in the still:
+                // they are all the shader reads of it (see `tile_rects`).
+                let generation = self.layer_generation.get(layer as usize).copied();
+                let edges_only = ring.cache.as_ref().is_some_and(|(geometry, cache)| {
+                    let (lo, hi) = geometry.visible_rows(r);
+                    let (row0, _) = geometry.rows(r);
+                    let phase = geometry.phase(n, r);
+                    lo <= hi
+                        && generation.is_some_and(|g| {
+                            cache
+                                .lookup(layer, g, phase, (lo - row0, hi - row0))
+                                .is_some()
+                        })
+                });
+                ring.edges_only[at] = edges_only;
+                let to = [slot as u32 * u.pitch[0], 1 + r as u32 * u.pitch[1]];
+                copy_tile(
+                    &mut encoder,
+                    (&self.tiles.texture, ring, layer),
+                    to,
+                    edges_only,
                 );
             }
             ring.slot_column[slot] = Some(n);
@@ -254,6 +250,13 @@ impl GridRenderer {
             }
             ring.plan_run((start, k), frame_height_px / 2, &frame);
         }
+        // Cells copied edges only whose interior the cache no longer holds: all of them.
+        for i in 0..ring.full_copies.len() {
+            let (slot, r, layer) = ring.full_copies[i];
+            let to = [slot * u.pitch[0], 1 + r * u.pitch[1]];
+            copy_tile(&mut encoder, (&self.tiles.texture, ring, layer), to, false);
+        }
+        ring.full_copies.clear();
         if let Some((_, cache)) = &ring.cache {
             for c in &ring.copies {
                 ring.copied += u64::from(c.size[0]) * u64::from(c.size[1]);
@@ -407,6 +410,8 @@ impl GridRenderer {
             cache,
             rects: Vec::new(),
             copies: Vec::new(),
+            edges_only: vec![false; slots as usize * rows],
+            full_copies: Vec::new(),
             copied: 0,
             composed: 0,
         }
@@ -483,6 +488,12 @@ impl Ring {
                     let phase = geometry.phase(n, r);
                     let generation = frame.generation(layer);
                     let Some(entry) = cache.lookup(layer, generation, phase, rows) else {
+                        let slot = n.rem_euclid(i64::from(self.slots)) as u32;
+                        let at = slot as usize * frame.rows as usize + r as usize;
+                        if self.edges_only[at] {
+                            self.edges_only[at] = false;
+                            self.full_copies.push((slot, r as u32, layer));
+                        }
                         if cache.reserve(layer, phase).is_none() {
                             continue; // not a tile, or the cache is full
                         }
@@ -555,7 +566,13 @@ impl Ring {
             let Some(at) = cache.reserve(p.layer, phase) else {
                 return false;
             };
-            if lo > hi || cache.entries[at as usize] == Some(entry) {
+            // An entry only grows: a cell copied edges only relies on it.
+            let held = cache.entries[at as usize].is_some_and(|old| {
+                old.generation == entry.generation
+                    && old.rows.0 <= entry.rows.0
+                    && entry.rows.1 <= old.rows.1
+            });
+            if lo > hi || held {
                 return false;
             }
             let mut k = first;
@@ -577,5 +594,68 @@ impl Ring {
             false
         });
         cache.pending = pending;
+    }
+}
+
+/// Pixels of a tile the shader may read when its interior comes from the cache: texels at a
+/// tile's side read at most 4 of its columns, strip rows at its top or bottom at most 2 of its
+/// rows. Bands of 8 columns and 4 rows cover that with room to spare.
+const EDGE_COLUMNS: u32 = 8;
+const EDGE_ROWS: u32 = 4;
+
+/// Copies tile `layer` (or the background tile for `u32::MAX`) into the ring still at `to`:
+/// all of it, or only its edge bands.
+fn copy_tile(
+    encoder: &mut wgpu::CommandEncoder,
+    (tiles, ring, layer): (&wgpu::Texture, &Ring, u32),
+    to: [u32; 2],
+    edges_only: bool,
+) {
+    let (source, source_layer) = match layer {
+        u32::MAX => (&ring.background, 0),
+        l => (tiles, l),
+    };
+    let (w, h) = (ring.background.width(), ring.background.height());
+    let whole = [[0, 0, w, h]; 1];
+    let (e, f) = (EDGE_COLUMNS, EDGE_ROWS);
+    let bands = [
+        [0, 0, e, h],
+        [w - e, 0, e, h],
+        [e, 0, w - 2 * e, f],
+        [e, h - f, w - 2 * e, f],
+    ];
+    let rects: &[[u32; 4]] = if edges_only && w > 2 * e && h > 2 * f {
+        &bands
+    } else {
+        &whole
+    };
+    for &[x, y, width, height] in rects {
+        encoder.copy_texture_to_texture(
+            wgpu::TexelCopyTextureInfo {
+                texture: source,
+                mip_level: 0,
+                origin: wgpu::Origin3d {
+                    x,
+                    y,
+                    z: source_layer,
+                },
+                aspect: wgpu::TextureAspect::All,
+            },
+            wgpu::TexelCopyTextureInfo {
+                texture: &ring.still,
+                mip_level: 0,
+                origin: wgpu::Origin3d {
+                    x: to[0] + x,
+                    y: to[1] + y,
+                    z: 0,
+                },
+                aspect: wgpu::TextureAspect::All,
+            },
+            wgpu::Extent3d {
+                width,
+                height,
+                depth_or_array_layers: 1,
+            },
+        );
     }
 }
