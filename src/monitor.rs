@@ -258,13 +258,28 @@ pub fn cpu_secs(thread_only: bool) -> Option<f64> {
     } else {
         "/proc/self/stat"
     };
+    // utime and stime are fields 14 and 15 of the full line.
+    stat_ticks(path, 14).map(|ticks| ticks / CLOCK_TICKS_PER_SEC)
+}
+
+/// CPU time (user + system) of this process's children that have ended and been waited
+/// for, so far (Linux `/proc`; None elsewhere).
+#[must_use]
+pub fn children_cpu_secs() -> Option<f64> {
+    // cutime and cstime are fields 16 and 17.
+    stat_ticks("/proc/self/stat", 16).map(|ticks| ticks / CLOCK_TICKS_PER_SEC)
+}
+
+/// The sum of fields `field` and `field + 1` (numbered from 1, as in proc(5)) of a stat file.
+fn stat_ticks(path: &str, field: usize) -> Option<f64> {
     let stat = std::fs::read_to_string(path).ok()?;
-    // Fields after the command name, which is in parentheses and may contain spaces.
+    // Fields after the command name (field 2), which is in parentheses and may contain
+    // spaces: field 3 is the first of them.
     let rest = stat.get(stat.rfind(')')? + 2..)?;
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    // utime and stime are fields 14 and 15 of the full line, 12 and 13 after the name.
-    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
-    Some(ticks / CLOCK_TICKS_PER_SEC)
+    let mut fields = rest.split_whitespace().skip(field - 3);
+    let a: f64 = fields.next()?.parse().ok()?;
+    let b: f64 = fields.next()?.parse().ok()?;
+    Some(a + b)
 }
 
 /// `sysconf(_SC_CLK_TCK)` is 100 on every Linux platform Rust supports.
@@ -325,5 +340,21 @@ mod tests {
         let spent = cpu_secs(true).expect("thread stat") - before;
         assert!((0.02..1.0).contains(&spent), "{spent}");
         assert!(cpu_secs(false).expect("process stat") >= spent);
+    }
+
+    #[test]
+    fn a_waited_child_counts_in_children_cpu() {
+        if !std::path::Path::new("/proc/self/stat").exists() {
+            return; // not Linux
+        }
+        let before = children_cpu_secs().expect("children stat");
+        // A shell that spins for about 0.3 s of CPU.
+        let status = std::process::Command::new("sh")
+            .args(["-c", "i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done"])
+            .status()
+            .expect("sh");
+        assert!(status.success());
+        let spent = children_cpu_secs().expect("children stat") - before;
+        assert!(spent >= 0.05, "{spent}");
     }
 }
