@@ -186,7 +186,7 @@ impl GridRenderer {
                 let at = slot * rows as usize + r as usize;
                 ring.slot_layers[at] = layer;
                 // A cell whose interior the cache holds needs only its edges in the still:
-                // they are all the shader reads of it (see `tile_rects`).
+                // they are all the shader reads of it (see `copy_tile`).
                 let generation = self.layer_generation.get(layer as usize).copied();
                 let edges_only = ring.cache.as_ref().is_some_and(|(geometry, cache)| {
                     let (lo, hi) = geometry.visible_rows(r);
