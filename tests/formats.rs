@@ -174,17 +174,27 @@ fn prores_and_gif_carry_the_timeline() {
     ] {
         assert!(info.contains(needle), "{needle}: {info}");
     }
-    let (a, b) = (
-        common::decode_frame_rgb(&gif, 7),
-        common::decode_frame_rgb(&prores, 7),
-    );
-    let rgba: Vec<u8> = b
-        .chunks_exact(3)
-        .flat_map(|p| [p[0], p[1], p[2], 255])
-        .collect();
-    let psnr = common::psnr_rgb_vs_rgba(&a, &rgba);
-    assert!(psnr > 28.0, "GIF vs ProRes frame: {psnr:.1} dB");
-    eprintln!("GIF vs ProRes frame 7: {psnr:.1} dB");
+    // Every frame, not one: a palette index the GIF encoder wrongly made transparent spoiled
+    // only the frames where that index held a colour in use (frames 1 and 11 here once).
+    let mut below = Vec::new();
+    for frame in 0..12 {
+        let (a, b) = (
+            common::decode_frame_rgb(&gif, frame),
+            common::decode_frame_rgb(&prores, frame),
+        );
+        let rgba: Vec<u8> = b
+            .chunks_exact(3)
+            .flat_map(|p| [p[0], p[1], p[2], 255])
+            .collect();
+        let psnr = common::psnr_rgb_vs_rgba(&a, &rgba);
+        if frame == 7 {
+            eprintln!("GIF vs ProRes frame 7: {psnr:.1} dB");
+        }
+        if psnr <= 28.0 {
+            below.push(format!("frame {frame}: {psnr:.1} dB"));
+        }
+    }
+    assert!(below.is_empty(), "GIF vs ProRes: {below:?}");
 
     // Defaults: 15 fps, and 640 px wide at most (never scaled up).
     let small = out_dir.path().join("small.gif");

@@ -422,6 +422,16 @@ fn encoder_options(
             options.set("preset", "10");
         }
         "libaom-av1" => options.set("crf", &crf),
+        "gif" => {
+            // Every frame has its own palette (see `fill_indexed`), but FFmpeg's GIF encoder
+            // crops each frame to what changed and makes unchanged pixels transparent by
+            // comparing palette indices with the previous frame's: only right when both
+            // frames share a palette. It skips that for a frame whose palette differs from
+            // the FIRST frame's, not the previous one's, so a frame that repeats the first
+            // palette after others (a blank start and a blank end) came out with the
+            // previous frame's colours in places. Off: whole frames, each with its colours.
+            options.set("gifflags", "-offsetting-transdiff");
+        }
         "h264_nvenc" | "hevc_nvenc" | "av1_nvenc" => {
             options.set("rc", "vbr");
             options.set("cq", &crf);
@@ -516,14 +526,18 @@ fn fill_frame(frame: &mut ffmpeg::frame::Video, video: &VideoFrame) {
 }
 
 /// Writes a palette-indexed frame: the indices into plane 0, and the palette (opaque
-/// 0xAARRGGBB words, unused entries black) into plane 1, as FFmpeg's pal8 has it.
+/// 0xAARRGGBB words, unused entries opaque black) into plane 1, as FFmpeg's pal8 has it.
+/// Unused entries must be opaque: FFmpeg's GIF encoder takes the first frame's palette
+/// entry of lowest alpha, when below 128, as the transparent index of the whole file, and
+/// writes every pixel of that index in every later frame as transparent (a flat first
+/// frame has 255 unused entries, so index 1 was transparent in each frame after it).
 fn fill_indexed(frame: &mut ffmpeg::frame::Video, indexed: &Indexed, width_px: usize) {
     let stride = frame.stride(0);
     let dst = frame.data_mut(0);
     for (r, src) in indexed.indices.chunks_exact(width_px).enumerate() {
         dst[r * stride..r * stride + width_px].copy_from_slice(src);
     }
-    let mut palette = [0u32; 256];
+    let mut palette = [0xff00_0000u32; 256];
     for (word, &[r, g, b]) in palette.iter_mut().zip(&indexed.palette) {
         *word = u32::from_be_bytes([0xff, r, g, b]);
     }
@@ -536,5 +550,113 @@ fn fill_indexed(frame: &mut ffmpeg::frame::Video, indexed: &Indexed, width_px: u
         if !table.is_null() {
             std::ptr::copy_nonoverlapping(palette.as_ptr().cast::<u8>(), table, 1024);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const W: u32 = 96;
+    const H: u32 = 64;
+
+    fn rgba_frame(colour: impl Fn(u32, u32) -> [u8; 3]) -> VideoFrame {
+        let mut frame = VideoFrame::with_layout(PixelLayout::Rgba, W, H);
+        for (i, pixel) in frame.data.chunks_exact_mut(4).enumerate() {
+            let (x, y) = (i as u32 % W, i as u32 / W);
+            let [r, g, b] = colour(x, y);
+            pixel.copy_from_slice(&[r, g, b, 255]);
+        }
+        frame
+    }
+
+    /// Every frame of the GIF at `path` as players show it (each composited onto what the
+    /// earlier ones left), RGBA, decoded by the FFmpeg we link.
+    fn decode_gif(path: &Path) -> Vec<Vec<u8>> {
+        let mut input = format::input(path).unwrap();
+        let stream = input.streams().best(ffmpeg::media::Type::Video).unwrap();
+        let index = stream.index();
+        let context = codec::context::Context::from_parameters(stream.parameters()).unwrap();
+        let mut decoder = context.decoder().video().unwrap();
+        let mut frames = Vec::new();
+        let mut frame = ffmpeg::frame::Video::empty();
+        let mut take = |decoder: &mut ffmpeg::decoder::Video, frames: &mut Vec<Vec<u8>>| {
+            while decoder.receive_frame(&mut frame).is_ok() {
+                // FFmpeg's GIF decoder gives native-endian 0xAARRGGBB words.
+                assert_eq!(frame.format(), Pixel::BGRA, "a little-endian machine");
+                let (stride, data) = (frame.stride(0), frame.data(0));
+                let mut rgba = Vec::with_capacity((W * H * 4) as usize);
+                for row in data.chunks(stride).take(H as usize) {
+                    for p in row[..(W * 4) as usize].chunks_exact(4) {
+                        rgba.extend_from_slice(&[p[2], p[1], p[0], p[3]]);
+                    }
+                }
+                frames.push(rgba);
+            }
+        };
+        for (stream, packet) in input.packets() {
+            if stream.index() == index {
+                decoder.send_packet(&packet).unwrap();
+                take(&mut decoder, &mut frames);
+            }
+        }
+        decoder.send_eof().unwrap();
+        take(&mut decoder, &mut frames);
+        frames
+    }
+
+    /// A GIF has one palette a frame, and FFmpeg's encoder, made for one palette per file,
+    /// must not mix them up: every decoded frame is exactly the frame the quantiser made,
+    /// and opaque. The first frame is flat, so its palette has unused entries (once written
+    /// as transparent: FFmpeg then made that index transparent in every later frame); then
+    /// come frames of 256 colours with palettes of their own; then the first picture again,
+    /// whose palette equals the first one (FFmpeg then compared its indices with the
+    /// previous frame's, which stood for other colours).
+    #[test]
+    fn every_gif_frame_shows_exactly_its_own_palette_colours() {
+        init_ffmpeg().unwrap();
+        let white = || rgba_frame(|_, _| [255, 255, 255]);
+        let colourful = |phase: u32| {
+            rgba_frame(move |x, y| {
+                let (a, b) = ((x * 255 / (W - 1)) as u8, (y * 255 / (H - 1)) as u8);
+                let c = ((x + 2 * y) * 255 / (W + 2 * H)) as u8;
+                [[a, b, c], [c, a, b], [b, c, a]][(phase % 3) as usize]
+            })
+        };
+        let frames = [white(), colourful(0), colourful(1), white(), colourful(2)];
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("palettes.gif");
+        let settings = Settings::default();
+        let format = Format::resolve(&path, &settings.video).unwrap();
+        let (mut writer, _) = VideoWriter::create(&path, format, (W, H), 10, &settings, 1).unwrap();
+        for frame in &frames {
+            writer.write(frame).unwrap();
+        }
+        writer.finish().unwrap();
+
+        let decoded = decode_gif(&path);
+        assert_eq!(decoded.len(), frames.len());
+        let mut wrong = Vec::new();
+        for (i, (got, frame)) in decoded.iter().zip(&frames).enumerate() {
+            let mut indexed = Indexed::default();
+            Quantizer::default().quantize(&frame.data, W, H, &mut indexed);
+            let palette_len = indexed.palette.len();
+            let want = indexed
+                .indices
+                .iter()
+                .map(|&i| indexed.palette[usize::from(i)]);
+            let differ = got
+                .chunks_exact(4)
+                .zip(want)
+                .filter(|(g, w)| g[..3] != w[..] || g[3] != 255)
+                .count();
+            if differ > 0 {
+                wrong.push(format!(
+                    "frame {i} ({palette_len} colours): {differ} of {} pixels differ",
+                    W * H
+                ));
+            }
+        }
+        assert!(wrong.is_empty(), "{wrong:#?}");
     }
 }

@@ -1,7 +1,7 @@
 //! Decoding one photo straight to tile pixels: oriented, cropped, downscaled, alpha flattened.
 //!
 //! Full-resolution pixels live only inside `decode_tile` (and most JPEGs never exist at full
-//! resolution: they are decoded at 1/2, 1/4 or 1/8 scale in the DCT); the crop is mapped back
+//! resolution: they are decoded at a fraction of their size in the DCT); the crop is mapped back
 //! into the photo's stored orientation so the downscale reads the raw pixels and only the
 //! small tile is rotated.
 
@@ -149,7 +149,7 @@ fn decode_tile_unguarded(
     crate::fault::panic_if_armed(crate::fault::Fault::DecodePanic, path);
     let format = sniff(path)?;
     if format == image::ImageFormat::Jpeg
-        && let Some((image, orientation, (w, h), _permit)) = decode_jpeg_scaled(path, spec)?
+        && let Some((image, orientation, (w, h), _permit)) = decode_jpeg(path, spec)?
     {
         let upright = if swaps_axes(orientation) {
             (h, w)
@@ -170,6 +170,39 @@ fn decode_tile_unguarded(
 /// A JPEG decoded at a DCT scale: the pixels, their orientation, the photo's full stored
 /// size, and the decode's memory permit.
 type ScaledJpeg = (DynamicImage, Orientation, (u32, u32), super::gate::Permit);
+
+/// Decodes a colour or grey JPEG scaled in the DCT to just cover the tile's crop: with
+/// libjpeg-turbo (in eighths), or where it refuses the file (CMYK, lossless, 12-bit, or any
+/// warning, such as a few stray bytes before a marker, common from cameras) with
+/// `jpeg-decoder` (in powers of two). `None` when neither handles it: the full decoder then
+/// takes over and gives the canonical error.
+fn decode_jpeg(path: &Path, spec: &TileSpec) -> Result<Option<ScaledJpeg>, PhotoError> {
+    let mut file = crate::files::open_regular(path).map_err(PhotoError::Io)?;
+    let len = file.metadata().map_err(PhotoError::Io)?.len();
+    if len <= MAX_PHOTO_ALLOC_BYTES {
+        let mut data = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+        file.read_to_end(&mut data).map_err(PhotoError::Io)?;
+        let scale = |w, h| crop_cover_scale(w, h, spec);
+        match super::jpeg::decode_turbo(&data, scale, MAX_PHOTO_SIDE_PX) {
+            Ok(Some(d)) => return Ok(Some((d.image, d.orientation, d.full_size, d.permit))),
+            Ok(None) => {}
+            Err(super::jpeg::TooLarge) => return Err(too_large(path, image::ImageFormat::Jpeg)),
+        }
+    }
+    decode_jpeg_scaled(path, spec)
+}
+
+/// The smallest fraction of a stored `w × h` photo's size whose crop still covers the tile,
+/// in either orientation (the orientation is only known after decoding).
+fn crop_cover_scale(w: u32, h: u32, spec: &TileSpec) -> f64 {
+    [(w, h), (h, w)]
+        .into_iter()
+        .map(|(uw, uh)| {
+            let crop = spec.crop(uw, uh);
+            (f64::from(spec.width_px) / crop.width).max(f64::from(spec.height_px) / crop.height)
+        })
+        .fold(0.0, f64::max)
+}
 
 /// Decodes a colour or grey JPEG at the smallest DCT scale (1, 1/2, 1/4 or 1/8) that still
 /// covers the tile's crop in either orientation, so a 12 MP photo for a 240×180 tile is
@@ -195,14 +228,7 @@ fn decode_jpeg_scaled(path: &Path, spec: &TileSpec) -> Result<Option<ScaledJpeg>
     if w == 0 || h == 0 || !matches!(info.pixel_format, PixelFormat::L8 | PixelFormat::RGB24) {
         return Ok(None);
     }
-    // The orientation is only known after decoding, so cover both.
-    let need = [(w, h), (h, w)]
-        .into_iter()
-        .map(|(uw, uh)| {
-            let crop = spec.crop(uw, uh);
-            (f64::from(spec.width_px) / crop.width).max(f64::from(spec.height_px) / crop.height)
-        })
-        .fold(0.0, f64::max);
+    let need = crop_cover_scale(w, h, spec);
     let request =
         |side: u32| u16::try_from((f64::from(side) * need).ceil() as u64).unwrap_or(u16::MAX);
     let Ok((sw, sh)) = decoder.scale(request(w), request(h)) else {
@@ -630,6 +656,51 @@ mod tests {
             &spec.with_focus(Some(Focus { x: 0.9, y: 0.5 })),
         );
         assert!(t.rgba.chunks(4).all(|p| p[2] > 200 && p[0] < 50));
+    }
+
+    /// libjpeg-turbo (scaled in eighths) and jpeg-decoder (in powers of two) give the same
+    /// tiles within rounding, from a small tile at 1/8 scale to one that needs full size.
+    #[test]
+    fn turbo_and_jpeg_decoder_tiles_agree() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("photo.jpg");
+        super::super::synth::synth_photo(3, 640, 480)
+            .save(&path)
+            .unwrap();
+        for (w, h) in [(40, 30), (133, 100), (250, 250), (640, 480)] {
+            let spec = TileSpec {
+                width_px: w,
+                height_px: h,
+                aspect: Aspect::new(f64::from(w), f64::from(h)),
+                anchor: CropAnchor::Center,
+                focus: None,
+                background: Color::WHITE,
+            };
+            let data = std::fs::read(&path).unwrap();
+            let turbo = super::super::jpeg::decode_turbo(
+                &data,
+                |w, h| crop_cover_scale(w, h, &spec),
+                MAX_PHOTO_SIDE_PX,
+            );
+            let Ok(Some(turbo)) = turbo else {
+                panic!("libjpeg-turbo refused a baseline JPEG");
+            };
+            let (image, orientation, size, _permit) =
+                decode_jpeg_scaled(&path, &spec).unwrap().unwrap();
+            assert_eq!((turbo.full_size, turbo.orientation), (size, orientation));
+            let a = tile_from_image(&turbo.image, turbo.orientation, &spec);
+            let b = tile_from_image(&image, orientation, &spec);
+            assert_eq!((a.width_px, a.height_px), (w, h));
+            assert_eq!((b.width_px, b.height_px), (w, h));
+            let total: u64 = a
+                .rgba
+                .iter()
+                .zip(&b.rgba)
+                .map(|(x, y)| u64::from(x.abs_diff(*y)))
+                .sum();
+            let mean = total as f64 / a.rgba.len() as f64;
+            assert!(mean < 2.0, "{w}×{h}: mean difference {mean:.2}");
+        }
     }
 
     #[test]
