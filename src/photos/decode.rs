@@ -179,7 +179,10 @@ type ScaledJpeg = (DynamicImage, Orientation, (u32, u32), super::gate::Permit);
 fn decode_jpeg(path: &Path, spec: &TileSpec) -> Result<Option<ScaledJpeg>, PhotoError> {
     let mut file = crate::files::open_regular(path).map_err(PhotoError::Io)?;
     let len = file.metadata().map_err(PhotoError::Io)?.len();
-    if len <= MAX_PHOTO_ALLOC_BYTES {
+    // libjpeg-turbo decodes from memory: the file is read whole, before the decode's permit
+    // is taken (it counts these bytes from then on). Larger files, far beyond any camera's,
+    // take `jpeg-decoder`, which reads as it goes.
+    if len <= TURBO_MAX_FILE_BYTES {
         let mut data = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
         file.read_to_end(&mut data).map_err(PhotoError::Io)?;
         let scale = |w, h| crop_cover_scale(w, h, spec);
@@ -191,6 +194,9 @@ fn decode_jpeg(path: &Path, spec: &TileSpec) -> Result<Option<ScaledJpeg>, Photo
     }
     decode_jpeg_scaled(path, spec)
 }
+
+/// The largest JPEG file read whole for libjpeg-turbo.
+const TURBO_MAX_FILE_BYTES: u64 = 64 << 20;
 
 /// The smallest fraction of a stored `w × h` photo's size whose crop still covers the tile,
 /// in either orientation (the orientation is only known after decoding).

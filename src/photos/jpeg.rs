@@ -71,7 +71,8 @@ pub(super) fn decode_turbo(
         return Ok(None);
     };
     let pitch = scaled.width * format.size();
-    let permit = super::gate::acquire(pitch as u64 * scaled.height as u64);
+    // The compressed bytes stay in memory until the decode ends: they count too.
+    let permit = super::gate::acquire(pitch as u64 * scaled.height as u64 + data.len() as u64);
     let mut pixels = vec![0u8; pitch * scaled.height];
     let output = Image {
         pixels: pixels.as_mut_slice(),
