@@ -452,9 +452,7 @@ fn import_vs_vips_row(gpu: &Gpu, dir: &Path, work: &Path, pair_count: usize) -> 
         pairs.push((ours / theirs.max(1e-9), ours, theirs));
     }
     let _ = std::fs::remove_dir_all(&out_dir);
-    pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let all: Vec<String> = pairs.iter().map(|p| format!("{:.2}", p.0)).collect();
-    let (ratio, ours, theirs) = pairs[pairs.len() / 2];
+    let ((ratio, ours, theirs), all) = median_pair(&mut pairs);
     Ok(Row {
         what: format!(
             "import ÷ vipsthumbnail: {} JPEGs to {size} tiles, {cores} cores; median of {pair_count} pairs",
@@ -518,6 +516,14 @@ fn timed<T>(run: impl FnOnce() -> BenchResult<T>) -> BenchResult<(T, Timed)> {
     Ok((value, Timed { secs, cpu }))
 }
 
+/// The pair of median ratio among `(ratio, ours, theirs)` pairs (there is at least one), and
+/// every ratio, lowest first, to two decimals.
+fn median_pair<T: Copy>(pairs: &mut [(f64, T, T)]) -> ((f64, T, T), Vec<String>) {
+    pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let all = pairs.iter().map(|p| format!("{:.2}", p.0)).collect();
+    (pairs[pairs.len() / 2], all)
+}
+
 /// What a whole `gridreel render` may take against the encoder alone on the same frames.
 const WHOLE_RENDER_TARGET: &str = "≤ 1.2";
 
@@ -576,9 +582,7 @@ fn ratio_rows(
     for path in [&output, &encode_path] {
         let _ = std::fs::remove_file(path);
     }
-    pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let all: Vec<String> = pairs.iter().map(|p| format!("{:.2}", p.0)).collect();
-    let (ratio, export, encode) = pairs[pairs.len() / 2];
+    let ((ratio, export, encode), all) = median_pair(&mut pairs);
     let pairs_note = if pair_count == 1 {
         "one pair".to_owned()
     } else {
@@ -822,9 +826,7 @@ fn at_once_row(
         pairs.push((fast.secs / slow.secs.max(1e-9), fast, slow));
     }
     let _ = std::fs::remove_file(&output);
-    pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let all: Vec<String> = pairs.iter().map(|p| format!("{:.2}", p.0)).collect();
-    let (ratio, fast, slow) = pairs[pairs.len() / 2];
+    let ((ratio, fast, slow), all) = median_pair(&mut pairs);
     Ok(Row {
         what: format!(
             "the same marquee export started at once ÷ with every photo decoded first; median of {pair_count} pairs"
@@ -1051,4 +1053,17 @@ fn table(machine: &str, rows: &[Row]) -> String {
         let _ = writeln!(out, "| {} | {} | {} |", row.what, row.value, row.target);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::median_pair;
+
+    #[test]
+    fn the_median_pair_is_the_middle_ratio_with_its_own_values() {
+        let mut pairs = [(1.3, 'c', 'C'), (1.1, 'a', 'A'), (1.2, 'b', 'B')];
+        let (median, all) = median_pair(&mut pairs);
+        assert_eq!(median, (1.2, 'b', 'B'));
+        assert_eq!(all, ["1.10", "1.20", "1.30"]);
+    }
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue-2 benchmark: `gridreel render` against the efficient FFmpeg command-line pipeline for
+# `gridreel render` against the efficient FFmpeg command-line pipeline for
 # the same job, measured in one run on the same machine.
 #
 #   36 JPEGs of 2–15 MP, 6x6 grid, tile height 180, 4:3, 1920x1080, 4 s at 30 fps, x264 veryfast.
