@@ -315,14 +315,24 @@ fn fs_strip_yuv_ring(@builtin(position) position: vec4<f32>) -> YuvBlock {
 @fragment
 fn fs_strip_yuv_bands(@builtin(position) position: vec4<f32>) -> YuvBlock {
     let row = i32(position.y);
-    let band = strip_row_band(row);
-    var origin = band_origin(u32(max(band, 0)));
-    if ((params.motion_flags & MOTION_LOOP) != 0u) {
-        // The looping strip holds a period plus a frame unwrapped: shift into it.
-        origin = origin - params.period;
-    }
-    let s = 8.0 * floor(position.x) + 1.0 - origin;
+    let s = 8.0 * floor(position.x) + 1.0 - lane_origin(row);
     return strip_block(row, s, false);
+}
+
+// Per lane of the strip (a strip row, or a block column of the column strip), the motion
+// `(start, velocity)` of the band all the grid lines it reads belong to. The CPU works the
+// bands out once per strip (`lane_bands` in grid.rs): per pixel, the divisions by the pitch
+// that finding them takes cost a software rasteriser more than the block itself.
+@group(2) @binding(0) var<storage, read> lanes: array<vec2<f32>>;
+
+// Lane `lane`'s band position this frame, as `band_origin` computes it, shifted into a
+// looping strip (which holds a period plus a frame unwrapped).
+fn lane_origin(lane: i32) -> f32 {
+    let o = motion_origin(lanes[lane]);
+    if ((params.motion_flags & MOTION_LOOP) != 0u) {
+        return o - params.period;
+    }
+    return o;
 }
 
 // The same for targets that encode to sRGB themselves (the preview's swapchain).
@@ -382,23 +392,37 @@ const MOTION_LOOP: u32 = 4u;
 fn band_origin(band: u32) -> f32 {
     let entry = band % max(params.band_entries, 1u);
     let v = params.bands[entry / 2u];
-    let pair = select(v.xy, v.zw, (entry & 1u) == 1u);
-    let o = pair.x + pair.y * params.t_secs;
+    return motion_origin(select(v.xy, v.zw, (entry & 1u) == 1u));
+}
+
+// Where a band moving as `motion` (start, velocity) is this frame.
+fn motion_origin(motion: vec2<f32>) -> f32 {
+    let o = motion.x + motion.y * params.t_secs;
     if ((params.motion_flags & MOTION_LOOP) != 0u) {
         return o - params.period * floor(o / params.period);
     }
     return o;
 }
 
+// The band position of grid line `line` across the motion (lines outside the grid are
+// background at any offset).
+fn line_origin(line: i32) -> f32 {
+    let pitch = select(params.pitch.y, params.pitch.x, vertical_motion());
+    return band_origin(u32(max(line, 0)) / pitch);
+}
+
 fn vertical_motion() -> bool {
     return (params.motion_flags & MOTION_VERTICAL) != 0u;
 }
 
-// A texel index along the motion, wrapped into the period when looping.
+// A texel index along the motion, wrapped into the period when looping. The quotient comes
+// from a float division (a software rasteriser has no vector integer division): exact up to
+// one either way for these magnitudes, which the two compares put right.
 fn wrap_along(p: i32) -> i32 {
     if ((params.motion_flags & MOTION_LOOP) != 0u) {
         let n = i32(params.period);
-        return ((p % n) + n) % n;
+        let r = p - n * i32(floor(f32(p) / params.period));
+        return select(select(r, r - n, r >= n), r + n, r < 0);
     }
     return p;
 }
@@ -411,13 +435,11 @@ struct LineTaps {
     f: f32,
 };
 
-fn line_taps(frame: vec2<f32>, line: i32) -> LineTaps {
+// `origin`: the line's band position this frame.
+fn line_taps(frame: vec2<f32>, line: i32, origin: f32) -> LineTaps {
     let vertical = vertical_motion();
     let along = select(frame.x, frame.y, vertical);
-    let pitch = select(params.pitch.y, params.pitch.x, vertical);
-    // Lines outside the grid are background at any offset.
-    let band = u32(max(line, 0)) / pitch;
-    let g = along - band_origin(band) - 0.5;
+    let g = along - origin - 0.5;
     let base = floor(g);
     let a = wrap_along(i32(base));
     let b = wrap_along(i32(base) + 1);
@@ -441,8 +463,8 @@ fn fs_main_banded(@builtin(position) position: vec4<f32>) -> @location(0) vec4<f
     let frame = frame_position(position);
     let across = lines_across(frame);
     let line = i32(across.x);
-    let a = line_taps(frame, line);
-    let b = line_taps(frame, line + 1);
+    let a = line_taps(frame, line, line_origin(line));
+    let b = line_taps(frame, line + 1, line_origin(line + 1));
     let first = mix(grid_texel(a.p0), grid_texel(a.p1), a.f);
     let second = mix(grid_texel(b.p0), grid_texel(b.p1), b.f);
     return output_color(mix(first, second, across.y).rgb);
@@ -458,42 +480,40 @@ fn still_texel(p: vec2<i32>) -> vec4<f32> {
 fn banded_still_rgb(frame: vec2<f32>) -> vec3<f32> {
     let across = lines_across(frame);
     let line = i32(across.x);
-    let a = line_taps(frame, line);
-    let b = line_taps(frame, line + 1);
+    return still_rgb_between(frame, across, vec2<f32>(line_origin(line), line_origin(line + 1)));
+}
+
+// The pixel at `frame` between the grid lines `lines_across` gives, whose band positions
+// are `origins`.
+fn still_rgb_between(frame: vec2<f32>, across: vec2<f32>, origins: vec2<f32>) -> vec3<f32> {
+    let line = i32(across.x);
+    let a = line_taps(frame, line, origins.x);
+    let b = line_taps(frame, line + 1, origins.y);
     let first = mix(still_texel(a.p0), still_texel(a.p1), a.f);
     let second = mix(still_texel(b.p0), still_texel(b.p1), b.f);
     return mix(first, second, across.y).rgb;
 }
 
+// The band motion of each grid line across the motion, made once by the CPU (`line_motions`
+// in grid.rs), for the blocks drawn from the still: no division by the pitch per pixel.
+@group(2) @binding(1) var<storage, read> line_motions: array<vec2<f32>>;
+
+fn listed_line_origin(line: i32) -> f32 {
+    let last = i32(arrayLength(&line_motions)) - 1;
+    return motion_origin(line_motions[clamp(line, 0, last)]);
+}
+
+// `banded_still_rgb` with the lines' motions from `line_motions`.
+fn listed_still_rgb(frame: vec2<f32>) -> vec3<f32> {
+    let across = lines_across(frame);
+    let line = i32(across.x);
+    let origins = vec2<f32>(listed_line_origin(line), listed_line_origin(line + 1));
+    return still_rgb_between(frame, across, origins);
+}
+
 @fragment
 fn fs_still_banded(in: StillVertex) -> @location(0) vec4<f32> {
     return output_color(banded_still_rgb(frame_position(in.position)));
-}
-
-// The band whose offset all grid lines of strip row `row` (frame rows 2row and 2row + 1)
-// share: -1 when they are all background (gaps, outside the grid), -2 when two bands meet.
-// The lines are the three still rows `still_column` reads (still row q is grid line q - 1).
-fn strip_row_band(row: i32) -> i32 {
-    let s = 2.0 * f32(row) + 1.0 - params.grid_origin.y;
-    let first = i32(floor(s)) - 1;
-    var band = -1;
-    for (var k = 0; k < 3; k++) {
-        let line = first + k;
-        if (line < 0 || line >= i32(params.grid_size.y)) {
-            continue;
-        }
-        let l = u32(line);
-        if (l % params.pitch.y >= params.tile_size.y) {
-            continue;
-        }
-        let b = i32(l / params.pitch.y);
-        if (band == -1) {
-            band = b;
-        } else if (band != b) {
-            return -2;
-        }
-    }
-    return band;
 }
 
 // Blocks whose rows (or columns) belong to two bands, pixel by pixel from the still: drawn
@@ -509,8 +529,8 @@ fn block_from_still(block: vec2<i32>) -> YuvBlock {
     var lower: array<vec3<f32>, 8>;
     for (var i = 0; i < 8; i++) {
         let x = f32(8 * block.x + i) + 0.5;
-        upper[i] = banded_still_rgb(vec2<f32>(x, f32(2 * block.y) + 0.5));
-        lower[i] = banded_still_rgb(vec2<f32>(x, f32(2 * block.y) + 1.5));
+        upper[i] = listed_still_rgb(vec2<f32>(x, f32(2 * block.y) + 0.5));
+        lower[i] = listed_still_rgb(vec2<f32>(x, f32(2 * block.y) + 1.5));
     }
     var uv: array<vec2<f32>, 4>;
     for (var i = 0; i < 4; i++) {
@@ -575,31 +595,6 @@ fn fs_compose_columns(@builtin(position) position: vec4<f32>) -> @location(0) ve
     return still_row_codes(p.x, p.y - 4);
 }
 
-// The band whose offset all grid columns of block column `block` read share (-1: all
-// background, -2: two bands meet), as `strip_row_band` for rows.
-fn block_column_band(block: i32) -> i32 {
-    let s = 8.0 * f32(block) + 1.0 - params.grid_origin.x;
-    let first = i32(floor(s)) - 1;
-    var band = -1;
-    for (var k = 0; k < 9; k++) {
-        let column = first + k;
-        if (column < 0 || column >= i32(params.grid_size.x)) {
-            continue;
-        }
-        let c = u32(column);
-        if (c % params.pitch.x >= params.tile_size.x) {
-            continue;
-        }
-        let b = i32(c / params.pitch.x);
-        if (band == -1) {
-            band = b;
-        } else if (band != b) {
-            return -2;
-        }
-    }
-    return band;
-}
-
 // Frame rows 2j's taps start at still row floor(2j + 1 - y0): column-strip row + 4.
 fn column_block(block: vec2<i32>, origin: f32) -> YuvBlock {
     let s = 2.0 * f32(block.y) + 1.0 - origin;
@@ -637,10 +632,5 @@ fn fs_column_yuv(@builtin(position) position: vec4<f32>) -> YuvBlock {
 @fragment
 fn fs_column_yuv_bands(@builtin(position) position: vec4<f32>) -> YuvBlock {
     let block = vec2<i32>(floor(position.xy));
-    let band = block_column_band(block.x);
-    var origin = band_origin(u32(max(band, 0)));
-    if ((params.motion_flags & MOTION_LOOP) != 0u) {
-        origin = origin - params.period;
-    }
-    return column_block(block, origin);
+    return column_block(block, lane_origin(block.x));
 }

@@ -242,48 +242,115 @@ struct Strip {
     /// With bands moving apart: the block rows (row strip) or block columns (column strip)
     /// whose lines belong to two bands, as (first, count) runs, redrawn from the still.
     straddles: Vec<(u32, u32)>,
+    /// Per lane (block row or block column): its band (`lane_bands`), when bands move.
+    bands: Vec<i32>,
+    /// The band pipelines' per-lane motions, made from `bands` (None until first needed).
+    lanes: Option<Lanes>,
 }
 
-/// The block rows (`vertical` false: strip rows 0..`count`) or block columns (`vertical`:
-/// 0..`count`) whose grid lines belong to two bands: the CPU side of `strip_row_band` and
-/// `block_column_band` (-2), in the same f32 arithmetic, as (first, count) runs.
-fn straddling_runs(u: &GridUniform, vertical: bool, count: u32) -> Vec<(u32, u32)> {
+/// Per lane of a strip (`vertical` false: strip rows 0..`count`; `vertical`: block columns
+/// 0..`count`): the band that all grid lines the lane reads belong to, -1 when they are all
+/// background (gaps, outside the grid), -2 when two bands meet. The lines are the three still
+/// rows `still_column` reads for a strip row, the nine still columns `still_row_codes` reads
+/// for a block column (still line q is grid line q - 1). Computed once per strip, in f32 as
+/// the shaders place the grid, so no shader divides by the pitch per pixel.
+fn lane_bands(u: &GridUniform, vertical: bool, count: u32) -> Vec<i32> {
     let (origin, grid, pitch, tile) = if vertical {
         (u.grid_origin[0], u.grid_size[0], u.pitch[0], u.tile_size[0])
     } else {
         (u.grid_origin[1], u.grid_size[1], u.pitch[1], u.tile_size[1])
     };
     let (step, lines) = if vertical { (8.0, 9) } else { (2.0, 3) };
+    (0..count)
+        .map(|i| {
+            let s = step * i as f32 + 1.0 - origin;
+            let first = s.floor() as i64 - 1;
+            let mut band = -1;
+            for line in first..first + lines {
+                if line < 0 || line >= i64::from(grid) {
+                    continue;
+                }
+                let l = line as u64;
+                if l % u64::from(pitch) >= u64::from(tile) {
+                    continue;
+                }
+                let b = i32::try_from(l / u64::from(pitch)).unwrap_or(i32::MAX);
+                if band == -1 {
+                    band = b;
+                } else if band != b {
+                    return -2;
+                }
+            }
+            band
+        })
+        .collect()
+}
+
+/// The lanes whose lines belong to two bands (-2 in `lane_bands`), as (first, count) runs:
+/// drawn again from the still.
+fn straddling_runs(bands: &[i32]) -> Vec<(u32, u32)> {
     let mut runs: Vec<(u32, u32)> = Vec::new();
-    for i in 0..count {
-        let s = step * i as f32 + 1.0 - origin;
-        let first = s.floor() as i64 - 1;
-        let mut band = None;
-        let mut split = false;
-        for k in 0..lines {
-            let line = first + k;
-            if line < 0 || line >= i64::from(grid) {
-                continue;
-            }
-            let l = line as u64;
-            if l % u64::from(pitch) >= u64::from(tile) {
-                continue;
-            }
-            let b = l / u64::from(pitch);
-            match band {
-                None => band = Some(b),
-                Some(other) if other != b => split = true,
-                Some(_) => {}
-            }
-        }
-        if split {
-            match runs.last_mut() {
-                Some((start, len)) if *start + *len == i => *len += 1,
-                _ => runs.push((i, 1)),
-            }
+    for (i, _) in (0u32..).zip(bands).filter(|&(_, &b)| b == -2) {
+        match runs.last_mut() {
+            Some((start, len)) if *start + *len == i => *len += 1,
+            _ => runs.push((i, 1)),
         }
     }
     runs
+}
+
+/// Band `band`'s motion, `(start, velocity)` of its entry in the uniform's table (what the
+/// shaders' `band_origin` reads).
+fn band_motion(u: &GridUniform, band: u32) -> [f32; 2] {
+    let entry = (band % u.band_entries.max(1)) as usize;
+    let pair = &u.bands[entry / 2][(entry % 2) * 2..(entry % 2) * 2 + 2];
+    [pair[0], pair[1]]
+}
+
+/// Each lane's band motion (band 0's for lanes of background or of two bands: any offset
+/// draws them alike).
+fn lane_motions(u: &GridUniform, bands: &[i32]) -> Vec<[f32; 2]> {
+    bands
+        .iter()
+        .map(|&band| band_motion(u, band.max(0).unsigned_abs()))
+        .collect()
+}
+
+/// Each grid line's band motion (rows; columns when `vertical`), at least one entry.
+fn line_motions(u: &GridUniform, vertical: bool) -> Vec<[f32; 2]> {
+    let (lines, pitch) = if vertical {
+        (u.grid_size[0], u.pitch[0])
+    } else {
+        (u.grid_size[1], u.pitch[1])
+    };
+    (0..lines.max(1))
+        .map(|line| band_motion(u, line / pitch.max(1)))
+        .collect()
+}
+
+/// A read-only storage buffer holding `items`.
+fn storage_buffer<T: bytemuck::Pod>(
+    device: &wgpu::Device,
+    queue: &wgpu::Queue,
+    label: &str,
+    items: &[T],
+) -> wgpu::Buffer {
+    let buffer = device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some(label),
+        size: std::mem::size_of_val(items) as u64,
+        usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
+        mapped_at_creation: false,
+    });
+    queue.write_buffer(&buffer, 0, bytemuck::cast_slice(items));
+    buffer
+}
+
+/// The strip's lanes as the band pipelines read them (group 2): each lane's band motion
+/// (binding 0) and each grid line's (binding 1, for the blocks drawn from the still).
+struct Lanes {
+    bind_group: wgpu::BindGroup,
+    /// The uniform's band table they were made from (the motion may change, not the strip).
+    made_from: ([[f32; 4]; MAX_BAND_ENTRIES / 2], u32),
 }
 
 /// Everything the strip's texels depend on.
@@ -367,6 +434,8 @@ pub struct GridRenderer {
     bind_group_layout: wgpu::BindGroupLayout,
     still_layout: wgpu::BindGroupLayout,
     strip_layout: wgpu::BindGroupLayout,
+    /// The band pipelines' group 2: the strip's per-lane band motions.
+    lane_layout: wgpu::BindGroupLayout,
     still: Option<BoundTexture>,
     /// Only exports make one (see [`GridRenderer::prepare_yuv`]).
     strip: Option<Strip>,
@@ -481,6 +550,20 @@ impl GridRenderer {
                 },
             ],
         });
+        // Per-lane band motions of the strip, for the band pipelines (see `lane_bands`).
+        let lane_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("gridreel strip lanes bind group layout"),
+            entries: &[0, 1].map(|binding| wgpu::BindGroupLayoutEntry {
+                binding,
+                visibility: wgpu::ShaderStages::FRAGMENT,
+                ty: wgpu::BindingType::Buffer {
+                    ty: wgpu::BufferBindingType::Storage { read_only: true },
+                    has_dynamic_offset: false,
+                    min_binding_size: NonZeroU64::new(8),
+                },
+                count: None,
+            }),
+        });
         let tile_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
             label: Some("gridreel grid pipeline layout"),
             bind_group_layouts: &[Some(&bind_group_layout)],
@@ -496,6 +579,16 @@ impl GridRenderer {
             device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
                 label: Some("gridreel strip pipeline layout"),
                 bind_group_layouts: &[Some(&bind_group_layout), Some(&strip_layout)],
+                immediate_size: 0,
+            });
+        let lanes_pipeline_layout =
+            device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+                label: Some("gridreel strip lanes pipeline layout"),
+                bind_group_layouts: &[
+                    Some(&bind_group_layout),
+                    Some(&strip_layout),
+                    Some(&lane_layout),
+                ],
                 immediate_size: 0,
             });
         let make_pipeline_to =
@@ -539,10 +632,12 @@ impl GridRenderer {
         let block_pipeline =
             |entry: &str| make_pipeline_to(&strip_pipeline_layout, "vs_main", entry, &yuv_targets);
         let column_yuv_pipeline = block_pipeline("fs_column_yuv");
-        let column_yuv_bands_pipeline = block_pipeline("fs_column_yuv_bands");
-        let strip_yuv_bands_pipeline = block_pipeline("fs_strip_yuv_bands");
+        let lanes_pipeline =
+            |entry: &str| make_pipeline_to(&lanes_pipeline_layout, "vs_main", entry, &yuv_targets);
+        let column_yuv_bands_pipeline = lanes_pipeline("fs_column_yuv_bands");
+        let strip_yuv_bands_pipeline = lanes_pipeline("fs_strip_yuv_bands");
         let strip_yuv_ring_pipeline = block_pipeline("fs_strip_yuv_ring");
-        let block_from_still_pipeline = block_pipeline("fs_block_from_still");
+        let block_from_still_pipeline = lanes_pipeline("fs_block_from_still");
         let pipeline = make_pipeline(&tile_layout, "vs_main", "fs_main", target_format);
         let still_fragment = if target_format.is_srgb() {
             "fs_still_srgb"
@@ -605,6 +700,7 @@ impl GridRenderer {
             bind_group_layout,
             still_layout,
             strip_layout,
+            lane_layout,
             still: None,
             strip: None,
             composed: None,
@@ -894,6 +990,7 @@ impl GridRenderer {
             columns_for_width: vertical.then_some(frame_w),
         };
         if self.strip.as_ref().is_some_and(|s| s.key == Some(key)) {
+            self.refresh_lanes(device, queue);
             return true;
         }
         let size = if vertical {
@@ -946,17 +1043,65 @@ impl GridRenderer {
         }
         queue.submit(std::iter::once(encoder.finish()));
         strip.key = Some(key);
-        strip.straddles = if self.uniform.motion_flags & MOTION_SPLIT != 0 {
-            let count = if vertical {
-                frame_w / YUV_BLOCK.0
-            } else {
-                frame_height_px / 2
-            };
-            straddling_runs(&self.uniform, vertical, count)
+        let lanes = if vertical {
+            frame_w / YUV_BLOCK.0
+        } else {
+            frame_height_px / 2
+        };
+        let flags = self.uniform.motion_flags;
+        strip.bands = if flags & MOTION_BANDS != 0 {
+            lane_bands(&self.uniform, vertical, lanes)
         } else {
             Vec::new()
         };
+        strip.straddles = if flags & MOTION_SPLIT != 0 {
+            straddling_runs(&strip.bands)
+        } else {
+            Vec::new()
+        };
+        strip.lanes = None;
+        self.refresh_lanes(device, queue);
         true
+    }
+
+    /// Makes the strip's per-lane band motions current for the band pipelines: when the strip
+    /// was composed again or the motion changed, never per frame.
+    fn refresh_lanes(&mut self, device: &wgpu::Device, queue: &wgpu::Queue) {
+        let Some(strip) = &mut self.strip else {
+            return;
+        };
+        let made_from = (self.uniform.bands, self.uniform.band_entries);
+        if strip.bands.is_empty()
+            || strip
+                .lanes
+                .as_ref()
+                .is_some_and(|l| l.made_from == made_from)
+        {
+            return;
+        }
+        let vertical = self.uniform.motion_flags & MOTION_VERTICAL != 0;
+        let lanes = lane_motions(&self.uniform, &strip.bands);
+        let lanes = storage_buffer(device, queue, "gridreel strip lanes", &lanes);
+        let lines = line_motions(&self.uniform, vertical);
+        let lines = storage_buffer(device, queue, "gridreel grid lines", &lines);
+        let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("gridreel strip lanes"),
+            layout: &self.lane_layout,
+            entries: &[
+                wgpu::BindGroupEntry {
+                    binding: 0,
+                    resource: lanes.as_entire_binding(),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 1,
+                    resource: lines.as_entire_binding(),
+                },
+            ],
+        });
+        strip.lanes = Some(Lanes {
+            bind_group,
+            made_from,
+        });
     }
 
     /// Draws the frame as YUV 4:2:0 in 8x2 blocks from the strip made by `prepare_yuv`, into
@@ -983,12 +1128,19 @@ impl GridRenderer {
         let columns = strip.key.is_some_and(|k| k.columns_for_width.is_some());
         let flags = self.uniform.motion_flags;
         let split = flags & MOTION_SPLIT != 0;
-        pass.set_pipeline(match (columns, split, flags & MOTION_BANDS != 0) {
-            (true, true, _) => &self.column_yuv_bands_pipeline,
-            (true, false, _) => &self.column_yuv_pipeline,
-            (false, _, true) => &self.strip_yuv_bands_pipeline,
-            (false, _, false) => &self.strip_yuv_pipeline,
-        });
+        let (pipeline, per_lane) = match (columns, split, flags & MOTION_BANDS != 0) {
+            (true, true, _) => (&self.column_yuv_bands_pipeline, true),
+            (true, false, _) => (&self.column_yuv_pipeline, false),
+            (false, _, true) => (&self.strip_yuv_bands_pipeline, true),
+            (false, _, false) => (&self.strip_yuv_pipeline, false),
+        };
+        if per_lane {
+            let Some(lanes) = &strip.lanes else {
+                return false;
+            };
+            pass.set_bind_group(2, &lanes.bind_group, &[]);
+        }
+        pass.set_pipeline(pipeline);
         pass.set_bind_group(0, &self.bind_group, &[]);
         pass.set_bind_group(1, &strip.target.bind_group, &[]);
         pass.draw(0..3, 0..1);
@@ -1117,6 +1269,8 @@ impl GridRenderer {
             },
             key: None,
             straddles: Vec::new(),
+            bands: Vec::new(),
+            lanes: None,
         }
     }
 
@@ -1270,4 +1424,110 @@ fn create_bind_group(
             },
         ],
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Three gapless rows of 10 lines over a 30-line grid at `origin_y`, moving sideways with
+    /// two band entries (alternate rows).
+    fn rows_of_ten(origin_y: f32, gap: u32) -> GridUniform {
+        let mut u = GridUniform {
+            grid_origin: [0.0, origin_y],
+            tile_size: [40, 10],
+            pitch: [40 + gap, 10 + gap],
+            grid_size: [200, 30 + 2 * gap],
+            band_entries: 2,
+            t_secs: 1.5,
+            motion_flags: MOTION_BANDS | MOTION_SPLIT,
+            ..GridUniform::default()
+        };
+        u.bands[0] = [3.0, 7.0, -5.0, -7.0];
+        u
+    }
+
+    /// The still rows strip row `j` reads (`still_column`: 2j + 1 - origin, floor, three
+    /// rows), as grid lines (still row q is grid line q - 1).
+    fn lines_read(u: &GridUniform, j: u32) -> std::ops::Range<i64> {
+        let first = (2.0 * j as f32 + 1.0 - u.grid_origin[1]).floor() as i64 - 1;
+        first..first + 3
+    }
+
+    #[test]
+    fn a_lane_has_the_band_of_every_tile_line_it_reads_or_says_two_or_none() {
+        for (origin, gap) in [(0.0, 0), (3.0, 0), (2.5, 0), (-1.5, 0), (4.0, 3), (0.5, 4)] {
+            let u = rows_of_ten(origin, gap);
+            let bands = lane_bands(&u, false, 24);
+            for (j, &band) in (0u32..).zip(&bands) {
+                let pitch = i64::from(u.pitch[1]);
+                let mut tile_bands: Vec<i64> = lines_read(&u, j)
+                    .filter(|&l| l >= 0 && l < i64::from(u.grid_size[1]) && l % pitch < 10)
+                    .map(|l| l / pitch)
+                    .collect();
+                tile_bands.dedup();
+                let expected = match tile_bands.as_slice() {
+                    [] => -1,
+                    [b] => i32::try_from(*b).unwrap(),
+                    _ => -2,
+                };
+                assert_eq!(band, expected, "origin {origin}, gap {gap}, strip row {j}");
+            }
+            let runs = straddling_runs(&bands);
+            let listed: Vec<u32> = runs.iter().flat_map(|&(s, n)| s..s + n).collect();
+            let two: Vec<u32> = (0u32..)
+                .zip(&bands)
+                .filter(|(_, b)| **b == -2)
+                .map(|(j, _)| j)
+                .collect();
+            assert_eq!(listed, two, "origin {origin}, gap {gap}");
+            assert!(
+                runs.windows(2).all(|w| w[0].0 + w[0].1 < w[1].0),
+                "runs are maximal"
+            );
+            if gap == 0 {
+                assert!(!runs.is_empty(), "gapless rows meet inside some strip row");
+            }
+        }
+    }
+
+    #[test]
+    fn lane_and_line_motions_give_band_origin() {
+        for looped in [false, true] {
+            let mut u = rows_of_ten(2.5, 0);
+            if looped {
+                u.motion_flags |= MOTION_LOOP;
+                u.period_px = 200.0;
+            }
+            let origin = |m: [f32; 2]| {
+                let o = m[0] + m[1] * u.t_secs;
+                if looped {
+                    o - u.period_px * (o / u.period_px).floor()
+                } else {
+                    o
+                }
+            };
+            let bands = lane_bands(&u, false, 20);
+            for (&band, &m) in bands.iter().zip(&lane_motions(&u, &bands)) {
+                let b = band.max(0).unsigned_abs();
+                assert_eq!(
+                    origin(m).to_bits(),
+                    u.band_origin(b).to_bits(),
+                    "band {band}"
+                );
+            }
+            let lines = line_motions(&u, false);
+            assert_eq!(lines.len(), 30);
+            for (line, &m) in (0u32..).zip(&lines) {
+                let band = line / 10;
+                assert_eq!(
+                    origin(m).to_bits(),
+                    u.band_origin(band).to_bits(),
+                    "line {line}"
+                );
+            }
+            // Alternate rows: neighbouring bands move apart.
+            assert_ne!(u.band_origin(0).to_bits(), u.band_origin(1).to_bits());
+        }
+    }
 }
