@@ -498,16 +498,7 @@ impl GridRenderer {
                         count: None,
                     },
                     tile_array_entry(1),
-                    wgpu::BindGroupLayoutEntry {
-                        binding: 2,
-                        visibility: wgpu::ShaderStages::FRAGMENT,
-                        ty: wgpu::BindingType::Buffer {
-                            ty: wgpu::BufferBindingType::Storage { read_only: true },
-                            has_dynamic_offset: false,
-                            min_binding_size: NonZeroU64::new(4),
-                        },
-                        count: None,
-                    },
+                    storage_entry(2, 4),
                     wgpu::BindGroupLayoutEntry {
                         binding: 3,
                         visibility: wgpu::ShaderStages::FRAGMENT,
@@ -553,16 +544,7 @@ impl GridRenderer {
         // Per-lane band motions of the strip, for the band pipelines (see `lane_bands`).
         let lane_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("gridreel strip lanes bind group layout"),
-            entries: &[0, 1].map(|binding| wgpu::BindGroupLayoutEntry {
-                binding,
-                visibility: wgpu::ShaderStages::FRAGMENT,
-                ty: wgpu::BindingType::Buffer {
-                    ty: wgpu::BufferBindingType::Storage { read_only: true },
-                    has_dynamic_offset: false,
-                    min_binding_size: NonZeroU64::new(8),
-                },
-                count: None,
-            }),
+            entries: &[storage_entry(0, 8), storage_entry(1, 8)],
         });
         let tile_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
             label: Some("gridreel grid pipeline layout"),
@@ -1333,6 +1315,21 @@ fn strip_bind_group(
             },
         ],
     })
+}
+
+/// A bind group layout entry for a read-only storage buffer the fragment stage reads, of at
+/// least `min_bytes`.
+fn storage_entry(binding: u32, min_bytes: u64) -> wgpu::BindGroupLayoutEntry {
+    wgpu::BindGroupLayoutEntry {
+        binding,
+        visibility: wgpu::ShaderStages::FRAGMENT,
+        ty: wgpu::BindingType::Buffer {
+            ty: wgpu::BufferBindingType::Storage { read_only: true },
+            has_dynamic_offset: false,
+            min_binding_size: NonZeroU64::new(min_bytes),
+        },
+        count: None,
+    }
 }
 
 /// A bind group layout entry for a filterable 2D texture array (tiles, thumbnails).
