@@ -244,7 +244,7 @@ struct Strip {
     straddles: Vec<(u32, u32)>,
     /// Per lane (block row or block column): its band (`lane_bands`), when bands move.
     bands: Vec<i32>,
-    /// The band pipelines' per-lane motions, made from `bands` (None until first needed).
+    /// The band pipelines' tables, made from `bands` and the grid (None until first needed).
     lanes: Option<Lanes>,
 }
 
@@ -434,7 +434,7 @@ pub struct GridRenderer {
     bind_group_layout: wgpu::BindGroupLayout,
     still_layout: wgpu::BindGroupLayout,
     strip_layout: wgpu::BindGroupLayout,
-    /// The band pipelines' group 2: the strip's per-lane band motions.
+    /// The band pipelines' group 2: the strip's per-lane and per-grid-line band motions.
     lane_layout: wgpu::BindGroupLayout,
     still: Option<BoundTexture>,
     /// Only exports make one (see [`GridRenderer::prepare_yuv`]).
@@ -1427,8 +1427,8 @@ fn create_bind_group(
 mod tests {
     use super::*;
 
-    /// Three gapless rows of 10 lines over a 30-line grid at `origin_y`, moving sideways with
-    /// two band entries (alternate rows).
+    /// Three rows of 10-line tiles, `gap` lines apart, at `origin_y`, moving sideways with two
+    /// band entries (alternate rows).
     fn rows_of_ten(origin_y: f32, gap: u32) -> GridUniform {
         let mut u = GridUniform {
             grid_origin: [0.0, origin_y],
