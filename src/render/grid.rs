@@ -1031,7 +1031,14 @@ impl GridRenderer {
             frame_height_px / 2
         };
         let flags = self.uniform.motion_flags;
-        strip.bands = if flags & MOTION_BANDS != 0 {
+        // Only the band pipelines read the tables: rows whose bands move apart or loop, and
+        // columns whose bands move apart (`paint_yuv_blocks`).
+        let per_lane = if vertical {
+            flags & MOTION_SPLIT != 0
+        } else {
+            flags & MOTION_BANDS != 0
+        };
+        strip.bands = if per_lane {
             lane_bands(&self.uniform, vertical, lanes)
         } else {
             Vec::new()
