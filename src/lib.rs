@@ -9,7 +9,7 @@ pub mod engine;
 pub(crate) mod export;
 #[doc(hidden)]
 pub mod fault;
-pub(crate) mod files;
+pub mod files;
 pub mod heap;
 pub mod layout;
 pub(crate) mod monitor;

@@ -244,7 +244,7 @@ fn the_export_dialog_sets_codec_and_file_type_and_estimates_the_size() {
             editor.errors
         )
     });
-    assert!(prompt.text.ends_with("/gridreel.webm"), "{}", prompt.text);
+    assert!(prompt.text.ends_with("/trip.webm"), "{}", prompt.text);
     h.get_by_label("Cancel").click();
     h.run_steps(2);
 

@@ -645,3 +645,129 @@ fn no_panel_paints_a_window_sized_background() {
         largest.1
     );
 }
+
+/// Replaces what the path field holds with `text` and presses the prompt's `button`.
+fn enter_path(h: &mut Harness<'static, EditorApp>, text: &str, button: &str) {
+    h.get_by_role_and_label(Role::TextInput, "Path").focus();
+    h.run_steps(1);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_role_and_label(Role::TextInput, "Path")
+        .type_text(text);
+    h.run_steps(2);
+    h.get_by_label(button).click();
+    h.run_steps(3);
+}
+
+/// The editor on [`drop_folder`], loaded, with the path field instead of native dialogs.
+fn drop_folder_without_dialogs() -> (Harness<'static, EditorApp>, tempfile::TempDir) {
+    let mut h = harness(Settings::default());
+    let dir = drop_folder();
+    h.state_mut().editor.open_folder(dir.path());
+    h.state_mut().editor.native_dialogs = false;
+    step_until(&mut h, "the folder", |app| all_loaded(app, 4));
+    (h, dir)
+}
+
+/// Ctrl+S with the path field (no native dialog): a photo of the project is never written
+/// over, whatever the name typed, nor a file that is not a preset; the field stays open and
+/// says why. A name without an extension gets `.ron`; an existing preset is replaced only
+/// after the editor asks.
+#[test]
+fn saving_a_preset_never_overwrites_a_photo() {
+    let (mut h, dir) = drop_folder_without_dialogs();
+    let photo = dir.path().join("p2.jpg");
+    let photo_bytes = std::fs::read(&photo).unwrap();
+
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::S);
+    h.run_steps(2);
+    let offered = h
+        .state()
+        .editor
+        .path_prompt
+        .as_ref()
+        .map(|p| p.text.clone())
+        .unwrap();
+    assert!(offered.ends_with("/my-grid.ron"), "{offered}");
+
+    // The photo, by its own path and by a roundabout one.
+    for typed in [
+        photo.display().to_string(),
+        format!("{}/./p2.jpg", dir.path().display()),
+    ] {
+        enter_path(&mut h, &typed, "Save");
+        let prompt = h.state().editor.path_prompt.as_ref().expect("still open");
+        let error = prompt.error.as_deref().unwrap_or_default();
+        assert!(error.contains("one of this project's own files"), "{error}");
+        h.get_by_label_contains("never writes over them");
+        assert_eq!(std::fs::read(&photo).unwrap(), photo_bytes, "photo kept");
+    }
+    // A file that is not a preset (and not one of the photos: it was skipped).
+    let notes = dir.path().join("notes.jpg");
+    enter_path(&mut h, &notes.display().to_string(), "Save");
+    h.get_by_label_contains("is not a gridreel preset, so it is kept");
+    assert_eq!(std::fs::read(&notes).unwrap(), b"not a photo");
+
+    // No extension typed: `.ron` is added, and the editor says where the preset went.
+    enter_path(&mut h, &format!("{}/trip", dir.path().display()), "Save");
+    let saved = dir.path().join("trip.ron");
+    assert!(h.state().editor.path_prompt.is_none());
+    let preset = gridreel::settings::load_preset(&saved).unwrap();
+    assert_eq!(preset.rows, Settings::default().rows);
+    h.get_by_label(&format!("Preset saved to {}", saved.display()));
+
+    // The same name again: the editor asks; "Choose another name" goes back to the field.
+    h.state_mut().editor.settings.rows = 2;
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::S);
+    h.run_steps(2);
+    enter_path(&mut h, &saved.display().to_string(), "Save");
+    h.get_by_label("Replace “trip.ron”?");
+    h.get_by_label("Choose another name").click();
+    h.run_steps(2);
+    assert!(h.state().editor.replace_prompt.is_none());
+    assert!(h.state().editor.path_prompt.is_some(), "back to the field");
+    assert_eq!(gridreel::settings::load_preset(&saved).unwrap().rows, 6);
+    enter_path(&mut h, &saved.display().to_string(), "Save");
+    h.get_by_label("Replace").click();
+    h.run_steps(2);
+    assert_eq!(gridreel::settings::load_preset(&saved).unwrap().rows, 2);
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.contains("gridreel-part"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+/// An export over an existing video of its type asks first, in the editor's words; over one
+/// of the photos (a GIF export named like the project's photo) it is refused.
+#[test]
+fn exporting_over_a_file_asks_or_refuses() {
+    let (mut h, dir) = drop_folder_without_dialogs();
+    let video = dir.path().join("old.mp4");
+    let mut mp4 = vec![0, 0, 0, 24];
+    mp4.extend_from_slice(b"ftypisom");
+    mp4.resize(64, 0);
+    std::fs::write(&video, &mp4).unwrap();
+
+    h.state_mut().editor.delivery = gridreel::app::export_dialog::Delivery::Mp4H264;
+    gridreel::app::dialogs::ask(
+        &mut h.state_mut().editor,
+        gridreel::app::dialogs::Purpose::Export,
+    );
+    h.run_steps(2);
+    enter_path(&mut h, &video.display().to_string(), "Export");
+    h.get_by_label("Replace “old.mp4”?");
+    h.get_by_label_contains("A video of that name is already in");
+    assert!(h.state().editor.export.is_none(), "nothing started");
+    h.get_by_label("Choose another name").click();
+    h.run_steps(2);
+    // A photo's name with the video's type is refused outright.
+    enter_path(
+        &mut h,
+        &dir.path().join("p1.jpg").display().to_string(),
+        "Export",
+    );
+    h.get_by_label_contains("one of this project's own files");
+    assert!(h.state().editor.export.is_none());
+    assert_eq!(std::fs::read(&video).unwrap(), mp4, "the old video is kept");
+}

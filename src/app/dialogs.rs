@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use eframe::egui;
 
 use super::logic::Editor;
-use crate::settings::{load_preset, save_preset};
+use crate::files::guard::{self, Destination, Kind};
+use crate::settings::{PRESET_FILE, load_preset, save_preset};
 
 /// What a chosen path is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,6 +40,15 @@ pub struct PathPrompt {
     pub text: String,
     /// Just opened: the field takes the keyboard.
     pub fresh: bool,
+    /// Why the last path typed was not used ("that is one of this project's own files…").
+    pub error: Option<String>,
+}
+
+/// "Replace this file?": a write found a file of its own kind at the chosen path.
+#[derive(Clone, Debug)]
+pub struct ReplacePrompt {
+    pub purpose: Purpose,
+    pub path: PathBuf,
 }
 
 /// What the user of a desktop without native dialogs needs to install.
@@ -70,14 +80,17 @@ pub fn ask(editor: &mut Editor, purpose: Purpose) {
             .as_ref()
             .map(|f| format!("{}/", f.display()))
             .unwrap_or_default();
-        if purpose == Purpose::Export {
-            // The chosen format's file type, ready to be renamed.
-            start.push_str(&editor.delivery.file_name());
+        // A name of the right type, ready to be renamed (never one of the photos).
+        match purpose {
+            Purpose::Export => start.push_str(&editor.delivery.file_name()),
+            Purpose::SavePreset => start.push_str(PRESET_FILE.default_name),
+            Purpose::OpenFolder | Purpose::LoadPreset | Purpose::Music => {}
         }
         editor.path_prompt = Some(PathPrompt {
             purpose,
             text: start,
             fresh: true,
+            error: None,
         });
         return;
     }
@@ -96,32 +109,120 @@ pub fn ask(editor: &mut Editor, purpose: Purpose) {
             .add_filter("Audio", &crate::music::AUDIO_EXTENSIONS)
             .pick_file(),
         Purpose::LoadPreset => ron(rfd::FileDialog::new()).pick_file(),
-        Purpose::SavePreset => ron(rfd::FileDialog::new()).save_file(),
+        Purpose::SavePreset => ron(rfd::FileDialog::new())
+            .set_file_name(PRESET_FILE.default_name)
+            .save_file(),
     };
     if let Some(path) = chosen {
         // The native save dialog has already asked before replacing a file.
-        use_path(editor, purpose, &path, true);
+        if let Err(e) = use_path(editor, purpose, &path, true) {
+            editor.errors.push(e);
+        }
     }
 }
 
-/// Does what `purpose` does with `path`.
-fn use_path(editor: &mut Editor, purpose: Purpose, path: &Path, replace_ok: bool) {
-    match purpose {
-        Purpose::OpenFolder => editor.open_folder(path),
-        Purpose::Export => editor.start_export(path.to_owned(), replace_ok),
-        Purpose::LoadPreset => match load_preset(path) {
-            Ok(settings) => {
-                editor.settings = settings;
-                editor.settings_changed();
+/// Does what `purpose` does with `path`. A write goes through the guard first: a refusal
+/// comes back as the words to show; a file of the write's own kind is replaced only with
+/// `replace_ok` (the user already said so), else the editor asks.
+fn use_path(
+    editor: &mut Editor,
+    purpose: Purpose,
+    path: &Path,
+    replace_ok: bool,
+) -> Result<(), String> {
+    let kind = match purpose {
+        Purpose::OpenFolder => {
+            editor.open_folder(path);
+            return Ok(());
+        }
+        Purpose::Music => {
+            editor.set_music(path);
+            return Ok(());
+        }
+        Purpose::LoadPreset => {
+            match load_preset(path) {
+                Ok(settings) => {
+                    editor.settings = settings;
+                    editor.settings_changed();
+                }
+                Err(e) => editor.errors.push(e.to_string()),
             }
+            return Ok(());
+        }
+        Purpose::SavePreset => PRESET_FILE,
+        Purpose::Export => editor.delivery.container().file_kind(),
+    };
+    match guard::check(path, &kind, &editor.input_files()).map_err(|e| e.to_string())? {
+        Destination::Replace(path) if !replace_ok => {
+            editor.replace_prompt = Some(ReplacePrompt { purpose, path });
+        }
+        Destination::Replace(path) => write(editor, purpose, path, true),
+        Destination::New(path) => write(editor, purpose, path, false),
+    }
+    Ok(())
+}
+
+/// Writes the checked `path` for `purpose` (a preset or an export), replacing a file there
+/// only with `replace`.
+fn write(editor: &mut Editor, purpose: Purpose, path: PathBuf, replace: bool) {
+    editor.notice = None;
+    match purpose {
+        Purpose::SavePreset => match save_preset(&editor.settings, &path, replace) {
+            Ok(()) => editor.notice = Some(format!("Preset saved to {}", path.display())),
             Err(e) => editor.errors.push(e.to_string()),
         },
-        Purpose::SavePreset => {
-            if let Err(e) = save_preset(&editor.settings, path) {
-                editor.errors.push(e.to_string());
-            }
+        Purpose::Export => editor.start_export(path, replace),
+        Purpose::OpenFolder | Purpose::LoadPreset | Purpose::Music => {}
+    }
+}
+
+/// The kind of file `purpose` writes, for the words of the replace prompt.
+fn kind_of(editor: &Editor, purpose: Purpose) -> Kind {
+    match purpose {
+        Purpose::Export => editor.delivery.container().file_kind(),
+        _ => PRESET_FILE,
+    }
+}
+
+/// "Replace …?", while `editor.replace_prompt` asks: *Replace* writes over the file,
+/// *Choose another name* goes back to the path (the field, or the native dialog).
+pub fn replace_ui(ctx: &egui::Context, editor: &mut Editor) {
+    let Some(prompt) = editor.replace_prompt.take() else {
+        return;
+    };
+    let name = prompt
+        .path
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let folder = crate::files::atomic::folder_of(&prompt.path);
+    let noun = kind_of(editor, prompt.purpose).noun;
+    let (mut replace, mut another) = (false, false);
+    egui::Modal::new(egui::Id::unique("replace-prompt")).show(ctx, |ui| {
+        ui.heading(format!("Replace “{name}”?"));
+        ui.label(format!(
+            "A {noun} of that name is already in {}. Replacing it overwrites what it holds.",
+            folder.display()
+        ));
+        ui.horizontal(|ui| {
+            replace = ui.button("Replace").clicked();
+            another = ui.button("Choose another name").clicked();
+        });
+    });
+    if replace {
+        write(editor, prompt.purpose, prompt.path, true);
+    } else if another {
+        if editor.native_dialogs {
+            ask(editor, prompt.purpose);
+        } else {
+            editor.path_prompt = Some(PathPrompt {
+                purpose: prompt.purpose,
+                text: prompt.path.display().to_string(),
+                fresh: true,
+                error: None,
+            });
         }
-        Purpose::Music => editor.set_music(path),
+    } else {
+        editor.replace_prompt = Some(prompt);
     }
 }
 
@@ -177,6 +278,9 @@ pub fn prompt_ui(ctx: &egui::Context, editor: &mut Editor) {
                 .labelled_by(label.id)
             })
             .inner;
+        if let Some(error) = &prompt.error {
+            ui.colored_label(egui::Color32::LIGHT_RED, error);
+        }
         // Until the field has the keyboard once (the modal's first frame only sizes it).
         if prompt.fresh {
             field.request_focus();
@@ -209,10 +313,13 @@ pub fn prompt_ui(ctx: &egui::Context, editor: &mut Editor) {
         });
     });
     match done {
-        // A typed export path never replaces an existing file without --overwrite's
-        // equivalent: the export refuses and says so.
+        // A typed path that names an existing file of the write's kind gets the replace
+        // prompt; one the guard refuses keeps the field open and says why.
         Some(path) if !path.as_os_str().is_empty() => {
-            use_path(editor, prompt.purpose, &path, false);
+            if let Err(e) = use_path(editor, prompt.purpose, &path, false) {
+                prompt.error = Some(e);
+                editor.path_prompt = Some(prompt);
+            }
         }
         _ if cancelled => {}
         _ => editor.path_prompt = Some(prompt),

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::dialogs::{self, Purpose};
 use super::logic::Editor;
+use crate::export::Container;
 pub use crate::export::estimate::{estimate_bytes, format_estimate};
 use crate::settings::VideoCodec;
 
@@ -59,12 +60,7 @@ impl Delivery {
     /// The output file's extension.
     #[must_use]
     pub fn extension(self) -> &'static str {
-        match self {
-            Self::Mp4H264 | Self::Mp4H265 | Self::Mp4Av1 => "mp4",
-            Self::WebmVp9 => "webm",
-            Self::MovProres => "mov",
-            Self::Gif => "gif",
-        }
+        self.container().extension()
     }
 
     /// The save dialog's filter: (name, extension).
@@ -78,10 +74,21 @@ impl Delivery {
         }
     }
 
+    /// The file type it is written as.
+    #[must_use]
+    pub fn container(self) -> Container {
+        match self {
+            Self::Mp4H264 | Self::Mp4H265 | Self::Mp4Av1 => Container::Mp4,
+            Self::WebmVp9 => Container::Webm,
+            Self::MovProres => Container::Mov,
+            Self::Gif => Container::Gif,
+        }
+    }
+
     /// The suggested file name.
     #[must_use]
     pub fn file_name(self) -> String {
-        format!("gridreel.{}", self.extension())
+        self.container().file_kind().default_name.to_owned()
     }
 }
 

@@ -108,6 +108,10 @@ pub struct Editor {
     pub native_dialogs: bool,
     /// The in-window path field, while it asks.
     pub path_prompt: Option<super::dialogs::PathPrompt>,
+    /// "Replace this file?", while it asks.
+    pub replace_prompt: Option<super::dialogs::ReplacePrompt>,
+    /// What the last write did ("Preset saved to …"), until the next one.
+    pub notice: Option<String>,
     /// The format the export dialog offers first: the last one chosen.
     pub delivery: super::export_dialog::Delivery,
     /// The export dialog (format, codec, size estimate) is open.
@@ -142,12 +146,25 @@ impl Editor {
             last_export: None,
             native_dialogs: true,
             path_prompt: None,
+            replace_prompt: None,
+            notice: None,
             delivery: super::export_dialog::Delivery::default(),
             export_dialog: false,
             loader: None,
             loaded_spec: None,
             next_thumb_id: 0,
         }
+    }
+
+    /// The files this project reads (its photos, those left out included, and its music):
+    /// no write of the editor's may land on one of them.
+    #[must_use]
+    pub fn input_files(&self) -> Vec<PathBuf> {
+        self.photos
+            .iter()
+            .map(|p| p.path.clone())
+            .chain(self.settings.audio.file.clone())
+            .collect()
     }
 
     /// Opens a folder (or, for a list of dropped files, those files).

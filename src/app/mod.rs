@@ -433,6 +433,7 @@ impl eframe::App for EditorApp {
         self.quit_ui(&ctx);
         export_dialog::dialog_ui(&ctx, &mut self.editor);
         dialogs::prompt_ui(&ctx, &mut self.editor);
+        dialogs::replace_ui(&ctx, &mut self.editor);
         self.track_project(ctx.input(|i| i.time));
 
         if let Some(soak) = &mut self.soak {

@@ -732,6 +732,9 @@ pub fn status_ui(ui: &mut egui::Ui, editor: &mut Editor) {
         }
         None => {}
     }
+    if let Some(notice) = &editor.notice {
+        ui.label(notice);
+    }
     let mut dismiss = None;
     for (i, error) in editor.errors.iter().enumerate() {
         ui.horizontal(|ui| {

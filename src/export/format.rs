@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use super::ExportError;
+use crate::files::guard::Kind;
 use crate::render::PixelLayout;
 use crate::settings::{AudioSettings, Settings, VideoCodec, VideoSettings};
 
@@ -44,6 +45,25 @@ impl Container {
             Self::Webm => "webm",
             Self::Mkv => "mkv",
             Self::Gif => "gif",
+        }
+    }
+
+    /// What the editor's guarded write (see [`crate::files::guard`]) makes for this type:
+    /// an existing file is replaced only if its first bytes are a video of this family.
+    #[must_use]
+    pub fn file_kind(self) -> Kind {
+        let (default_name, recognise): (&'static str, fn(&Path) -> bool) = match self {
+            Self::Mp4 => ("trip.mp4", |p| starts_like(p, Self::Mp4)),
+            Self::Mov => ("trip.mov", |p| starts_like(p, Self::Mov)),
+            Self::Webm => ("trip.webm", |p| starts_like(p, Self::Webm)),
+            Self::Mkv => ("trip.mkv", |p| starts_like(p, Self::Mkv)),
+            Self::Gif => ("trip.gif", |p| starts_like(p, Self::Gif)),
+        };
+        Kind {
+            noun: "video",
+            extension: self.extension(),
+            default_name,
+            recognise,
         }
     }
 
@@ -184,6 +204,30 @@ impl Format {
             .map(|n| (*n).to_owned())
             .chain(std::iter::once(software.to_owned()))
             .collect()
+    }
+}
+
+/// Whether the file at `path` starts as a `container` file does: an ISO media box (MP4,
+/// MOV), an EBML header (WebM, Matroska) or a GIF signature.
+fn starts_like(path: &Path, container: Container) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 12];
+    let read = crate::files::open_regular(path).and_then(|f| f.take(12).read(&mut head));
+    let Ok(n) = read else {
+        return false;
+    };
+    let head = &head[..n];
+    match container {
+        Container::Mp4 | Container::Mov => {
+            head.len() >= 8 && {
+                let box_type = &head[4..8];
+                [b"ftyp", b"moov", b"mdat", b"free", b"wide", b"skip"]
+                    .iter()
+                    .any(|t| box_type == *t)
+            }
+        }
+        Container::Webm | Container::Mkv => head.starts_with(&[0x1a, 0x45, 0xdf, 0xa3]),
+        Container::Gif => head.starts_with(b"GIF87a") || head.starts_with(b"GIF89a"),
     }
 }
 

@@ -13,7 +13,7 @@ mod pipeline;
 pub use audio::probe as probe_audio;
 pub(crate) use encoder::init_ffmpeg;
 pub use encoder::{VideoWriter, available_encoders};
-pub use format::Format;
+pub use format::{Container, Format};
 pub use output::TempOutput;
 pub use pipeline::{Job, Photos, Progress, Silent, Stage, run};
 

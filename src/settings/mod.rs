@@ -5,7 +5,7 @@ mod preset;
 mod values;
 
 pub use preset::{
-    PresetError, SHIPPED_PRESETS, load_preset, load_preset_or_shipped, save_preset,
+    PRESET_FILE, PresetError, SHIPPED_PRESETS, load_preset, load_preset_or_shipped, save_preset,
     settings_to_ron, shipped_preset,
 };
 pub use values::{

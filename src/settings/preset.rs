@@ -104,21 +104,35 @@ pub fn settings_to_ron(settings: &Settings) -> String {
     ron::ser::to_string_pretty(settings, config).unwrap_or_default()
 }
 
-/// Writes a preset atomically: a temporary file next to it, renamed into place.
-pub fn save_preset(settings: &Settings, path: &Path) -> Result<(), PresetError> {
-    let write_err = |source| PresetError::Write {
-        path: path.to_owned(),
-        source,
-    };
+/// Writes a preset atomically (see [`crate::files::atomic`]): an existing file at `path` is
+/// replaced only with `replace`; without it the write fails and the file is kept.
+pub fn save_preset(settings: &Settings, path: &Path, replace: bool) -> Result<(), PresetError> {
     let mut text = settings_to_ron(settings);
     text.push('\n');
-    let tmp = path.with_extension("ron.tmp");
-    std::fs::write(&tmp, text).map_err(write_err)?;
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        write_err(e)
-    })
+    crate::files::atomic::write_atomic(path, text.as_bytes(), replace).map_err(|e| {
+        let source = match e {
+            crate::files::atomic::CommitError::Exists => std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                "a file of that name exists",
+            ),
+            crate::files::atomic::CommitError::Flush(e)
+            | crate::files::atomic::CommitError::Move(e) => e,
+        };
+        PresetError::Write {
+            path: path.to_owned(),
+            source,
+        }
+    })?;
+    Ok(())
 }
+
+/// What the editor writes when it saves a preset: `.ron` files that read as presets.
+pub const PRESET_FILE: crate::files::guard::Kind = crate::files::guard::Kind {
+    noun: "preset",
+    extension: "ron",
+    default_name: "my-grid.ron",
+    recognise: |path| load_preset(path).is_ok(),
+};
 
 /// 1-based line where `field` (its last dotted part) is set, or 1 if it is not written out.
 fn line_of_field(text: &str, field: &str) -> usize {

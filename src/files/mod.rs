@@ -2,6 +2,9 @@
 //! named `photo.jpg` or `preset.ron` is refused at once instead of blocking forever (opening
 //! a FIFO waits for a writer) or reading without end (`/dev/zero`).
 
+pub mod atomic;
+pub mod guard;
+
 use std::fs::{File, OpenOptions};
 use std::io::Read;
 use std::path::Path;
