@@ -1,5 +1,5 @@
 //! gridreel: a folder of photos in, a sliding photo-grid video out — live in an editor or
-//! headless from the command line. See `README.md` for the architecture table.
+//! headless from the command line. See `docs/ARCHITECTURE.md` for the layers and modules.
 
 pub mod alloc_count;
 pub mod app;
