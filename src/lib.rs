@@ -12,6 +12,7 @@ pub mod fault;
 pub mod files;
 pub mod heap;
 pub mod layout;
+pub mod media;
 pub(crate) mod monitor;
 pub mod music;
 pub mod photos;

@@ -33,7 +33,7 @@ fn bad_audio(path: &Path, reason: impl std::fmt::Display) -> ExportError {
 /// The track's length in seconds, checking that it is audio FFmpeg can decode (one frame is
 /// decoded). For validation, before anything is rendered.
 pub fn probe(path: &Path) -> Result<f64, ExportError> {
-    super::encoder::init_ffmpeg()?;
+    crate::media::init()?;
     crate::files::open_regular(path).map_err(|e| bad_audio(path, e))?;
     let mut source = open_source(path)?;
     if !source.next_frame() {

@@ -15,25 +15,10 @@ use super::gif::{Indexed, Quantizer};
 use crate::render::{PixelLayout, VideoFrame};
 use crate::settings::{Settings, VideoCodec, VideoSettings};
 
-/// Initialises FFmpeg once and keeps its own logging quiet (we report errors ourselves).
-pub fn init_ffmpeg() -> Result<(), ExportError> {
-    static INIT: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
-    INIT.get_or_init(|| {
-        ffmpeg::init().map_err(|e| e.to_string())?;
-        ffmpeg::util::log::set_level(ffmpeg::util::log::Level::Fatal);
-        Ok(())
-    })
-    .clone()
-    .map_err(ExportError::FfmpegInit)
-}
-
 /// The encoders `auto` may use for `codec` that this FFmpeg build has (hardware ones may
 /// still fail to open).
 #[must_use]
 pub fn available_encoders(codec: VideoCodec) -> Vec<String> {
-    if init_ffmpeg().is_err() {
-        return Vec::new();
-    }
     let format = Format {
         container: Container::Mkv,
         codec,
@@ -41,7 +26,7 @@ pub fn available_encoders(codec: VideoCodec) -> Vec<String> {
     format
         .encoder_candidates("auto")
         .into_iter()
-        .filter(|name| encoder::find_by_name(name).is_some())
+        .filter(|name| crate::media::has_encoder(name))
         .collect()
 }
 
@@ -52,7 +37,7 @@ fn first_that_opens<T>(
     video: &VideoSettings,
     mut open: impl FnMut(&str) -> Result<T, ExportError>,
 ) -> Result<(T, Fallbacks), ExportError> {
-    init_ffmpeg()?;
+    crate::media::init()?;
     let mut fallbacks = Vec::new();
     let names = format.encoder_candidates(&video.encoder);
     let last = names.len() - 1;
@@ -614,7 +599,7 @@ mod tests {
     /// previous frame's, which stood for other colours).
     #[test]
     fn every_gif_frame_shows_exactly_its_own_palette_colours() {
-        init_ffmpeg().unwrap();
+        crate::media::init().unwrap();
         let white = || rgba_frame(|_, _| [255, 255, 255]);
         let colourful = |phase: u32| {
             rgba_frame(move |x, y| {

@@ -200,7 +200,7 @@ impl Format {
         };
         hardware
             .iter()
-            .filter(|n| ffmpeg_next::encoder::find_by_name(n).is_some())
+            .filter(|n| crate::media::has_encoder(n))
             .map(|n| (*n).to_owned())
             .chain(std::iter::once(software.to_owned()))
             .collect()

@@ -10,8 +10,9 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use super::frames::{ExportJob, export_video};
 use super::output::TempOutput;
-use super::{ExportError, ExportSummary, Format, VideoWriter, export_video};
+use super::{ExportError, ExportSummary, Format, VideoWriter};
 use crate::layout::{Layout, photos_shown};
 use crate::photos::{self, ScanError, Skipped, TilePixels};
 use crate::render::{FRAME_FORMAT, Gpu, GridRenderer};
@@ -228,7 +229,7 @@ fn run_unguarded(
             &gpu,
             &mut renderer,
             tiles.streamer.as_mut(),
-            &super::ExportJob {
+            &ExportJob {
                 settings,
                 format,
                 output: &job.output,

@@ -48,7 +48,7 @@ pub struct TrackDecoder {
 impl TrackDecoder {
     /// Opens `path` to decode as `channels` (1 or 2) interleaved f32 channels at `rate` Hz.
     pub fn open(path: &Path, channels: usize, rate: u32) -> Result<Self, MusicError> {
-        crate::export::init_ffmpeg().map_err(|e| error(path, e))?;
+        crate::media::init().map_err(|e| error(path, e))?;
         crate::files::open_regular(path).map_err(|e| error(path, e))?;
         let input = AudioInput::open(path).map_err(|e| error(path, e))?;
         let (channels, layout) = if channels == 1 {
