@@ -50,7 +50,7 @@ fn small_demo() -> Harness<'static, EditorApp> {
             && app.editor.photos.iter().all(|p| p.thumb.is_some())
             && app.editor.loading_progress().is_none()
     });
-    h.state_mut().editor.native_dialogs = false;
+    h.state_mut().dialogs.native = false;
     h
 }
 
@@ -227,19 +227,19 @@ fn the_export_dialog_sets_codec_and_file_type_and_estimates_the_size() {
     h.get_by_label("WebM · VP9 – web").click();
     h.run_steps(2);
     assert_eq!(h.state().editor.settings.video.codec, VideoCodec::Vp9);
-    assert_eq!(h.state().editor.delivery, Delivery::WebmVp9);
+    assert_eq!(h.state().dialogs.delivery, Delivery::WebmVp9);
     assert!(h.query_by_label("GIF fps").is_none());
 
     // (A synthetic pointer click on this button is not seen in the harness, though the
     // radios above take theirs; the accessibility click is what a screen reader sends.)
     h.get_by_label("Save as…").click_accesskit();
     h.run_steps(2);
-    let editor = &h.state().editor;
-    let prompt = editor.path_prompt.clone().unwrap_or_else(|| {
+    let (editor, dialogs) = (&h.state().editor, &h.state().dialogs);
+    let prompt = dialogs.path_prompt.clone().unwrap_or_else(|| {
         panic!(
             "no path field; dialog open: {}, native: {}, last export: {:?}, errors: {:?}",
-            editor.export_dialog,
-            editor.native_dialogs,
+            dialogs.export_open,
+            dialogs.native,
             editor.last_export.as_ref().map(|r| r.as_ref().err()),
             editor.errors
         )
@@ -251,8 +251,8 @@ fn the_export_dialog_sets_codec_and_file_type_and_estimates_the_size() {
     // Opened again, it offers the last format.
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::E);
     h.run_steps(2);
-    assert!(h.state().editor.export_dialog);
-    assert_eq!(h.state().editor.delivery, Delivery::WebmVp9);
+    assert!(h.state().dialogs.export_open);
+    assert_eq!(h.state().dialogs.delivery, Delivery::WebmVp9);
 }
 
 /// The estimate against a real export of the demo (H.264, 320x240, 2 s): within 3×. The

@@ -472,7 +472,7 @@ fn shortcuts_and_undo_redo() {
 #[test]
 fn without_native_dialogs_a_path_field_opens_the_folder() {
     let mut h = small_demo();
-    h.state_mut().editor.native_dialogs = false;
+    h.state_mut().dialogs.native = false;
     let dir = drop_folder();
     h.get_by_label("Open folder…").click();
     h.run_steps(2);
@@ -492,9 +492,9 @@ fn without_native_dialogs_a_path_field_opens_the_folder() {
     h.get_by_label("Open").click();
     h.run_steps(3);
     assert!(
-        h.state().editor.path_prompt.is_none(),
+        h.state().dialogs.path_prompt.is_none(),
         "{:?}",
-        h.state().editor.path_prompt
+        h.state().dialogs.path_prompt
     );
     assert_eq!(h.state().editor.folder.as_deref(), Some(dir.path()));
     step_until(&mut h, "the typed folder", |app| all_loaded(app, 4));
@@ -663,7 +663,7 @@ fn drop_folder_without_dialogs() -> (Harness<'static, EditorApp>, tempfile::Temp
     let mut h = harness(Settings::default());
     let dir = drop_folder();
     h.state_mut().editor.open_folder(dir.path());
-    h.state_mut().editor.native_dialogs = false;
+    h.state_mut().dialogs.native = false;
     step_until(&mut h, "the folder", |app| all_loaded(app, 4));
     (h, dir)
 }
@@ -682,7 +682,7 @@ fn saving_a_preset_never_overwrites_a_photo() {
     h.run_steps(2);
     let offered = h
         .state()
-        .editor
+        .dialogs
         .path_prompt
         .as_ref()
         .map(|p| p.text.clone())
@@ -695,7 +695,7 @@ fn saving_a_preset_never_overwrites_a_photo() {
         format!("{}/./p2.jpg", dir.path().display()),
     ] {
         enter_path(&mut h, &typed, "Save");
-        let prompt = h.state().editor.path_prompt.as_ref().expect("still open");
+        let prompt = h.state().dialogs.path_prompt.as_ref().expect("still open");
         let error = prompt.error.as_deref().unwrap_or_default();
         assert!(error.contains("one of this project's own files"), "{error}");
         h.get_by_label_contains("never writes over them");
@@ -710,7 +710,7 @@ fn saving_a_preset_never_overwrites_a_photo() {
     // No extension typed: `.ron` is added, and the editor says where the preset went.
     enter_path(&mut h, &format!("{}/trip", dir.path().display()), "Save");
     let saved = dir.path().join("trip.ron");
-    assert!(h.state().editor.path_prompt.is_none());
+    assert!(h.state().dialogs.path_prompt.is_none());
     let preset = gridreel::settings::load_preset(&saved).unwrap();
     assert_eq!(preset.rows, Settings::default().rows);
     h.get_by_label(&format!("Preset saved to {}", saved.display()));
@@ -723,8 +723,8 @@ fn saving_a_preset_never_overwrites_a_photo() {
     h.get_by_label("Replace “trip.ron”?");
     h.get_by_label("Choose another name").click();
     h.run_steps(2);
-    assert!(h.state().editor.replace_prompt.is_none());
-    assert!(h.state().editor.path_prompt.is_some(), "back to the field");
+    assert!(h.state().dialogs.replace_prompt.is_none());
+    assert!(h.state().dialogs.path_prompt.is_some(), "back to the field");
     assert_eq!(gridreel::settings::load_preset(&saved).unwrap().rows, 6);
     enter_path(&mut h, &saved.display().to_string(), "Save");
     h.get_by_label("Replace").click();
@@ -749,11 +749,10 @@ fn exporting_over_a_file_asks_or_refuses() {
     mp4.resize(64, 0);
     std::fs::write(&video, &mp4).unwrap();
 
-    h.state_mut().editor.delivery = gridreel::app::export_dialog::Delivery::Mp4H264;
-    gridreel::app::dialogs::ask(
-        &mut h.state_mut().editor,
-        gridreel::app::dialogs::Purpose::Export,
-    );
+    h.state_mut().dialogs.delivery = gridreel::app::export_dialog::Delivery::Mp4H264;
+    let app = h.state_mut();
+    app.dialogs
+        .ask(&mut app.editor, gridreel::app::dialogs::Purpose::Export);
     h.run_steps(2);
     enter_path(&mut h, &video.display().to_string(), "Export");
     h.get_by_label("Replace “old.mp4”?");

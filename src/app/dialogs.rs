@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use eframe::egui;
 
+use super::delivery::Delivery;
 use super::logic::Editor;
 use crate::files::guard::{self, Destination, Kind};
 use crate::settings::{PRESET_FILE, load_preset, save_preset};
@@ -51,6 +52,22 @@ pub struct ReplacePrompt {
     pub path: PathBuf,
 }
 
+/// The editor's dialogs: UI state of the app layer, kept apart from the model ([`Editor`]),
+/// which they read and change only when the user confirms.
+#[derive(Debug, Default)]
+pub struct Dialogs {
+    /// Whether the desktop has native file dialogs (else a path field is shown).
+    pub native: bool,
+    /// The in-window path field, while it asks.
+    pub path_prompt: Option<PathPrompt>,
+    /// "Replace this file?", while it asks.
+    pub replace_prompt: Option<ReplacePrompt>,
+    /// The format the export dialog offers first: the last one chosen.
+    pub delivery: Delivery,
+    /// The export dialog (format, codec, size estimate) is open.
+    pub export_open: bool,
+}
+
 /// What the user of a desktop without native dialogs needs to install.
 pub const DIALOG_PACKAGES: &str = "xdg-desktop-portal-gtk (or zenity)";
 
@@ -68,98 +85,101 @@ pub fn native_available() -> bool {
     zenity || portal
 }
 
-/// Asks for a path for `purpose`: the native dialog when there is one, else opens the path
-/// field (`editor.path_prompt`).
-pub fn ask(editor: &mut Editor, purpose: Purpose) {
-    if purpose == Purpose::Export && editor.export.is_some() {
-        return;
-    }
-    if !editor.native_dialogs {
-        let mut start = editor
-            .folder
-            .as_ref()
-            .map(|f| format!("{}/", f.display()))
-            .unwrap_or_default();
-        // A name of the right type, ready to be renamed (never one of the photos).
-        match purpose {
-            Purpose::Export => start.push_str(&editor.delivery.file_name()),
-            Purpose::SavePreset => start.push_str(PRESET_FILE.default_name),
-            Purpose::OpenFolder | Purpose::LoadPreset | Purpose::Music => {}
+impl Dialogs {
+    /// Asks for a path for `purpose`: the native dialog when there is one, else opens the path
+    /// field (`self.path_prompt`).
+    pub fn ask(&mut self, editor: &mut Editor, purpose: Purpose) {
+        if purpose == Purpose::Export && editor.export.is_some() {
+            return;
         }
-        editor.path_prompt = Some(PathPrompt {
-            purpose,
-            text: start,
-            fresh: true,
-            error: None,
-        });
-        return;
-    }
-    let ron = |d: rfd::FileDialog| d.add_filter("RON preset", &["ron"]);
-    let chosen = match purpose {
-        Purpose::OpenFolder => rfd::FileDialog::new().pick_folder(),
-        Purpose::Export => {
-            // The format was chosen in the export dialog: its file type only.
-            let (name, extension) = editor.delivery.filter();
-            rfd::FileDialog::new()
-                .add_filter(name, &[extension])
-                .set_file_name(editor.delivery.file_name())
-                .save_file()
-        }
-        Purpose::Music => rfd::FileDialog::new()
-            .add_filter("Audio", &crate::music::AUDIO_EXTENSIONS)
-            .pick_file(),
-        Purpose::LoadPreset => ron(rfd::FileDialog::new()).pick_file(),
-        Purpose::SavePreset => ron(rfd::FileDialog::new())
-            .set_file_name(PRESET_FILE.default_name)
-            .save_file(),
-    };
-    if let Some(path) = chosen {
-        // The native save dialog has already asked before replacing a file.
-        if let Err(e) = use_path(editor, purpose, &path, true) {
-            editor.errors.push(e);
-        }
-    }
-}
-
-/// Does what `purpose` does with `path`. A write goes through the guard first: a refusal
-/// comes back as the words to show; a file of the write's own kind is replaced only with
-/// `replace_ok` (the user already said so), else the editor asks.
-fn use_path(
-    editor: &mut Editor,
-    purpose: Purpose,
-    path: &Path,
-    replace_ok: bool,
-) -> Result<(), String> {
-    let kind = match purpose {
-        Purpose::OpenFolder => {
-            editor.open_folder(path);
-            return Ok(());
-        }
-        Purpose::Music => {
-            editor.set_music(path);
-            return Ok(());
-        }
-        Purpose::LoadPreset => {
-            match load_preset(path) {
-                Ok(settings) => {
-                    editor.settings = settings;
-                    editor.settings_changed();
-                }
-                Err(e) => editor.errors.push(e.to_string()),
+        if !self.native {
+            let mut start = editor
+                .folder
+                .as_ref()
+                .map(|f| format!("{}/", f.display()))
+                .unwrap_or_default();
+            // A name of the right type, ready to be renamed (never one of the photos).
+            match purpose {
+                Purpose::Export => start.push_str(&self.delivery.file_name()),
+                Purpose::SavePreset => start.push_str(PRESET_FILE.default_name),
+                Purpose::OpenFolder | Purpose::LoadPreset | Purpose::Music => {}
             }
-            return Ok(());
+            self.path_prompt = Some(PathPrompt {
+                purpose,
+                text: start,
+                fresh: true,
+                error: None,
+            });
+            return;
         }
-        Purpose::SavePreset => PRESET_FILE,
-        Purpose::Export => editor.delivery.container().file_kind(),
-    };
-    match guard::check(path, &kind, &editor.input_files()).map_err(|e| e.to_string())? {
-        Destination::Replace(path) if !replace_ok => {
-            editor.replace_prompt = Some(ReplacePrompt { purpose, path });
+        let ron = |d: rfd::FileDialog| d.add_filter("RON preset", &["ron"]);
+        let chosen = match purpose {
+            Purpose::OpenFolder => rfd::FileDialog::new().pick_folder(),
+            Purpose::Export => {
+                // The format was chosen in the export dialog: its file type only.
+                let (name, extension) = self.delivery.filter();
+                rfd::FileDialog::new()
+                    .add_filter(name, &[extension])
+                    .set_file_name(self.delivery.file_name())
+                    .save_file()
+            }
+            Purpose::Music => rfd::FileDialog::new()
+                .add_filter("Audio", &crate::music::AUDIO_EXTENSIONS)
+                .pick_file(),
+            Purpose::LoadPreset => ron(rfd::FileDialog::new()).pick_file(),
+            Purpose::SavePreset => ron(rfd::FileDialog::new())
+                .set_file_name(PRESET_FILE.default_name)
+                .save_file(),
+        };
+        if let Some(path) = chosen {
+            // The native save dialog has already asked before replacing a file.
+            if let Err(e) = self.use_path(editor, purpose, &path, true) {
+                editor.errors.push(e);
+            }
         }
-        Destination::Replace(path) => write(editor, purpose, path, true),
-        Destination::New(path) => write(editor, purpose, path, false),
     }
-    Ok(())
+
+    /// Does what `purpose` does with `path`. A write goes through the guard first: a refusal
+    /// comes back as the words to show; a file of the write's own kind is replaced only with
+    /// `replace_ok` (the user already said so), else the editor asks.
+    fn use_path(
+        &mut self,
+        editor: &mut Editor,
+        purpose: Purpose,
+        path: &Path,
+        replace_ok: bool,
+    ) -> Result<(), String> {
+        let kind = match purpose {
+            Purpose::OpenFolder => {
+                editor.open_folder(path);
+                return Ok(());
+            }
+            Purpose::Music => {
+                editor.set_music(path);
+                return Ok(());
+            }
+            Purpose::LoadPreset => {
+                match load_preset(path) {
+                    Ok(settings) => {
+                        editor.settings = settings;
+                        editor.settings_changed();
+                    }
+                    Err(e) => editor.errors.push(e.to_string()),
+                }
+                return Ok(());
+            }
+            Purpose::SavePreset => PRESET_FILE,
+            Purpose::Export => self.delivery.container().file_kind(),
+        };
+        match guard::check(path, &kind, &editor.input_files()).map_err(|e| e.to_string())? {
+            Destination::Replace(path) if !replace_ok => {
+                self.replace_prompt = Some(ReplacePrompt { purpose, path });
+            }
+            Destination::Replace(path) => write(editor, purpose, path, true),
+            Destination::New(path) => write(editor, purpose, path, false),
+        }
+        Ok(())
+    }
 }
 
 /// Writes the checked `path` for `purpose` (a preset or an export), replacing a file there
@@ -177,52 +197,54 @@ fn write(editor: &mut Editor, purpose: Purpose, path: PathBuf, replace: bool) {
 }
 
 /// The kind of file `purpose` writes, for the words of the replace prompt.
-fn kind_of(editor: &Editor, purpose: Purpose) -> Kind {
+fn kind_of(delivery: Delivery, purpose: Purpose) -> Kind {
     match purpose {
-        Purpose::Export => editor.delivery.container().file_kind(),
+        Purpose::Export => delivery.container().file_kind(),
         _ => PRESET_FILE,
     }
 }
 
-/// "Replace …?", while `editor.replace_prompt` asks: *Replace* writes over the file,
-/// *Choose another name* goes back to the path (the field, or the native dialog).
-pub fn replace_ui(ctx: &egui::Context, editor: &mut Editor) {
-    let Some(prompt) = editor.replace_prompt.take() else {
-        return;
-    };
-    let name = prompt
-        .path
-        .file_name()
-        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-    let folder = crate::files::atomic::folder_of(&prompt.path);
-    let noun = kind_of(editor, prompt.purpose).noun;
-    let (mut replace, mut another) = (false, false);
-    egui::Modal::new(egui::Id::unique("replace-prompt")).show(ctx, |ui| {
-        ui.heading(format!("Replace “{name}”?"));
-        ui.label(format!(
-            "A {noun} of that name is already in {}. Replacing it overwrites what it holds.",
-            folder.display()
-        ));
-        ui.horizontal(|ui| {
-            replace = ui.button("Replace").clicked();
-            another = ui.button("Choose another name").clicked();
-        });
-    });
-    if replace {
-        write(editor, prompt.purpose, prompt.path, true);
-    } else if another {
-        if editor.native_dialogs {
-            ask(editor, prompt.purpose);
-        } else {
-            editor.path_prompt = Some(PathPrompt {
-                purpose: prompt.purpose,
-                text: prompt.path.display().to_string(),
-                fresh: true,
-                error: None,
+impl Dialogs {
+    /// "Replace …?", while `self.replace_prompt` asks: *Replace* writes over the file,
+    /// *Choose another name* goes back to the path (the field, or the native dialog).
+    pub fn replace_ui(&mut self, ctx: &egui::Context, editor: &mut Editor) {
+        let Some(prompt) = self.replace_prompt.take() else {
+            return;
+        };
+        let name = prompt
+            .path
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        let folder = crate::files::atomic::folder_of(&prompt.path);
+        let noun = kind_of(self.delivery, prompt.purpose).noun;
+        let (mut replace, mut another) = (false, false);
+        egui::Modal::new(egui::Id::unique("replace-prompt")).show(ctx, |ui| {
+            ui.heading(format!("Replace “{name}”?"));
+            ui.label(format!(
+                "A {noun} of that name is already in {}. Replacing it overwrites what it holds.",
+                folder.display()
+            ));
+            ui.horizontal(|ui| {
+                replace = ui.button("Replace").clicked();
+                another = ui.button("Choose another name").clicked();
             });
+        });
+        if replace {
+            write(editor, prompt.purpose, prompt.path, true);
+        } else if another {
+            if self.native {
+                self.ask(editor, prompt.purpose);
+            } else {
+                self.path_prompt = Some(PathPrompt {
+                    purpose: prompt.purpose,
+                    text: prompt.path.display().to_string(),
+                    fresh: true,
+                    error: None,
+                });
+            }
+        } else {
+            self.replace_prompt = Some(prompt);
         }
-    } else {
-        editor.replace_prompt = Some(prompt);
     }
 }
 
@@ -255,74 +277,76 @@ fn completions(text: &str, max: usize, folders_only: bool) -> Vec<String> {
     found
 }
 
-/// The path field, while `editor.path_prompt` is open.
-pub fn prompt_ui(ctx: &egui::Context, editor: &mut Editor) {
-    let Some(mut prompt) = editor.path_prompt.take() else {
-        return;
-    };
-    let mut done: Option<PathBuf> = None;
-    let mut cancelled = false;
-    egui::Modal::new(egui::Id::unique("path-prompt")).show(ctx, |ui| {
-        ui.heading(prompt.purpose.title());
-        ui.label(format!(
-            "This desktop has no file dialog (install {DIALOG_PACKAGES} for one). Type a path:"
-        ));
-        let field = ui
-            .horizontal(|ui| {
-                let label = ui.label("Path");
-                ui.add(
-                    egui::TextEdit::singleline(&mut prompt.text)
-                        .desired_width(420.0)
-                        .hint_text("/home/me/Pictures/trip"),
-                )
-                .labelled_by(label.id)
-            })
-            .inner;
-        if let Some(error) = &prompt.error {
-            ui.colored_label(egui::Color32::LIGHT_RED, error);
-        }
-        // Until the field has the keyboard once (the modal's first frame only sizes it).
-        if prompt.fresh {
-            field.request_focus();
-            prompt.fresh = !field.has_focus();
-        }
-        let entered = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-        // In a scope of their own, so the buttons below keep their ids as the list changes.
-        ui.push_id("completions", |ui| {
-            let folders_only = prompt.purpose == Purpose::OpenFolder;
-            for suggestion in completions(&prompt.text, 8, folders_only) {
-                if ui.small_button(&suggestion).clicked() {
-                    prompt.text = suggestion;
+impl Dialogs {
+    /// The path field, while `self.path_prompt` is open.
+    pub fn prompt_ui(&mut self, ctx: &egui::Context, editor: &mut Editor) {
+        let Some(mut prompt) = self.path_prompt.take() else {
+            return;
+        };
+        let mut done: Option<PathBuf> = None;
+        let mut cancelled = false;
+        egui::Modal::new(egui::Id::unique("path-prompt")).show(ctx, |ui| {
+            ui.heading(prompt.purpose.title());
+            ui.label(format!(
+                "This desktop has no file dialog (install {DIALOG_PACKAGES} for one). Type a path:"
+            ));
+            let field = ui
+                .horizontal(|ui| {
+                    let label = ui.label("Path");
+                    ui.add(
+                        egui::TextEdit::singleline(&mut prompt.text)
+                            .desired_width(420.0)
+                            .hint_text("/home/me/Pictures/trip"),
+                    )
+                    .labelled_by(label.id)
+                })
+                .inner;
+            if let Some(error) = &prompt.error {
+                ui.colored_label(egui::Color32::LIGHT_RED, error);
+            }
+            // Until the field has the keyboard once (the modal's first frame only sizes it).
+            if prompt.fresh {
+                field.request_focus();
+                prompt.fresh = !field.has_focus();
+            }
+            let entered = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            // In a scope of their own, so the buttons below keep their ids as the list changes.
+            ui.push_id("completions", |ui| {
+                let folders_only = prompt.purpose == Purpose::OpenFolder;
+                for suggestion in completions(&prompt.text, 8, folders_only) {
+                    if ui.small_button(&suggestion).clicked() {
+                        prompt.text = suggestion;
+                    }
+                }
+            });
+            ui.horizontal(|ui| {
+                let label = match prompt.purpose {
+                    Purpose::OpenFolder => "Open",
+                    Purpose::Export => "Export",
+                    Purpose::LoadPreset => "Load",
+                    Purpose::SavePreset => "Save",
+                    Purpose::Music => "Use",
+                };
+                if ui.button(label).clicked() || entered {
+                    done = Some(PathBuf::from(prompt.text.trim()));
+                }
+                if ui.button("Cancel").clicked() {
+                    cancelled = true;
+                }
+            });
+        });
+        match done {
+            // A typed path that names an existing file of the write's kind gets the replace
+            // prompt; one the guard refuses keeps the field open and says why.
+            Some(path) if !path.as_os_str().is_empty() => {
+                if let Err(e) = self.use_path(editor, prompt.purpose, &path, false) {
+                    prompt.error = Some(e);
+                    self.path_prompt = Some(prompt);
                 }
             }
-        });
-        ui.horizontal(|ui| {
-            let label = match prompt.purpose {
-                Purpose::OpenFolder => "Open",
-                Purpose::Export => "Export",
-                Purpose::LoadPreset => "Load",
-                Purpose::SavePreset => "Save",
-                Purpose::Music => "Use",
-            };
-            if ui.button(label).clicked() || entered {
-                done = Some(PathBuf::from(prompt.text.trim()));
-            }
-            if ui.button("Cancel").clicked() {
-                cancelled = true;
-            }
-        });
-    });
-    match done {
-        // A typed path that names an existing file of the write's kind gets the replace
-        // prompt; one the guard refuses keeps the field open and says why.
-        Some(path) if !path.as_os_str().is_empty() => {
-            if let Err(e) = use_path(editor, prompt.purpose, &path, false) {
-                prompt.error = Some(e);
-                editor.path_prompt = Some(prompt);
-            }
+            _ if cancelled => {}
+            _ => self.path_prompt = Some(prompt),
         }
-        _ if cancelled => {}
-        _ => editor.path_prompt = Some(prompt),
     }
 }
 

@@ -104,18 +104,8 @@ pub struct Editor {
     pub order_generation: u64,
     pub export: Option<ExportHandle>,
     pub last_export: Option<Result<ExportSummary, String>>,
-    /// Whether the desktop has native file dialogs (else a path field is shown).
-    pub native_dialogs: bool,
-    /// The in-window path field, while it asks.
-    pub path_prompt: Option<super::dialogs::PathPrompt>,
-    /// "Replace this file?", while it asks.
-    pub replace_prompt: Option<super::dialogs::ReplacePrompt>,
     /// What the last write did ("Preset saved to …"), until the next one.
     pub notice: Option<String>,
-    /// The format the export dialog offers first: the last one chosen.
-    pub delivery: super::export_dialog::Delivery,
-    /// The export dialog (format, codec, size estimate) is open.
-    pub export_dialog: bool,
     loader: Option<Loader>,
     loaded_spec: Option<TileSpec>,
     /// The crop centres the thumbnails and the preview's tiles follow: `settings.focus` as of
@@ -144,12 +134,7 @@ impl Editor {
             order_generation: 1,
             export: None,
             last_export: None,
-            native_dialogs: true,
-            path_prompt: None,
-            replace_prompt: None,
             notice: None,
-            delivery: super::export_dialog::Delivery::default(),
-            export_dialog: false,
             loader: None,
             loaded_spec: None,
             next_thumb_id: 0,

@@ -1,6 +1,7 @@
 //! The editor: an eframe app around `logic::Editor`, drawn by `ui`, previewing through the
 //! same `GridRenderer` that export uses.
 
+pub mod delivery;
 pub mod dialogs;
 pub mod export_dialog;
 pub mod history;
@@ -33,7 +34,7 @@ struct Session {
     /// Folders opened lately, newest first.
     recent: Vec<PathBuf>,
     /// The format last chosen in the export dialog.
-    delivery: export_dialog::Delivery,
+    delivery: delivery::Delivery,
 }
 
 /// How many recent folders the *Recent* menu keeps.
@@ -41,6 +42,8 @@ const RECENT_FOLDERS: usize = 8;
 
 pub struct EditorApp {
     pub editor: Editor,
+    /// File dialogs, the path field, the replace prompt and the export dialog.
+    pub dialogs: dialogs::Dialogs,
     pub show_hud: bool,
     /// Where the preview was drawn last frame (points).
     pub preview_rect: egui::Rect,
@@ -98,8 +101,11 @@ impl EditorApp {
             })
             .unwrap_or_default();
         let mut editor = Editor::new(settings);
-        editor.native_dialogs = dialogs::native_available();
-        editor.delivery = session.delivery;
+        let dialogs = dialogs::Dialogs {
+            native: dialogs::native_available(),
+            delivery: session.delivery,
+            ..dialogs::Dialogs::default()
+        };
         let folder = start
             .images
             .or(session.folder.filter(|f| f.is_dir()))
@@ -114,6 +120,7 @@ impl EditorApp {
         let history = history::History::new(&editor);
         Self {
             editor,
+            dialogs,
             show_hud: start.hud,
             monitor: Monitor::start(),
             tiles: preview::PreviewTiles::default(),
@@ -214,10 +221,10 @@ impl EditorApp {
             Shortcut::Redo => {
                 self.history.redo(editor);
             }
-            Shortcut::Open => dialogs::ask(editor, dialogs::Purpose::OpenFolder),
-            Shortcut::Export => export_dialog::open(editor),
-            Shortcut::Music => dialogs::ask(editor, dialogs::Purpose::Music),
-            Shortcut::SavePreset => dialogs::ask(editor, dialogs::Purpose::SavePreset),
+            Shortcut::Open => self.dialogs.ask(editor, dialogs::Purpose::OpenFolder),
+            Shortcut::Export => export_dialog::open(&mut self.dialogs, editor),
+            Shortcut::Music => self.dialogs.ask(editor, dialogs::Purpose::Music),
+            Shortcut::SavePreset => self.dialogs.ask(editor, dialogs::Purpose::SavePreset),
             Shortcut::Hud => self.show_hud = !self.show_hud,
             Shortcut::PlayPause => editor.playing = !editor.playing,
             Shortcut::StepBack | Shortcut::StepForward | Shortcut::Start | Shortcut::End => {
@@ -296,6 +303,28 @@ impl Shortcut {
 }
 
 impl EditorApp {
+    /// The left panel: settings, the photo list and the music.
+    fn side_panel_ui(&mut self, ui: &mut egui::Ui) {
+        egui::Panel::left("settings")
+            .frame(unfilled(egui::Frame::side_top_panel(ui.style())))
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical().show(ui, |ui| {
+                    ui.heading("Settings");
+                    if ui::settings_ui(ui, &mut self.editor.settings) {
+                        self.editor.settings_changed();
+                    }
+                    ui.separator();
+                    ui.heading("Photos");
+                    ui::photos_ui(ui, &mut self.editor, &mut self.thumbs);
+                    ui.separator();
+                    ui.heading("Music");
+                    if music::section_ui(ui, &mut self.editor, &mut self.dialogs, &self.music) {
+                        self.editor.settings_changed();
+                    }
+                });
+            });
+    }
+
     /// "An export is running: cancel it and quit?" when the window is asked to close during
     /// an export.
     fn quit_ui(&mut self, ctx: &egui::Context) {
@@ -381,7 +410,13 @@ impl eframe::App for EditorApp {
                     can_redo: self.history.can_redo(),
                     recent: &self.recent,
                 };
-                requested = ui::toolbar_ui(ui, &mut self.editor, &mut self.show_hud, &menus);
+                requested = ui::toolbar_ui(
+                    ui,
+                    &mut self.editor,
+                    &mut self.dialogs,
+                    &mut self.show_hud,
+                    &menus,
+                );
             });
         if let Some(shortcut) = requested {
             self.run_shortcut(shortcut);
@@ -393,24 +428,7 @@ impl eframe::App for EditorApp {
                 let scrubber = ui::timeline_ui(ui, &mut self.editor);
                 music::waveform_ui(ui, &mut self.editor, &mut self.music, scrubber);
             });
-        egui::Panel::left("settings")
-            .frame(unfilled(egui::Frame::side_top_panel(ui.style())))
-            .show(ui, |ui| {
-                egui::ScrollArea::vertical().show(ui, |ui| {
-                    ui.heading("Settings");
-                    if ui::settings_ui(ui, &mut self.editor.settings) {
-                        self.editor.settings_changed();
-                    }
-                    ui.separator();
-                    ui.heading("Photos");
-                    ui::photos_ui(ui, &mut self.editor, &mut self.thumbs);
-                    ui.separator();
-                    ui.heading("Music");
-                    if music::section_ui(ui, &mut self.editor, &self.music) {
-                        self.editor.settings_changed();
-                    }
-                });
-            });
+        self.side_panel_ui(ui);
         if self.show_hud {
             let mut memory = self.editor.memory_parts();
             (memory.tiles_ram, memory.tiles_state) = self.tiles.state();
@@ -431,9 +449,9 @@ impl eframe::App for EditorApp {
             .inner;
 
         self.quit_ui(&ctx);
-        export_dialog::dialog_ui(&ctx, &mut self.editor);
-        dialogs::prompt_ui(&ctx, &mut self.editor);
-        dialogs::replace_ui(&ctx, &mut self.editor);
+        export_dialog::dialog_ui(&ctx, &mut self.dialogs, &mut self.editor);
+        self.dialogs.prompt_ui(&ctx, &mut self.editor);
+        self.dialogs.replace_ui(&ctx, &mut self.editor);
         self.track_project(ctx.input(|i| i.time));
 
         if let Some(soak) = &mut self.soak {
@@ -474,7 +492,7 @@ impl eframe::App for EditorApp {
             settings: self.editor.settings.clone(),
             folder: self.editor.folder.clone(),
             recent: self.recent.clone(),
-            delivery: self.editor.delivery,
+            delivery: self.dialogs.delivery,
         };
         eframe::set_value(storage, STORAGE_KEY, &session);
     }

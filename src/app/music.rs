@@ -8,7 +8,7 @@ use std::sync::mpsc::{Receiver, TryRecvError, sync_channel};
 
 use eframe::egui;
 
-use super::dialogs::{self, Purpose};
+use super::dialogs::{Dialogs, Purpose};
 use super::logic::Editor;
 use super::playback::Playback;
 use crate::music::{MusicError, MusicTiming, Peaks, waveform};
@@ -117,7 +117,12 @@ impl Music {
 
 /// Shows the music's name with *Choose track…*, *Remove*, and its fades and offset.
 /// Returns true when a setting changed.
-pub fn section_ui(ui: &mut egui::Ui, editor: &mut Editor, music: &Music) -> bool {
+pub fn section_ui(
+    ui: &mut egui::Ui,
+    editor: &mut Editor,
+    dialogs: &mut Dialogs,
+    music: &Music,
+) -> bool {
     let before = editor.settings.audio.clone();
     match &editor.settings.audio.file {
         Some(file) => {
@@ -134,7 +139,7 @@ pub fn section_ui(ui: &mut egui::Ui, editor: &mut Editor, music: &Music) -> bool
     }
     ui.horizontal(|ui| {
         if ui.button("Choose track…").clicked() {
-            dialogs::ask(editor, Purpose::Music);
+            dialogs.ask(editor, Purpose::Music);
         }
         if ui
             .add_enabled(

@@ -3,7 +3,7 @@
 use eframe::egui;
 
 use super::Shortcut;
-use super::dialogs::{self, Purpose};
+use super::dialogs::{Dialogs, Purpose};
 use super::logic::{Editor, MemoryParts, PhotoEntry, THUMB_HEIGHT_PX};
 use super::preview::preview_ui;
 use crate::monitor::Monitor;
@@ -25,13 +25,14 @@ pub struct Menus<'a> {
 pub fn toolbar_ui(
     ui: &mut egui::Ui,
     editor: &mut Editor,
+    dialogs: &mut Dialogs,
     show_hud: &mut bool,
     menus: &Menus<'_>,
 ) -> Option<Shortcut> {
     let mut command = None;
     ui.horizontal(|ui| {
         if ui.button("Open folder…").clicked() {
-            dialogs::ask(editor, Purpose::OpenFolder);
+            dialogs.ask(editor, Purpose::OpenFolder);
         }
         ui.add_enabled_ui(!menus.recent.is_empty(), |ui| {
             ui.menu_button("Recent", |ui| {
@@ -76,15 +77,15 @@ pub fn toolbar_ui(
             }
             ui.separator();
             if ui.button("Load…").clicked() {
-                dialogs::ask(editor, Purpose::LoadPreset);
+                dialogs.ask(editor, Purpose::LoadPreset);
             }
             if ui.button("Save…").clicked() {
-                dialogs::ask(editor, Purpose::SavePreset);
+                dialogs.ask(editor, Purpose::SavePreset);
             }
         });
         let exporting = editor.export.is_some();
         if ui.button("Music…").clicked() {
-            dialogs::ask(editor, Purpose::Music);
+            dialogs.ask(editor, Purpose::Music);
         }
         if ui
             .add_enabled(!exporting, egui::Button::new("Export…"))
