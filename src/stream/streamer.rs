@@ -50,6 +50,8 @@ pub struct TileStreamer {
     requests: SyncSender<Load>,
     results: Receiver<Decoded>,
     failures: Vec<Skipped>,
+    /// This streamer's decode budget, served on the process's decode gate while it lives.
+    _decode_share: crate::photos::gate::LimitShare<'static>,
 }
 
 impl TileStreamer {
@@ -72,7 +74,7 @@ impl TileStreamer {
     ) -> Result<Self, StreamError> {
         let schedule = Schedule::new(layout, paths.len());
         let residency = Residency::new(plan.slots, schedule.photo_count());
-        crate::photos::gate::set_decode_limit(plan.decode_bytes);
+        let decode_share = crate::photos::gate::serve(plan.decode_bytes);
         renderer.ensure_tile_storage(device, layout.tile_w_px, layout.tile_h_px, plan.slots);
         renderer.set_still_enabled(plan.still);
         if mode.thumbnails {
@@ -96,6 +98,7 @@ impl TileStreamer {
                 .map_err(StreamError::Spawn)?;
         }
         let mut streamer = Self {
+            _decode_share: decode_share,
             cells: vec![NO_LAYER; layout.cell_count()],
             schedule,
             residency,
