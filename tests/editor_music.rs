@@ -204,9 +204,9 @@ fn an_export_from_the_editor_carries_the_music() {
     h.state_mut().editor.settings.duration_secs = 0.5;
     let out = dir.path().join("with-music.mp4");
     h.state_mut().editor.start_export(out.clone(), false);
-    step_until(&mut h, "the export", |app| app.editor.export.is_none());
-    let result = h.state().editor.last_export.as_ref().expect("a result");
-    assert!(result.is_ok(), "{result:?}");
+    step_until(&mut h, "the export", |app| !app.editor.export.is_running());
+    let result = h.state().editor.export.last().expect("a result");
+    assert!(result.summary().is_some(), "{result:?}");
     let info = common::ffprobe(&out, "a:0", "codec_name");
     assert!(info.contains("codec_name=aac"), "{info}");
 }
@@ -240,7 +240,7 @@ fn the_export_dialog_sets_codec_and_file_type_and_estimates_the_size() {
             "no path field; dialog open: {}, native: {}, last export: {:?}, errors: {:?}",
             dialogs.export_open,
             dialogs.native,
-            editor.last_export.as_ref().map(|r| r.as_ref().err()),
+            editor.export.last(),
             editor.errors
         )
     });
@@ -268,8 +268,8 @@ fn the_size_estimate_matches_a_real_h264_export_within_3x() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("estimate.mp4");
     h.state_mut().editor.start_export(out.clone(), false);
-    step_until(&mut h, "the export", |app| app.editor.export.is_none());
-    assert!(h.state().editor.last_export.as_ref().unwrap().is_ok());
+    step_until(&mut h, "the export", |app| !app.editor.export.is_running());
+    assert!(h.state().editor.export.last().unwrap().summary().is_some());
     let real = std::fs::metadata(&out).unwrap().len() as f64;
     let ratio = estimate / real;
     eprintln!("estimate {estimate:.0} B, real {real:.0} B, ratio {ratio:.2}");

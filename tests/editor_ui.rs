@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use eframe::egui::{self, Rect, Role};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
+use gridreel::app::export_runner::ExportOutcome;
 use gridreel::app::{EditorApp, StartOptions};
 use gridreel::settings::{FrameSize, Settings};
 
@@ -242,9 +243,9 @@ fn export_runs_in_the_background_and_cancel_leaves_no_file() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("editor.mp4");
     h.state_mut().editor.start_export(out.clone(), false);
-    step_until(&mut h, "export", |app| app.editor.export.is_none());
-    let result = h.state().editor.last_export.as_ref().expect("a result");
-    let summary = result.as_ref().expect("export succeeded");
+    step_until(&mut h, "export", |app| !app.editor.export.is_running());
+    let result = h.state().editor.export.last().expect("a result");
+    let summary = result.summary().expect("export succeeded");
     assert_eq!(summary.frames, 15);
     let probe = std::process::Command::new("ffprobe")
         .args([
@@ -265,9 +266,15 @@ fn export_runs_in_the_background_and_cancel_leaves_no_file() {
     h.state_mut().editor.settings.duration_secs = 60.0;
     let cancelled = dir.path().join("cancelled.mp4");
     h.state_mut().editor.start_export(cancelled.clone(), false);
-    h.state().editor.cancel_export();
-    step_until(&mut h, "cancel", |app| app.editor.export.is_none());
-    assert!(h.state().editor.last_export.as_ref().unwrap().is_err());
+    h.state().editor.export.cancel();
+    step_until(&mut h, "cancel", |app| !app.editor.export.is_running());
+    assert!(
+        matches!(
+            h.state().editor.export.last(),
+            Some(ExportOutcome::Cancelled)
+        ),
+        "a cancel is its own outcome, not a failure"
+    );
     let names: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name())
@@ -304,9 +311,9 @@ fn a_small_budget_streams_in_the_preview_and_in_the_export() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("streamed.mp4");
     h.state_mut().editor.start_export(out.clone(), false);
-    step_until(&mut h, "export", |app| app.editor.export.is_none());
-    let result = h.state().editor.last_export.as_ref().expect("a result");
-    let summary = result.as_ref().expect("export succeeded");
+    step_until(&mut h, "export", |app| !app.editor.export.is_running());
+    let result = h.state().editor.export.last().expect("a result");
+    let summary = result.summary().expect("export succeeded");
     assert_eq!(summary.frames, 15);
     assert!(out.is_file());
 }
@@ -318,9 +325,11 @@ fn failed_export(
     overwrite: bool,
 ) -> String {
     h.state_mut().editor.start_export(output, overwrite);
-    step_until(h, "the export to end", |app| app.editor.export.is_none());
-    let result = h.state().editor.last_export.as_ref().expect("a result");
-    result.as_ref().expect_err("the export must fail").clone()
+    step_until(h, "the export to end", |app| {
+        !app.editor.export.is_running()
+    });
+    let result = h.state().editor.export.last().expect("a result");
+    result.failure().expect("the export must fail").to_string()
 }
 
 /// An export that panics is shown as an error, leaves nothing, and the editor can export
@@ -351,8 +360,10 @@ fn an_export_panic_is_an_error_and_the_next_export_works() {
 
     let good = dir.path().join("good.mp4");
     h.state_mut().editor.start_export(good.clone(), false);
-    step_until(&mut h, "the next export", |app| app.editor.export.is_none());
-    assert!(h.state().editor.last_export.as_ref().unwrap().is_ok());
+    step_until(&mut h, "the next export", |app| {
+        !app.editor.export.is_running()
+    });
+    assert!(h.state().editor.export.last().unwrap().summary().is_some());
     assert!(good.is_file());
 }
 
@@ -396,12 +407,12 @@ fn closing_during_an_export_asks_and_leaves_no_part_file() {
     assert!(h.state().confirm_quit, "the question is asked");
     h.get_by_label("An export is running: cancel it and quit?");
     assert!(
-        h.state().editor.export.is_some(),
+        h.state().editor.export.is_running(),
         "still exporting meanwhile"
     );
     h.get_by_label("Cancel export and quit").click();
     h.run_steps(2);
-    assert!(h.state().editor.export.is_none());
+    assert!(!h.state().editor.export.is_running());
     assert!(!part_file(dir.path()), "no part file left");
 }
 
@@ -441,7 +452,7 @@ fn shortcuts_and_undo_redo() {
         .set_value_accesskit(2.0);
     h.run_steps(40);
     assert_eq!(h.state().editor.settings.rows, 2);
-    h.state_mut().editor.move_photo(0, 3);
+    h.state_mut().editor.photos.move_photo(0, 3);
     h.run_steps(40);
     assert_eq!(h.state().editor.photos[3].path, first);
 
@@ -757,7 +768,7 @@ fn exporting_over_a_file_asks_or_refuses() {
     enter_path(&mut h, &video.display().to_string(), "Export");
     h.get_by_label("Replace “old.mp4”?");
     h.get_by_label_contains("A video of that name is already in");
-    assert!(h.state().editor.export.is_none(), "nothing started");
+    assert!(!h.state().editor.export.is_running(), "nothing started");
     h.get_by_label("Choose another name").click();
     h.run_steps(2);
     // A photo's name with the video's type is refused outright.
@@ -767,6 +778,6 @@ fn exporting_over_a_file_asks_or_refuses() {
         "Export",
     );
     h.get_by_label_contains("one of this project's own files");
-    assert!(h.state().editor.export.is_none());
+    assert!(!h.state().editor.export.is_running());
     assert_eq!(std::fs::read(&video).unwrap(), mp4, "the old video is kept");
 }

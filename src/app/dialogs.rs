@@ -89,7 +89,7 @@ impl Dialogs {
     /// Asks for a path for `purpose`: the native dialog when there is one, else opens the path
     /// field (`self.path_prompt`).
     pub fn ask(&mut self, editor: &mut Editor, purpose: Purpose) {
-        if purpose == Purpose::Export && editor.export.is_some() {
+        if purpose == Purpose::Export && editor.export.is_running() {
             return;
         }
         if !self.native {

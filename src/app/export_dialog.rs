@@ -11,7 +11,7 @@ use crate::settings::VideoCodec;
 
 /// Opens the export dialog, on the last format chosen (or the one the codec setting names).
 pub fn open(dialogs: &mut Dialogs, editor: &mut Editor) {
-    if editor.export.is_some() {
+    if editor.export.is_running() {
         return;
     }
     let codec = editor.settings.video.codec;

@@ -55,8 +55,8 @@ impl History {
         if self.current.settings != editor.settings {
             self.current.settings.clone_from(&editor.settings);
         }
-        if self.photos_generation != editor.order_generation {
-            self.photos_generation = editor.order_generation;
+        if self.photos_generation != editor.photos.order_generation() {
+            self.photos_generation = editor.photos.order_generation();
             self.current.photos.clear();
             self.current
                 .photos
@@ -68,7 +68,7 @@ impl History {
     /// Forgets the history (a new folder starts a new project).
     pub fn reset(&mut self, editor: &Editor, time_secs: f64) {
         self.undoer = Undoer::with_settings(undo_settings());
-        self.photos_generation = editor.order_generation.wrapping_sub(1);
+        self.photos_generation = editor.photos.order_generation().wrapping_sub(1);
         self.sync(editor, time_secs);
     }
 
@@ -101,10 +101,10 @@ impl History {
     }
 
     fn restore(&mut self, editor: &mut Editor, state: ProjectState) {
-        editor.restore_photos(&state.photos);
+        editor.photos.restore(&state.photos);
         editor.settings = state.settings.clone();
         editor.settings_changed();
-        self.photos_generation = editor.order_generation;
+        self.photos_generation = editor.photos.order_generation();
         self.current = state;
     }
 }

@@ -6,9 +6,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, TryRecvError, sync_channel};
 
+use super::export_runner::ExportFailure;
+pub use super::photo_list::{PhotoEntry, PhotoList};
 pub use crate::engine::THUMB_HEIGHT_PX;
 use crate::engine::tile_spec;
-use crate::export::{self, ExportProgress, ExportSummary, Job, Photos};
+use crate::export::{self, Job, Photos};
 use crate::layout::{Layout, photo_point_in_crop};
 use crate::photos::{self, Skipped, TilePixels, TileSpec, TileSpecs};
 use crate::settings::{Focus, FocusMap, Settings};
@@ -33,29 +35,6 @@ pub struct MemoryParts {
     pub encoder_queue_frames: Option<u64>,
 }
 
-/// One photo of the project, in the user's order.
-pub struct PhotoEntry {
-    pub path: PathBuf,
-    pub included: bool,
-    /// The photo at thumbnail size, cropped like its tile: for the photo list, and drawn by
-    /// the preview until the full tile has streamed in. Set once the photo has decoded.
-    pub thumb: Option<TilePixels>,
-    /// Changes whenever `thumb` does, so the UI knows when to re-upload it.
-    pub thumb_id: u64,
-    /// The photo's upright size in pixels, once decoded (a click on its tile maps through it).
-    pub photo_px: Option<(u32, u32)>,
-}
-
-impl PhotoEntry {
-    #[must_use]
-    pub fn name(&self) -> String {
-        self.path.file_name().map_or_else(
-            || self.path.display().to_string(),
-            |n| n.to_string_lossy().into_owned(),
-        )
-    }
-}
-
 enum LoadMsg {
     Thumb {
         path: PathBuf,
@@ -77,33 +56,19 @@ struct Loader {
     total: usize,
 }
 
-/// An export running on its own thread.
-pub struct ExportHandle {
-    pub progress: Arc<ExportProgress>,
-    pub cancel: Arc<AtomicBool>,
-    pub output: PathBuf,
-    pub started: std::time::Instant,
-    rx: Receiver<Result<ExportSummary, String>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
 // Independent switches of the UI (playing, looping, dialogs), not a state machine.
 #[allow(clippy::struct_excessive_bools)]
 pub struct Editor {
     pub settings: Settings,
     pub folder: Option<PathBuf>,
-    pub photos: Vec<PhotoEntry>,
+    pub photos: PhotoList,
     pub skipped: Vec<String>,
     pub playing: bool,
     pub looping: bool,
     pub time_secs: f64,
     pub errors: Vec<String>,
-    /// Bumped whenever the photos the grid shows change (loaded, reordered, included).
-    pub tiles_generation: u64,
-    /// Bumped whenever the photo list, its order or what is left out changes (for undo).
-    pub order_generation: u64,
-    pub export: Option<ExportHandle>,
-    pub last_export: Option<Result<ExportSummary, String>>,
+    /// The export running on its own thread, and how the last one ended.
+    pub export: super::export_runner::ExportRunner,
     /// What the last write did ("Preset saved to …"), until the next one.
     pub notice: Option<String>,
     loader: Option<Loader>,
@@ -113,7 +78,6 @@ pub struct Editor {
     applied_focus: Arc<FocusMap>,
     /// Thumbnails being decoded again because their photo's crop centre changed.
     refocusing: Vec<Receiver<LoadMsg>>,
-    next_thumb_id: u64,
 }
 
 impl Editor {
@@ -124,20 +88,16 @@ impl Editor {
             refocusing: Vec::new(),
             settings,
             folder: None,
-            photos: Vec::new(),
+            photos: PhotoList::default(),
             skipped: Vec::new(),
             playing: true,
             looping: true,
             time_secs: 0.0,
             errors: Vec::new(),
-            tiles_generation: 1,
-            order_generation: 1,
-            export: None,
-            last_export: None,
+            export: super::export_runner::ExportRunner::default(),
             notice: None,
             loader: None,
             loaded_spec: None,
-            next_thumb_id: 0,
         }
     }
 
@@ -188,18 +148,8 @@ impl Editor {
     }
 
     fn set_photos(&mut self, paths: Vec<PathBuf>) {
-        self.photos = paths
-            .into_iter()
-            .map(|path| PhotoEntry {
-                path,
-                included: true,
-                thumb: None,
-                thumb_id: 0,
-                photo_px: None,
-            })
-            .collect();
+        self.photos.replace(paths);
         self.time_secs = 0.0;
-        self.order_generation += 1;
         self.start_loading();
     }
 
@@ -231,7 +181,7 @@ impl Editor {
         let focus = Arc::clone(&self.applied_focus);
         let spec = self.thumb_spec();
         self.loaded_spec = Some(spec);
-        let paths: Vec<PathBuf> = self.photos.iter().map(|p| p.path.clone()).collect();
+        let paths = self.photos.paths();
         let total = paths.len();
         let (tx, rx) = sync_channel(32);
         let cancel = Arc::new(AtomicBool::new(false));
@@ -331,6 +281,7 @@ impl Editor {
     }
 
     /// Takes in a decoded thumbnail if it is still what the photo should show.
+    #[allow(clippy::needless_pass_by_value)] // the thumbnail moves into the list
     fn accept_thumb(
         &mut self,
         path: &Path,
@@ -344,15 +295,7 @@ impl Editor {
         if current != Some(spec) {
             return false;
         }
-        // By path: the list may have been reordered or shortened meanwhile.
-        let Some(entry) = self.photos.iter_mut().find(|p| p.path == path) else {
-            return false;
-        };
-        entry.thumb = Some(thumb);
-        entry.photo_px = Some(photo_px);
-        self.next_thumb_id += 1;
-        entry.thumb_id = self.next_thumb_id;
-        true
+        self.photos.set_thumb(path, thumb, photo_px)
     }
 
     /// `(done, total)` while photos are loading.
@@ -365,7 +308,6 @@ impl Editor {
 
     /// Takes in what the background threads finished. Call once per frame.
     pub fn poll(&mut self) {
-        let mut changed = false;
         let mut refocused = Vec::new();
         self.refocusing.retain(|rx| {
             loop {
@@ -384,7 +326,7 @@ impl Editor {
                 spec,
             } = msg
             {
-                changed |= self.accept_thumb(&path, thumb, photo_px, spec);
+                self.accept_thumb(&path, thumb, photo_px, spec);
             }
         }
         while let Some(loader) = &self.loader {
@@ -396,15 +338,13 @@ impl Editor {
                     photo_px,
                     spec,
                 }) => {
-                    changed |= self.accept_thumb(&path, thumb, photo_px, spec);
+                    self.accept_thumb(&path, thumb, photo_px, spec);
                 }
                 Ok(LoadMsg::Failed(skipped)) => {
                     let line = skipped.to_string();
                     log::warn!("{line}");
-                    self.photos.retain(|p| p.path != skipped.path);
-                    self.order_generation += 1;
+                    self.photos.remove(&skipped.path);
                     self.skipped.push(line);
-                    changed = true;
                 }
                 Err(TryRecvError::Empty) => break,
                 Err(TryRecvError::Disconnected) => {
@@ -413,28 +353,7 @@ impl Editor {
                 }
             }
         }
-        if changed {
-            self.tiles_generation += 1;
-        }
-        if let Some(export) = &self.export {
-            let result = match export.rx.try_recv() {
-                Ok(result) => Some(result),
-                // The thread ended without a word: it can only have panicked.
-                Err(TryRecvError::Disconnected) => {
-                    Some(Err("the export stopped unexpectedly".to_owned()))
-                }
-                Err(TryRecvError::Empty) => None,
-            };
-            if let Some(result) = result {
-                if let Err(e) = &result {
-                    log::warn!("export failed: {e}");
-                }
-                self.last_export = Some(result);
-                if let Some(thread) = self.export.take().and_then(|e| e.thread) {
-                    let _ = thread.join();
-                }
-            }
-        }
+        self.export.poll();
     }
 
     /// Call after any settings change: re-decodes the thumbnails only if their crop changed,
@@ -445,11 +364,8 @@ impl Editor {
             return;
         }
         if self.loaded_spec != Some(self.thumb_spec()) {
-            for p in &mut self.photos {
-                p.thumb = None;
-            }
+            self.photos.clear_thumbs();
             self.start_loading();
-            self.tiles_generation += 1;
         } else if *self.applied_focus != self.settings.focus {
             let (old, new) = (&*self.applied_focus, &self.settings.focus);
             let changed: Vec<PathBuf> = old
@@ -461,11 +377,11 @@ impl Editor {
                         .filter(|(path, _)| !old.contains_key(*path))
                         .map(|(path, _)| path),
                 )
-                .filter(|path| self.photos.iter().any(|p| &p.path == *path))
+                .filter(|path| self.photos.contains(path))
                 .cloned()
                 .collect();
             self.applied_focus = Arc::new(self.settings.focus.clone());
-            self.tiles_generation += 1;
+            self.photos.crops_changed();
             if !changed.is_empty() {
                 self.refocus_thumbs(changed);
             }
@@ -564,7 +480,7 @@ impl Editor {
     #[must_use]
     pub fn memory_parts(&self) -> MemoryParts {
         let bytes = |t: &Option<TilePixels>| t.as_ref().map_or(0, |t| t.byte_len() as u64);
-        let queue_frames = self.export.as_ref().map(|e| e.progress.queue_depth());
+        let queue_frames = self.export.running().map(|e| e.progress.queue_depth());
         let (w, h) = Layout::new(&self.settings).frame_size_px();
         MemoryParts {
             thumbs_ram: self.photos.iter().map(|p| bytes(&p.thumb)).sum(),
@@ -575,116 +491,31 @@ impl Editor {
         }
     }
 
-    /// Moves the photo at `from` so that it ends up at index `to`.
-    pub fn move_photo(&mut self, from: usize, to: usize) {
-        if from < self.photos.len() && to < self.photos.len() && from != to {
-            let entry = self.photos.remove(from);
-            self.photos.insert(to, entry);
-            self.tiles_generation += 1;
-            self.order_generation += 1;
-        }
-    }
-
-    /// Puts the photos back in `order` with those flags (undo); photos not named keep their
-    /// place after the named ones, names no longer in the list are ignored.
-    pub fn restore_photos(&mut self, order: &[(PathBuf, bool)]) {
-        let rank: std::collections::HashMap<&PathBuf, (usize, bool)> = order
-            .iter()
-            .enumerate()
-            .map(|(i, (path, included))| (path, (i, *included)))
-            .collect();
-        for entry in &mut self.photos {
-            if let Some(&(_, included)) = rank.get(&entry.path) {
-                entry.included = included;
-            }
-        }
-        self.photos
-            .sort_by_key(|p| rank.get(&p.path).map_or(usize::MAX, |&(i, _)| i));
-        self.tiles_generation += 1;
-        self.order_generation += 1;
-    }
-
-    pub fn toggle_photo(&mut self, index: usize) {
-        if let Some(p) = self.photos.get_mut(index) {
-            p.included = !p.included;
-            self.tiles_generation += 1;
-            self.order_generation += 1;
-        }
-    }
-
     /// Starts exporting the current project to `output` on a background thread.
     pub fn start_export(&mut self, output: PathBuf, overwrite: bool) {
-        if self.export.is_some() {
+        if self.export.is_running() {
             return;
         }
         if let Err(e) = self.settings.validate() {
-            self.last_export = Some(Err(format!("invalid setting: {e}")));
+            self.export.refuse(ExportFailure::Settings(e));
             return;
         }
         let active = self.active_photos();
         if active.is_empty() {
-            self.last_export = Some(Err("no photos loaded yet".into()));
+            self.export.refuse(ExportFailure::NoPhotos);
             return;
         }
         let paths: Vec<PathBuf> = active.iter().map(|p| p.path.clone()).collect();
         let thumbs: Vec<TilePixels> = active.iter().filter_map(|p| p.thumb.clone()).collect();
-        let job = Job {
+        self.export.start(Job {
             settings: self.settings.clone(),
             photos: Photos::Paths(paths),
-            output: output.clone(),
+            output,
             overwrite,
             budget_bytes: Some(export_share(self.budget_bytes())),
             thumbs: Some(thumbs),
             decode_first: false,
-        };
-        let progress = Arc::new(ExportProgress::default());
-        let cancel = Arc::new(AtomicBool::new(false));
-        let (tx, rx) = sync_channel(1);
-        let (thread_progress, thread_cancel) = (Arc::clone(&progress), Arc::clone(&cancel));
-        let spawned = std::thread::Builder::new()
-            .name("gridreel-export".into())
-            .spawn(move || {
-                let result = export::run(&job, &thread_cancel, thread_progress.as_ref())
-                    .map(|report| {
-                        for skipped in &report.skipped {
-                            log::warn!("export: {skipped}");
-                        }
-                        report.summary
-                    })
-                    .map_err(|e| e.to_string());
-                let _ = tx.send(result);
-            });
-        match spawned {
-            Ok(thread) => {
-                self.last_export = None;
-                self.export = Some(ExportHandle {
-                    progress,
-                    cancel,
-                    output,
-                    started: std::time::Instant::now(),
-                    rx,
-                    thread: Some(thread),
-                });
-            }
-            Err(e) => self.last_export = Some(Err(format!("cannot start the export: {e}"))),
-        }
-    }
-
-    /// Cancels a running export and waits until its thread has ended (and removed its
-    /// temporary file): for quitting.
-    pub fn cancel_export_and_wait(&mut self) {
-        if let Some(mut export) = self.export.take() {
-            export.cancel.store(true, Ordering::Relaxed);
-            if let Some(thread) = export.thread.take() {
-                let _ = thread.join();
-            }
-        }
-    }
-
-    pub fn cancel_export(&self) {
-        if let Some(export) = &self.export {
-            export.cancel.store(true, Ordering::Relaxed);
-        }
+        });
     }
 }
 

@@ -4,9 +4,11 @@
 pub mod delivery;
 pub mod dialogs;
 pub mod export_dialog;
+pub mod export_runner;
 pub mod history;
 pub mod logic;
 pub mod music;
+pub mod photo_list;
 pub mod playback;
 pub mod preview;
 pub mod soak;
@@ -328,14 +330,14 @@ impl EditorApp {
     /// "An export is running: cancel it and quit?" when the window is asked to close during
     /// an export.
     fn quit_ui(&mut self, ctx: &egui::Context) {
-        if ctx.input(|i| i.viewport().close_requested()) && self.editor.export.is_some() {
+        if ctx.input(|i| i.viewport().close_requested()) && self.editor.export.is_running() {
             ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
             self.confirm_quit = true;
         }
         if !self.confirm_quit {
             return;
         }
-        if self.editor.export.is_none() {
+        if !self.editor.export.is_running() {
             self.confirm_quit = false; // it finished meanwhile: nothing to ask
             return;
         }
@@ -344,7 +346,7 @@ impl EditorApp {
             ui.label("An export is running: cancel it and quit?");
             ui.horizontal(|ui| {
                 if ui.button("Cancel export and quit").clicked() {
-                    self.editor.cancel_export_and_wait();
+                    self.editor.export.cancel_and_wait();
                     self.confirm_quit = false;
                     ctx.send_viewport_cmd(egui::ViewportCommand::Close);
                 }
@@ -392,7 +394,7 @@ impl eframe::App for EditorApp {
         }
         if QUIT_SIGNALLED.load(std::sync::atomic::Ordering::Relaxed) {
             // SIGTERM, SIGHUP or Ctrl-C: like closing the window, but without asking.
-            self.editor.cancel_export_and_wait();
+            self.editor.export.cancel_and_wait();
             ctx.send_viewport_cmd(egui::ViewportCommand::Close);
         }
         self.editor.advance(dt.min(0.25));
@@ -467,7 +469,7 @@ impl eframe::App for EditorApp {
 
         // Animate while playing, exporting or loading; otherwise sleep until input.
         if self.editor.playing
-            || self.editor.export.is_some()
+            || self.editor.export.is_running()
             || self.editor.loading_progress().is_some()
             || self.editor.refocusing()
             || self.tiles.busy()
@@ -481,7 +483,7 @@ impl eframe::App for EditorApp {
     /// Closing the window while an export runs asks first; quitting cancels the export and
     /// waits for it to remove its temporary file.
     fn on_exit(&mut self) {
-        self.editor.cancel_export_and_wait();
+        self.editor.export.cancel_and_wait();
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {

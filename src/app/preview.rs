@@ -88,12 +88,12 @@ impl PreviewTiles {
         }
         let budget = editor.budget_bytes();
         let key = PreviewKey {
-            generation: editor.tiles_generation,
+            generation: editor.photos.tiles_generation(),
             layout: Layout::new(settings),
             spec: tile_spec(settings),
             range: (settings.first_photo, settings.last_photo),
             // While an export runs, it has most of the budget.
-            budget: if editor.export.is_some() {
+            budget: if editor.export.is_running() {
                 budget - export_share(budget)
             } else {
                 budget

@@ -4,6 +4,7 @@ use eframe::egui;
 
 use super::Shortcut;
 use super::dialogs::{Dialogs, Purpose};
+use super::export_runner::ExportOutcome;
 use super::logic::{Editor, MemoryParts, PhotoEntry, THUMB_HEIGHT_PX};
 use super::preview::preview_ui;
 use crate::monitor::Monitor;
@@ -83,7 +84,7 @@ pub fn toolbar_ui(
                 dialogs.ask(editor, Purpose::SavePreset);
             }
         });
-        let exporting = editor.export.is_some();
+        let exporting = editor.export.is_running();
         if ui.button("Music…").clicked() {
             dialogs.ask(editor, Purpose::Music);
         }
@@ -542,10 +543,10 @@ pub fn photos_ui(ui: &mut egui::Ui, editor: &mut Editor, thumbs: &mut ThumbCache
             }
         });
     if let Some(i) = toggle {
-        editor.toggle_photo(i);
+        editor.photos.toggle(i);
     }
     if let Some((from, to)) = moved {
-        editor.move_photo(from, to);
+        editor.photos.move_photo(from, to);
     }
     if !editor.skipped.is_empty() {
         egui::CollapsingHeader::new(format!("Skipped ({})", editor.skipped.len())).show(ui, |ui| {
@@ -685,7 +686,7 @@ pub fn preview_panel_ui(ui: &mut egui::Ui, editor: &mut Editor) -> (egui::Rect, 
 
 /// Export progress, result, and errors.
 pub fn status_ui(ui: &mut egui::Ui, editor: &mut Editor) {
-    if let Some(export) = &editor.export {
+    if let Some(export) = editor.export.running() {
         let p = &export.progress;
         let total = p
             .frames_total
@@ -697,22 +698,28 @@ pub fn status_ui(ui: &mut egui::Ui, editor: &mut Editor) {
         let left = (total - done.min(total)) as f64 / fps.max(1e-3);
         let realtime = fps / f64::from(editor.settings.fps);
         ui.horizontal(|ui| {
-            ui.add(
-                egui::ProgressBar::new(done as f32 / total as f32)
-                    .desired_width(240.0)
-                    .text(format!("{done}/{total} frames")),
-            );
-            ui.label(format!(
-                "{fps:.0} frames/s ({realtime:.1}× real time), {left:.0} s left, encoder: {}",
-                p.encoder_name()
-            ));
+            if done == 0 {
+                // Until the first frame is encoded there is nothing true to say about speed.
+                ui.spinner();
+                ui.label("Starting the export…");
+            } else {
+                ui.add(
+                    egui::ProgressBar::new(done as f32 / total as f32)
+                        .desired_width(240.0)
+                        .text(format!("{done}/{total} frames")),
+                );
+                ui.label(format!(
+                    "{fps:.0} frames/s ({realtime:.1}× real time), {left:.0} s left, encoder: {}",
+                    p.encoder_name()
+                ));
+            }
             if ui.button("Cancel").clicked() {
-                editor.cancel_export();
+                editor.export.cancel();
             }
         });
     }
-    match &editor.last_export {
-        Some(Ok(summary)) => {
+    match editor.export.last() {
+        Some(ExportOutcome::Finished(summary)) => {
             ui.horizontal(|ui| {
                 ui.label(format!(
                     "Exported {} ({:.1} MB, {:.1} s, {})",
@@ -728,7 +735,10 @@ pub fn status_ui(ui: &mut egui::Ui, editor: &mut Editor) {
                 }
             });
         }
-        Some(Err(e)) => {
+        Some(ExportOutcome::Cancelled) => {
+            ui.label("Export cancelled: nothing was written.");
+        }
+        Some(ExportOutcome::Failed(e)) => {
             ui.colored_label(egui::Color32::LIGHT_RED, format!("Export failed: {e}"));
         }
         None => {}
