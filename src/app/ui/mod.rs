@@ -1,0 +1,134 @@
+//! The editor's panels. Everything here draws `Editor` state and calls its methods: the
+//! toolbar here, the settings, the photo list, the timeline and status line, and the HUD in
+//! files of their own.
+
+mod hud;
+mod photo_panel;
+mod settings_panel;
+mod timeline;
+
+pub use hud::hud_ui;
+pub use photo_panel::{FOCUS_MARKER, ThumbCache, photos_ui};
+pub use settings_panel::settings_ui;
+pub use timeline::{preview_panel_ui, status_ui, timeline_ui};
+
+use eframe::egui;
+
+use super::Shortcut;
+use super::dialogs::{Dialogs, Purpose};
+use super::logic::Editor;
+use crate::settings::Settings;
+
+/// What the toolbar's menus need to know.
+pub struct Menus<'a> {
+    pub can_undo: bool,
+    pub can_redo: bool,
+    /// Folders opened lately, newest first.
+    pub recent: &'a [std::path::PathBuf],
+}
+
+/// Top bar: folder, recent folders, edit (undo/redo), presets, export, HUD, help. Returns a
+/// command the app runs (undo and redo need the history, which the app owns).
+pub fn toolbar_ui(
+    ui: &mut egui::Ui,
+    editor: &mut Editor,
+    dialogs: &mut Dialogs,
+    show_hud: &mut bool,
+    menus: &Menus<'_>,
+) -> Option<Shortcut> {
+    let mut command = None;
+    ui.horizontal(|ui| {
+        if ui.button("Open folder…").clicked() {
+            dialogs.ask(editor, Purpose::OpenFolder);
+        }
+        ui.add_enabled_ui(!menus.recent.is_empty(), |ui| {
+            ui.menu_button("Recent", |ui| {
+                for folder in menus.recent {
+                    if ui.button(folder.display().to_string()).clicked() {
+                        editor.open_folder(folder);
+                    }
+                }
+            });
+        });
+        ui.menu_button("Edit", |ui| {
+            let undo = egui::Button::new("Undo").shortcut_text("Ctrl+Z");
+            if ui.add_enabled(menus.can_undo, undo).clicked() {
+                command = Some(Shortcut::Undo);
+            }
+            let redo = egui::Button::new("Redo").shortcut_text("Ctrl+Shift+Z");
+            if ui.add_enabled(menus.can_redo, redo).clicked() {
+                command = Some(Shortcut::Redo);
+            }
+            ui.separator();
+            if ui
+                .add(egui::Button::new("Choose music…").shortcut_text("Ctrl+M"))
+                .clicked()
+            {
+                command = Some(Shortcut::Music);
+            }
+            let has_music = editor.settings.audio.file.is_some();
+            if ui
+                .add_enabled(has_music, egui::Button::new("Remove music"))
+                .clicked()
+            {
+                editor.settings.audio.file = None;
+            }
+        });
+        ui.menu_button("Presets", |ui| {
+            for (name, _) in crate::settings::SHIPPED_PRESETS {
+                if ui.button(name).clicked()
+                    && let Some(loaded) = crate::settings::shipped_preset(name)
+                {
+                    apply_preset(editor, loaded);
+                }
+            }
+            ui.separator();
+            if ui.button("Load…").clicked() {
+                dialogs.ask(editor, Purpose::LoadPreset);
+            }
+            if ui.button("Save…").clicked() {
+                dialogs.ask(editor, Purpose::SavePreset);
+            }
+        });
+        let exporting = editor.export.is_running();
+        if ui.button("Music…").clicked() {
+            dialogs.ask(editor, Purpose::Music);
+        }
+        if ui
+            .add_enabled(!exporting, egui::Button::new("Export…"))
+            .clicked()
+        {
+            command = Some(Shortcut::Export);
+        }
+        ui.toggle_value(show_hud, "HUD (F1)");
+        ui.menu_button("Help", |ui| {
+            egui::Grid::new("shortcuts").show(ui, |ui| {
+                for (keys, what) in Shortcut::HELP {
+                    ui.monospace(keys);
+                    ui.label(what);
+                    ui.end_row();
+                }
+            });
+        });
+        if let Some((done, total)) = editor.loading_progress() {
+            ui.add(
+                egui::ProgressBar::new(done as f32 / total.max(1) as f32)
+                    .desired_width(140.0)
+                    .text(format!("loading {done}/{total}")),
+            );
+        }
+        let loaded = editor.photos.iter().filter(|p| p.thumb.is_some()).count();
+        ui.label(format!("{loaded} photos, {} skipped", editor.skipped.len()));
+    });
+    command
+}
+
+fn apply_preset(editor: &mut Editor, loaded: Result<Settings, crate::settings::PresetError>) {
+    match loaded {
+        Ok(settings) => {
+            editor.settings = settings;
+            editor.settings_changed();
+        }
+        Err(e) => editor.errors.push(e.to_string()),
+    }
+}

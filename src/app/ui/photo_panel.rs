@@ -1,0 +1,156 @@
+//! The photo list: thumbnails, include/exclude, reorder by dragging, and the crop-centre
+//! marker.
+
+use eframe::egui;
+
+use crate::app::logic::{Editor, PhotoEntry, THUMB_HEIGHT_PX};
+
+/// The photo list: include/exclude with a click, reorder with the arrows.
+pub fn photos_ui(ui: &mut egui::Ui, editor: &mut Editor, thumbs: &mut ThumbCache) {
+    const ROW_HEIGHT: f32 = 40.0;
+    let mut toggle = None;
+    let mut moved = None;
+    thumbs.forget_missing(editor);
+    ui.weak("Drag to reorder, untick to leave out.");
+    egui::ScrollArea::vertical()
+        .id_salt("photos")
+        .max_height(300.0)
+        .show_rows(ui, ROW_HEIGHT, editor.photos.len(), |ui, rows| {
+            for i in rows {
+                let photo = &editor.photos[i];
+                let row = ui.horizontal(|ui| {
+                    ui.set_min_height(ROW_HEIGHT - ui.spacing().item_spacing.y);
+                    let mut included = photo.included;
+                    if ui
+                        .checkbox(&mut included, "")
+                        .on_hover_text("include in the video")
+                        .changed()
+                    {
+                        toggle = Some(i);
+                    }
+                    let id = egui::Id::unique(("photo-drag", &photo.path));
+                    ui.dnd_drag_source(id, i, |ui| {
+                        let size = egui::vec2(48.0, THUMB_HEIGHT_PX as f32);
+                        match thumbs.texture(ui.ctx(), photo) {
+                            Some(texture) => {
+                                ui.add(egui::Image::new((texture.id(), size)));
+                            }
+                            None => {
+                                ui.allocate_exact_size(size, egui::Sense::hover());
+                            }
+                        }
+                        let name = photo.name();
+                        if photo.thumb.is_some() {
+                            ui.label(name);
+                        } else {
+                            ui.weak(format!("{name} (loading)"));
+                        }
+                        if let Some(focus) = editor.settings.focus_of(&photo.path) {
+                            ui.small(FOCUS_MARKER).on_hover_text(format!(
+                                "own crop centre at {focus}; Alt+click its tile or \
+                                 right-click it to reset"
+                            ));
+                        }
+                    });
+                });
+                // The whole row is the drop target (the dragged part is painted elsewhere).
+                let response = row.response;
+                // Dropping on the upper half of a row puts the photo before it, else after.
+                let pointer_y = ui.ctx().pointer_interact_pos().map(|p| p.y);
+                let before = pointer_y.is_some_and(|y| y < response.rect.center().y);
+                if response.dnd_hover_payload::<usize>().is_some() {
+                    let y = if before {
+                        response.rect.top()
+                    } else {
+                        response.rect.bottom()
+                    };
+                    ui.painter()
+                        .hline(response.rect.x_range(), y, ui.visuals().selection.stroke);
+                }
+                if let Some(from) = response.dnd_release_payload::<usize>() {
+                    moved = Some((*from, drop_index(*from, i, before)));
+                }
+            }
+        });
+    if let Some(i) = toggle {
+        editor.photos.toggle(i);
+    }
+    if let Some((from, to)) = moved {
+        editor.photos.move_photo(from, to);
+    }
+    if !editor.skipped.is_empty() {
+        egui::CollapsingHeader::new(format!("Skipped ({})", editor.skipped.len())).show(ui, |ui| {
+            for line in &editor.skipped {
+                ui.label(egui::RichText::new(line).small());
+            }
+        });
+    }
+}
+
+/// What the photo list shows beside a photo with its own crop centre.
+pub const FOCUS_MARKER: &str = "own centre";
+
+/// Where the photo at `from` lands when dropped before or after the row at `target`.
+#[must_use]
+pub fn drop_index(from: usize, target: usize, before: bool) -> usize {
+    let slot = if before { target } else { target + 1 };
+    if from < slot { slot - 1 } else { slot }
+}
+
+/// The photo list's thumbnails as egui textures, uploaded once per decoded thumbnail.
+#[derive(Default)]
+pub struct ThumbCache {
+    textures: std::collections::HashMap<std::path::PathBuf, (u64, egui::TextureHandle)>,
+}
+
+impl ThumbCache {
+    fn texture(&mut self, ctx: &egui::Context, photo: &PhotoEntry) -> Option<&egui::TextureHandle> {
+        let thumb = photo.thumb.as_ref()?;
+        let stale = self
+            .textures
+            .get(&photo.path)
+            .is_none_or(|(id, _)| *id != photo.thumb_id);
+        if stale {
+            let image = egui::ColorImage::from_rgba_unmultiplied(
+                [thumb.width_px as usize, thumb.height_px as usize],
+                &thumb.rgba,
+            );
+            let handle = ctx.load_texture(
+                format!("thumb {}", photo.path.display()),
+                image,
+                egui::TextureOptions::LINEAR,
+            );
+            self.textures
+                .insert(photo.path.clone(), (photo.thumb_id, handle));
+        }
+        self.textures.get(&photo.path).map(|(_, t)| t)
+    }
+
+    /// Drops the textures of photos no longer in the project.
+    fn forget_missing(&mut self, editor: &Editor) {
+        if self.textures.len() > editor.photos.len() {
+            let keep: std::collections::HashSet<&std::path::Path> =
+                editor.photos.iter().map(|p| p.path.as_path()).collect();
+            self.textures
+                .retain(|path, _| keep.contains(path.as_path()));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::drop_index;
+
+    #[test]
+    fn dropping_before_or_after_a_row_lands_in_the_right_slot() {
+        // [a, b, c, d]: a dropped after c gives [b, c, a, d].
+        assert_eq!(drop_index(0, 2, false), 2);
+        // d dropped before b gives [a, d, b, c].
+        assert_eq!(drop_index(3, 1, true), 1);
+        // Dropped on itself, either half: stays.
+        assert_eq!(drop_index(1, 1, true), 1);
+        assert_eq!(drop_index(1, 1, false), 1);
+        // b dropped after the last row goes to the end.
+        assert_eq!(drop_index(1, 3, false), 3);
+    }
+}
