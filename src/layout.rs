@@ -501,8 +501,8 @@ impl Layout {
 }
 
 #[cfg(test)]
-#[allow(clippy::float_cmp)] // exact pixel positions are the point of these tests
 mod tests {
+    #![allow(clippy::float_cmp)] // exact pixel positions are the point of these tests
     use super::*;
     use crate::settings::FrameSize;
     use proptest::prelude::*;
