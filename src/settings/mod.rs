@@ -226,6 +226,18 @@ fn check_range<T: PartialOrd + std::fmt::Display + Copy>(
 impl Settings {
     /// Checks every value; the first bad one is returned with what is allowed.
     pub fn validate(&self) -> Result<(), SettingsError> {
+        self.validate_grid()?;
+        self.validate_timing()?;
+        self.validate_motion()?;
+        self.validate_frame()?;
+        self.validate_photos()?;
+        self.validate_video()?;
+        self.validate_audio_and_budget()?;
+        Ok(())
+    }
+
+    /// Checks the grid: rows, columns, gaps, tile size and aspect.
+    fn validate_grid(&self) -> Result<(), SettingsError> {
         check_range("rows", self.rows, 1, 1000)?;
         check_range("cols", self.cols, 1, 10_000)?;
         check_range("gap_h_px", self.gap_h_px, 0, 4096)?;
@@ -245,6 +257,11 @@ impl Settings {
             2,
             MAX_TILE_SIDE_PX,
         )?;
+        Ok(())
+    }
+
+    /// Checks the timeline: duration, frame rates, a GIF's width.
+    fn validate_timing(&self) -> Result<(), SettingsError> {
         if !(self.duration_secs.is_finite() && (0.05..=3600.0).contains(&self.duration_secs)) {
             return Err(SettingsError {
                 field: "duration_secs",
@@ -260,6 +277,11 @@ impl Settings {
         if let Some(width) = self.video.gif_width_px {
             check_range("video.gif_width_px", width, 16, MAX_FRAME_SIDE_PX)?;
         }
+        Ok(())
+    }
+
+    /// Checks the motion: speed and row speeds.
+    fn validate_motion(&self) -> Result<(), SettingsError> {
         if !(self.speed.is_finite() && self.speed > 0.0 && self.speed <= 100.0) {
             return Err(SettingsError {
                 field: "speed",
@@ -286,6 +308,11 @@ impl Settings {
                 message: format!("each must be above 0 and at most 100 (got {bad})"),
             });
         }
+        Ok(())
+    }
+
+    /// Checks the frame size, fixed or from the grid.
+    fn validate_frame(&self) -> Result<(), SettingsError> {
         if let FrameSize::Custom {
             width_px,
             height_px,
@@ -312,6 +339,11 @@ impl Settings {
                 ),
             });
         }
+        Ok(())
+    }
+
+    /// Checks the range of photos and their own crop centres.
+    fn validate_photos(&self) -> Result<(), SettingsError> {
         if let Some(first) = self.first_photo {
             check_range("first_photo", first, 1, u32::MAX)?;
         }
@@ -344,6 +376,11 @@ impl Settings {
                 ),
             });
         }
+        Ok(())
+    }
+
+    /// Checks the encoding: quality, x264 preset, encoder name, threads.
+    fn validate_video(&self) -> Result<(), SettingsError> {
         check_range("video.quality_crf", self.video.quality_crf, 0, 51)?;
         if !X264_PRESETS.contains(&self.video.x264_preset.as_str()) {
             return Err(SettingsError {
@@ -372,6 +409,11 @@ impl Settings {
             });
         }
         check_range("video.threads", self.video.threads, 0, 256)?;
+        Ok(())
+    }
+
+    /// Checks the music's timing and the memory budget.
+    fn validate_audio_and_budget(&self) -> Result<(), SettingsError> {
         for (field, value, max) in [
             ("audio.fade_in_secs", self.audio.fade_in_secs, 60.0),
             ("audio.fade_out_secs", self.audio.fade_out_secs, 60.0),
