@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use super::Row;
+use super::table::Row;
 
 /// Seconds per soak: the soak's 5 s warm-up, then enough frames for a stable rate.
 const SOAK_SECS: &str = "12";
@@ -79,23 +79,19 @@ fn list(values: &[f64], digits: usize) -> String {
 /// The editor's rows: its frame rate against a bare eframe window (pairs run back to back),
 /// and its RSS after importing `photos` against the demo photos.
 pub(super) fn editor_rows(exe: &Path, photos: &Path, pairs: usize) -> Vec<Row> {
+    const WHAT: &str = "editor vs bare window; editor RSS after import vs demo";
     let has_display = ["DISPLAY", "WAYLAND_DISPLAY"]
         .iter()
         .any(|v| std::env::var_os(v).is_some_and(|d| !d.is_empty()));
     if !has_display {
-        return vec![Row {
-            what: "editor vs bare window; editor RSS after import vs demo".into(),
-            value: "not measured: no display (run the bench under Xvfb, see the README)".into(),
-            target: "-",
-        }];
+        return vec![Row::not_measured(
+            WHAT,
+            "no display (run the bench under Xvfb, see the README)",
+        )];
     }
     match measure(exe, photos, pairs) {
         Ok(rows) => rows,
-        Err(e) => vec![Row {
-            what: "editor vs bare window; editor RSS after import vs demo".into(),
-            value: format!("not measured: {e}"),
-            target: "-",
-        }],
+        Err(e) => vec![Row::not_measured(WHAT, &e)],
     }
 }
 
