@@ -54,7 +54,12 @@ pub fn run(options: &BenchOptions) -> BenchResult<()> {
     rows.extend(memory::rows(&exe, &small, large.as_deref(), options)?);
     rows.extend(preview::rows(&gpu)?);
     if !options.skip_editor {
-        rows.extend(editor::editor_rows(&exe, &small, timing::MOTION_PAIRS));
+        rows.extend(editor::editor_rows(
+            &exe,
+            &small,
+            &options.work,
+            timing::MOTION_PAIRS,
+        ));
     }
     rows.push(preview::export_alloc_row(&small, options)?);
 
