@@ -460,7 +460,7 @@ impl eframe::App for EditorApp {
             let rss = self.monitor.with_stats(|s| s.rss_mb.last()).flatten();
             let settled = self.editor.loading_progress().is_none() && self.tiles.all_resident();
             if let Some(report) = soak.frame(now.elapsed(), rss, settled) {
-                println!("{report}");
+                report.publish();
                 self.soak = None;
                 self.soak_done = true;
                 ctx.send_viewport_cmd(egui::ViewportCommand::Close);

@@ -1,6 +1,9 @@
 //! `gridreel --soak SECS`: plays the preview for a fixed time, samples the process's RSS once a
-//! second into a buffer sized up front, then prints how much memory grew after warm-up.
+//! second into a buffer sized up front, then prints how much memory grew after warm-up. With
+//! `GRIDREEL_SOAK_REPORT=FILE` it also writes the report to FILE as RON, for a program to read
+//! (`gridreel bench` does, with `SoakReport::read`).
 
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// Share of the run treated as warm-up (caches, fonts, shader JIT), at least `MIN_WARM_UP`.
@@ -8,6 +11,8 @@ const WARM_UP_SHARE: f64 = 0.2;
 const MIN_WARM_UP: Duration = Duration::from_secs(5);
 /// Growth below this over the measured window counts as flat (the editor issue's limit).
 pub const FLAT_LIMIT_MB: f64 = 1.0;
+/// The environment variable naming the file a soak writes its report to as RON.
+pub const REPORT_ENV: &str = "GRIDREEL_SOAK_REPORT";
 
 /// A running soak: the editor calls `frame` once per UI frame.
 pub struct Soak {
@@ -22,8 +27,8 @@ pub struct Soak {
     settled: Option<(f64, f64)>,
 }
 
-/// What a soak found.
-#[derive(Clone, Debug, PartialEq)]
+/// What a soak found: printed for people (`Display`), written as RON for programs.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SoakReport {
     pub secs: f64,
     pub frames: u64,
@@ -37,8 +42,42 @@ pub struct SoakReport {
     pub slope_mb_per_min: f64,
     /// Mean time the UI thread spent building and submitting one frame.
     pub frame_cpu_ms: f64,
-    /// When the photos were imported and every tile was resident, and the RSS then.
+    /// When the photos were imported and every tile was resident, and the RSS then:
+    /// (seconds since start, RSS in MB).
     pub settled: Option<(f64, f64)>,
+}
+
+impl SoakReport {
+    /// Frames per second over the whole soak.
+    #[must_use]
+    pub fn fps(&self) -> f64 {
+        self.frames as f64 / self.secs.max(1e-9)
+    }
+
+    /// Prints the report and, when `GRIDREEL_SOAK_REPORT` names a file, writes it there too.
+    pub fn publish(&self) {
+        println!("{self}");
+        if let Some(path) = std::env::var_os(REPORT_ENV)
+            && let Err(e) = self.write(Path::new(&path))
+        {
+            eprintln!("soak: {e}");
+        }
+    }
+
+    /// Writes the report to `path` as RON.
+    pub fn write(&self, path: &Path) -> Result<(), String> {
+        let text = ron::to_string(self).map_err(|e| format!("cannot write the report ({e})"))?;
+        std::fs::write(path, text)
+            .map_err(|e| format!("cannot write the report ({e}): {}", path.display()))
+    }
+
+    /// Reads a report `write` wrote.
+    pub fn read(path: &Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("no soak report ({e}): {}", path.display()))?;
+        ron::from_str(&text)
+            .map_err(|e| format!("unreadable soak report ({e}): {}", path.display()))
+    }
 }
 
 impl Soak {
@@ -136,7 +175,7 @@ impl std::fmt::Display for SoakReport {
             "soak: {:.0} s, {} frames ({:.1} fps), {:.2} ms UI-thread time per frame",
             self.secs,
             self.frames,
-            self.frames as f64 / self.secs.max(1e-9),
+            self.fps(),
             self.frame_cpu_ms
         )?;
         writeln!(
@@ -203,7 +242,7 @@ impl eframe::App for BareApp {
         if let Some(soak) = &mut self.soak {
             let rss = self.monitor.with_stats(|s| s.rss_mb.last()).flatten();
             if let Some(report) = soak.frame(now.elapsed(), rss, true) {
-                println!("{report}");
+                report.publish();
                 self.soak = None;
                 ctx.send_viewport_cmd(eframe::egui::ViewportCommand::Close);
             }
@@ -237,6 +276,36 @@ mod tests {
         assert!((r.growth_mb - 0.8).abs() < 0.02, "{r:?}");
         assert!((r.slope_mb_per_min - 0.6).abs() < 0.01, "{r:?}");
         assert!(r.to_string().contains("flat"));
+    }
+
+    #[test]
+    fn the_report_reads_back_as_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("soak.ron");
+        let report = SoakReport {
+            secs: 12.000_3,
+            frames: 790,
+            warm_up_secs: 5.0,
+            rss_after_warm_up_mb: 170.0,
+            rss_end_mb: 170.5,
+            rss_peak_mb: 171.0,
+            growth_mb: 0.5,
+            slope_mb_per_min: -0.1,
+            frame_cpu_ms: 0.3,
+            settled: Some((0.4, 176.7)),
+        };
+        for report in [
+            report.clone(),
+            SoakReport {
+                settled: None,
+                ..report
+            },
+        ] {
+            report.write(&path).unwrap();
+            assert_eq!(SoakReport::read(&path).unwrap(), report);
+        }
+        std::fs::write(&path, "soak: 12 s").unwrap();
+        assert!(SoakReport::read(&path).is_err());
     }
 
     #[test]

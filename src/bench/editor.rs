@@ -1,63 +1,37 @@
 //! Bench rows that run the editor itself: `gridreel --soak SECS` in child processes, in its
 //! default 1400×860 window, against a bare eframe window of the same size (`--bare`), and its
 //! memory after importing a photo set against the demo photos. They need a display (Xvfb will
-//! do); without one they say so and the rest of the bench goes on.
+//! do); without one they say so and the rest of the bench goes on. Each soak writes its
+//! `SoakReport` as RON to the file `GRIDREEL_SOAK_REPORT` names, and the rows read it back.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use super::Row;
+use super::table::Row;
+use crate::app::soak::{REPORT_ENV, SoakReport};
 
 /// Seconds per soak: the soak's 5 s warm-up, then enough frames for a stable rate.
 const SOAK_SECS: &str = "12";
 
-/// What one `--soak` run printed.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub(super) struct SoakRun {
-    pub fps: f64,
-    /// RSS when the photos were imported and every tile was resident, if it got there.
-    pub settled_rss_mb: Option<f64>,
-}
-
-/// Reads the report `gridreel --soak` prints (see `app::soak::SoakReport`'s `Display`).
-pub(super) fn parse_soak(stdout: &str) -> Option<SoakRun> {
-    let fps = stdout.lines().find_map(|l| {
-        let l = l.strip_prefix("soak: ")?;
-        let open = l.find('(')?;
-        let close = l[open..].find(" fps)")?;
-        l[open + 1..open + close].parse().ok()
-    })?;
-    let settled_rss_mb = stdout.lines().find_map(|l| {
-        l.strip_prefix("import: ")?
-            .split("RSS then ")
-            .nth(1)?
-            .trim_end_matches(" MB")
-            .parse()
-            .ok()
-    });
-    Some(SoakRun {
-        fps,
-        settled_rss_mb,
-    })
-}
-
-/// Runs `gridreel --soak` with `args`.
-fn soak(exe: &Path, args: &[&str]) -> Result<SoakRun, String> {
+/// Runs `gridreel --soak` with `args`; it writes its report to `report` (a file), which
+/// this reads back.
+fn soak(exe: &Path, args: &[&str], report: &Path) -> Result<SoakReport, String> {
     eprintln!("gridreel --soak {SOAK_SECS} {} ...", args.join(" "));
+    let _ = std::fs::remove_file(report);
     let out = Command::new(exe)
         .args(["--soak", SOAK_SECS])
         .args(args)
+        .env(REPORT_ENV, report)
         .stdin(Stdio::null())
         .output()
         .map_err(|e| format!("cannot run {} ({e})", exe.display()))?;
-    let stdout = String::from_utf8_lossy(&out.stdout);
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         let last = stderr.lines().last().unwrap_or("no message");
         return Err(format!("gridreel --soak failed: {last}"));
     }
-    let run = parse_soak(&stdout).ok_or_else(|| format!("no soak report in: {stdout}"))?;
-    eprintln!("  {:.1} fps", run.fps);
+    let run = SoakReport::read(report)?;
+    eprintln!("  {:.1} fps", run.fps());
     Ok(run)
 }
 
@@ -77,29 +51,26 @@ fn list(values: &[f64], digits: usize) -> String {
 }
 
 /// The editor's rows: its frame rate against a bare eframe window (pairs run back to back),
-/// and its RSS after importing `photos` against the demo photos.
-pub(super) fn editor_rows(exe: &Path, photos: &Path, pairs: usize) -> Vec<Row> {
+/// and its RSS after importing `photos` against the demo photos. The soaks write their
+/// reports in `work`.
+pub(super) fn editor_rows(exe: &Path, photos: &Path, work: &Path, pairs: usize) -> Vec<Row> {
+    const WHAT: &str = "editor vs bare window; editor RSS after import vs demo";
     let has_display = ["DISPLAY", "WAYLAND_DISPLAY"]
         .iter()
         .any(|v| std::env::var_os(v).is_some_and(|d| !d.is_empty()));
     if !has_display {
-        return vec![Row {
-            what: "editor vs bare window; editor RSS after import vs demo".into(),
-            value: "not measured: no display (run the bench under Xvfb, see the README)".into(),
-            target: "-",
-        }];
+        return vec![Row::not_measured(
+            WHAT,
+            "no display (run the bench under Xvfb, see the README)",
+        )];
     }
-    match measure(exe, photos, pairs) {
-        Ok(rows) => rows,
-        Err(e) => vec![Row {
-            what: "editor vs bare window; editor RSS after import vs demo".into(),
-            value: format!("not measured: {e}"),
-            target: "-",
-        }],
-    }
+    let report = work.join("bench-soak.ron");
+    let rows = measure(exe, photos, &report, pairs);
+    let _ = std::fs::remove_file(&report);
+    rows.unwrap_or_else(|e| vec![Row::not_measured(WHAT, &e)])
 }
 
-fn measure(exe: &Path, photos: &Path, pairs: usize) -> Result<Vec<Row>, String> {
+fn measure(exe: &Path, photos: &Path, report: &Path, pairs: usize) -> Result<Vec<Row>, String> {
     let demo = crate::photos::demo_folder().map_err(|e| e.to_string())?;
     let demo = demo.to_string_lossy();
     let photos = photos.to_string_lossy();
@@ -107,14 +78,14 @@ fn measure(exe: &Path, photos: &Path, pairs: usize) -> Result<Vec<Row>, String> 
     let mut bare = Vec::new();
     let mut imported = Vec::new();
     for _ in 0..pairs {
-        editor.push(soak(exe, &["--images", &demo])?);
-        bare.push(soak(exe, &["--bare", "panel"])?);
-        imported.push(soak(exe, &["--images", &photos])?);
+        editor.push(soak(exe, &["--images", &demo], report)?);
+        bare.push(soak(exe, &["--bare", "panel"], report)?);
+        imported.push(soak(exe, &["--images", &photos], report)?);
     }
-    let clear = soak(exe, &["--bare", "clear"])?;
+    let clear = soak(exe, &["--bare", "clear"], report)?;
 
-    let editor_fps: Vec<f64> = editor.iter().map(|r| r.fps).collect();
-    let bare_fps: Vec<f64> = bare.iter().map(|r| r.fps).collect();
+    let editor_fps: Vec<f64> = editor.iter().map(SoakReport::fps).collect();
+    let bare_fps: Vec<f64> = bare.iter().map(SoakReport::fps).collect();
     // Frame time ratio: editor's time per frame over the bare window's, per pair.
     let ratios: Vec<f64> = editor_fps
         .iter()
@@ -135,15 +106,17 @@ fn measure(exe: &Path, photos: &Path, pairs: usize) -> Result<Vec<Row>, String> 
             list(&editor_fps, 1),
             list(&bare_fps, 1),
             list(&ratios, 2),
-            clear.fps
+            clear.fps()
         ),
         target: "≥ 60 fps; ≤ 2×",
     }];
 
-    let settled = |runs: &[SoakRun]| -> Result<Vec<f64>, String> {
+    // The RSS when the photos were imported and every tile was resident.
+    let settled = |runs: &[SoakReport]| -> Result<Vec<f64>, String> {
         runs.iter()
             .map(|r| {
-                r.settled_rss_mb
+                r.settled
+                    .map(|(_, rss_mb)| rss_mb)
                     .ok_or_else(|| "the import did not finish within the soak".to_owned())
             })
             .collect()
@@ -177,34 +150,6 @@ fn measure(exe: &Path, photos: &Path, pairs: usize) -> Result<Vec<Row>, String> 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn reads_the_soak_report() {
-        let report = crate::app::soak::SoakReport {
-            secs: 12.0,
-            frames: 790,
-            warm_up_secs: 5.0,
-            rss_after_warm_up_mb: 170.0,
-            rss_end_mb: 170.5,
-            rss_peak_mb: 171.0,
-            growth_mb: 0.5,
-            slope_mb_per_min: 0.1,
-            frame_cpu_ms: 0.3,
-            settled: Some((0.4, 176.7)),
-        };
-        let run = parse_soak(&report.to_string()).unwrap();
-        assert!((run.fps - 790.0 / 12.0).abs() < 0.05, "{run:?}");
-        assert_eq!(run.settled_rss_mb, Some(176.7));
-        let unsettled = crate::app::soak::SoakReport {
-            settled: None,
-            ..report
-        };
-        assert_eq!(
-            parse_soak(&unsettled.to_string()).unwrap().settled_rss_mb,
-            None
-        );
-        assert_eq!(parse_soak("nothing here"), None);
-    }
 
     #[test]
     fn median_of_odd_and_even_counts() {

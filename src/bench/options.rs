@@ -1,0 +1,42 @@
+//! What to measure, from the command line, and the settings every bench export starts from.
+
+use std::path::PathBuf;
+
+use crate::settings::{FrameSize, Settings};
+
+/// What to measure; see `gridreel bench --help`.
+#[derive(Clone, Debug)]
+#[allow(clippy::struct_excessive_bools)] // switches of the command line
+pub struct BenchOptions {
+    /// Photos to use; generated (8–15 MP JPEGs) into `work` when None.
+    pub photos: Option<PathBuf>,
+    /// Where generated photos and temporary videos go (kept, so a second run reuses them).
+    pub work: PathBuf,
+    /// Clip length for the export ÷ encode-only ratio.
+    pub clip_secs: f64,
+    pub skip_4k: bool,
+    /// Photos for the large import and memory case (0 skips it).
+    pub large: u32,
+    pub x264_preset: String,
+    /// Skip the one-row-per-codec case.
+    pub skip_codecs: bool,
+    /// Skip the motion rows (alternate/loop, vertical).
+    pub skip_motions: bool,
+    /// Skip the rows that open the editor's window (they need a display).
+    pub skip_editor: bool,
+}
+
+impl BenchOptions {
+    /// The default settings at `frame` and `tile_height_px`, with the bench's x264 preset
+    /// and the encoder chosen as `gridreel render` chooses it.
+    pub(super) fn settings(&self, frame: FrameSize, tile_height_px: u32) -> Settings {
+        let mut s = Settings {
+            tile_height_px,
+            frame,
+            ..Settings::default()
+        };
+        s.video.x264_preset.clone_from(&self.x264_preset);
+        s.video.encoder = "auto".into();
+        s
+    }
+}
