@@ -100,66 +100,138 @@ pub struct ExportTiles {
 ///
 /// # Errors
 /// A budget too small for one frame's tiles, cancellation, or threads that cannot start.
-#[allow(clippy::too_many_arguments)]
 pub fn export_tiles(
     device: &wgpu::Device,
     queue: &wgpu::Queue,
     renderer: &mut GridRenderer,
-    settings: &Settings,
-    budget: u64,
-    paths: &[PathBuf],
-    thumbs: Option<Vec<TilePixels>>,
+    request: TileRequest<'_>,
     cancel: &AtomicBool,
     on_done: &(dyn Fn(usize) + Sync),
-    start_at_once: bool,
 ) -> Result<ExportTiles, StreamError> {
-    let layout = Layout::new(settings);
-    let specs = tile_specs(settings);
-    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    let max_layers = device.limits().max_texture_array_layers;
-    let still = GridRenderer::still_bytes_for(device, &layout, true);
-    let export = StreamMode {
-        wrap: false,
-        thumbnails: false,
-        strict: false,
+    let layout = Layout::new(request.settings);
+    let starter = Starter {
+        device,
+        queue,
+        specs: tile_specs(request.settings),
+        cores: std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
+        max_layers: device.limits().max_texture_array_layers,
+        still: GridRenderer::still_bytes_for(device, &layout, true),
+        layout,
     };
-    // The three ways below differ in plan, mode, photos and stand-ins only.
-    let start = |renderer: &mut GridRenderer,
-                 plan: StreamPlan,
-                 mode: StreamMode,
-                 paths: Arc<[PathBuf]>,
-                 thumbs: Arc<[TilePixels]>| {
-        renderer.set_strip_cache_limit(plan.spare_bytes);
-        TileStreamer::new(
-            device,
-            queue,
-            renderer,
-            &layout,
-            plan,
-            mode,
-            paths,
-            thumbs,
-            specs.clone(),
-        )
-    };
-    let schedule = Schedule::new(&layout, paths.len());
-    let plan = StreamPlan::new(&layout, &schedule, budget, 0, still, max_layers, cores)?;
+    let schedule = Schedule::new(&starter.layout, request.paths.len());
+    let plan = starter.plan(&schedule, request.budget, 0, starter.still, starter.cores)?;
     // Without a whole-grid still, every frame is drawn from the tiles resident at the time
     // (through the ring, or the tile array) whether or not all were decoded first. So decode
     // them in the order the frames need them, on every core, while the first frames render
     // and encode; streamed, this also spares the thumbnail pass. (Where the still fits, it
     // stays: composed once, it makes every frame cheaper than the ring does, which costs
     // more than the decode it would hide on a busy machine.)
-    let at_once = start_at_once && !plan.still;
-    // Starting at once, the grid must know up front which photos it shows: what a look at
-    // each file can tell is found here (in parallel, reading headers only), the rest stops
-    // the export when it shows (see `ExportTiles::started_at_once`).
-    let (probed, probe_skipped) = if at_once {
-        probe_all(paths)
-    } else {
-        (Vec::new(), Vec::new())
-    };
-    if at_once {
+    if request.start_at_once && !plan.still {
+        return starter.start_at_once(renderer, request.paths, request.budget, plan);
+    }
+    if !plan.streams() {
+        let mut streamer =
+            starter.start(renderer, plan, EXPORT, request.paths.into(), no_thumbs())?;
+        let skipped = streamer.load_all(device, queue, renderer, cancel, on_done)?;
+        return Ok(ExportTiles {
+            skipped,
+            photos: streamer.photo_count(),
+            streamer: None,
+            plan,
+            started_at_once: false,
+        });
+    }
+    starter.streamed(renderer, request, cancel, on_done)
+}
+
+/// What an export asks of [`export_tiles`].
+pub struct TileRequest<'a> {
+    pub settings: &'a Settings,
+    /// Bytes the tiles may take.
+    pub budget: u64,
+    /// The photos, in grid order.
+    pub paths: &'a [PathBuf],
+    /// Thumbnails of `paths` already made (the editor's), if any.
+    pub thumbs: Option<Vec<TilePixels>>,
+    pub start_at_once: bool,
+}
+
+/// An export's streamer, not wrapping, without thumbnails, lenient about photos that fail.
+const EXPORT: StreamMode = StreamMode {
+    wrap: false,
+    thumbnails: false,
+    strict: false,
+};
+
+fn no_thumbs() -> Arc<[TilePixels]> {
+    Arc::from([])
+}
+
+/// What the three ways of starting an export's tiles share; they differ in plan, mode,
+/// photos and stand-ins only.
+struct Starter<'a> {
+    device: &'a wgpu::Device,
+    queue: &'a wgpu::Queue,
+    layout: Layout,
+    specs: TileSpecs,
+    cores: usize,
+    max_layers: u32,
+    still: Option<u64>,
+}
+
+impl Starter<'_> {
+    fn plan(
+        &self,
+        schedule: &Schedule,
+        budget: u64,
+        thumb_bytes: u64,
+        still: Option<u64>,
+        workers: usize,
+    ) -> Result<StreamPlan, StreamError> {
+        StreamPlan::new(
+            &self.layout,
+            schedule,
+            budget,
+            thumb_bytes,
+            still,
+            self.max_layers,
+            workers,
+        )
+    }
+
+    fn start(
+        &self,
+        renderer: &mut GridRenderer,
+        plan: StreamPlan,
+        mode: StreamMode,
+        paths: Arc<[PathBuf]>,
+        thumbs: Arc<[TilePixels]>,
+    ) -> Result<TileStreamer, StreamError> {
+        renderer.set_strip_cache_limit(plan.spare_bytes);
+        TileStreamer::new(
+            self.device,
+            self.queue,
+            renderer,
+            &self.layout,
+            plan,
+            mode,
+            paths,
+            thumbs,
+            self.specs.clone(),
+        )
+    }
+
+    /// Starting at once, the grid must know up front which photos it shows: what a look at
+    /// each file can tell is found here (in parallel, reading headers only), the rest stops
+    /// the export when it shows (see [`ExportTiles::started_at_once`]).
+    fn start_at_once(
+        &self,
+        renderer: &mut GridRenderer,
+        paths: &[PathBuf],
+        budget: u64,
+        plan: StreamPlan,
+    ) -> Result<ExportTiles, StreamError> {
+        let (probed, probe_skipped) = probe_all(paths);
         if probed.is_empty() {
             // Nothing to show: the caller says so (no zero-layer texture is made).
             return Ok(ExportTiles {
@@ -170,75 +242,67 @@ pub fn export_tiles(
                 started_at_once: true,
             });
         }
-        let schedule = Schedule::new(&layout, probed.len());
+        let schedule = Schedule::new(&self.layout, probed.len());
         let plan = StreamPlan {
             still: false,
-            ..StreamPlan::new(&layout, &schedule, budget, 0, still, max_layers, cores)?
+            ..self.plan(&schedule, budget, 0, self.still, self.cores)?
         };
         let strict = StreamMode {
             strict: true,
-            ..export
+            ..EXPORT
         };
-        let streamer = start(renderer, plan, strict, probed.into(), Arc::from([]))?;
-        return Ok(ExportTiles {
+        let streamer = self.start(renderer, plan, strict, probed.into(), no_thumbs())?;
+        Ok(ExportTiles {
             photos: streamer.photo_count(),
             streamer: Some(streamer),
             skipped: probe_skipped,
             plan,
             started_at_once: true,
-        });
+        })
     }
-    if !plan.streams() {
-        let mut streamer = start(renderer, plan, export, paths.into(), Arc::from([]))?;
-        let skipped = streamer.load_all(device, queue, renderer, cancel, on_done)?;
-        return Ok(ExportTiles {
-            skipped,
+
+    /// Tiles that do not all fit: every photo first at thumbnail size (or the thumbnails the
+    /// request brings), then the tiles stream on all cores but one.
+    fn streamed(
+        &self,
+        renderer: &mut GridRenderer,
+        request: TileRequest<'_>,
+        cancel: &AtomicBool,
+        on_done: &(dyn Fn(usize) + Sync),
+    ) -> Result<ExportTiles, StreamError> {
+        let (paths, thumbs, skipped) = if let Some(thumbs) = request.thumbs {
+            (request.paths.to_vec(), thumbs, Vec::new())
+        } else {
+            let loaded = photos::load_tiles_focused(
+                request.paths,
+                &self.specs.base.thumbnail(THUMB_HEIGHT_PX),
+                &self.specs.focus,
+                0,
+                cancel,
+                on_done,
+            );
+            if cancel.load(std::sync::atomic::Ordering::Relaxed) {
+                return Err(StreamError::Cancelled);
+            }
+            let (paths, thumbs) = loaded.tiles.into_iter().map(|t| (t.path, t.pixels)).unzip();
+            (paths, thumbs, loaded.skipped)
+        };
+        let thumb_bytes = thumbs
+            .iter()
+            .map(|t: &TilePixels| t.byte_len() as u64)
+            .sum();
+        let schedule = Schedule::new(&self.layout, paths.len());
+        let workers = self.cores.saturating_sub(1).max(1);
+        let plan = self.plan(&schedule, request.budget, thumb_bytes, None, workers)?;
+        let streamer = self.start(renderer, plan, EXPORT, paths.into(), thumbs.into())?;
+        Ok(ExportTiles {
             photos: streamer.photo_count(),
-            streamer: None,
+            streamer: Some(streamer),
+            skipped,
             plan,
             started_at_once: false,
-        });
+        })
     }
-    let (paths, thumbs, skipped) = if let Some(thumbs) = thumbs {
-        (paths.to_vec(), thumbs, Vec::new())
-    } else {
-        let loaded = photos::load_tiles_focused(
-            paths,
-            &specs.base.thumbnail(THUMB_HEIGHT_PX),
-            &specs.focus,
-            0,
-            cancel,
-            on_done,
-        );
-        if cancel.load(std::sync::atomic::Ordering::Relaxed) {
-            return Err(StreamError::Cancelled);
-        }
-        let (paths, thumbs) = loaded.tiles.into_iter().map(|t| (t.path, t.pixels)).unzip();
-        (paths, thumbs, loaded.skipped)
-    };
-    let thumb_bytes = thumbs
-        .iter()
-        .map(|t: &TilePixels| t.byte_len() as u64)
-        .sum();
-    let schedule = Schedule::new(&layout, paths.len());
-    let workers = cores.saturating_sub(1).max(1);
-    let plan = StreamPlan::new(
-        &layout,
-        &schedule,
-        budget,
-        thumb_bytes,
-        None,
-        max_layers,
-        workers,
-    )?;
-    let streamer = start(renderer, plan, export, paths.into(), thumbs.into())?;
-    Ok(ExportTiles {
-        photos: streamer.photo_count(),
-        streamer: Some(streamer),
-        skipped,
-        plan,
-        started_at_once: false,
-    })
 }
 
 /// Splits `paths` into the photos that pass [`photos::probe`] and those that do not.

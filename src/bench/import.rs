@@ -173,17 +173,20 @@ pub(super) fn prepared_renderer(
     let needed =
         &scan.photos[..crate::layout::photos_shown(layout.cell_count(), scan.photos.len())];
     let mut renderer = GridRenderer::new(&gpu.device, FRAME_FORMAT);
+    let request = engine::TileRequest {
+        settings,
+        budget: crate::monitor::budget_bytes(settings),
+        paths: needed,
+        thumbs: None,
+        start_at_once: false,
+    };
     let tiles = engine::export_tiles(
         &gpu.device,
         &gpu.queue,
         &mut renderer,
-        settings,
-        crate::monitor::budget_bytes(settings),
-        needed,
-        None,
+        request,
         &AtomicBool::new(false),
         &|_| {},
-        false,
     )
     .map_err(|e| e.to_string())?;
     if tiles.streamer.is_some() {

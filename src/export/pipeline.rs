@@ -140,11 +140,19 @@ pub fn run(job: &Job, cancel: &AtomicBool, progress: &dyn Progress) -> Result<Re
     )
 }
 
-fn run_unguarded(
-    job: &Job,
-    cancel: &AtomicBool,
-    progress: &dyn Progress,
-) -> Result<Report, ExportError> {
+/// What a job comes to before the GPU opens: the checked format and budget, the timeline's
+/// settings, the photos the grid shows and those already skipped.
+struct Planned {
+    format: Format,
+    budget: u64,
+    settings: Settings,
+    needed: Vec<PathBuf>,
+    skipped: Vec<Skipped>,
+}
+
+/// The cheap part of an export, first: the settings and the output checked, the photo list
+/// made, and the notes a user should read (a GIF's timeline, a loop, photos left out).
+fn plan(job: &Job, cancel: &AtomicBool, progress: &dyn Progress) -> Result<Planned, ExportError> {
     progress.stage(Stage::Validating);
     let (format, budget) = validate(job)?;
     crate::fault::panic_if_armed(crate::fault::Fault::ExportPanic, &job.output);
@@ -158,12 +166,12 @@ fn run_unguarded(
         progress.note(&note);
     }
 
-    let (paths, mut skipped) = photo_list(&job.photos, settings)?;
+    let (paths, skipped) = photo_list(&job.photos, settings)?;
     for s in &skipped {
         progress.skipped(s);
     }
     check_not_an_input(&job.output, &paths)?;
-    let needed = &paths[..photos_shown(layout.cell_count(), paths.len())];
+    let needed = paths[..photos_shown(layout.cell_count(), paths.len())].to_vec();
     if needed.len() < paths.len() {
         progress.note(&format!(
             "the {}x{} grid shows {} of {} photos; add rows or columns to show more",
@@ -176,7 +184,28 @@ fn run_unguarded(
     if cancel.load(Ordering::Relaxed) {
         return Err(ExportError::Cancelled);
     }
+    Ok(Planned {
+        format,
+        budget,
+        needed,
+        skipped,
+        settings: timeline,
+    })
+}
 
+fn run_unguarded(
+    job: &Job,
+    cancel: &AtomicBool,
+    progress: &dyn Progress,
+) -> Result<Report, ExportError> {
+    let Planned {
+        format,
+        budget,
+        settings,
+        needed,
+        mut skipped,
+    } = plan(job, cancel, progress)?;
+    let settings = &settings;
     progress.stage(Stage::Importing);
     let gpu = Gpu::for_export()?;
     let total = needed.len();
@@ -195,21 +224,24 @@ fn run_unguarded(
     let mut start_at_once = !job.decode_first;
     // The photos still in the running: an attempt that started at once and stopped keeps
     // out what its probe already reported.
-    let mut running = needed.to_vec();
+    let mut running = needed.clone();
     loop {
         let mut renderer = GridRenderer::new(&gpu.device, FRAME_FORMAT);
+        let request = engine::TileRequest {
+            settings,
+            budget,
+            paths: &running,
+            // The editor's thumbnails are of `needed`: of no use once a probe dropped one.
+            thumbs: thumbs.clone().filter(|t| t.len() == running.len()),
+            start_at_once,
+        };
         let mut tiles = engine::export_tiles(
             &gpu.device,
             &gpu.queue,
             &mut renderer,
-            settings,
-            budget,
-            &running,
-            // The editor's thumbnails are of `needed`: of no use once a probe dropped one.
-            thumbs.clone().filter(|t| t.len() == running.len()),
+            request,
             cancel,
             &|done| progress.photos_loaded(done, total),
-            start_at_once,
         )?;
         for s in &tiles.skipped {
             progress.skipped(s);
