@@ -11,6 +11,7 @@ pub mod music;
 pub mod photo_list;
 pub mod playback;
 pub mod preview;
+pub mod shortcuts;
 pub mod soak;
 pub mod ui;
 
@@ -24,6 +25,7 @@ use crate::monitor::Monitor;
 use crate::render::GridRenderer;
 use crate::settings::Settings;
 use logic::Editor;
+pub use shortcuts::Shortcut;
 
 const STORAGE_KEY: &str = "gridreel-session";
 
@@ -172,42 +174,8 @@ impl EditorApp {
         if !photos.is_empty() {
             self.editor.open_paths(&photos);
         }
-        let shortcut = ctx.input_mut(|i| {
-            // Command shortcuts first: Ctrl+Shift+Z before Ctrl+Z.
-            let command = egui::Modifiers::COMMAND;
-            let command_shift = egui::Modifiers::COMMAND | egui::Modifiers::SHIFT;
-            [
-                (command_shift, egui::Key::Z, Shortcut::Redo),
-                (command, egui::Key::Y, Shortcut::Redo),
-                (command, egui::Key::Z, Shortcut::Undo),
-                (command, egui::Key::O, Shortcut::Open),
-                (command, egui::Key::E, Shortcut::Export),
-                (command, egui::Key::M, Shortcut::Music),
-                (command, egui::Key::S, Shortcut::SavePreset),
-            ]
-            .into_iter()
-            .find(|(modifiers, key, _)| i.consume_key(*modifiers, *key))
-            .map(|(_, _, s)| s)
-            .or_else(|| i.key_pressed(egui::Key::F1).then_some(Shortcut::Hud))
-        });
-        // Plain keys only when no text field has the keyboard.
-        let playback = if ctx.egui_wants_keyboard_input() {
-            None
-        } else {
-            ctx.input(|i| {
-                [
-                    (egui::Key::Space, Shortcut::PlayPause),
-                    (egui::Key::ArrowLeft, Shortcut::StepBack),
-                    (egui::Key::ArrowRight, Shortcut::StepForward),
-                    (egui::Key::Home, Shortcut::Start),
-                    (egui::Key::End, Shortcut::End),
-                ]
-                .into_iter()
-                .find(|(key, _)| i.key_pressed(*key))
-                .map(|(_, s)| s)
-            })
-        };
-        if let Some(shortcut) = shortcut.or(playback) {
+        let shortcut = Shortcut::pressed(ctx);
+        if let Some(shortcut) = shortcut {
             self.run_shortcut(shortcut);
         }
     }
@@ -261,47 +229,6 @@ impl EditorApp {
             self.recent.truncate(RECENT_FOLDERS);
         }
     }
-}
-
-/// What the keyboard shortcuts and the *Edit* menu do; the *Help* menu lists them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Shortcut {
-    Undo,
-    Redo,
-    Open,
-    Export,
-    Music,
-    SavePreset,
-    Hud,
-    PlayPause,
-    StepBack,
-    StepForward,
-    Start,
-    End,
-}
-
-impl Shortcut {
-    /// (keys, what it does), for the *Help* menu.
-    pub const HELP: [(&str, &str); 15] = [
-        ("Space", "play / pause"),
-        ("Left / Right", "one frame back / forward"),
-        ("Home / End", "first / last frame"),
-        ("Ctrl+Z", "undo"),
-        ("Ctrl+Shift+Z, Ctrl+Y", "redo"),
-        ("Ctrl+O", "open a folder"),
-        ("Ctrl+E", "export"),
-        ("Ctrl+M", "choose the music"),
-        ("Ctrl+S", "save the settings as a preset"),
-        ("F1", "show / hide the HUD"),
-        ("drop a folder or files", "open them"),
-        ("drop an audio file", "use it as the music"),
-        ("drag a photo in the list", "reorder"),
-        (
-            "click a tile in the preview",
-            "centre that photo's crop there",
-        ),
-        ("Alt+click a tile", "reset its crop centre"),
-    ];
 }
 
 impl EditorApp {

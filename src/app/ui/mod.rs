@@ -14,9 +14,9 @@ pub use timeline::{preview_panel_ui, status_ui, timeline_ui};
 
 use eframe::egui;
 
-use super::Shortcut;
 use super::dialogs::{Dialogs, Purpose};
 use super::logic::Editor;
+use super::shortcuts::{GESTURES, Shortcut};
 use crate::settings::Settings;
 
 /// What the toolbar's menus need to know.
@@ -51,17 +51,18 @@ pub fn toolbar_ui(
             });
         });
         ui.menu_button("Edit", |ui| {
-            let undo = egui::Button::new("Undo").shortcut_text("Ctrl+Z");
+            let ctx = ui.ctx().clone();
+            let undo = egui::Button::new("Undo").shortcut_text(Shortcut::Undo.label(&ctx));
             if ui.add_enabled(menus.can_undo, undo).clicked() {
                 command = Some(Shortcut::Undo);
             }
-            let redo = egui::Button::new("Redo").shortcut_text("Ctrl+Shift+Z");
+            let redo = egui::Button::new("Redo").shortcut_text(Shortcut::Redo.label(&ctx));
             if ui.add_enabled(menus.can_redo, redo).clicked() {
                 command = Some(Shortcut::Redo);
             }
             ui.separator();
             if ui
-                .add(egui::Button::new("Choose music…").shortcut_text("Ctrl+M"))
+                .add(egui::Button::new("Choose music…").shortcut_text(Shortcut::Music.label(&ctx)))
                 .clicked()
             {
                 command = Some(Shortcut::Music);
@@ -103,8 +104,13 @@ pub fn toolbar_ui(
         ui.toggle_value(show_hud, "HUD (F1)");
         ui.menu_button("Help", |ui| {
             egui::Grid::new("shortcuts").show(ui, |ui| {
-                for (keys, what) in Shortcut::HELP {
-                    ui.monospace(keys);
+                for shortcut in Shortcut::ALL {
+                    ui.monospace(shortcut.label(ui.ctx()));
+                    ui.label(shortcut.what());
+                    ui.end_row();
+                }
+                for (gesture, what) in GESTURES {
+                    ui.monospace(gesture);
                     ui.label(what);
                     ui.end_row();
                 }
