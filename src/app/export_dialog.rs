@@ -31,7 +31,7 @@ pub fn choose(dialogs: &mut Dialogs, editor: &mut Editor, delivery: Delivery) {
     let video = &mut editor.settings.video;
     if video.codec != delivery.codec() {
         video.codec = delivery.codec();
-        "auto".clone_into(&mut video.encoder);
+        video.encoder = crate::settings::EncoderChoice::Auto;
     }
     dialogs.delivery = delivery;
 }

@@ -146,7 +146,7 @@ fn child_peak_rss(
             "--frame",
             "hd",
             "--x264-preset",
-            &options.x264_preset,
+            options.x264_preset.name(),
         ])
         .args(extra)
         .stdin(std::process::Stdio::null())

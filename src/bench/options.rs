@@ -17,7 +17,7 @@ pub struct BenchOptions {
     pub skip_4k: bool,
     /// Photos for the large import and memory case (0 skips it).
     pub large: u32,
-    pub x264_preset: String,
+    pub x264_preset: crate::settings::X264Preset,
     /// Skip the one-row-per-codec case.
     pub skip_codecs: bool,
     /// Skip the motion rows (alternate/loop, vertical).
@@ -35,8 +35,8 @@ impl BenchOptions {
             frame,
             ..Settings::default()
         };
-        s.video.x264_preset.clone_from(&self.x264_preset);
-        s.video.encoder = "auto".into();
+        s.video.x264_preset = self.x264_preset;
+        s.video.encoder = crate::settings::EncoderChoice::Auto;
         s
     }
 }

@@ -117,7 +117,7 @@ fn marquee_rows(gpu: &Gpu, dir: &Path, options: &BenchOptions) -> BenchResult<Ve
     );
     (marquee.rows, marquee.cols) = (4, 250);
     marquee.duration_secs = 4.0;
-    "ultrafast".clone_into(&mut marquee.video.x264_preset);
+    marquee.video.x264_preset = crate::settings::X264Preset::Ultrafast;
     let mut rows = ratio_rows(
         gpu,
         dir,

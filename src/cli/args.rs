@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::settings::{
-    Aspect, Color, CropAnchor, Direction, FrameSize, MemoryBudget, Settings, VideoCodec,
+    Aspect, Color, CropAnchor, Direction, EncoderChoice, FrameSize, MemoryBudget, Settings,
+    VideoCodec, X264Preset,
 };
 
 #[derive(Debug, Parser)]
@@ -53,8 +54,8 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 1000)]
     pub large: u32,
     /// x264 preset for every encode.
-    #[arg(long, default_value = "veryfast")]
-    pub x264_preset: String,
+    #[arg(long, value_enum, default_value_t = X264Preset::Veryfast)]
+    pub x264_preset: X264Preset,
     /// Skip the rows per codec (H.264, H.265, AV1, VP9, ProRes, GIF) and the GIF palette comparison.
     #[arg(long)]
     pub skip_codecs: bool,
@@ -203,13 +204,13 @@ pub struct SettingsArgs {
     pub codec: Option<VideoCodec>,
     /// Encoder: auto (the codec's hardware encoder if one opens, else its software one) or an FFmpeg encoder name [default: auto]
     #[arg(long, value_name = "NAME")]
-    pub encoder: Option<String>,
+    pub encoder: Option<EncoderChoice>,
     /// Quality as CRF, 0 (best) to 51 [default: 20]
     #[arg(long, value_name = "CRF")]
     pub quality: Option<u32>,
     /// x264 speed preset, ultrafast … veryslow [default: faster]
-    #[arg(long, value_name = "NAME")]
-    pub x264_preset: Option<String>,
+    #[arg(long, value_enum, value_name = "NAME")]
+    pub x264_preset: Option<X264Preset>,
     /// Encoder threads, 0 = all cores [default: 0]
     #[arg(long, value_name = "N")]
     pub threads: Option<u32>,

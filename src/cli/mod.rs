@@ -119,13 +119,6 @@ pub fn bench(args: &BenchArgs) -> Result<(), Failure> {
             args.secs
         )));
     }
-    if !crate::settings::X264_PRESETS.contains(&args.x264_preset.as_str()) {
-        return Err(Failure::input(format!(
-            "--x264-preset must be one of {} (got {})",
-            crate::settings::X264_PRESETS.join(", "),
-            args.x264_preset
-        )));
-    }
     crate::bench::run(&crate::bench::BenchOptions {
         photos: args.images.clone(),
         work: args.work.clone(),
@@ -133,7 +126,7 @@ pub fn bench(args: &BenchArgs) -> Result<(), Failure> {
         skip_4k: args.skip_4k,
         skip_editor: args.skip_editor,
         large: args.large,
-        x264_preset: args.x264_preset.clone(),
+        x264_preset: args.x264_preset,
         skip_codecs: args.skip_codecs,
         skip_motions: args.skip_motions,
     })

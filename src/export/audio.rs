@@ -23,6 +23,13 @@ use crate::settings::AudioSettings;
 /// Output sample rate: Opus takes only 48 kHz, and AAC is fine with it.
 const RATE: u32 = 48_000;
 
+fn audio_err(source: ffmpeg::Error) -> ExportError {
+    ExportError::Encode {
+        what: "audio".to_owned(),
+        source,
+    }
+}
+
 fn bad_audio(path: &Path, reason: impl std::fmt::Display) -> ExportError {
     ExportError::Audio {
         path: path.to_owned(),
@@ -197,7 +204,7 @@ impl AudioTrack {
         self.write_until(output, f64::MAX)?;
         self.encoder
             .send_eof()
-            .map_err(|e| ExportError::Encode(format!("audio: {e}")))?;
+            .map_err(audio_err)?;
         self.drain(output)
     }
 
@@ -313,7 +320,7 @@ impl AudioTrack {
         self.sent += n as i64;
         self.encoder
             .send_frame(&self.out_frame)
-            .map_err(|e| ExportError::Encode(format!("audio: {e}")))
+            .map_err(audio_err)
     }
 
     fn drain(&mut self, output: &mut format::context::Output) -> Result<(), ExportError> {
@@ -323,7 +330,10 @@ impl AudioTrack {
                 .rescale_ts(Rational::new(1, RATE as i32), self.stream_time_base);
             self.packet
                 .write_interleaved(output)
-                .map_err(|e| ExportError::Encode(format!("writing the audio failed: {e}")))?;
+                .map_err(|source| ExportError::Encode {
+                    what: "writing the audio".to_owned(),
+                    source,
+                })?;
         }
         Ok(())
     }

@@ -24,7 +24,7 @@ pub fn available_encoders(codec: VideoCodec) -> Vec<String> {
         codec,
     };
     format
-        .encoder_candidates("auto")
+        .encoder_candidates(&crate::settings::EncoderChoice::Auto)
         .into_iter()
         .filter(|name| crate::media::has_encoder(name))
         .collect()
@@ -48,7 +48,7 @@ fn first_that_opens<T>(
             Err(e) => return Err(e),
         }
     }
-    Err(ExportError::UnknownEncoder(video.encoder.clone()))
+    Err(ExportError::UnknownEncoder(video.encoder.to_string()))
 }
 
 /// An open encoder writing into a video file.
@@ -266,13 +266,19 @@ impl VideoWriter {
                 .rescale_ts(self.encoder_time_base, self.stream_time_base);
             self.packet
                 .write_interleaved(&mut self.output)
-                .map_err(|e| ExportError::Encode(format!("writing the video failed: {e}")))?;
+                .map_err(|source| ExportError::Encode {
+                    what: "writing the video".to_owned(),
+                    source,
+                })?;
         }
         Ok(())
     }
 
-    fn encode_err(&self, e: ffmpeg::Error) -> ExportError {
-        ExportError::Encode(format!("{}: {e}", self.name))
+    fn encode_err(&self, source: ffmpeg::Error) -> ExportError {
+        ExportError::Encode {
+            what: self.name.clone(),
+            source,
+        }
     }
 }
 
@@ -373,7 +379,7 @@ fn encoder_options(
     let crf = codec_quality(codec, video.quality_crf).to_string();
     match name {
         "libx264" | "libx265" => {
-            options.set("preset", &video.x264_preset);
+            options.set("preset", video.x264_preset.name());
             options.set("crf", &crf);
             if name == "libx264" {
                 // Memory over marginal compression: frame threads each hold whole frames and

@@ -6,7 +6,7 @@ use std::path::Path;
 use super::ExportError;
 use crate::files::guard::Kind;
 use crate::render::PixelLayout;
-use crate::settings::{AudioSettings, Settings, VideoCodec, VideoSettings};
+use crate::settings::{AudioSettings, EncoderChoice, Settings, VideoCodec, VideoSettings};
 
 /// The file types gridreel writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -184,9 +184,9 @@ impl Format {
     /// Encoder names to try for `setting` (`auto`: hardware ones that FFmpeg has, then the
     /// software one), in order.
     #[must_use]
-    pub fn encoder_candidates(self, setting: &str) -> Vec<String> {
-        if !setting.eq_ignore_ascii_case("auto") {
-            return vec![setting.trim().to_owned()];
+    pub fn encoder_candidates(self, setting: &EncoderChoice) -> Vec<String> {
+        if let EncoderChoice::Named(name) = setting {
+            return vec![name.as_str().to_owned()];
         }
         let (hardware, software): (&[&str], &str) = match self.codec {
             VideoCodec::Auto | VideoCodec::H264 => {

@@ -86,8 +86,11 @@ pub fn export_video(
             });
         let encoder_thread = match encoder_thread {
             Ok(handle) => handle,
-            Err(e) => {
-                let err = ExportError::Internal(format!("cannot start the encoder thread: {e}"));
+            Err(source) => {
+                let err = ExportError::Thread {
+                    what: "encoder",
+                    source,
+                };
                 return (Err(err), Ok(0));
             }
         };

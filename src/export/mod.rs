@@ -76,8 +76,19 @@ pub enum ExportError {
     UnknownEncoder(String),
     #[error("cannot open encoder {name} ({reason})")]
     EncoderOpen { name: String, reason: String },
-    #[error("encoding failed ({0})")]
-    Encode(String),
+    #[error("encoding failed ({what}: {source})")]
+    Encode {
+        /// The encoder's name, or the step that failed ("writing the video").
+        what: String,
+        #[source]
+        source: ffmpeg_next::Error,
+    },
+    #[error("cannot start the {what} thread ({source})")]
+    Thread {
+        what: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
     #[error(transparent)]
     FfmpegInit(#[from] crate::media::FfmpegInitError),
     #[error(transparent)]

@@ -9,8 +9,8 @@ pub use preset::{
     settings_to_ron, shipped_preset,
 };
 pub use values::{
-    Aspect, Color, CropAnchor, Direction, Focus, FrameSize, MIN_MEMORY_BUDGET, MemoryBudget,
-    VideoCodec,
+    Aspect, Color, CropAnchor, Direction, EncoderChoice, EncoderName, Focus, FrameSize,
+    MIN_MEMORY_BUDGET, MemoryBudget, VideoCodec, X264Preset,
 };
 
 use std::collections::BTreeMap;
@@ -81,11 +81,11 @@ pub struct VideoSettings {
     pub codec: VideoCodec,
     /// `auto` (the codec's hardware encoder when one opens, else its software encoder) or
     /// any FFmpeg encoder name.
-    pub encoder: String,
+    pub encoder: EncoderChoice,
     /// Constant quality (CRF / CQ): 0 best … 51 worst.
     pub quality_crf: u32,
     /// x264 speed preset (ultrafast … veryslow).
-    pub x264_preset: String,
+    pub x264_preset: X264Preset,
     /// Encoder threads; 0 = all cores.
     pub threads: u32,
     /// Frames per second of a GIF (a GIF's delays are in 1/100 s; 15 keeps files small).
@@ -144,9 +144,9 @@ impl Default for VideoSettings {
     fn default() -> Self {
         Self {
             codec: VideoCodec::Auto,
-            encoder: "auto".to_owned(),
+            encoder: EncoderChoice::Auto,
             quality_crf: 20,
-            x264_preset: "faster".to_owned(),
+            x264_preset: X264Preset::Faster,
             threads: 0,
             gif_fps: 15,
             gif_width_px: Some(640),
@@ -189,19 +189,6 @@ pub struct SettingsError {
     /// What is wrong and what is allowed.
     pub message: String,
 }
-
-pub const X264_PRESETS: [&str; 10] = [
-    "ultrafast",
-    "superfast",
-    "veryfast",
-    "faster",
-    "fast",
-    "medium",
-    "slow",
-    "slower",
-    "veryslow",
-    "placebo",
-];
 
 /// Largest frame side and tile side we accept (GPU texture limits are 8192 on most devices).
 pub const MAX_FRAME_SIDE_PX: u32 = 8192;
@@ -382,32 +369,6 @@ impl Settings {
     /// Checks the encoding: quality, x264 preset, encoder name, threads.
     fn validate_video(&self) -> Result<(), SettingsError> {
         check_range("video.quality_crf", self.video.quality_crf, 0, 51)?;
-        if !X264_PRESETS.contains(&self.video.x264_preset.as_str()) {
-            return Err(SettingsError {
-                field: "video.x264_preset",
-                message: format!(
-                    "unknown preset `{}`; expected one of {}",
-                    self.video.x264_preset,
-                    X264_PRESETS.join(", ")
-                ),
-            });
-        }
-        let encoder = &self.video.encoder;
-        if encoder.trim().is_empty()
-            || encoder.len() > 64
-            || !encoder
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-        {
-            return Err(SettingsError {
-                field: "video.encoder",
-                message: format!(
-                    "must be `auto` or an FFmpeg encoder name such as libx264: letters, digits, \
-                     `_` and `-` (got {:?})",
-                    encoder.chars().take(80).collect::<String>()
-                ),
-            });
-        }
         check_range("video.threads", self.video.threads, 0, 256)?;
         Ok(())
     }
@@ -526,6 +487,26 @@ mod tests {
         s.validate().unwrap();
     }
 
+    /// The x264 preset and the encoder are types: a bad name cannot be held, and a preset
+    /// file with one is refused where it is read, naming what is allowed.
+    #[test]
+    fn presets_and_encoders_parse_once_at_the_edge() {
+        assert_eq!("VeryFast".parse(), Ok(X264Preset::Veryfast));
+        let err = "quick".parse::<X264Preset>().unwrap_err();
+        assert!(err.contains("ultrafast, superfast"), "{err}");
+        assert_eq!("auto".parse(), Ok(EncoderChoice::Auto));
+        let named: EncoderChoice = " libx264 ".parse().unwrap();
+        assert_eq!(named.to_string(), "libx264");
+        assert!("lib x264".parse::<EncoderChoice>().is_err());
+        let text = settings_to_ron(&Settings::default());
+        assert!(text.contains("x264_preset: \"faster\""), "{text}");
+        assert!(text.contains("encoder: \"auto\""), "{text}");
+        let err = preset::parse_preset("(video: (x264_preset: \"quick\"))", Path::new("q.ron"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("video.x264_preset: unknown preset `quick`"), "{err}");
+    }
+
     #[test]
     fn bad_values_name_the_setting() {
         type Change = Box<dyn Fn(&mut Settings)>;
@@ -534,10 +515,6 @@ mod tests {
             (Box::new(|s| s.fps = 0), "fps"),
             (Box::new(|s| s.duration_secs = 0.0), "duration_secs"),
             (Box::new(|s| s.speed = -1.0), "speed"),
-            (
-                Box::new(|s| s.video.x264_preset = "quick".into()),
-                "video.x264_preset",
-            ),
             (Box::new(|s| s.video.quality_crf = 60), "video.quality_crf"),
             (
                 Box::new(|s| {

@@ -2,7 +2,9 @@
 
 use eframe::egui;
 
-use crate::settings::{Aspect, CropAnchor, FrameSize, MemoryBudget, Settings};
+use crate::settings::{
+    Aspect, CropAnchor, EncoderChoice, FrameSize, MemoryBudget, Settings, X264Preset,
+};
 
 /// Sliders cover the usual range; a preset or a typed value beyond it (500 columns, 1200 px
 /// tiles) is kept, not clamped, since validation already bounds what is allowed.
@@ -194,15 +196,17 @@ fn encoding_rows_ui(ui: &mut egui::Ui, s: &mut Settings) {
     ui.end_row();
     ui.label("Encoder");
     egui::ComboBox::from_id_salt("encoder")
-        .selected_text(s.video.encoder.clone())
+        .selected_text(s.video.encoder.to_string())
         .show_ui(ui, |ui| {
-            ui.selectable_value(&mut s.video.encoder, "auto".to_owned(), "auto");
+            ui.selectable_value(&mut s.video.encoder, EncoderChoice::Auto, "auto");
             let codec = match s.video.codec {
                 crate::settings::VideoCodec::Auto => crate::settings::VideoCodec::H264,
                 chosen => chosen,
             };
             for name in crate::export::available_encoders(codec) {
-                ui.selectable_value(&mut s.video.encoder, name.clone(), name);
+                if let Ok(choice) = name.parse::<EncoderChoice>() {
+                    ui.selectable_value(&mut s.video.encoder, choice, name);
+                }
             }
         });
     ui.end_row();
@@ -212,10 +216,10 @@ fn encoding_rows_ui(ui: &mut egui::Ui, s: &mut Settings) {
     ui.end_row();
     ui.label("x264 preset");
     egui::ComboBox::from_id_salt("x264")
-        .selected_text(s.video.x264_preset.clone())
+        .selected_text(s.video.x264_preset.name())
         .show_ui(ui, |ui| {
-            for p in crate::settings::X264_PRESETS {
-                ui.selectable_value(&mut s.video.x264_preset, p.to_owned(), p);
+            for p in X264Preset::ALL {
+                ui.selectable_value(&mut s.video.x264_preset, p, p.name());
             }
         });
     ui.end_row();
