@@ -9,7 +9,7 @@ use eframe::egui;
 use super::delivery::Delivery;
 use super::logic::Editor;
 use crate::files::guard::{self, Destination, Kind};
-use crate::settings::{PRESET_FILE, load_preset, save_preset};
+use crate::settings::{PRESET_FILE, read_preset_text, save_preset};
 
 /// What a chosen path is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -159,11 +159,8 @@ impl Dialogs {
                 return Ok(());
             }
             Purpose::LoadPreset => {
-                match load_preset(path) {
-                    Ok(settings) => {
-                        editor.settings = settings;
-                        editor.settings_changed();
-                    }
+                match read_preset_text(path) {
+                    Ok(text) => editor.apply_preset(&text, path),
                     Err(e) => editor.errors.push(e.to_string()),
                 }
                 return Ok(());

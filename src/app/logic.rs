@@ -127,6 +127,20 @@ impl Editor {
         }
     }
 
+    /// Lays the preset `text` (read from `path`) over the settings: what it names changes;
+    /// the music, the crop centres and everything else it does not name stay. A bad preset
+    /// changes nothing and says why.
+    pub fn apply_preset(&mut self, text: &str, path: &Path) {
+        match crate::settings::apply_preset(&self.settings, text, path) {
+            Ok(settings) => {
+                self.settings = settings;
+                self.settings_changed();
+                self.notice = Some(format!("Preset applied: {}", path.display()));
+            }
+            Err(e) => self.errors.push(e.to_string()),
+        }
+    }
+
     /// Makes `path` the music, if it is audio FFmpeg decodes; otherwise says why, naming the
     /// file, and keeps the track there was.
     pub fn set_music(&mut self, path: &Path) {

@@ -1,12 +1,13 @@
 //! Everything a user can set: defaults equal the older tool's, validation names the setting
 //! and what is allowed, presets are RON files.
 
+mod overlay;
 mod preset;
 mod values;
 
 pub use preset::{
-    PRESET_FILE, PresetError, SHIPPED_PRESETS, load_preset, load_preset_or_shipped, save_preset,
-    settings_to_ron, shipped_preset,
+    PRESET_FILE, PresetError, SHIPPED_PRESETS, apply_preset, load_preset, load_preset_or_shipped,
+    read_preset_text, save_preset, settings_to_ron, shipped_preset, shipped_preset_text,
 };
 pub use values::{
     Aspect, Color, CropAnchor, Direction, EncoderChoice, EncoderName, Focus, FrameSize,
@@ -504,7 +505,10 @@ mod tests {
         let err = preset::parse_preset("(video: (x264_preset: \"quick\"))", Path::new("q.ron"))
             .unwrap_err()
             .to_string();
-        assert!(err.contains("video.x264_preset: unknown preset `quick`"), "{err}");
+        assert!(
+            err.contains("video.x264_preset: unknown preset `quick`"),
+            "{err}"
+        );
     }
 
     #[test]

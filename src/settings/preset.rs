@@ -71,13 +71,41 @@ pub const MAX_PRESET_BYTES: u64 = 1 << 20;
 /// Reads and validates a preset (a regular file of at most [`MAX_PRESET_BYTES`]). Fields not
 /// in the file keep their defaults.
 pub fn load_preset(path: &Path) -> Result<Settings, PresetError> {
-    let text = crate::files::read_small_text(path, MAX_PRESET_BYTES).map_err(|source| {
-        PresetError::Read {
+    parse_preset(&read_preset_text(path)?, path)
+}
+
+/// A preset file's text (a regular file of at most [`MAX_PRESET_BYTES`]).
+pub fn read_preset_text(path: &Path) -> Result<String, PresetError> {
+    crate::files::read_small_text(path, MAX_PRESET_BYTES).map_err(|source| PresetError::Read {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+/// The text of a shipped preset by name (`hd-landscape`, with or without `.ron`).
+#[must_use]
+pub fn shipped_preset_text(name: &str) -> Option<&'static str> {
+    let name = name.strip_suffix(".ron").unwrap_or(name);
+    SHIPPED_PRESETS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, text)| *text)
+}
+
+/// Lays the preset `text` over `base`: the settings it names change, every other keeps
+/// `base`'s value (the editor's music, crop centres and motion stay when a layout preset is
+/// loaded). The preset is checked on its own first, so its mistakes name its own lines.
+pub fn apply_preset(base: &Settings, text: &str, path: &Path) -> Result<Settings, PresetError> {
+    parse_preset(text, path)?;
+    let merged = super::overlay::overlay_text(&settings_to_ron(base), text).ok_or_else(|| {
+        PresetError::Syntax {
             path: path.to_owned(),
-            source,
+            line: 1,
+            column: 1,
+            message: "a preset is one RON struct: ( name: value, … )".to_owned(),
         }
     })?;
-    parse_preset(&text, path)
+    parse_preset(&merged, path)
 }
 
 /// Parses preset text; `path` is only used in messages.
@@ -158,6 +186,39 @@ mod tests {
         let vertical = load_preset_or_shipped(Path::new("vertical-9x16")).unwrap();
         assert_eq!(vertical.frame_size_px(), (1080, 1920));
         assert!(shipped_preset("nope").is_none());
+    }
+
+    #[test]
+    fn a_preset_over_the_editors_settings_keeps_what_it_does_not_name() {
+        let mut mine = Settings {
+            rows: 3,
+            ..Settings::default()
+        };
+        mine.audio.file = Some("/music/song, live.mp3".into());
+        mine.motion.alternate = true;
+        mine.motion.looped = true;
+        mine.video.codec = crate::settings::VideoCodec::H265;
+        mine.focus.insert(
+            "/photos/a.jpg".into(),
+            crate::settings::Focus { x: 0.2, y: 0.8 },
+        );
+        let name = "uhd-4k";
+        let text = shipped_preset_text(name).unwrap();
+        let applied = apply_preset(&mine, text, Path::new("uhd-4k.ron")).unwrap();
+        let shipped = shipped_preset(name).unwrap().unwrap();
+        assert_eq!(applied.frame_size_px(), (3840, 2160), "the preset's frame");
+        assert_eq!(applied.rows, shipped.rows, "the preset's rows");
+        assert_eq!(applied.video.x264_preset, shipped.video.x264_preset);
+        assert_eq!(applied.audio, mine.audio, "the music stays");
+        assert_eq!(applied.motion, mine.motion, "the motion stays");
+        assert_eq!(applied.focus, mine.focus, "the crop centres stay");
+        assert_eq!(
+            applied.video.codec, mine.video.codec,
+            "fields of video it does not name stay"
+        );
+        // A bad preset is reported against its own text, and changes nothing.
+        let err = apply_preset(&mine, "(\n rows: 0,\n)", Path::new("bad.ron")).unwrap_err();
+        assert!(matches!(err, PresetError::Invalid { line: 2, .. }), "{err}");
     }
 
     #[test]

@@ -17,7 +17,6 @@ use eframe::egui;
 use super::dialogs::{Dialogs, Purpose};
 use super::logic::Editor;
 use super::shortcuts::{GESTURES, Shortcut};
-use crate::settings::Settings;
 
 /// What the toolbar's menus need to know.
 pub struct Menus<'a> {
@@ -76,11 +75,9 @@ pub fn toolbar_ui(
             }
         });
         ui.menu_button("Presets", |ui| {
-            for (name, _) in crate::settings::SHIPPED_PRESETS {
-                if ui.button(name).clicked()
-                    && let Some(loaded) = crate::settings::shipped_preset(name)
-                {
-                    apply_preset(editor, loaded);
+            for (name, text) in crate::settings::SHIPPED_PRESETS {
+                if ui.button(name).clicked() {
+                    editor.apply_preset(text, std::path::Path::new(&format!("{name}.ron")));
                 }
             }
             ui.separator();
@@ -127,14 +124,4 @@ pub fn toolbar_ui(
         ui.label(format!("{loaded} photos, {} skipped", editor.skipped.len()));
     });
     command
-}
-
-fn apply_preset(editor: &mut Editor, loaded: Result<Settings, crate::settings::PresetError>) {
-    match loaded {
-        Ok(settings) => {
-            editor.settings = settings;
-            editor.settings_changed();
-        }
-        Err(e) => editor.errors.push(e.to_string()),
-    }
 }
