@@ -475,8 +475,8 @@ impl GridRenderer {
             label: Some("gridreel grid shader"),
             source: wgpu::ShaderSource::Wgsl(
                 concat!(
-                    include_str!("../../shaders/bt709.wgsl"),
-                    include_str!("../../shaders/grid.wgsl")
+                    include_str!("../../../shaders/bt709.wgsl"),
+                    include_str!("../../../shaders/grid.wgsl")
                 )
                 .into(),
             ),
