@@ -4,12 +4,14 @@
 mod grid;
 pub mod reference;
 mod target;
+mod yuv;
 
 pub use grid::{
     GridRenderer, GridUniform, MOTION_BANDS, MOTION_LOOP, MOTION_VERTICAL, NO_LAYER, THUMB_FLAG,
     Viewport,
 };
-pub use target::{FRAME_FORMAT, FrameTarget, PixelLayout, READBACK_RING, VideoFrame};
+pub use target::{FRAME_FORMAT, FrameTarget, READBACK_RING};
+pub use yuv::{PixelLayout, VideoFrame};
 
 use std::sync::{Arc, Mutex};
 
