@@ -129,7 +129,7 @@ enum Reads {
     /// The strip with its still (group 1).
     Strip,
     /// The strip (group 1) and its lanes (group 2).
-    StripLanes,
+    Lanes,
 }
 
 /// What a pipeline draws into.
@@ -140,7 +140,7 @@ enum Draws {
     Still,
     Strip,
     /// Luma and chroma of 8x2 blocks.
-    YuvBlocks,
+    Blocks,
 }
 
 /// Builds full-screen pipelines from the grid's shader module.
@@ -195,16 +195,12 @@ impl<'a> Builder<'a> {
             Draws::Frame => [target(self.frame_format), None],
             Draws::Still => [target(STILL_FORMAT), None],
             Draws::Strip => [target(STRIP_FORMAT), None],
-            Draws::YuvBlocks => [
+            Draws::Blocks => [
                 target(YUV_BLOCK_LUMA_FORMAT),
                 target(YUV_BLOCK_CHROMA_FORMAT),
             ],
         };
-        let count = if matches!(draws, Draws::YuvBlocks) {
-            2
-        } else {
-            1
-        };
+        let count = if matches!(draws, Draws::Blocks) { 2 } else { 1 };
         super::super::fullscreen_pipeline(
             self.device,
             &self.layouts[reads as usize],
@@ -233,25 +229,13 @@ impl Pipelines {
             still: b.build(R::Still, ("vs_still", still), D::Frame),
             still_banded: b.build(R::Still, ("vs_still", "fs_still_banded"), D::Frame),
             strip_compose: b.build(R::Still, ("vs_main", "fs_compose_strip"), D::Strip),
-            strip_yuv: b.build(R::Strip, ("vs_main", "fs_strip_yuv"), D::YuvBlocks),
-            strip_yuv_bands: b.build(
-                R::StripLanes,
-                ("vs_main", "fs_strip_yuv_bands"),
-                D::YuvBlocks,
-            ),
-            strip_yuv_ring: b.build(R::Strip, ("vs_main", "fs_strip_yuv_ring"), D::YuvBlocks),
+            strip_yuv: b.build(R::Strip, ("vs_main", "fs_strip_yuv"), D::Blocks),
+            strip_yuv_bands: b.build(R::Lanes, ("vs_main", "fs_strip_yuv_bands"), D::Blocks),
+            strip_yuv_ring: b.build(R::Strip, ("vs_main", "fs_strip_yuv_ring"), D::Blocks),
             column_compose: b.build(R::Still, ("vs_main", "fs_compose_columns"), D::Strip),
-            column_yuv: b.build(R::Strip, ("vs_main", "fs_column_yuv"), D::YuvBlocks),
-            column_yuv_bands: b.build(
-                R::StripLanes,
-                ("vs_main", "fs_column_yuv_bands"),
-                D::YuvBlocks,
-            ),
-            block_from_still: b.build(
-                R::StripLanes,
-                ("vs_main", "fs_block_from_still"),
-                D::YuvBlocks,
-            ),
+            column_yuv: b.build(R::Strip, ("vs_main", "fs_column_yuv"), D::Blocks),
+            column_yuv_bands: b.build(R::Lanes, ("vs_main", "fs_column_yuv_bands"), D::Blocks),
+            block_from_still: b.build(R::Lanes, ("vs_main", "fs_block_from_still"), D::Blocks),
             layouts,
         }
     }

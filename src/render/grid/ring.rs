@@ -148,6 +148,29 @@ impl RingKey {
     }
 }
 
+/// What the ring reads of the renderer's tiles and cell map for one frame.
+struct FrameCells<'a> {
+    uniform: &'a GridUniform,
+    tiles: &'a Tiles,
+    rows: i64,
+}
+
+impl FrameCells<'_> {
+    fn layer(&self, n: i64, r: i64) -> u32 {
+        let tiles = self.tiles;
+        cell_layer(self.uniform, &tiles.cells, tiles.array.layers, n, r)
+    }
+
+    /// The content generation tile `layer` was last written in, if it was.
+    fn written(&self, layer: u32) -> Option<u64> {
+        self.tiles.layer_generation.get(layer as usize).copied()
+    }
+
+    fn generation(&self, layer: u32) -> u64 {
+        self.written(layer).unwrap_or(u64::MAX)
+    }
+}
+
 impl Ring {
     /// Whether the frame of `u` can be drawn through the ring: it moves as one, sideways,
     /// with no loop, and there is no whole-grid still (`still_composed` false).
@@ -410,32 +433,7 @@ impl Ring {
             pass.draw(0..3, 0..1);
         }
     }
-}
 
-/// What the ring reads of the renderer's tiles and cell map for one frame.
-struct FrameCells<'a> {
-    uniform: &'a GridUniform,
-    tiles: &'a Tiles,
-    rows: i64,
-}
-
-impl FrameCells<'_> {
-    fn layer(&self, n: i64, r: i64) -> u32 {
-        let tiles = self.tiles;
-        cell_layer(self.uniform, &tiles.cells, tiles.array.layers, n, r)
-    }
-
-    /// The content generation tile `layer` was last written in, if it was.
-    fn written(&self, layer: u32) -> Option<u64> {
-        self.tiles.layer_generation.get(layer as usize).copied()
-    }
-
-    fn generation(&self, layer: u32) -> u64 {
-        self.written(layer).unwrap_or(u64::MAX)
-    }
-}
-
-impl Ring {
     /// Plans the stale texels `start..end` (one run, not wrapping around the ring's end):
     /// copies from the cache for the tile interiors it holds, scissor rectangles
     /// (`height` strip rows tall at most) for the shader to compose the rest.
