@@ -4,12 +4,14 @@
 mod grid;
 pub mod reference;
 mod target;
+mod yuv;
 
 pub use grid::{
     GridRenderer, GridUniform, MOTION_BANDS, MOTION_LOOP, MOTION_VERTICAL, NO_LAYER, THUMB_FLAG,
     Viewport,
 };
-pub use target::{FRAME_FORMAT, FrameTarget, PixelLayout, READBACK_RING, VideoFrame};
+pub use target::{FRAME_FORMAT, FrameTarget, READBACK_RING};
+pub use yuv::{PixelLayout, VideoFrame};
 
 use std::sync::{Arc, Mutex};
 
@@ -238,7 +240,15 @@ pub(crate) fn fullscreen_pipeline_with(
 
 /// A colour attachment cleared to black, then stored.
 pub(crate) fn cleared(view: &wgpu::TextureView) -> wgpu::RenderPassColorAttachment<'_> {
-    attachment(view, wgpu::LoadOp::Clear(wgpu::Color::BLACK))
+    cleared_to(view, wgpu::Color::BLACK)
+}
+
+/// A colour attachment cleared to `color`, then stored.
+pub(crate) fn cleared_to(
+    view: &wgpu::TextureView,
+    color: wgpu::Color,
+) -> wgpu::RenderPassColorAttachment<'_> {
+    attachment(view, wgpu::LoadOp::Clear(color))
 }
 
 /// A colour attachment that a full-screen triangle overwrites entirely: its old contents are
@@ -261,4 +271,29 @@ fn attachment(
             store: wgpu::StoreOp::Store,
         },
     }
+}
+
+/// Copies a `width × height` rectangle between two textures; each origin's `z` is the array
+/// layer (0 for a plain 2D texture).
+pub(crate) fn copy_rect(
+    encoder: &mut wgpu::CommandEncoder,
+    (from, from_origin): (&wgpu::Texture, [u32; 3]),
+    (to, to_origin): (&wgpu::Texture, [u32; 3]),
+    (width, height): (u32, u32),
+) {
+    let at = |texture, [x, y, z]: [u32; 3]| wgpu::TexelCopyTextureInfo {
+        texture,
+        mip_level: 0,
+        origin: wgpu::Origin3d { x, y, z },
+        aspect: wgpu::TextureAspect::All,
+    };
+    encoder.copy_texture_to_texture(
+        at(from, from_origin),
+        at(to, to_origin),
+        wgpu::Extent3d {
+            width,
+            height,
+            depth_or_array_layers: 1,
+        },
+    );
 }

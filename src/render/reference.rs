@@ -2,7 +2,7 @@
 //! same f32 arithmetic. Tests compare the GPU against it; the benchmark uses the YUV
 //! conversion to prepare encode-only frames.
 
-use super::{GridUniform, MOTION_BANDS, MOTION_LOOP, MOTION_VERTICAL, VideoFrame};
+use super::{GridUniform, VideoFrame};
 
 fn grid_texel(u: &GridUniform, tiles: &[&[u8]], cell_layers: &[u32], x: i64, y: i64) -> [f32; 4] {
     let bg = u.background;
@@ -46,7 +46,7 @@ fn quantize(v: f32) -> u8 {
 /// `fs_main_banded`: each grid line across the motion sampled at its own band's offset
 /// (wrapped when looping), then the two lines around the pixel lerped.
 fn banded_sample(u: &GridUniform, tiles: &[&[u8]], cells: &[u32], frame: [f32; 2]) -> [f32; 4] {
-    let vertical = u.motion_flags & MOTION_VERTICAL != 0;
+    let vertical = u.vertical();
     let (along, across, cross_origin, pitch) = if vertical {
         (frame[1], frame[0], u.grid_origin[0], u.pitch[0])
     } else {
@@ -54,7 +54,7 @@ fn banded_sample(u: &GridUniform, tiles: &[&[u8]], cells: &[u32], frame: [f32; 2
     };
     #[allow(clippy::cast_possible_truncation)]
     let wrap = |p: i64| {
-        if u.motion_flags & MOTION_LOOP != 0 {
+        if u.looped() {
             p.rem_euclid(u.period_px as i64)
         } else {
             p
@@ -100,7 +100,7 @@ pub fn render_rgba(
             let pos = [px as f32 + 0.5, py as f32 + 0.5];
             let frame =
                 [0, 1].map(|i| (pos[i] - uniform.viewport_origin[i]) * uniform.frame_per_target[i]);
-            if uniform.motion_flags & MOTION_BANDS != 0 {
+            if uniform.banded() {
                 let c = banded_sample(uniform, tiles, cell_layers, frame);
                 out.extend_from_slice(&[quantize(c[0]), quantize(c[1]), quantize(c[2]), 255]);
                 continue;

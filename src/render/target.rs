@@ -9,12 +9,13 @@
 //!
 //! ProRes takes 10-bit 4:2:2 planes (`R16Uint` targets, little-endian samples read back as
 //! they are) and GIF takes RGBA, area-averaged down to the GIF's width on the GPU: the CPU
-//! only copies rows.
+//! only copies rows. The layouts, the block targets and the conversion passes are in
+//! `yuv.rs`; this file holds the target, its steps per frame and the read-back ring.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
 
-use super::grid::{YUV_BLOCK, YUV_BLOCK_CHROMA_FORMAT, YUV_BLOCK_LUMA_FORMAT};
+use super::yuv::{BlockTargets, Conversion, PixelLayout, PlaneLayout, VideoFrame, padded_row};
 use super::{GridRenderer, GridUniform, RenderError, texture_2d};
 
 /// Read-back buffers in flight; three lets render, copy and read overlap.
@@ -24,129 +25,12 @@ const MAP_PENDING: u8 = 0;
 const MAP_DONE: u8 = 1;
 const MAP_FAILED: u8 = 2;
 
-/// How a frame's pixels are laid out for the encoder.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum PixelLayout {
-    /// 8-bit YUV 4:2:0 planes (H.264, H.265, AV1, VP9).
-    #[default]
-    Yuv420,
-    /// 10-bit YUV 4:2:2 planes of little-endian 16-bit samples (ProRes).
-    Yuv422P10,
-    /// 8-bit RGBA, one plane (GIF, quantised on the CPU).
-    Rgba,
-}
-
-impl PixelLayout {
-    /// (bytes per row, rows) of each plane of a `width_px × height_px` frame; a layout with
-    /// fewer planes has empty ones at the end.
-    #[must_use]
-    pub fn planes(self, width_px: u32, height_px: u32) -> [(usize, usize); 3] {
-        let (w, h) = (width_px as usize, height_px as usize);
-        match self {
-            Self::Yuv420 => [(w, h), (w / 2, h / 2), (w / 2, h / 2)],
-            // Half the samples across, two bytes each.
-            Self::Yuv422P10 => [(2 * w, h), (w, h), (w, h)],
-            Self::Rgba => [(4 * w, h), (0, 0), (0, 0)],
-        }
-    }
-}
-
-/// One frame for the encoder: its planes one after another, rows without padding.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct VideoFrame {
-    pub layout: PixelLayout,
-    pub width_px: u32,
-    pub height_px: u32,
-    pub data: Vec<u8>,
-}
-
-impl VideoFrame {
-    /// A black-filled (zeroed) 8-bit YUV 4:2:0 frame.
-    #[must_use]
-    pub fn new(width_px: u32, height_px: u32) -> Self {
-        Self::with_layout(PixelLayout::Yuv420, width_px, height_px)
-    }
-
-    /// A zeroed frame of `layout`.
-    #[must_use]
-    pub fn with_layout(layout: PixelLayout, width_px: u32, height_px: u32) -> Self {
-        let bytes = layout
-            .planes(width_px, height_px)
-            .iter()
-            .map(|(row, rows)| row * rows)
-            .sum();
-        Self {
-            layout,
-            width_px,
-            height_px,
-            data: vec![0; bytes],
-        }
-    }
-
-    /// The planes' bytes, in order (Y, U, V; or RGBA and two empty ones).
-    #[must_use]
-    pub fn planes(&self) -> (&[u8], &[u8], &[u8]) {
-        let [a, b, _] = self.layout.planes(self.width_px, self.height_px);
-        let (y, rest) = self.data.split_at(a.0 * a.1);
-        let (u, v) = rest.split_at(b.0 * b.1);
-        (y, u, v)
-    }
-}
-
-/// Byte layout of one plane inside a read-back buffer.
-#[derive(Clone, Copy, Debug)]
-struct PlaneLayout {
-    offset: u64,
-    width_px: u32,
-    height_px: u32,
-    /// Bytes of a row's texels (`width_px` × bytes per texel).
-    row_bytes: u32,
-    padded_row_bytes: u32,
-}
-
-impl PlaneLayout {
-    fn new(offset: u64, (width_px, height_px): (u32, u32), texel_bytes: u32) -> Self {
-        Self {
-            offset,
-            width_px,
-            height_px,
-            row_bytes: width_px * texel_bytes,
-            padded_row_bytes: padded_row(width_px * texel_bytes),
-        }
-    }
-
-    fn end(self) -> u64 {
-        self.offset + u64::from(self.padded_row_bytes) * u64::from(self.height_px)
-    }
-}
-
-/// A conversion pass from the RGBA frame: its pipeline and the one or two targets it writes.
-struct ConvertPass {
-    pipeline: wgpu::RenderPipeline,
-    targets: Vec<wgpu::TextureView>,
-}
-
-fn padded_row(bytes: u32) -> u32 {
-    bytes.div_ceil(wgpu::COPY_BYTES_PER_ROW_ALIGNMENT) * wgpu::COPY_BYTES_PER_ROW_ALIGNMENT
-}
-
 struct Slot {
     buffer: wgpu::Buffer,
     /// The frame in it is in 8x2 blocks (the `blocks` layout), not planes.
     blocks: bool,
     state: Arc<AtomicU8>,
     submission: Option<wgpu::SubmissionIndex>,
-}
-
-/// Luma and chroma of 8x2 blocks (see [`YUV_BLOCK_LUMA_FORMAT`]) and where each lands in a
-/// read-back buffer.
-struct BlockTargets {
-    luma: wgpu::Texture,
-    luma_view: wgpu::TextureView,
-    chroma: wgpu::Texture,
-    chroma_view: wgpu::TextureView,
-    luma_layout: PlaneLayout,
-    chroma_layout: PlaneLayout,
 }
 
 /// Offscreen RGBA frame, its conversion for the encoder and the read-back ring.
@@ -161,11 +45,8 @@ pub struct FrameTarget {
     /// Targets of the one-pass YUV from a still, a texel per 8x2 block; None when the width
     /// is not a multiple of 8 or the layout is not 8-bit 4:2:0.
     blocks: Option<BlockTargets>,
-    /// Passes from the RGBA frame into the planes (none when the RGBA frame is read as is).
-    passes: Vec<ConvertPass>,
-    convert_bind_group: wgpu::BindGroup,
-    /// Textures copied into the read-back buffer, in order, and where each lands.
-    planes: Vec<(wgpu::Texture, PlaneLayout)>,
+    /// The passes from the RGBA frame into the planes, and the planes.
+    conversion: Conversion,
     slots: Vec<Slot>,
     next_slot: usize,
 }
@@ -193,37 +74,7 @@ impl FrameTarget {
         layout: PixelLayout,
         output_px: (u32, u32),
     ) -> Result<Self, RenderError> {
-        if !width_px.is_multiple_of(2)
-            || !height_px.is_multiple_of(2)
-            || width_px == 0
-            || height_px == 0
-        {
-            return Err(RenderError::FrameSize {
-                width_px,
-                height_px,
-            });
-        }
-        let max = device.limits().max_texture_dimension_2d;
-        if width_px > max || height_px > max {
-            return Err(RenderError::TooLarge {
-                width_px,
-                height_px,
-                max,
-            });
-        }
-        let scaled = output_px != (width_px, height_px);
-        if scaled
-            && (layout != PixelLayout::Rgba
-                || output_px.0 == 0
-                || output_px.1 == 0
-                || output_px.0 > width_px
-                || output_px.1 > height_px)
-        {
-            return Err(RenderError::FrameSize {
-                width_px: output_px.0,
-                height_px: output_px.1,
-            });
-        }
+        check_size(device, (width_px, height_px), layout, output_px)?;
         let frame_texture = texture_2d(
             device,
             "gridreel frame",
@@ -234,137 +85,14 @@ impl FrameTarget {
                 | wgpu::TextureUsages::COPY_SRC,
         );
         let frame_view = frame_texture.create_view(&wgpu::TextureViewDescriptor::default());
-        let ch = height_px / 2;
-        let plane_usage = wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC;
-        let view = |t: &wgpu::Texture| t.create_view(&wgpu::TextureViewDescriptor::default());
-        let block_w = width_px / YUV_BLOCK.0;
-        let luma_layout = PlaneLayout::new(0, (block_w, ch), 16);
-        let chroma_layout = PlaneLayout::new(luma_layout.end(), (block_w, ch), 8);
-        let blocks =
-            (layout == PixelLayout::Yuv420 && width_px.is_multiple_of(YUV_BLOCK.0)).then(|| {
-                let target =
-                    |label, format| texture_2d(device, label, (block_w, ch), format, plane_usage);
-                let luma = target("gridreel yuv block luma", YUV_BLOCK_LUMA_FORMAT);
-                let chroma = target("gridreel yuv block chroma", YUV_BLOCK_CHROMA_FORMAT);
-                BlockTargets {
-                    luma_view: view(&luma),
-                    chroma_view: view(&chroma),
-                    luma,
-                    chroma,
-                    luma_layout,
-                    chroma_layout,
-                }
-            });
-
-        let shader = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-            label: Some("gridreel frame conversion shader"),
-            source: wgpu::ShaderSource::Wgsl(
-                concat!(
-                    include_str!("../../shaders/bt709.wgsl"),
-                    include_str!("../../shaders/yuv.wgsl")
-                )
-                .into(),
-            ),
-        });
-        let bind_group_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some("gridreel conversion bind group layout"),
-            entries: &[wgpu::BindGroupLayoutEntry {
-                binding: 0,
-                visibility: wgpu::ShaderStages::FRAGMENT,
-                ty: wgpu::BindingType::Texture {
-                    sample_type: wgpu::TextureSampleType::Float { filterable: false },
-                    view_dimension: wgpu::TextureViewDimension::D2,
-                    multisampled: false,
-                },
-                count: None,
-            }],
-        });
-        let convert_bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("gridreel conversion bind group"),
-            layout: &bind_group_layout,
-            entries: &[wgpu::BindGroupEntry {
-                binding: 0,
-                resource: wgpu::BindingResource::TextureView(&frame_view),
-            }],
-        });
-        let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-            label: Some("gridreel conversion pipeline layout"),
-            bind_group_layouts: &[Some(&bind_group_layout)],
-            immediate_size: 0,
-        });
-        let target_state = |format| {
-            Some(wgpu::ColorTargetState {
-                format,
-                blend: None,
-                write_mask: wgpu::ColorWrites::ALL,
-            })
-        };
-        let pass = |entry: &str, format, textures: &[&wgpu::Texture], constants: &[(&str, f64)]| {
-            let targets = vec![target_state(format); textures.len()];
-            ConvertPass {
-                pipeline: super::fullscreen_pipeline_with(
-                    device,
-                    &pipeline_layout,
-                    &shader,
-                    ("vs_main", entry),
-                    &targets,
-                    constants,
-                ),
-                targets: textures.iter().map(|t| view(t)).collect(),
-            }
-        };
-        let plane = |label, size, format| texture_2d(device, label, size, format, plane_usage);
-
-        let (cw, ch) = (width_px / 2, height_px / 2);
-        let (passes, planes) = match layout {
-            PixelLayout::Yuv420 => {
-                let r8 = wgpu::TextureFormat::R8Unorm;
-                let y = plane("gridreel luma", (width_px, height_px), r8);
-                let u = plane("gridreel chroma u", (cw, ch), r8);
-                let v = plane("gridreel chroma v", (cw, ch), r8);
-                let passes = vec![
-                    pass("fs_luma", r8, &[&y], &[]),
-                    pass("fs_chroma", r8, &[&u, &v], &[]),
-                ];
-                let y_layout = PlaneLayout::new(0, (width_px, height_px), 1);
-                let u_layout = PlaneLayout::new(y_layout.end(), (cw, ch), 1);
-                let v_layout = PlaneLayout::new(u_layout.end(), (cw, ch), 1);
-                (passes, vec![(y, y_layout), (u, u_layout), (v, v_layout)])
-            }
-            PixelLayout::Yuv422P10 => {
-                let r16 = wgpu::TextureFormat::R16Uint;
-                let y = plane("gridreel luma 10-bit", (width_px, height_px), r16);
-                let u = plane("gridreel chroma u 10-bit", (cw, height_px), r16);
-                let v = plane("gridreel chroma v 10-bit", (cw, height_px), r16);
-                let passes = vec![
-                    pass("fs_luma10", r16, &[&y], &[]),
-                    pass("fs_chroma422", r16, &[&u, &v], &[]),
-                ];
-                let y_layout = PlaneLayout::new(0, (width_px, height_px), 2);
-                let u_layout = PlaneLayout::new(y_layout.end(), (cw, height_px), 2);
-                let v_layout = PlaneLayout::new(u_layout.end(), (cw, height_px), 2);
-                (passes, vec![(y, y_layout), (u, u_layout), (v, v_layout)])
-            }
-            PixelLayout::Rgba if scaled => {
-                let small = plane("gridreel scaled frame", output_px, FRAME_FORMAT);
-                let constants = [
-                    ("out_width", f64::from(output_px.0)),
-                    ("out_height", f64::from(output_px.1)),
-                ];
-                let passes = vec![pass("fs_downscale", FRAME_FORMAT, &[&small], &constants)];
-                (passes, vec![(small, PlaneLayout::new(0, output_px, 4))])
-            }
-            PixelLayout::Rgba => {
-                let whole = PlaneLayout::new(0, (width_px, height_px), 4);
-                (Vec::new(), vec![(frame_texture.clone(), whole)])
-            }
-        };
-
+        let blocks = BlockTargets::new(device, (width_px, height_px), layout);
+        let frame = (&frame_texture, &frame_view);
+        let conversion = Conversion::new(device, frame, layout, output_px);
         // Sized for the frame's planes or blocks; an RGBA read-back of `render_rgba` (tests,
         // stills) brings its own buffer.
-        let plane_bytes = planes.last().map_or(0, |(_, p)| p.end());
-        let block_bytes = blocks.as_ref().map_or(0, |b| b.chroma_layout.end());
-        let slot_bytes = plane_bytes.max(block_bytes);
+        let slot_bytes = conversion
+            .bytes()
+            .max(blocks.as_ref().map_or(0, BlockTargets::bytes));
         let slots = (0..READBACK_RING)
             .map(|i| Slot::new(device, &format!("gridreel read-back {i}"), slot_bytes))
             .collect();
@@ -376,9 +104,7 @@ impl FrameTarget {
             frame_texture,
             frame_view,
             blocks,
-            passes,
-            convert_bind_group,
-            planes,
+            conversion,
             slots,
             next_slot: 0,
         })
@@ -447,29 +173,6 @@ impl FrameTarget {
         true
     }
 
-    /// The conversion passes from the RGBA frame into the planes (Y, then U and V together;
-    /// or the scaled RGBA). The attachment lists live on the stack: nothing is allocated per
-    /// frame.
-    fn convert(&self, encoder: &mut wgpu::CommandEncoder) {
-        for pass in &self.passes {
-            let attachments = [
-                pass.targets.first().map(super::overwritten),
-                pass.targets.get(1).map(super::overwritten),
-            ];
-            let mut render = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
-                label: Some("gridreel frame conversion"),
-                color_attachments: &attachments[..pass.targets.len()],
-                depth_stencil_attachment: None,
-                timestamp_writes: None,
-                occlusion_query_set: None,
-                multiview_mask: None,
-            });
-            render.set_pipeline(&pass.pipeline);
-            render.set_bind_group(0, &self.convert_bind_group, &[]);
-            render.draw(0..3, 0..1);
-        }
-    }
-
     fn copy_plane(
         encoder: &mut wgpu::CommandEncoder,
         texture: &wgpu::Texture,
@@ -535,8 +238,8 @@ impl FrameTarget {
         let blocks = self.yuv_blocks_from_still((device, queue), &mut encoder, renderer, buffer);
         if !blocks {
             self.draw_frame(&mut encoder, renderer);
-            self.convert(&mut encoder);
-            for (texture, plane) in &self.planes {
+            self.conversion.run(&mut encoder);
+            for (texture, plane) in &self.conversion.planes {
                 Self::copy_plane(&mut encoder, texture, buffer, *plane);
             }
         }
@@ -565,17 +268,9 @@ impl FrameTarget {
                 .get_mapped_range()
                 .map_err(|e| RenderError::ReadBack(e.to_string()))?;
             if let (true, Some(blocks)) = (self.slots[ticket].blocks, &self.blocks) {
-                unpack_blocks(&mapped, blocks, out);
+                blocks.unpack(&mapped, out);
             } else {
-                let mut at = 0;
-                for (_, plane) in &self.planes {
-                    let row = plane.row_bytes as usize;
-                    for y in 0..plane.height_px as usize {
-                        let src = plane.offset as usize + y * plane.padded_row_bytes as usize;
-                        out.data[at..at + row].copy_from_slice(&mapped[src..src + row]);
-                        at += row;
-                    }
-                }
+                self.conversion.unpack(&mapped, out);
             }
         }
         buffer.unmap();
@@ -679,33 +374,44 @@ impl Slot {
     }
 }
 
-/// Unpacks 8x2 YUV blocks (see [`YUV_BLOCK_LUMA_FORMAT`]) into the frame's planes.
-fn unpack_blocks(mapped: &[u8], blocks: &BlockTargets, out: &mut VideoFrame) {
-    let w = out.width_px as usize;
-    let (luma, chroma) = (blocks.luma_layout, blocks.chroma_layout);
-    let (bw, ch) = (luma.width_px as usize, luma.height_px as usize);
-    let cw = w / 2;
-    let (y_plane, uv) = out.data.split_at_mut(w * ch * 2);
-    let (u_plane, v_plane) = uv.split_at_mut(cw * ch);
-    for j in 0..ch {
-        let at = luma.offset as usize + j * luma.padded_row_bytes as usize;
-        let (top, bottom) = y_plane[2 * j * w..(2 * j + 2) * w].split_at_mut(w);
-        for ((texel, t), b) in mapped[at..at + bw * 16]
-            .chunks_exact(16)
-            .zip(top.chunks_exact_mut(8))
-            .zip(bottom.chunks_exact_mut(8))
-        {
-            t.copy_from_slice(&texel[..8]);
-            b.copy_from_slice(&texel[8..]);
-        }
-        let at = chroma.offset as usize + j * chroma.padded_row_bytes as usize;
-        for ((texel, u), v) in mapped[at..at + bw * 8]
-            .chunks_exact(8)
-            .zip(u_plane[j * cw..(j + 1) * cw].chunks_exact_mut(4))
-            .zip(v_plane[j * cw..(j + 1) * cw].chunks_exact_mut(4))
-        {
-            u.copy_from_slice(&texel[..4]);
-            v.copy_from_slice(&texel[4..]);
-        }
+/// Refuses a frame of `width_px × height_px` that is odd, empty or larger than the device
+/// allows, and an `output_px` other than the frame's unless it scales RGBA down.
+fn check_size(
+    device: &wgpu::Device,
+    (width_px, height_px): (u32, u32),
+    layout: PixelLayout,
+    output_px: (u32, u32),
+) -> Result<(), RenderError> {
+    if !width_px.is_multiple_of(2)
+        || !height_px.is_multiple_of(2)
+        || width_px == 0
+        || height_px == 0
+    {
+        return Err(RenderError::FrameSize {
+            width_px,
+            height_px,
+        });
     }
+    let max = device.limits().max_texture_dimension_2d;
+    if width_px > max || height_px > max {
+        return Err(RenderError::TooLarge {
+            width_px,
+            height_px,
+            max,
+        });
+    }
+    let scaled = output_px != (width_px, height_px);
+    if scaled
+        && (layout != PixelLayout::Rgba
+            || output_px.0 == 0
+            || output_px.1 == 0
+            || output_px.0 > width_px
+            || output_px.1 > height_px)
+    {
+        return Err(RenderError::FrameSize {
+            width_px: output_px.0,
+            height_px: output_px.1,
+        });
+    }
+    Ok(())
 }

@@ -10,19 +10,22 @@
 //! frame needs that are not composed yet, or whose columns were copied again, are composed.
 //! Every texel holds what the strip of a whole-grid still would hold, so the frames are the
 //! same bytes.
+//!
+//! `Ring` owns all of this; per frame it borrows the renderer's tiles, pipelines and uniform
+//! (a `Draw`).
 
 // Ring sizes are a frame plus a few tiles wide, far inside i64 and i32.
 #![allow(clippy::cast_possible_wrap)]
 
+use super::pipelines::{Draw, YUV_BLOCK};
+use super::ring_textures::RingTextures;
 use super::strip_cache::{self, Geometry, Pending, StripCache};
-use super::{
-    GridRenderer, MOTION_BANDS, MOTION_LOOP, MOTION_RING, MOTION_VERTICAL, STILL_FORMAT,
-    STRIP_FORMAT, YUV_BLOCK, strip_bind_group,
-};
+use super::tiles::Tiles;
+use super::uniform::GridUniform;
 
 /// Everything the ring's contents depend on besides the tiles.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub(super) struct RingKey {
+struct RingKey {
     grid_size: [u32; 2],
     tile_size: [u32; 2],
     pitch: [u32; 2],
@@ -35,13 +38,7 @@ pub(super) struct RingKey {
 
 pub(super) struct Ring {
     key: RingKey,
-    still: wgpu::Texture,
-    still_bind_group: wgpu::BindGroup,
-    strip: wgpu::Texture,
-    strip_view: wgpu::TextureView,
-    strip_bind_group: wgpu::BindGroup,
-    /// Tile-sized, all background: copied where a cell has no tile.
-    background: wgpu::Texture,
+    textures: RingTextures,
     /// Ring width in pixels: `slots` pitches, a multiple of 4.
     width_px: u32,
     slots: u32,
@@ -88,7 +85,7 @@ fn ring_width(frame_w: u32, pitch: u32) -> (u32, u32) {
 
 /// The layer of the cell in grid tile column `n`, row `r` (`u32::MAX` for background:
 /// outside the grid, no photo, or no resident tile).
-fn cell_layer(u: &super::GridUniform, cells: &[u32], layers: u32, n: i64, r: i64) -> u32 {
+fn cell_layer(u: &GridUniform, cells: &[u32], layers: u32, n: i64, r: i64) -> u32 {
     let cols = i64::from(u.cols);
     if n < 0 || n >= cols {
         return u32::MAX;
@@ -107,49 +104,15 @@ fn floor_div(a: i64, b: i64) -> i64 {
     a.div_euclid(b)
 }
 
-impl GridRenderer {
-    /// Whether this frame can be drawn through the ring: it moves as one, sideways, with no
-    /// loop, and there is no whole-grid still.
-    pub(super) fn ring_applies(&self) -> bool {
-        let flags = self.uniform.motion_flags;
-        self.composed.is_none()
-            && flags & (MOTION_BANDS | MOTION_VERTICAL | MOTION_LOOP) == 0
-            && (self.uniform.frame_size[0] as u32).is_multiple_of(YUV_BLOCK.0)
-    }
+/// The strip texels a frame's blocks read, and the grid tile columns those texels read.
+#[derive(Clone, Copy, Debug)]
+struct Reach {
+    texels: (i64, i64),
+    columns: (i64, i64),
+}
 
-    /// Brings the ring up to date for this frame (copies and strip texels it lacks) and
-    /// leaves the uniform marked for ring addressing. False when the frame is too large
-    /// for one.
-    pub(super) fn prepare_ring(
-        &mut self,
-        device: &wgpu::Device,
-        queue: &wgpu::Queue,
-        frame_height_px: u32,
-    ) -> bool {
-        let u = self.uniform;
-        let [frame_w, frame_h] = u.frame_size.map(|v| v as u32);
-        let key = RingKey {
-            grid_size: u.grid_size,
-            tile_size: u.tile_size,
-            pitch: u.pitch,
-            cols: u.cols,
-            cell_count: u.cell_count,
-            background: u.background,
-            frame_size: [frame_w, frame_h.min(frame_height_px)],
-            origin_y_bits: u.grid_origin[1].to_bits(),
-        };
-        if self.ring.as_ref().is_none_or(|r| r.key != key) {
-            self.ring = None; // free the old one first
-            let (width, slots) = ring_width(frame_w, u.pitch[0]);
-            let max = device.limits().max_texture_dimension_2d;
-            if width > max || u.grid_size[1] + 2 > max || frame_height_px / 2 > max {
-                return false;
-            }
-            self.ring = Some(self.create_ring(device, queue, key, (width, slots), frame_height_px));
-        }
-        let Some(ring) = &mut self.ring else {
-            return false;
-        };
+impl Reach {
+    fn new(u: &GridUniform, frame_w: u32) -> Self {
         // The strip texels this frame's blocks read (see `fs_strip_yuv`): k = c >> 2 and the
         // two after, for c = floor(8i + 1 - origin) + 4 over the blocks i.
         let origin = f64::from(u.grid_origin[0]);
@@ -159,249 +122,137 @@ impl GridRenderer {
         let (k_first, k_last) = (c_first >> 2, (c_last >> 2) + 2);
         // Texel k reads grid columns 4k - 5 .. 4k - 1: the tile columns to have.
         let pitch = i64::from(u.pitch[0]);
-        let (n_first, n_last) = (
-            floor_div(4 * k_first - 5, pitch),
-            floor_div(4 * k_last - 1, pitch),
-        );
-        let texels = ring.texel.len() as i64;
-        let rows = i64::from(u.grid_size[1].div_ceil(u.pitch[1]).max(1));
-        let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
-            label: Some("gridreel ring"),
-        });
-        for n in n_first..=n_last {
-            let slot = n.rem_euclid(i64::from(ring.slots)) as usize;
-            let mut changed = ring.slot_column[slot] != Some(n);
-            for r in 0..rows {
-                let layer = cell_layer(&u, &self.cells, self.tiles.layers, n, r);
-                let at = slot * rows as usize + r as usize;
-                if ring.slot_layers[at] != layer {
-                    changed = true;
-                }
-            }
-            if !changed {
-                continue;
-            }
-            for r in 0..rows {
-                let layer = cell_layer(&u, &self.cells, self.tiles.layers, n, r);
-                let at = slot * rows as usize + r as usize;
-                ring.slot_layers[at] = layer;
-                // A cell whose interior the cache holds needs only its edges in the still:
-                // they are all the shader reads of it (see `copy_tile`).
-                let generation = self.layer_generation.get(layer as usize).copied();
-                let edges_only = ring.cache.as_ref().is_some_and(|(geometry, cache)| {
-                    let (lo, hi) = geometry.visible_rows(r);
-                    let (row0, _) = geometry.rows(r);
-                    let phase = geometry.phase(n, r);
-                    lo <= hi
-                        && generation.is_some_and(|g| {
-                            cache
-                                .lookup(layer, g, phase, (lo - row0, hi - row0))
-                                .is_some()
-                        })
-                });
-                ring.edges_only[at] = edges_only;
-                let to = [slot as u32 * u.pitch[0], 1 + r as u32 * u.pitch[1]];
-                copy_tile(
-                    &mut encoder,
-                    (&self.tiles.texture, ring, layer),
-                    to,
-                    edges_only,
-                );
-            }
-            ring.slot_column[slot] = Some(n);
-            // Texels reading this column's pixels n·p .. n·p + p - 1 are stale now.
-            let (g0, g1) = (n * pitch, n * pitch + pitch - 1);
-            for k in floor_div(g0 + 4, 4)..=floor_div(g1 + 5, 4) {
-                ring.texel[k.rem_euclid(texels) as usize] = None;
-            }
+        Self {
+            texels: (k_first, k_last),
+            columns: (
+                floor_div(4 * k_first - 5, pitch),
+                floor_div(4 * k_last - 1, pitch),
+            ),
         }
-        // Compose the needed texels that are not current, in runs of ring slots; where the
-        // cache holds a run's tile interiors, copy those instead.
-        let mut uniform = self.uniform;
-        uniform.motion_flags |= MOTION_RING;
-        uniform.ring_anchor = k_first as i32;
-        uniform.ring_width_px = ring.width_px;
-        uniform.ring_anchor_slot = k_first.rem_euclid(texels) as i32;
-        uniform.ring_anchor_column = (4 * k_first - 5).rem_euclid(i64::from(ring.width_px)) as i32;
-        queue.write_buffer(&self.uniform_buffer, 0, bytemuck::bytes_of(&uniform));
-        let frame = FrameCells {
-            uniform: &u,
-            cells: &self.cells,
-            layers: self.tiles.layers,
-            generations: &self.layer_generation,
-            rows,
-        };
-        ring.rects.clear();
-        ring.copies.clear();
-        let mut k = k_first;
-        while k <= k_last {
-            if ring.texel[k.rem_euclid(texels) as usize] == Some(k) {
-                k += 1;
-                continue;
-            }
-            // A run of stale texels that does not wrap around the ring's end.
-            let start = k;
-            while k <= k_last
-                && ring.texel[k.rem_euclid(texels) as usize] != Some(k)
-                && (k == start || k.rem_euclid(texels) != 0)
-            {
-                ring.texel[k.rem_euclid(texels) as usize] = Some(k);
-                k += 1;
-            }
-            ring.plan_run((start, k), frame_height_px / 2, &frame);
+    }
+}
+
+impl RingKey {
+    fn new(u: &GridUniform, frame_height_px: u32) -> Self {
+        let [frame_w, frame_h] = u.frame_size.map(|v| v as u32);
+        Self {
+            grid_size: u.grid_size,
+            tile_size: u.tile_size,
+            pitch: u.pitch,
+            cols: u.cols,
+            cell_count: u.cell_count,
+            background: u.background,
+            frame_size: [frame_w, frame_h.min(frame_height_px)],
+            origin_y_bits: u.grid_origin[1].to_bits(),
         }
-        // Cells copied edges only whose interior the cache no longer holds: all of them.
-        for i in 0..ring.full_copies.len() {
-            let (slot, r, layer) = ring.full_copies[i];
-            let to = [slot * u.pitch[0], 1 + r * u.pitch[1]];
-            copy_tile(&mut encoder, (&self.tiles.texture, ring, layer), to, false);
-        }
-        ring.full_copies.clear();
-        if let Some((_, cache)) = &ring.cache {
-            for c in &ring.copies {
-                ring.copied += u64::from(c.size[0]) * u64::from(c.size[1]);
-                strip_cache::copy(
-                    &mut encoder,
-                    (&cache.texture, [c.from[0], c.from[1], c.entry]),
-                    (&ring.strip, [c.to[0], c.to[1], 0]),
-                    (c.size[0], c.size[1]),
-                );
-            }
-        }
-        if !ring.rects.is_empty() {
-            let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
-                label: Some("gridreel ring strip"),
-                color_attachments: &[Some(super::super::overwritten(&ring.strip_view))],
-                ..Default::default()
-            });
-            pass.set_pipeline(&self.strip_compose_pipeline);
-            pass.set_bind_group(0, &self.bind_group, &[]);
-            pass.set_bind_group(1, &ring.still_bind_group, &[]);
-            for &[x, y, w, h] in &ring.rects {
-                ring.composed += u64::from(w) * u64::from(h);
-                pass.set_scissor_rect(x, y, w, h);
-                pass.draw(0..3, 0..1);
-            }
-        }
-        ring.fill_cache(&mut encoder, &frame);
-        queue.submit(std::iter::once(encoder.finish()));
-        self.uniform = uniform;
-        true
+    }
+}
+
+/// What the ring reads of the renderer's tiles and cell map for one frame.
+struct FrameCells<'a> {
+    uniform: &'a GridUniform,
+    tiles: &'a Tiles,
+    rows: i64,
+}
+
+impl FrameCells<'_> {
+    fn layer(&self, n: i64, r: i64) -> u32 {
+        let tiles = self.tiles;
+        cell_layer(self.uniform, &tiles.cells, tiles.array.layers, n, r)
     }
 
-    fn create_ring(
-        &self,
-        device: &wgpu::Device,
-        queue: &wgpu::Queue,
+    /// The content generation tile `layer` was last written in, if it was.
+    fn written(&self, layer: u32) -> Option<u64> {
+        self.tiles.layer_generation.get(layer as usize).copied()
+    }
+
+    fn generation(&self, layer: u32) -> u64 {
+        self.written(layer).unwrap_or(u64::MAX)
+    }
+}
+
+impl Ring {
+    /// Whether the frame of `u` can be drawn through the ring: it moves as one, sideways,
+    /// with no loop, and there is no whole-grid still (`still_composed` false).
+    pub fn applies(u: &GridUniform, still_composed: bool) -> bool {
+        !still_composed
+            && !u.banded()
+            && !u.vertical()
+            && !u.looped()
+            && (u.frame_size[0] as u32).is_multiple_of(YUV_BLOCK.0)
+    }
+
+    /// Brings the ring in `slot` up to date for this frame (made anew when the grid or the
+    /// frame changed; copies and strip texels it lacks) and returns the frame's uniform,
+    /// marked for ring addressing. None when the frame is too large for a ring. The ring
+    /// may keep up to `cache_bytes` of composed tile interiors.
+    pub fn prepare(
+        slot: &mut Option<Self>,
+        gpu: (&wgpu::Device, &wgpu::Queue),
+        draw: &Draw<'_>,
+        cache_bytes: u64,
+        frame_height_px: u32,
+    ) -> Option<GridUniform> {
+        let u = draw.uniform;
+        let key = RingKey::new(u, frame_height_px);
+        if slot.as_ref().is_none_or(|r| r.key != key) {
+            *slot = None; // free the old one first
+            let (width, slots) = ring_width(key.frame_size[0], u.pitch[0]);
+            let max = gpu.0.limits().max_texture_dimension_2d;
+            if width > max || u.grid_size[1] + 2 > max || frame_height_px / 2 > max {
+                return None;
+            }
+            let made = Self::new(gpu, draw, key, (width, slots), frame_height_px, cache_bytes);
+            *slot = Some(made);
+        }
+        let ring = slot.as_mut()?;
+        Some(ring.update(gpu, draw, frame_height_px / 2))
+    }
+
+    /// Strip texels (texel columns × rows) copied from the cache of tile interiors, and
+    /// composed with the shader, so far.
+    pub fn cache_use(&self) -> (u64, u64) {
+        (self.copied, self.composed)
+    }
+
+    /// Draws the frame's 8x2 YUV blocks from the ring strip (`fs_strip_yuv_ring`).
+    pub fn paint_yuv_blocks(&self, draw: &Draw<'_>, pass: &mut wgpu::RenderPass<'_>) {
+        draw.begin(pass, &draw.pipelines.strip_yuv_ring);
+        pass.set_bind_group(1, &self.textures.strip_bind_group, &[]);
+        pass.draw(0..3, 0..1);
+    }
+
+    fn new(
+        gpu: (&wgpu::Device, &wgpu::Queue),
+        draw: &Draw<'_>,
         key: RingKey,
         (width_px, slots): (u32, u32),
         frame_height_px: u32,
-    ) -> Ring {
-        let usage = wgpu::TextureUsages::TEXTURE_BINDING
-            | wgpu::TextureUsages::RENDER_ATTACHMENT
-            | wgpu::TextureUsages::COPY_DST;
-        let still = super::super::texture_2d(
-            device,
-            "gridreel ring still",
+        cache_bytes: u64,
+    ) -> Self {
+        let textures = RingTextures::new(
+            gpu,
+            &draw.pipelines.layouts,
             (width_px, key.grid_size[1] + 2),
-            STILL_FORMAT,
-            usage,
+            frame_height_px / 2,
+            (key.tile_size, key.background),
         );
-        let still_view = still.create_view(&wgpu::TextureViewDescriptor::default());
-        let still_bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("gridreel ring still"),
-            layout: &self.still_layout,
-            entries: &[wgpu::BindGroupEntry {
-                binding: 0,
-                resource: wgpu::BindingResource::TextureView(&still_view),
-            }],
-        });
-        let strip = super::super::texture_2d(
-            device,
-            "gridreel ring strip",
-            (width_px / 4, frame_height_px / 2),
-            STRIP_FORMAT,
-            wgpu::TextureUsages::TEXTURE_BINDING
-                | wgpu::TextureUsages::RENDER_ATTACHMENT
-                // The strip cache copies texels out and back.
-                | wgpu::TextureUsages::COPY_SRC
-                | wgpu::TextureUsages::COPY_DST,
-        );
-        let strip_view = strip.create_view(&wgpu::TextureViewDescriptor::default());
-        let strip_bind_group =
-            strip_bind_group(device, &self.strip_layout, &still_view, &strip_view);
-        let [tw, th] = key.tile_size;
-        let background = super::super::texture_2d(
-            device,
-            "gridreel ring background tile",
-            (tw, th),
-            STILL_FORMAT,
-            wgpu::TextureUsages::COPY_SRC | wgpu::TextureUsages::COPY_DST,
-        );
-        let bg = key.background.map(|c| (c * 255.0).round() as u8);
-        let pixels: Vec<u8> = std::iter::repeat_n([bg[0], bg[1], bg[2], 255], (tw * th) as usize)
-            .flatten()
-            .collect();
-        queue.write_texture(
-            wgpu::TexelCopyTextureInfo {
-                texture: &background,
-                mip_level: 0,
-                origin: wgpu::Origin3d::ZERO,
-                aspect: wgpu::TextureAspect::All,
-            },
-            &pixels,
-            wgpu::TexelCopyBufferLayout {
-                offset: 0,
-                bytes_per_row: Some(tw * 4),
-                rows_per_image: Some(th),
-            },
-            wgpu::Extent3d {
-                width: tw,
-                height: th,
-                depth_or_array_layers: 1,
-            },
-        );
-        // Gaps and borders are background from this clear on; tiles only ever cover tiles.
-        let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
-            label: Some("gridreel ring clear"),
-        });
-        {
-            let [r, g, b, _] = key.background.map(f64::from);
-            let _pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
-                label: Some("gridreel ring clear"),
-                color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-                    view: &still_view,
-                    depth_slice: None,
-                    resolve_target: None,
-                    ops: wgpu::Operations {
-                        load: wgpu::LoadOp::Clear(wgpu::Color { r, g, b, a: 1.0 }),
-                        store: wgpu::StoreOp::Store,
-                    },
-                })],
-                ..Default::default()
-            });
-        }
-        queue.submit(std::iter::once(encoder.finish()));
         let rows = key.grid_size[1].div_ceil(key.pitch[1]).max(1) as usize;
         // A photo in more than one cell (more cells than tile layers, all resident): keep
         // tile interiors, within the budget the export has to spare.
-        let repeats = key.cell_count > self.tiles.layers;
-        let cache = if repeats && self.strip_cache_limit > 0 {
-            Geometry::new(&self.uniform, frame_height_px / 2).and_then(|geometry| {
-                StripCache::new(device, &geometry, self.tiles.layers, self.strip_cache_limit)
+        let layers = draw.tiles.array.layers;
+        let repeats = key.cell_count > layers;
+        let cache = if repeats && cache_bytes > 0 {
+            Geometry::new(draw.uniform, frame_height_px / 2).and_then(|geometry| {
+                StripCache::new(gpu.0, &geometry, layers, cache_bytes)
                     .map(|cache| (geometry, cache))
             })
         } else {
             None
         };
-        Ring {
+        Self {
             key,
-            still,
-            still_bind_group,
-            strip,
-            strip_view,
-            strip_bind_group,
-            background,
+            textures,
             width_px,
             slots,
             slot_column: vec![None; slots as usize],
@@ -417,44 +268,172 @@ impl GridRenderer {
         }
     }
 
-    /// Strip texels (texel columns × rows) the current rolling still has copied from its
-    /// cache of tile interiors, and composed with the shader, so far.
-    #[must_use]
-    pub fn strip_cache_use(&self) -> (u64, u64) {
-        self.ring
-            .as_ref()
-            .map_or((0, 0), |r| (r.copied, r.composed))
+    /// Copies in the tile columns and composes (or copies from the cache) the strip texels
+    /// this frame lacks, `strip_rows` rows of them; returns the frame's uniform marked for
+    /// ring addressing, as written into the uniform buffer.
+    fn update(
+        &mut self,
+        (device, queue): (&wgpu::Device, &wgpu::Queue),
+        draw: &Draw<'_>,
+        strip_rows: u32,
+    ) -> GridUniform {
+        let u = draw.uniform;
+        let reach = Reach::new(u, u.frame_size[0] as u32);
+        let frame = FrameCells {
+            uniform: u,
+            tiles: draw.tiles,
+            rows: i64::from(u.grid_size[1].div_ceil(u.pitch[1]).max(1)),
+        };
+        let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
+            label: Some("gridreel ring"),
+        });
+        self.copy_columns(&mut encoder, &frame, reach.columns);
+        // Compose the needed texels that are not current, in runs of ring slots; where the
+        // cache holds a run's tile interiors, copy those instead.
+        let texels = self.texel.len() as i64;
+        let (k_first, _) = reach.texels;
+        let mut uniform = *u;
+        uniform.address_ring(
+            k_first as i32,
+            self.width_px,
+            k_first.rem_euclid(texels) as i32,
+            (4 * k_first - 5).rem_euclid(i64::from(self.width_px)) as i32,
+        );
+        draw.tiles.write_uniform(queue, &uniform);
+        self.plan(reach.texels, strip_rows, &frame);
+        self.copy_planned(&mut encoder, &frame);
+        self.compose(&mut encoder, draw);
+        self.fill_cache(&mut encoder, &frame);
+        queue.submit(std::iter::once(encoder.finish()));
+        uniform
     }
 
-    /// Binds the ring strip for `fs_strip_yuv` (after [`GridRenderer::prepare_ring`]).
-    pub(super) fn ring_strip_bind_group(&self) -> Option<&wgpu::BindGroup> {
-        self.ring.as_ref().map(|r| &r.strip_bind_group)
+    /// Copies tile columns `first..=last` into their slots where a slot holds another column
+    /// or its cells' layers changed, and marks the strip texels reading them stale.
+    fn copy_columns(
+        &mut self,
+        encoder: &mut wgpu::CommandEncoder,
+        frame: &FrameCells<'_>,
+        (first, last): (i64, i64),
+    ) {
+        let u = frame.uniform;
+        let texels = self.texel.len() as i64;
+        let rows = frame.rows;
+        let pitch = i64::from(u.pitch[0]);
+        for n in first..=last {
+            let slot = n.rem_euclid(i64::from(self.slots)) as usize;
+            let at = |r: i64| slot * rows as usize + r as usize;
+            let changed = self.slot_column[slot] != Some(n)
+                || (0..rows).any(|r| self.slot_layers[at(r)] != frame.layer(n, r));
+            if !changed {
+                continue;
+            }
+            for r in 0..rows {
+                let layer = frame.layer(n, r);
+                self.slot_layers[at(r)] = layer;
+                // A cell whose interior the cache holds needs only its edges in the still:
+                // they are all the shader reads of it (see `RingTextures::copy_tile`).
+                let edges_only = self.caches_interior(frame, (n, r), layer);
+                self.edges_only[at(r)] = edges_only;
+                let to = [slot as u32 * u.pitch[0], 1 + r as u32 * u.pitch[1]];
+                let tiles = &frame.tiles.array.texture;
+                self.textures
+                    .copy_tile(encoder, (tiles, layer), to, edges_only);
+            }
+            self.slot_column[slot] = Some(n);
+            // Texels reading this column's pixels n·p .. n·p + p - 1 are stale now.
+            let (g0, g1) = (n * pitch, n * pitch + pitch - 1);
+            for k in floor_div(g0 + 4, 4)..=floor_div(g1 + 5, 4) {
+                self.texel[k.rem_euclid(texels) as usize] = None;
+            }
+        }
     }
-}
 
-/// What the ring reads of the renderer's cell map for one frame.
-struct FrameCells<'a> {
-    uniform: &'a super::GridUniform,
-    cells: &'a [u32],
-    layers: u32,
-    generations: &'a [u64],
-    rows: i64,
-}
-
-impl FrameCells<'_> {
-    fn layer(&self, n: i64, r: i64) -> u32 {
-        cell_layer(self.uniform, self.cells, self.layers, n, r)
+    /// Whether the cache holds the visible interior of tile `layer` in the cell at column
+    /// `n`, row `r`.
+    fn caches_interior(&self, frame: &FrameCells<'_>, (n, r): (i64, i64), layer: u32) -> bool {
+        let generation = frame.written(layer);
+        self.cache.as_ref().is_some_and(|(geometry, cache)| {
+            let (lo, hi) = geometry.visible_rows(r);
+            let (row0, _) = geometry.rows(r);
+            let phase = geometry.phase(n, r);
+            lo <= hi
+                && generation.is_some_and(|g| {
+                    cache
+                        .lookup(layer, g, phase, (lo - row0, hi - row0))
+                        .is_some()
+                })
+        })
     }
 
-    fn generation(&self, layer: u32) -> u64 {
-        self.generations
-            .get(layer as usize)
-            .copied()
-            .unwrap_or(u64::MAX)
+    /// Plans the texels `first..=last` that are not current, in runs of ring slots that do
+    /// not wrap around the ring's end (see `plan_run`), and marks them current.
+    fn plan(&mut self, (first, last): (i64, i64), strip_rows: u32, frame: &FrameCells<'_>) {
+        let texels = self.texel.len() as i64;
+        self.rects.clear();
+        self.copies.clear();
+        let mut k = first;
+        while k <= last {
+            if self.texel[k.rem_euclid(texels) as usize] == Some(k) {
+                k += 1;
+                continue;
+            }
+            // A run of stale texels that does not wrap around the ring's end.
+            let start = k;
+            while k <= last
+                && self.texel[k.rem_euclid(texels) as usize] != Some(k)
+                && (k == start || k.rem_euclid(texels) != 0)
+            {
+                self.texel[k.rem_euclid(texels) as usize] = Some(k);
+                k += 1;
+            }
+            self.plan_run((start, k), strip_rows, frame);
+        }
     }
-}
 
-impl Ring {
+    /// Records the planned copies: whole tiles for cells copied edges only whose interior
+    /// the cache no longer holds, and cache entries into the ring strip.
+    fn copy_planned(&mut self, encoder: &mut wgpu::CommandEncoder, frame: &FrameCells<'_>) {
+        let pitch = frame.uniform.pitch;
+        let tiles = &frame.tiles.array.texture;
+        for i in 0..self.full_copies.len() {
+            let (slot, r, layer) = self.full_copies[i];
+            let to = [slot * pitch[0], 1 + r * pitch[1]];
+            self.textures.copy_tile(encoder, (tiles, layer), to, false);
+        }
+        self.full_copies.clear();
+        if let Some((_, cache)) = &self.cache {
+            for c in &self.copies {
+                self.copied += u64::from(c.size[0]) * u64::from(c.size[1]);
+                super::super::copy_rect(
+                    encoder,
+                    (&cache.texture, [c.from[0], c.from[1], c.entry]),
+                    (&self.textures.strip, [c.to[0], c.to[1], 0]),
+                    (c.size[0], c.size[1]),
+                );
+            }
+        }
+    }
+
+    /// Composes the planned rectangles of the ring strip from the ring still.
+    fn compose(&mut self, encoder: &mut wgpu::CommandEncoder, draw: &Draw<'_>) {
+        if self.rects.is_empty() {
+            return;
+        }
+        let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+            label: Some("gridreel ring strip"),
+            color_attachments: &[Some(super::super::overwritten(&self.textures.strip_view))],
+            ..Default::default()
+        });
+        draw.begin(&mut pass, &draw.pipelines.strip_compose);
+        pass.set_bind_group(1, &self.textures.still_bind_group, &[]);
+        for &[x, y, w, h] in &self.rects {
+            self.composed += u64::from(w) * u64::from(h);
+            pass.set_scissor_rect(x, y, w, h);
+            pass.draw(0..3, 0..1);
+        }
+    }
+
     /// Plans the stale texels `start..end` (one run, not wrapping around the ring's end):
     /// copies from the cache for the tile interiors it holds, scissor rectangles
     /// (`height` strip rows tall at most) for the shader to compose the rest.
@@ -497,14 +476,11 @@ impl Ring {
                         if cache.reserve(layer, phase).is_none() {
                             continue; // not a tile, or the cache is full
                         }
-                        let p = Pending {
+                        cache.wait_for(Pending {
                             column: n,
                             row: r,
                             layer,
-                        };
-                        if !cache.pending.contains(&p) {
-                            cache.pending.push(p);
-                        }
+                        });
                         continue;
                     };
                     let (lo, hi) = (lo as u32, hi as u32);
@@ -535,7 +511,7 @@ impl Ring {
             texel,
             slot_column,
             slot_layers,
-            strip,
+            textures,
             slots,
             ..
         } = self;
@@ -579,9 +555,9 @@ impl Ring {
             while k <= last {
                 let x = k.rem_euclid(texels);
                 let run = (last - k + 1).min(texels - x);
-                strip_cache::copy(
+                super::super::copy_rect(
                     encoder,
-                    (strip, [x as u32, lo as u32, 0]),
+                    (&textures.strip, [x as u32, lo as u32, 0]),
                     (
                         &cache.texture,
                         [(k - first) as u32, entry.rows.0 as u32, at],
@@ -594,68 +570,5 @@ impl Ring {
             false
         });
         cache.pending = pending;
-    }
-}
-
-/// Pixels of a tile the shader may read when its interior comes from the cache: texels at a
-/// tile's side read at most 4 of its columns, strip rows at its top or bottom at most 2 of its
-/// rows. Bands of 8 columns and 4 rows cover that with room to spare.
-const EDGE_COLUMNS: u32 = 8;
-const EDGE_ROWS: u32 = 4;
-
-/// Copies tile `layer` (or the background tile for `u32::MAX`) into the ring still at `to`:
-/// all of it, or only its edge bands.
-fn copy_tile(
-    encoder: &mut wgpu::CommandEncoder,
-    (tiles, ring, layer): (&wgpu::Texture, &Ring, u32),
-    to: [u32; 2],
-    edges_only: bool,
-) {
-    let (source, source_layer) = match layer {
-        u32::MAX => (&ring.background, 0),
-        l => (tiles, l),
-    };
-    let (w, h) = (ring.background.width(), ring.background.height());
-    let whole = [[0, 0, w, h]; 1];
-    let (e, f) = (EDGE_COLUMNS, EDGE_ROWS);
-    let bands = [
-        [0, 0, e, h],
-        [w - e, 0, e, h],
-        [e, 0, w - 2 * e, f],
-        [e, h - f, w - 2 * e, f],
-    ];
-    let rects: &[[u32; 4]] = if edges_only && w > 2 * e && h > 2 * f {
-        &bands
-    } else {
-        &whole
-    };
-    for &[x, y, width, height] in rects {
-        encoder.copy_texture_to_texture(
-            wgpu::TexelCopyTextureInfo {
-                texture: source,
-                mip_level: 0,
-                origin: wgpu::Origin3d {
-                    x,
-                    y,
-                    z: source_layer,
-                },
-                aspect: wgpu::TextureAspect::All,
-            },
-            wgpu::TexelCopyTextureInfo {
-                texture: &ring.still,
-                mip_level: 0,
-                origin: wgpu::Origin3d {
-                    x: to[0] + x,
-                    y: to[1] + y,
-                    z: 0,
-                },
-                aspect: wgpu::TextureAspect::All,
-            },
-            wgpu::Extent3d {
-                width,
-                height,
-                depth_or_array_layers: 1,
-            },
-        );
     }
 }

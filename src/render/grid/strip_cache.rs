@@ -15,7 +15,8 @@
 //! some photo shows in more than one cell. They hold exactly what composing would write, so
 //! the frames are the same bytes (`tests/render_gpu.rs` compares every frame).
 
-use super::{GridUniform, STRIP_FORMAT, STRIP_TEXEL_BYTES};
+use super::pipelines::{STRIP_FORMAT, STRIP_TEXEL_BYTES};
+use super::uniform::GridUniform;
 
 /// Where each tile's interior texels and rows lie in the strip, for one ring.
 #[derive(Clone, Copy, Debug)]
@@ -210,31 +211,13 @@ impl StripCache {
         }
         *slot
     }
-}
 
-/// A copy of a `width × height` rectangle of strip texels between the ring strip (2D) and a
-/// cache entry (one layer of the cache's array).
-pub(super) fn copy(
-    encoder: &mut wgpu::CommandEncoder,
-    (from, from_origin): (&wgpu::Texture, [u32; 3]),
-    (to, to_origin): (&wgpu::Texture, [u32; 3]),
-    (width, height): (u32, u32),
-) {
-    let at = |texture, [x, y, z]: [u32; 3]| wgpu::TexelCopyTextureInfo {
-        texture,
-        mip_level: 0,
-        origin: wgpu::Origin3d { x, y, z },
-        aspect: wgpu::TextureAspect::All,
-    };
-    encoder.copy_texture_to_texture(
-        at(from, from_origin),
-        at(to, to_origin),
-        wgpu::Extent3d {
-            width,
-            height,
-            depth_or_array_layers: 1,
-        },
-    );
+    /// Keeps `cell` in mind, once: its interior is kept when all its texels are composed.
+    pub fn wait_for(&mut self, cell: Pending) {
+        if !self.pending.contains(&cell) {
+            self.pending.push(cell);
+        }
+    }
 }
 
 #[cfg(test)]
