@@ -4,15 +4,16 @@
 mod overlay;
 mod preset;
 mod values;
+mod video;
 
 pub use preset::{
     PRESET_FILE, PresetError, SHIPPED_PRESETS, apply_preset, load_preset, load_preset_or_shipped,
     read_preset_text, save_preset, settings_to_ron, shipped_preset, shipped_preset_text,
 };
 pub use values::{
-    Aspect, Color, CropAnchor, Direction, EncoderChoice, EncoderName, Focus, FrameSize,
-    MIN_MEMORY_BUDGET, MemoryBudget, VideoCodec, X264Preset,
+    Aspect, Color, CropAnchor, Direction, Focus, FrameSize, MIN_MEMORY_BUDGET, MemoryBudget,
 };
+pub use video::{EncoderChoice, EncoderName, VideoCodec, X264Preset};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
