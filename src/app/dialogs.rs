@@ -66,6 +66,8 @@ pub struct Dialogs {
     pub delivery: Delivery,
     /// The export dialog (format, codec, size estimate) is open.
     pub export_open: bool,
+    /// The codec and encoder before the export dialog opened, put back if it is cancelled.
+    pub codec_before_export: Option<(crate::settings::VideoCodec, crate::settings::EncoderChoice)>,
 }
 
 /// What the user of a desktop without native dialogs needs to install.

@@ -21,6 +21,10 @@ pub fn open(dialogs: &mut Dialogs, editor: &mut Editor) {
     {
         dialogs.delivery = d;
     }
+    dialogs.codec_before_export = Some((
+        editor.settings.video.codec,
+        editor.settings.video.encoder.clone(),
+    ));
     choose(dialogs, editor, dialogs.delivery);
     dialogs.export_open = true;
 }
@@ -64,10 +68,10 @@ pub fn dialog_ui(ctx: &egui::Context, dialogs: &mut Dialogs, editor: &mut Editor
                 ui.end_row();
                 let label = ui.label("GIF width");
                 let mut width = video.gif_width_px.unwrap_or(0);
+                // The formatter writes the unit itself (a suffix would add a second "px").
                 ui.add(
                     egui::DragValue::new(&mut width)
                         .range(0..=3840)
-                        .suffix(" px")
                         .custom_formatter(|v, _| {
                             if v < 1.0 {
                                 "frame's".to_owned()
@@ -82,7 +86,12 @@ pub fn dialog_ui(ctx: &egui::Context, dialogs: &mut Dialogs, editor: &mut Editor
             });
         }
         let bytes = estimate_bytes(&editor.settings, dialogs.delivery.codec());
-        let (w, h) = editor.settings.frame_size_px();
+        // The size of the file's frames: a GIF's own width, not the rendered frame's.
+        let (w, h) = crate::export::Format {
+            container: dialogs.delivery.container(),
+            codec: dialogs.delivery.codec(),
+        }
+        .output_size_px(&editor.settings.video, editor.settings.frame_size_px());
         ui.label(format!(
             "Estimated size: {} ({:.1} s of {w}×{h}{})",
             format_estimate(bytes),
@@ -114,8 +123,14 @@ pub fn dialog_ui(ctx: &egui::Context, dialogs: &mut Dialogs, editor: &mut Editor
     }
     if next {
         dialogs.export_open = false;
+        dialogs.codec_before_export = None;
         dialogs.ask(editor, Purpose::Export);
     } else if cancel {
         dialogs.export_open = false;
+        // Looking at the formats is not choosing one: the sidebar's codec goes back.
+        if let Some((codec, encoder)) = dialogs.codec_before_export.take() {
+            editor.settings.video.codec = codec;
+            editor.settings.video.encoder = encoder;
+        }
     }
 }

@@ -127,6 +127,37 @@ impl Editor {
         }
     }
 
+    /// `(shown, in play)` when the grid has fewer cells than the photos in play (included,
+    /// within the photo range), so some are left out; `None` when all show.
+    #[must_use]
+    pub fn photos_shown(&self) -> Option<(usize, usize)> {
+        if self.settings.validate().is_err() {
+            return None;
+        }
+        let in_play = self.photos_in_play().len();
+        let shown = crate::layout::photos_shown(Layout::new(&self.settings).cell_count(), in_play);
+        (shown < in_play).then_some((shown, in_play))
+    }
+
+    /// Adds columns (the rows stay) until every photo in play has a cell. A grid that would
+    /// then be too large keeps its size and says why.
+    pub fn fit_grid_to_photos(&mut self) {
+        let Some((_, active)) = self.photos_shown() else {
+            return;
+        };
+        let rows = self.settings.rows.max(1) as usize;
+        let before = self.settings.cols;
+        self.settings.cols = u32::try_from(active.div_ceil(rows)).unwrap_or(u32::MAX);
+        match self.settings.validate() {
+            Ok(()) => self.settings_changed(),
+            Err(e) => {
+                self.settings.cols = before;
+                self.errors
+                    .push(format!("cannot fit the grid to the photos: {e}"));
+            }
+        }
+    }
+
     /// Lays the preset `text` (read from `path`) over the settings: what it names changes;
     /// the music, the crop centres and everything else it does not name stay. A bad preset
     /// changes nothing and says why.
@@ -444,6 +475,14 @@ impl Editor {
     /// most one per cell.
     #[must_use]
     pub fn active_photos(&self) -> Vec<&PhotoEntry> {
+        let mut photos = self.photos_in_play();
+        photos.truncate(Layout::new(&self.settings).cell_count());
+        photos
+    }
+
+    /// The decoded photos that are included and within the photo range, in order: those the
+    /// grid shows, as far as it has cells.
+    fn photos_in_play(&self) -> Vec<&PhotoEntry> {
         let included: Vec<&PhotoEntry> = self.photos.iter().filter(|p| p.included).collect();
         let len = included.len();
         let start = self
@@ -456,11 +495,9 @@ impl Editor {
             .last_photo
             .map_or(len, |l| l as usize)
             .clamp(start, len);
-        let layout = Layout::new(&self.settings);
         included[start..end]
             .iter()
             .filter(|p| p.thumb.is_some())
-            .take(layout.cell_count())
             .copied()
             .collect()
     }
@@ -538,4 +575,68 @@ impl Editor {
 #[must_use]
 pub fn export_share(budget: u64) -> u64 {
     budget / 4 * 3
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::FrameSize;
+
+    /// `count` photos in the list, each decoded (a thumbnail in).
+    fn with_photos(editor: &mut Editor, count: usize) {
+        let paths: Vec<PathBuf> = (0..count)
+            .map(|i| PathBuf::from(format!("p{i}.jpg")))
+            .collect();
+        editor.photos.replace(paths.clone());
+        for path in &paths {
+            let thumb = TilePixels {
+                width_px: 4,
+                height_px: 3,
+                rgba: vec![0; 48],
+            };
+            editor.photos.set_thumb(path, thumb, (400, 300));
+        }
+    }
+
+    #[test]
+    fn a_grid_too_small_for_its_photos_says_so_and_fits_them() {
+        let mut editor = Editor::new(Settings {
+            rows: 3,
+            cols: 6,
+            frame: FrameSize::Hd,
+            ..Settings::default()
+        });
+        with_photos(&mut editor, 36);
+        assert_eq!(editor.photos_shown(), Some((18, 36)));
+        editor.photos.toggle(0);
+        assert_eq!(
+            editor.photos_shown(),
+            Some((18, 35)),
+            "a photo left out is not in play"
+        );
+        editor.fit_grid_to_photos();
+        assert_eq!((editor.settings.rows, editor.settings.cols), (3, 12));
+        assert_eq!(editor.photos_shown(), None);
+    }
+
+    #[test]
+    fn a_grid_that_cannot_grow_keeps_its_size_and_says_why() {
+        let mut editor = Editor::new(Settings {
+            rows: 1,
+            cols: 2,
+            tile_height_px: 720,
+            ..Settings::default()
+        });
+        with_photos(&mut editor, 40);
+        editor.fit_grid_to_photos();
+        assert_eq!(
+            editor.settings.cols, 2,
+            "an auto frame 40 tiles wide is too large"
+        );
+        assert!(
+            editor.errors[0].starts_with("cannot fit the grid"),
+            "{:?}",
+            editor.errors
+        );
+    }
 }

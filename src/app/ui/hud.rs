@@ -53,11 +53,12 @@ pub fn hud_ui(ui: &mut egui::Ui, monitor: &Monitor, memory: &MemoryParts) {
             ));
         }
     });
-    for (name, history, unit) in [
-        ("rss", &stats.rss_mb, "MB"),
-        ("cpu", &stats.cpu_percent, "%"),
-        ("frame", &stats.frame_ms, "ms"),
+    for (name, title, history, unit) in [
+        ("rss", "Memory (RSS), MB", &stats.rss_mb, "MB"),
+        ("cpu", "CPU, % of one core", &stats.cpu_percent, "%"),
+        ("frame", "Frame time, ms", &stats.frame_ms, "ms"),
     ] {
+        ui.small(title);
         Plot::new(name)
             .height(60.0)
             .show_axes([false, true])

@@ -112,6 +112,8 @@ pub fn toolbar_ui(
                     ui.end_row();
                 }
             });
+            ui.separator();
+            about_ui(ui);
         });
         if let Some((done, total)) = editor.loading_progress() {
             ui.add(
@@ -122,6 +124,37 @@ pub fn toolbar_ui(
         }
         let loaded = editor.photos.iter().filter(|p| p.thumb.is_some()).count();
         ui.label(format!("{loaded} photos, {} skipped", editor.skipped.len()));
+        shown_ui(ui, editor);
     });
     command
+}
+
+/// "18 of 36 shown" when the grid has fewer cells than the photos in play, with a button that
+/// adds the columns they need; nothing when every photo shows.
+fn shown_ui(ui: &mut egui::Ui, editor: &mut Editor) {
+    let Some((shown, active)) = editor.photos_shown() else {
+        return;
+    };
+    ui.colored_label(
+        ui.visuals().warn_fg_color,
+        format!("{shown} of {active} shown"),
+    )
+    .on_hover_text("The grid has fewer cells than photos: the rest are left out of the video.");
+    if ui
+        .button("Fit grid to photos")
+        .on_hover_text("Adds columns (rows stay) until every photo has a cell")
+        .clicked()
+    {
+        editor.fit_grid_to_photos();
+    }
+}
+
+/// Help's last lines: the version, the licence and where the documentation is.
+fn about_ui(ui: &mut egui::Ui) {
+    ui.label(format!(
+        "gridreel {} · {}",
+        env!("CARGO_PKG_VERSION"),
+        env!("CARGO_PKG_LICENSE")
+    ));
+    ui.label("Documentation: README.md and docs/ in the source, or `gridreel --help`.");
 }
