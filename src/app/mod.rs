@@ -39,6 +39,8 @@ struct Session {
     recent: Vec<PathBuf>,
     /// The format last chosen in the export dialog.
     delivery: delivery::Delivery,
+    /// The photos of `folder` in the user's order, and whether each is included.
+    order: Vec<(PathBuf, bool)>,
 }
 
 /// How many recent folders the *Recent* menu keeps.
@@ -110,12 +112,19 @@ impl EditorApp {
             delivery: session.delivery,
             ..dialogs::Dialogs::default()
         };
+        let last_folder = session.folder.filter(|f| f.is_dir());
         let folder = start
             .images
-            .or(session.folder.filter(|f| f.is_dir()))
+            .or_else(|| last_folder.clone())
             .map_or_else(crate::photos::demo_folder, Ok);
         match folder {
-            Ok(folder) => editor.open_folder(&folder),
+            Ok(folder) => {
+                editor.open_folder(&folder);
+                // The last session's order and choices, for the same folder.
+                if last_folder.as_ref() == Some(&folder) {
+                    editor.photos.restore(&session.order);
+                }
+            }
             Err(e) => editor.errors.push(e.to_string()),
         }
         if let Some(rs) = render_state {
@@ -214,13 +223,25 @@ impl EditorApp {
     }
 
     /// Keeps the undo history and the recent folders in step with the editor.
-    fn track_project(&mut self, time_secs: f64) {
+    fn track_project(&mut self, ctx: &egui::Context) {
+        let time_secs = ctx.input(|i| i.time);
         if self.editor.folder == self.seen_folder {
             self.history.sync(&self.editor, time_secs);
             return;
         }
         self.seen_folder.clone_from(&self.editor.folder);
         self.history.reset(&self.editor, time_secs);
+        // Another project: the window says which, and the last one's outcome goes.
+        self.editor.export.forget();
+        self.editor.notice = None;
+        let name = self
+            .editor
+            .folder
+            .as_deref()
+            .and_then(|f| f.file_name())
+            .map(|n| n.to_string_lossy().into_owned());
+        let title = name.map_or_else(|| "gridreel".to_owned(), |n| format!("{n} — gridreel"));
+        ctx.send_viewport_cmd(egui::ViewportCommand::Title(title));
         if let Some(folder) = &self.editor.folder
             && !crate::photos::is_demo_folder(folder)
         {
@@ -381,7 +402,7 @@ impl eframe::App for EditorApp {
         export_dialog::dialog_ui(&ctx, &mut self.dialogs, &mut self.editor);
         self.dialogs.prompt_ui(&ctx, &mut self.editor);
         self.dialogs.replace_ui(&ctx, &mut self.editor);
-        self.track_project(ctx.input(|i| i.time));
+        self.track_project(&ctx);
 
         if let Some(soak) = &mut self.soak {
             let rss = self.monitor.with_stats(|s| s.rss_mb.last()).flatten();
@@ -422,6 +443,12 @@ impl eframe::App for EditorApp {
             folder: self.editor.folder.clone(),
             recent: self.recent.clone(),
             delivery: self.dialogs.delivery,
+            order: self
+                .editor
+                .photos
+                .iter()
+                .map(|p| (p.path.clone(), p.included))
+                .collect(),
         };
         eframe::set_value(storage, STORAGE_KEY, &session);
     }
