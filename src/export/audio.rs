@@ -202,9 +202,7 @@ impl AudioTrack {
     /// Encodes the rest of the track and flushes the encoder.
     pub fn finish(&mut self, output: &mut format::context::Output) -> Result<(), ExportError> {
         self.write_until(output, f64::MAX)?;
-        self.encoder
-            .send_eof()
-            .map_err(audio_err)?;
+        self.encoder.send_eof().map_err(audio_err)?;
         self.drain(output)
     }
 
@@ -318,9 +316,7 @@ impl AudioTrack {
         self.out_frame.set_pts(Some(self.sent));
         self.fifo_start += n;
         self.sent += n as i64;
-        self.encoder
-            .send_frame(&self.out_frame)
-            .map_err(audio_err)
+        self.encoder.send_frame(&self.out_frame).map_err(audio_err)
     }
 
     fn drain(&mut self, output: &mut format::context::Output) -> Result<(), ExportError> {

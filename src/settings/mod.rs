@@ -504,7 +504,10 @@ mod tests {
         let err = preset::parse_preset("(video: (x264_preset: \"quick\"))", Path::new("q.ron"))
             .unwrap_err()
             .to_string();
-        assert!(err.contains("video.x264_preset: unknown preset `quick`"), "{err}");
+        assert!(
+            err.contains("video.x264_preset: unknown preset `quick`"),
+            "{err}"
+        );
     }
 
     #[test]
