@@ -2,8 +2,6 @@
 //! demo photos, draws the preview through the wgpu callback, reacts to settings, toggles the
 //! HUD with F1, and exports in the background.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test set-up panics on failure
-
 use std::time::{Duration, Instant};
 
 use eframe::egui::{self, Rect, Role};

@@ -1,12 +1,10 @@
 //! Music: a short track repeats, a long one is cut, the end fades to silence, the video can
 //! be fitted to the track, and a file that is not audio is refused before rendering.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers panic on setup failure
-
-mod common;
-
 use std::path::Path;
 use std::process::Command;
+
+use crate::common;
 
 /// A sine tone of `secs` seconds written by the ffmpeg tool (amplitude 1/8, so RMS ≈ 0.088).
 fn tone(path: &Path, secs: f64) {

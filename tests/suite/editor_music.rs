@@ -4,10 +4,6 @@
 //! music has an audio stream, and the export dialog sets the codec, the file type and shows
 //! an estimated size that a real export bears out.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test set-up panics on failure
-
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -18,6 +14,8 @@ use egui_kittest::kittest::Queryable;
 use gridreel::app::export_dialog::{Delivery, estimate_bytes};
 use gridreel::app::{EditorApp, StartOptions};
 use gridreel::settings::{FrameSize, Settings, VideoCodec};
+
+use crate::common;
 
 /// The editor on the demo photos at 320x240 (40 px tiles), loaded, without native dialogs.
 fn small_demo() -> Harness<'static, EditorApp> {

@@ -1,10 +1,6 @@
 //! `gridreel render` end to end: a correct MP4 (checked with ffprobe/ffmpeg), bad photos
 //! skipped with reasons, and failures that lose nothing.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers panic on setup failure
-
-mod common;
-
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
@@ -13,6 +9,8 @@ use gridreel::layout::{Layout, photos_shown};
 use gridreel::photos::{load_tiles, scan_folder, select_range};
 use gridreel::render::{FRAME_FORMAT, FrameTarget, Gpu, GridRenderer, GridUniform};
 use gridreel::settings::{FrameSize, Settings};
+
+use crate::common;
 
 fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()

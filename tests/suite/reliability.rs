@@ -1,10 +1,6 @@
 //! Hostile folders, bad input and faults: each ends in bounded time with a clear message,
 //! the right exit status, no temporary file left behind and no photo or video lost.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers panic on setup failure
-
-mod common;
-
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -12,6 +8,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use gridreel::photos::scan_folder;
+
+use crate::common;
 
 /// Longest any single command here may run before the test fails as a hang.
 const HANG: Duration = Duration::from_mins(2);
