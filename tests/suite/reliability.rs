@@ -92,14 +92,6 @@ fn photos(dir: &Path, names: &[&str]) {
     }
 }
 
-fn part_files(dir: &Path) -> Vec<String> {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.contains("gridreel-part"))
-        .collect()
-}
-
 fn mkfifo(path: &Path) {
     let ok = Command::new("mkfifo").arg(path).status().unwrap().success();
     assert!(ok, "mkfifo {}", path.display());
@@ -195,7 +187,7 @@ fn strings_ffmpeg_cannot_take_are_refused_with_exit_2() {
     let run = render(dir.path(), &bad, &[], &[]);
     assert_eq!(run.code, Some(2), "{}", run.stderr);
     assert!(run.stderr.contains("UTF-8"), "{}", run.stderr);
-    assert!(part_files(dir.path()).is_empty());
+    assert!(common::part_files(dir.path()).is_empty());
 }
 
 #[test]
@@ -241,7 +233,10 @@ fn the_output_is_never_one_of_the_input_photos() {
         run.stderr
     );
     assert_eq!(std::fs::read(&photo).unwrap(), before);
-    assert!(part_files(dir.path()).is_empty() && part_files(elsewhere.path()).is_empty());
+    assert!(
+        common::part_files(dir.path()).is_empty()
+            && common::part_files(elsewhere.path()).is_empty()
+    );
 }
 
 #[test]
@@ -272,7 +267,7 @@ fn sigterm_and_sighup_cancel_and_leave_no_part_file() {
         .to_vec();
         let child = spawn(&args, &[]);
         let started = Instant::now();
-        while part_files(out_dir.path()).is_empty() {
+        while common::part_files(out_dir.path()).is_empty() {
             assert!(started.elapsed() < HANG, "no part file appeared");
             std::thread::sleep(Duration::from_millis(20));
         }
@@ -285,7 +280,7 @@ fn sigterm_and_sighup_cancel_and_leave_no_part_file() {
         let run = finish(child, signal);
         assert_eq!(run.code, Some(130), "SIG{signal}: {}", run.stderr);
         assert!(run.stderr.contains("cancelled"), "{}", run.stderr);
-        assert!(part_files(out_dir.path()).is_empty(), "SIG{signal}");
+        assert!(common::part_files(out_dir.path()).is_empty(), "SIG{signal}");
         assert!(!out.exists());
     }
 }
@@ -332,7 +327,7 @@ fn an_export_panic_or_gpu_error_is_an_error_and_leaves_nothing() {
         let run = render(dir.path(), &out, &[], &[("GRIDREEL_FAULT", &env)]);
         assert_eq!(run.code, Some(1), "{fault}: {}", run.stderr);
         assert!(run.stderr.contains(says), "{fault}: {}", run.stderr);
-        assert!(part_files(out_dir.path()).is_empty(), "{fault}");
+        assert!(common::part_files(out_dir.path()).is_empty(), "{fault}");
         assert!(!out.exists());
     }
 }
@@ -381,7 +376,7 @@ fn a_full_disk_says_so_and_leaves_nothing() {
         &["--frame", "640x360", "--duration", "3"],
         &[],
     );
-    let leftovers = part_files(mount.path());
+    let leftovers = common::part_files(mount.path());
     let _ = Command::new("umount").arg(mount.path()).status();
     assert_eq!(run.code, Some(1), "{}", run.stderr);
     assert!(
