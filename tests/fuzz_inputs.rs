@@ -12,6 +12,10 @@
 //! input and its index, so a failure reported as `seed 0x…, photo.bmp #123` comes back with
 //! that seed and `GRIDREEL_FUZZ_CASES=124`. `GRIDREEL_FUZZ_TRACE=1` names each case on stderr
 //! before it runs, for what no test can catch (a stack overflow aborts the process).
+//!
+//! Its own test binary, not a module of `tests/suite`: the counting `#[global_allocator]`
+//! sees every thread of the process, so another test running beside it would count against
+//! the heap limit (and a binary has only one global allocator).
 
 // Test set-up panics on failure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]

@@ -2,6 +2,10 @@
 //! watches 300 frames of the editor's real paint callback (`PreviewCallback::prepare` and
 //! `paint`, with the `GridRenderer` in egui_wgpu's callback resources), recorded into a render
 //! pass the way egui_wgpu does it, and compares them with the bare wgpu calls they make.
+//!
+//! Its own test binary, not a module of `tests/suite`: the counting `#[global_allocator]`
+//! sees every thread of the process (its live-heap check most of all), so another test
+//! running beside it would be counted too (and a binary has only one global allocator).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 // test set-up panics on failure

@@ -1,10 +1,7 @@
-//! Helpers shared by the integration tests.
-#![allow(
-    dead_code,
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::missing_panics_doc
-)]
+//! Helpers shared by the integration tests in `tests/suite` (its `main.rs` loads this file as
+//! its `common` module).
+
+pub mod editor;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -20,6 +17,28 @@ pub fn gridreel(args: &[&str]) -> Output {
         .args(args)
         .output()
         .expect("run gridreel")
+}
+
+/// The temporary files of unfinished writes (`*gridreel-part*`) left in `dir`.
+pub fn part_files(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("gridreel-part"))
+        .collect()
+}
+
+/// A 440 Hz sine tone of `secs` seconds written by the ffmpeg tool (amplitude 1/8, so
+/// RMS ≈ 0.088).
+pub fn tone(path: &Path, secs: f64) {
+    let ok = Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
+        .arg(format!("sine=frequency=440:duration={secs}"))
+        .arg(path)
+        .status()
+        .expect("ffmpeg")
+        .success();
+    assert!(ok);
 }
 
 /// `gridreel render --images PHOTOS -o OUT` and `args`.
@@ -161,16 +180,12 @@ pub fn probe(path: &Path) -> String {
     )
 }
 
-/// Decodes frame `index` of a video to RGB24 with the BT.709 matrix its tags declare.
-pub fn decode_frame_rgb(path: &Path, index: u64) -> Vec<u8> {
+/// What `ffmpeg -v error -i INPUT ARGS…` writes to its standard output (`-` as the output).
+pub fn ffmpeg_output(input: &Path, args: &[&str]) -> Vec<u8> {
     let out = Command::new("ffmpeg")
         .args(["-v", "error", "-i"])
-        .arg(path)
-        .args([
-            "-vf",
-            &format!("select=eq(n\\,{index}),scale=in_color_matrix=bt709:in_range=tv:out_range=pc:flags=bicubic+accurate_rnd+full_chroma_int"),
-            "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "-",
-        ])
+        .arg(input)
+        .args(args)
         .output()
         .expect("ffmpeg");
     assert!(
@@ -179,6 +194,26 @@ pub fn decode_frame_rgb(path: &Path, index: u64) -> Vec<u8> {
         String::from_utf8_lossy(&out.stderr)
     );
     out.stdout
+}
+
+/// Decodes frame `index` of a video to RGB24 with the BT.709 matrix its tags declare.
+pub fn decode_frame_rgb(path: &Path, index: u64) -> Vec<u8> {
+    ffmpeg_output(
+        path,
+        &[
+            "-vf",
+            &format!(
+                "select=eq(n\\,{index}),scale=in_color_matrix=bt709:in_range=tv:out_range=pc:flags=bicubic+accurate_rnd+full_chroma_int"
+            ),
+            "-frames:v",
+            "1",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgb24",
+            "-",
+        ],
+    )
 }
 
 /// PSNR in dB between RGB24 and RGBA8 pixels of the same size.

@@ -13,7 +13,7 @@
 //!
 //! Entries are made only with budget to spare (an export whose tiles all fit) and only when
 //! some photo shows in more than one cell. They hold exactly what composing would write, so
-//! the frames are the same bytes (`tests/render_gpu.rs` compares every frame).
+//! the frames are the same bytes (`tests/suite/render_gpu.rs` compares every frame).
 
 use super::pipelines::{STRIP_FORMAT, STRIP_TEXEL_BYTES};
 use super::uniform::GridUniform;

@@ -2,62 +2,15 @@
 //! demo photos, draws the preview through the wgpu callback, reacts to settings, toggles the
 //! HUD with F1, and exports in the background.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test set-up panics on failure
-
-use std::time::{Duration, Instant};
-
 use eframe::egui::{self, Rect, Role};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
+use gridreel::app::EditorApp;
 use gridreel::app::export_runner::ExportOutcome;
-use gridreel::app::{EditorApp, StartOptions};
 use gridreel::settings::{FrameSize, Settings};
 
-fn harness(settings: Settings) -> Harness<'static, EditorApp> {
-    Harness::builder()
-        .with_size([1200.0, 800.0])
-        .wgpu()
-        .build_eframe(move |cc| {
-            EditorApp::new(
-                cc.wgpu_render_state.as_ref(),
-                None,
-                StartOptions {
-                    images: None,
-                    settings: Some(settings),
-                    soak: None,
-                    bare: None,
-                    hud: false,
-                },
-            )
-        })
-}
-
-/// The editor on the demo photos at a small output size (320x240, 40 px tiles), loaded.
-fn small_demo() -> Harness<'static, EditorApp> {
-    let mut h = harness(Settings {
-        frame: FrameSize::Custom {
-            width_px: 320,
-            height_px: 240,
-        },
-        tile_height_px: 40,
-        ..Settings::default()
-    });
-    step_until(&mut h, "36 demo photos", |app| all_loaded(app, 36));
-    h
-}
-
-/// Steps the app until `done` holds (photos load and exports run on other threads).
-fn step_until(h: &mut Harness<'static, EditorApp>, what: &str, done: impl Fn(&EditorApp) -> bool) {
-    let start = Instant::now();
-    while !done(h.state()) {
-        assert!(
-            start.elapsed() < Duration::from_mins(1),
-            "timed out waiting for {what}"
-        );
-        h.step();
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
+use crate::common;
+use crate::common::editor::{Dropped, all_loaded, enter_path, harness, small_demo, step_until};
 
 /// The rendered window cropped to `rect` (points; the harness draws at 1 pixel per point).
 fn crop(h: &mut Harness<'static, EditorApp>, rect: Rect) -> image::RgbaImage {
@@ -83,13 +36,6 @@ fn changed_share(a: &image::RgbaImage, b: &image::RgbaImage) -> f64 {
         .filter(|(p, q)| p.0.iter().zip(q.0).any(|(x, y)| x.abs_diff(y) > 8))
         .count();
     changed as f64 / f64::from(a.width() * a.height())
-}
-
-fn all_loaded(app: &EditorApp, count: usize) -> bool {
-    app.editor.photos.len() == count
-        && app.editor.photos.iter().all(|p| p.thumb.is_some())
-        && app.editor.loading_progress().is_none()
-        && app.preview_tiles_resident()
 }
 
 #[test]
@@ -143,19 +89,6 @@ fn drop_folder() -> tempfile::TempDir {
     }
     std::fs::write(dir.path().join("notes.jpg"), "not a photo").unwrap();
     dir
-}
-
-/// A file handed over by the window system, as egui-winit does on a drop.
-#[derive(Debug)]
-struct Dropped(std::path::PathBuf);
-
-impl egui::DroppedFile for Dropped {
-    fn path(&self) -> &std::path::Path {
-        &self.0
-    }
-    fn bytes(&self) -> Result<Vec<u8>, String> {
-        std::fs::read(&self.0).map_err(|e| e.to_string())
-    }
 }
 
 fn names(app: &EditorApp) -> Vec<String> {
@@ -386,16 +319,8 @@ fn closing_during_an_export_asks_and_leaves_no_part_file() {
     h.state_mut()
         .editor
         .start_export(dir.path().join("long.mp4"), false);
-    let part_file = |dir: &std::path::Path| {
-        std::fs::read_dir(dir).unwrap().any(|e| {
-            e.unwrap()
-                .file_name()
-                .to_string_lossy()
-                .contains("gridreel-part")
-        })
-    };
     step_until(&mut h, "the export to start writing", |_| {
-        part_file(dir.path())
+        !common::part_files(dir.path()).is_empty()
     });
     h.input_mut()
         .viewports
@@ -413,7 +338,10 @@ fn closing_during_an_export_asks_and_leaves_no_part_file() {
     h.get_by_label("Cancel export and quit").click();
     h.run_steps(2);
     assert!(!h.state().editor.export.is_running());
-    assert!(!part_file(dir.path()), "no part file left");
+    assert!(
+        common::part_files(dir.path()).is_empty(),
+        "no part file left"
+    );
 }
 
 /// Keyboard shortcuts drive playback; Ctrl+Z undoes a slider change and a reorder, in order,
@@ -657,18 +585,6 @@ fn no_panel_paints_a_window_sized_background() {
     );
 }
 
-/// Replaces what the path field holds with `text` and presses the prompt's `button`.
-fn enter_path(h: &mut Harness<'static, EditorApp>, text: &str, button: &str) {
-    h.get_by_role_and_label(Role::TextInput, "Path").focus();
-    h.run_steps(1);
-    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-    h.get_by_role_and_label(Role::TextInput, "Path")
-        .type_text(text);
-    h.run_steps(2);
-    h.get_by_label(button).click();
-    h.run_steps(3);
-}
-
 /// The editor on [`drop_folder`], loaded, with the path field instead of native dialogs.
 fn drop_folder_without_dialogs() -> (Harness<'static, EditorApp>, tempfile::TempDir) {
     let mut h = harness(Settings::default());
@@ -741,11 +657,7 @@ fn saving_a_preset_never_overwrites_a_photo() {
     h.get_by_label("Replace").click();
     h.run_steps(2);
     assert_eq!(gridreel::settings::load_preset(&saved).unwrap().rows, 2);
-    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|n| n.contains("gridreel-part"))
-        .collect();
+    let leftovers = common::part_files(dir.path());
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
 

@@ -1,42 +1,19 @@
 //! Music: a short track repeats, a long one is cut, the end fades to silence, the video can
 //! be fitted to the track, and a file that is not audio is refused before rendering.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers panic on setup failure
-
-mod common;
-
 use std::path::Path;
-use std::process::Command;
 
-/// A sine tone of `secs` seconds written by the ffmpeg tool (amplitude 1/8, so RMS ≈ 0.088).
-fn tone(path: &Path, secs: f64) {
-    let ok = Command::new("ffmpeg")
-        .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
-        .arg(format!("sine=frequency=440:duration={secs}"))
-        .arg(path)
-        .status()
-        .expect("ffmpeg")
-        .success();
-    assert!(ok);
-}
+use crate::common;
 
 /// The video's audio as mono f32 samples at 48 kHz.
 fn samples(video: &Path) -> Vec<f32> {
-    let out = Command::new("ffmpeg")
-        .args(["-v", "error", "-i"])
-        .arg(video)
-        .args(["-vn", "-ac", "1", "-ar", "48000", "-f", "f32le", "-"])
-        .output()
-        .expect("ffmpeg");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-        .chunks_exact(4)
-        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-        .collect()
+    common::ffmpeg_output(
+        video,
+        &["-vn", "-ac", "1", "-ar", "48000", "-f", "f32le", "-"],
+    )
+    .chunks_exact(4)
+    .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    .collect()
 }
 
 fn rms(samples: &[f32]) -> f64 {
@@ -74,7 +51,7 @@ fn a_short_track_repeats_and_fades_out_with_the_last_frame() {
     let photos = photos();
     let work = tempfile::tempdir().unwrap();
     let song = work.path().join("short.wav");
-    tone(&song, 1.5);
+    common::tone(&song, 1.5);
     let out = work.path().join("v.mp4");
     let run = render(
         photos.path(),
@@ -104,7 +81,7 @@ fn a_long_track_is_cut_at_an_offset_into_webm_as_opus() {
     let photos = photos();
     let work = tempfile::tempdir().unwrap();
     let song = work.path().join("long.mp3");
-    tone(&song, 10.0);
+    common::tone(&song, 10.0);
     let out = work.path().join("v.webm");
     let run = render(
         photos.path(),
@@ -135,7 +112,7 @@ fn fit_to_audio_makes_the_video_as_long_as_the_track() {
     let photos = photos();
     let work = tempfile::tempdir().unwrap();
     let song = work.path().join("song.wav");
-    tone(&song, 1.5);
+    common::tone(&song, 1.5);
     let out = work.path().join("v.mp4");
     let run = render(
         photos.path(),

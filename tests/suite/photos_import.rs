@@ -1,14 +1,12 @@
 //! Photos as people have them: every format, odd encodings, EXIF rotation, any script,
 //! and bad files skipped with a reason instead of stopping the run.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers panic on setup failure
-
-mod common;
-
 use std::sync::atomic::AtomicBool;
 
 use gridreel::photos::{PhotoError, TileSpec, load_tiles, scan_folder};
 use gridreel::settings::{Aspect, Color, CropAnchor};
+
+use crate::common;
 
 fn spec() -> TileSpec {
     TileSpec {

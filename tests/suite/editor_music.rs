@@ -4,103 +4,21 @@
 //! music has an audio stream, and the export dialog sets the codec, the file type and shows
 //! an estimated size that a real export bears out.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test set-up panics on failure
-
-mod common;
-
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::time::{Duration, Instant};
-
 use eframe::egui::{self, Role};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
+use gridreel::app::EditorApp;
 use gridreel::app::export_dialog::{Delivery, estimate_bytes};
-use gridreel::app::{EditorApp, StartOptions};
-use gridreel::settings::{FrameSize, Settings, VideoCodec};
+use gridreel::settings::VideoCodec;
+
+use crate::common;
+use crate::common::editor::{self, Dropped, enter_path, step_until};
 
 /// The editor on the demo photos at 320x240 (40 px tiles), loaded, without native dialogs.
 fn small_demo() -> Harness<'static, EditorApp> {
-    let settings = Settings {
-        frame: FrameSize::Custom {
-            width_px: 320,
-            height_px: 240,
-        },
-        tile_height_px: 40,
-        ..Settings::default()
-    };
-    let mut h = Harness::builder()
-        .with_size([1200.0, 800.0])
-        .wgpu()
-        .build_eframe(move |cc| {
-            EditorApp::new(
-                cc.wgpu_render_state.as_ref(),
-                None,
-                StartOptions {
-                    images: None,
-                    settings: Some(settings),
-                    soak: None,
-                    bare: None,
-                    hud: false,
-                },
-            )
-        });
-    step_until(&mut h, "36 demo photos", |app| {
-        app.editor.photos.len() == 36
-            && app.editor.photos.iter().all(|p| p.thumb.is_some())
-            && app.editor.loading_progress().is_none()
-    });
+    let mut h = editor::small_demo();
     h.state_mut().dialogs.native = false;
     h
-}
-
-fn step_until(h: &mut Harness<'static, EditorApp>, what: &str, done: impl Fn(&EditorApp) -> bool) {
-    let start = Instant::now();
-    while !done(h.state()) {
-        assert!(
-            start.elapsed() < Duration::from_mins(1),
-            "timed out waiting for {what}"
-        );
-        h.step();
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-/// A 440 Hz tone of `secs` seconds, amplitude 1/8, written by the ffmpeg tool.
-fn tone(path: &Path, secs: f64) {
-    let ok = Command::new("ffmpeg")
-        .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
-        .arg(format!("sine=frequency=440:duration={secs}"))
-        .arg(path)
-        .status()
-        .expect("ffmpeg")
-        .success();
-    assert!(ok);
-}
-
-/// Types `path` into the open path field and presses its `button`.
-fn type_path(h: &mut Harness<'static, EditorApp>, path: &Path, button: &str) {
-    h.run_steps(2);
-    h.get_by_role_and_label(Role::TextInput, "Path").focus();
-    h.run_steps(1);
-    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-    h.get_by_role_and_label(Role::TextInput, "Path")
-        .type_text(&path.display().to_string());
-    h.run_steps(2);
-    h.get_by_label(button).click();
-    h.run_steps(2);
-}
-
-#[derive(Debug)]
-struct Dropped(PathBuf);
-
-impl egui::DroppedFile for Dropped {
-    fn path(&self) -> &Path {
-        &self.0
-    }
-    fn bytes(&self) -> Result<Vec<u8>, String> {
-        std::fs::read(&self.0).map_err(|e| e.to_string())
-    }
 }
 
 #[test]
@@ -108,10 +26,11 @@ fn a_chosen_track_shows_its_waveform_and_the_editor_plays_on_without_a_sound_car
     let mut h = small_demo();
     let dir = tempfile::tempdir().unwrap();
     let song = dir.path().join("tone.wav");
-    tone(&song, 1.5);
+    common::tone(&song, 1.5);
 
     h.get_by_label("Music…").click();
-    type_path(&mut h, &song, "Use");
+    h.run_steps(2);
+    enter_path(&mut h, &song.display().to_string(), "Use");
     assert_eq!(
         h.state().editor.settings.audio.file.as_deref(),
         Some(song.as_path())
@@ -166,7 +85,7 @@ fn a_dropped_track_is_used_and_a_file_that_is_not_audio_is_refused_by_name() {
     let mut h = small_demo();
     let dir = tempfile::tempdir().unwrap();
     let song = dir.path().join("song.wav");
-    tone(&song, 1.0);
+    common::tone(&song, 1.0);
     h.input_mut()
         .dropped_files
         .push(std::sync::Arc::new(Dropped(song.clone())));
@@ -180,7 +99,8 @@ fn a_dropped_track_is_used_and_a_file_that_is_not_audio_is_refused_by_name() {
     let bad = dir.path().join("bad.mp3");
     std::fs::write(&bad, "not music at all").unwrap();
     h.get_by_label("Music…").click();
-    type_path(&mut h, &bad, "Use");
+    h.run_steps(2);
+    enter_path(&mut h, &bad.display().to_string(), "Use");
     let error = h.state().editor.errors.last().cloned().expect("an error");
     assert!(
         error.contains("bad.mp3") && error.contains("music"),
@@ -199,7 +119,7 @@ fn an_export_from_the_editor_carries_the_music() {
     let mut h = small_demo();
     let dir = tempfile::tempdir().unwrap();
     let song = dir.path().join("tone.wav");
-    tone(&song, 1.0);
+    common::tone(&song, 1.0);
     h.state_mut().editor.set_music(&song);
     h.state_mut().editor.settings.duration_secs = 0.5;
     let out = dir.path().join("with-music.mp4");

@@ -2,11 +2,9 @@
 //! codec lands in the containers that take it with BT.709 tags and the exact frame count
 //! (`hvc1` for H.265 in MP4/MOV), and impossible pairs are refused before rendering.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers panic on setup failure
-
-mod common;
-
 use std::path::Path;
+
+use crate::common;
 
 /// ffprobe's view of the video stream, with its tag.
 fn probe(path: &Path) -> String {

@@ -1,10 +1,6 @@
 //! Hostile folders, bad input and faults: each ends in bounded time with a clear message,
 //! the right exit status, no temporary file left behind and no photo or video lost.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers panic on setup failure
-
-mod common;
-
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -12,6 +8,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use gridreel::photos::scan_folder;
+
+use crate::common;
 
 /// Longest any single command here may run before the test fails as a hang.
 const HANG: Duration = Duration::from_mins(2);
@@ -92,14 +90,6 @@ fn photos(dir: &Path, names: &[&str]) {
     for (i, name) in names.iter().enumerate() {
         common::write_photo(&dir.join(name), i as u64 + 1, 160, 120);
     }
-}
-
-fn part_files(dir: &Path) -> Vec<String> {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.contains("gridreel-part"))
-        .collect()
 }
 
 fn mkfifo(path: &Path) {
@@ -197,7 +187,7 @@ fn strings_ffmpeg_cannot_take_are_refused_with_exit_2() {
     let run = render(dir.path(), &bad, &[], &[]);
     assert_eq!(run.code, Some(2), "{}", run.stderr);
     assert!(run.stderr.contains("UTF-8"), "{}", run.stderr);
-    assert!(part_files(dir.path()).is_empty());
+    assert!(common::part_files(dir.path()).is_empty());
 }
 
 #[test]
@@ -243,7 +233,10 @@ fn the_output_is_never_one_of_the_input_photos() {
         run.stderr
     );
     assert_eq!(std::fs::read(&photo).unwrap(), before);
-    assert!(part_files(dir.path()).is_empty() && part_files(elsewhere.path()).is_empty());
+    assert!(
+        common::part_files(dir.path()).is_empty()
+            && common::part_files(elsewhere.path()).is_empty()
+    );
 }
 
 #[test]
@@ -274,7 +267,7 @@ fn sigterm_and_sighup_cancel_and_leave_no_part_file() {
         .to_vec();
         let child = spawn(&args, &[]);
         let started = Instant::now();
-        while part_files(out_dir.path()).is_empty() {
+        while common::part_files(out_dir.path()).is_empty() {
             assert!(started.elapsed() < HANG, "no part file appeared");
             std::thread::sleep(Duration::from_millis(20));
         }
@@ -287,7 +280,7 @@ fn sigterm_and_sighup_cancel_and_leave_no_part_file() {
         let run = finish(child, signal);
         assert_eq!(run.code, Some(130), "SIG{signal}: {}", run.stderr);
         assert!(run.stderr.contains("cancelled"), "{}", run.stderr);
-        assert!(part_files(out_dir.path()).is_empty(), "SIG{signal}");
+        assert!(common::part_files(out_dir.path()).is_empty(), "SIG{signal}");
         assert!(!out.exists());
     }
 }
@@ -334,7 +327,7 @@ fn an_export_panic_or_gpu_error_is_an_error_and_leaves_nothing() {
         let run = render(dir.path(), &out, &[], &[("GRIDREEL_FAULT", &env)]);
         assert_eq!(run.code, Some(1), "{fault}: {}", run.stderr);
         assert!(run.stderr.contains(says), "{fault}: {}", run.stderr);
-        assert!(part_files(out_dir.path()).is_empty(), "{fault}");
+        assert!(common::part_files(out_dir.path()).is_empty(), "{fault}");
         assert!(!out.exists());
     }
 }
@@ -383,7 +376,7 @@ fn a_full_disk_says_so_and_leaves_nothing() {
         &["--frame", "640x360", "--duration", "3"],
         &[],
     );
-    let leftovers = part_files(mount.path());
+    let leftovers = common::part_files(mount.path());
     let _ = Command::new("umount").arg(mount.path()).status();
     assert_eq!(run.code, Some(1), "{}", run.stderr);
     assert!(

@@ -1,10 +1,6 @@
 //! `gridreel render` end to end: a correct MP4 (checked with ffprobe/ffmpeg), bad photos
 //! skipped with reasons, and failures that lose nothing.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers panic on setup failure
-
-mod common;
-
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
@@ -14,16 +10,10 @@ use gridreel::photos::{load_tiles, scan_folder, select_range};
 use gridreel::render::{FRAME_FORMAT, FrameTarget, Gpu, GridRenderer, GridUniform};
 use gridreel::settings::{FrameSize, Settings};
 
+use crate::common;
+
 fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn leftovers(dir: &Path) -> Vec<String> {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.contains("gridreel-part"))
-        .collect()
 }
 
 #[test]
@@ -94,7 +84,7 @@ fn renders_a_correct_video_from_a_mixed_folder() {
         find(b"moov") < find(b"mdat"),
         "moov atom is not at the front"
     );
-    assert!(leftovers(out_dir.path()).is_empty());
+    assert!(common::part_files(out_dir.path()).is_empty());
 
     // A decoded frame matches the frame the renderer draws (same photos, same settings).
     let mut settings = Settings {
@@ -224,9 +214,9 @@ fn existing_output_is_kept_and_failed_exports_leave_nothing() {
     );
     assert_eq!(std::fs::read(&out).unwrap(), b"precious");
     assert!(
-        leftovers(out_dir.path()).is_empty(),
+        common::part_files(out_dir.path()).is_empty(),
         "{:?}",
-        leftovers(out_dir.path())
+        common::part_files(out_dir.path())
     );
 
     let run = common::gridreel(&[
@@ -241,7 +231,7 @@ fn existing_output_is_kept_and_failed_exports_leave_nothing() {
     ]);
     assert!(run.status.success(), "{}", stderr(&run));
     assert_ne!(std::fs::read(&out).unwrap(), b"precious");
-    assert!(leftovers(out_dir.path()).is_empty());
+    assert!(common::part_files(out_dir.path()).is_empty());
 }
 
 #[test]
@@ -404,7 +394,7 @@ fn streaming_tiles_within_a_small_budget_changes_no_pixel() {
         thumbnails_first == streamed,
         "streaming after a thumbnail pass changed the video"
     );
-    assert!(leftovers(out_dir.path()).is_empty());
+    assert!(common::part_files(out_dir.path()).is_empty());
 }
 
 /// A grid that fits one still: the resident export draws from the still's strip, the
@@ -674,7 +664,7 @@ fn starting_at_once_changes_no_pixel_even_when_a_photo_fails_late() {
         at_once == first,
         "restarting without the bad photo changed the video"
     );
-    assert!(leftovers(out_dir.path()).is_empty());
+    assert!(common::part_files(out_dir.path()).is_empty());
 
     // Nothing left that a probe passes: the same clear refusal as when decoding first.
     let junk = tempfile::tempdir().unwrap();

@@ -2,8 +2,6 @@
 //! layout within a small per-pixel tolerance, for several frames and settings, and the GPU
 //! YUV conversion equals the CPU one.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers panic on setup failure
-
 use gridreel::engine::cell_photos;
 use gridreel::layout::{Layout, photos_shown};
 use gridreel::photos::TilePixels;
