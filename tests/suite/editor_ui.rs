@@ -693,3 +693,122 @@ fn exporting_over_a_file_asks_or_refuses() {
     assert!(!h.state().editor.export.is_running());
     assert_eq!(std::fs::read(&video).unwrap(), mp4, "the old video is kept");
 }
+
+/// A shipped preset from the *Presets* menu changes the layout it names and keeps the music,
+/// the motion switches and the crop centres (issue: loading one dropped the music).
+#[test]
+fn a_shipped_preset_keeps_the_music_and_the_motion() {
+    let mut h = small_demo();
+    let dir = tempfile::tempdir().unwrap();
+    let song = dir.path().join("song.wav");
+    common::tone(&song, 1.0);
+    h.state_mut().editor.set_music(&song);
+    {
+        let settings = &mut h.state_mut().editor.settings;
+        settings.motion.alternate = true;
+        settings.motion.looped = true;
+        settings.rows = 2;
+    }
+    let focus = gridreel::settings::Focus { x: 0.2, y: 0.7 };
+    let first = h.state().editor.photos[0].path.clone();
+    h.state_mut().editor.set_focus(&first, Some(focus));
+    h.run_steps(2);
+    h.get_by_label("Presets").click();
+    h.run_steps(2);
+    h.get_by_label("hd-landscape").click();
+    h.run_steps(3);
+    let settings = &h.state().editor.settings;
+    assert_eq!(settings.frame, FrameSize::Hd, "the preset's frame");
+    assert_eq!(settings.rows, 4, "the preset's rows");
+    assert_eq!(
+        settings.audio.file.as_deref(),
+        Some(song.as_path()),
+        "the music stays"
+    );
+    assert!(
+        settings.motion.alternate && settings.motion.looped,
+        "the motion stays"
+    );
+    assert_eq!(
+        settings.focus.get(&first),
+        Some(&focus),
+        "the crop centre stays"
+    );
+    h.get_by_label("Preset applied: hd-landscape.ron");
+}
+
+/// eframe's key-value storage, in memory.
+#[derive(Default)]
+struct MemoryStorage(std::collections::HashMap<String, String>);
+
+impl eframe::Storage for MemoryStorage {
+    fn get_string(&self, key: &str) -> Option<String> {
+        self.0.get(key).cloned()
+    }
+    fn set_string(&mut self, key: &str, value: String) {
+        self.0.insert(key.to_owned(), value);
+    }
+    fn remove_string(&mut self, key: &str) {
+        self.0.remove(key);
+    }
+    fn flush(&mut self) {}
+}
+
+/// The editor started as eframe starts it: with its storage, and `images` if given.
+fn started(
+    storage: &MemoryStorage,
+    images: Option<std::path::PathBuf>,
+) -> Harness<'static, EditorApp> {
+    let session = storage.0.clone();
+    Harness::builder()
+        .with_size([1200.0, 800.0])
+        .wgpu()
+        .build_eframe(move |cc| {
+            EditorApp::new(
+                cc.wgpu_render_state.as_ref(),
+                Some(&MemoryStorage(session)),
+                gridreel::app::StartOptions {
+                    images,
+                    settings: None,
+                    soak: None,
+                    bare: None,
+                    hud: false,
+                },
+            )
+        })
+}
+
+/// The photo order and what is left out come back when the editor starts again on the same
+/// folder.
+#[test]
+fn the_photo_order_comes_back_at_the_next_start() {
+    let dir = drop_folder();
+    let mut storage = MemoryStorage::default();
+    let mut h = started(&storage, Some(dir.path().to_owned()));
+    step_until(&mut h, "the folder", |app| all_loaded(app, 4));
+    h.state_mut().editor.photos.move_photo(3, 0);
+    h.state_mut().editor.photos.toggle(2);
+    h.run_steps(2);
+    let order: Vec<(String, bool)> = h
+        .state()
+        .editor
+        .photos
+        .iter()
+        .map(|p| (p.name(), p.included))
+        .collect();
+    assert_eq!(order[0].0, "p10.jpg");
+    eframe::App::save(h.state_mut(), &mut storage);
+    drop(h);
+
+    let mut again = started(&storage, None);
+    step_until(&mut again, "the folder again", |app| all_loaded(app, 4));
+    assert_eq!(again.state().editor.folder.as_deref(), Some(dir.path()));
+    let restored: Vec<(String, bool)> = again
+        .state()
+        .editor
+        .photos
+        .iter()
+        .map(|p| (p.name(), p.included))
+        .collect();
+    assert_eq!(restored, order);
+}
