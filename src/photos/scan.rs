@@ -10,6 +10,14 @@ pub const PHOTO_EXTENSIONS: [&str; 9] = [
     "jpg", "jpeg", "png", "webp", "gif", "bmp", "tif", "tiff", "jfif",
 ];
 
+/// Photo and clip types a camera or phone writes that gridreel cannot read yet: such a file
+/// is listed as skipped, with the reason, so the user knows it was seen. Any other file
+/// (notes, PDFs, sidecars) is not a photo at all and is left aside without a word.
+const UNSUPPORTED_MEDIA_EXTENSIONS: [&str; 18] = [
+    "heic", "heif", "avif", "jxl", "dng", "cr2", "cr3", "nef", "arw", "raf", "orf", "rw2", "mp4",
+    "mov", "m4v", "mkv", "webm", "3gp",
+];
+
 /// Why a folder could not be scanned at all.
 #[derive(Debug, thiserror::Error)]
 pub enum ScanError {
@@ -33,7 +41,11 @@ pub enum ScanError {
 #[derive(Debug, Default)]
 pub struct ScanResult {
     pub photos: Vec<PathBuf>,
+    /// Photos (and clips) that cannot be used, with the reason.
     pub skipped: Vec<Skipped>,
+    /// How many files are not photos at all (notes, PDFs, sidecars): not skipped, just not
+    /// photos.
+    pub others: usize,
 }
 
 /// True for file names hidden by convention (`.DS_Store`, `.thumbnails`).
@@ -45,9 +57,13 @@ fn is_hidden(path: &Path) -> bool {
 
 #[must_use]
 fn has_photo_extension(path: &Path) -> bool {
+    has_extension(path, &PHOTO_EXTENSIONS)
+}
+
+fn has_extension(path: &Path, extensions: &[&str]) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
-        .is_some_and(|e| PHOTO_EXTENSIONS.iter().any(|p| e.eq_ignore_ascii_case(p)))
+        .is_some_and(|e| extensions.iter().any(|p| e.eq_ignore_ascii_case(p)))
 }
 
 /// Lists the photos in `dir` (and its sub-folders when `recursive`), naturally sorted by
@@ -103,7 +119,11 @@ pub fn scan_folder(dir: &Path, recursive: bool) -> Result<ScanResult, ScanError>
                     result.skipped.push(skip(PhotoError::Folder));
                 }
             } else if !has_photo_extension(&path) {
-                result.skipped.push(skip(PhotoError::NotAPhotoType));
+                if has_extension(&path, &UNSUPPORTED_MEDIA_EXTENSIONS) {
+                    result.skipped.push(skip(PhotoError::NotAPhotoType));
+                } else {
+                    result.others += 1;
+                }
             } else if !meta.is_file() {
                 result.skipped.push(skip(PhotoError::NotARegularFile));
             } else if files_seen.insert(file_id(&meta, &path)) {
@@ -223,7 +243,14 @@ mod tests {
     #[test]
     fn scan_filters_and_sorts() {
         let dir = tempfile::tempdir().unwrap();
-        for name in ["p10.JPG", "p2.png", ".hidden.jpg", "notes.txt", "p1.jpeg"] {
+        for name in [
+            "p10.JPG",
+            "p2.png",
+            ".hidden.jpg",
+            "notes.txt",
+            "IMG_0001.HEIC",
+            "p1.jpeg",
+        ] {
             std::fs::write(dir.path().join(name), b"x").unwrap();
         }
         std::fs::create_dir(dir.path().join("sub")).unwrap();
@@ -235,8 +262,11 @@ mod tests {
             .map(|p| p.file_name().unwrap().to_str().unwrap())
             .collect();
         assert_eq!(names, vec!["p1.jpeg", "p2.png", "p10.JPG"]);
+        // A phone's photo that cannot be read yet is skipped with the reason; notes are not
+        // photos at all, so not "skipped".
         assert_eq!(flat.skipped.len(), 1);
-        assert!(flat.skipped[0].path.ends_with("notes.txt"));
+        assert!(flat.skipped[0].path.ends_with("IMG_0001.HEIC"));
+        assert_eq!(flat.others, 1);
         assert_eq!(scan_folder(dir.path(), true).unwrap().photos.len(), 4);
         assert!(matches!(
             scan_folder(&dir.path().join("nope"), false),
