@@ -158,12 +158,15 @@ impl Editor {
         }
     }
 
-    /// Lays the preset `text` (read from `path`) over the settings: what it names changes;
-    /// the music, the crop centres and everything else it does not name stay. A bad preset
-    /// changes nothing and says why.
+    /// Lays the preset `text` (read from `path`) over the settings: what it names changes,
+    /// everything else stays. The music track and the crop centres belong to the project, not
+    /// to a look: they stay even when the preset names them (a preset saved from the editor
+    /// writes every field). A bad preset changes nothing and says why.
     pub fn apply_preset(&mut self, text: &str, path: &Path) {
         match crate::settings::apply_preset(&self.settings, text, path) {
-            Ok(settings) => {
+            Ok(mut settings) => {
+                settings.audio.file.clone_from(&self.settings.audio.file);
+                settings.focus.clone_from(&self.settings.focus);
                 self.settings = settings;
                 self.settings_changed();
                 self.notice = Some(format!("Preset applied: {}", path.display()));
@@ -617,6 +620,31 @@ mod tests {
         editor.fit_grid_to_photos();
         assert_eq!((editor.settings.rows, editor.settings.cols), (3, 12));
         assert_eq!(editor.photos_shown(), None);
+    }
+
+    /// A preset saved from the editor names every field, the music's `file: None` included:
+    /// loading it keeps the project's music and crop centres all the same.
+    #[test]
+    fn a_full_preset_keeps_the_projects_music_and_crop_centres() {
+        let mut editor = Editor::new(Settings::default());
+        let saved = crate::settings::settings_to_ron(&Settings {
+            rows: 2,
+            ..Settings::default()
+        });
+        editor.settings.audio.file = Some(PathBuf::from("/music/song.mp3"));
+        let focus = crate::settings::Focus { x: 0.1, y: 0.9 };
+        editor
+            .settings
+            .focus
+            .insert(PathBuf::from("/p/a.jpg"), focus);
+        editor.apply_preset(&saved, Path::new("mine.ron"));
+        assert!(editor.errors.is_empty(), "{:?}", editor.errors);
+        assert_eq!(editor.settings.rows, 2);
+        assert_eq!(
+            editor.settings.audio.file.as_deref(),
+            Some(Path::new("/music/song.mp3"))
+        );
+        assert_eq!(editor.settings.focus.len(), 1);
     }
 
     #[test]
