@@ -82,7 +82,14 @@ impl History {
     /// cuts it. 0 with fewer than two spans. Allocates nothing.
     #[must_use]
     pub fn floor_slope_per_sec(&self, bucket_secs: f64) -> f64 {
-        let Some(first) = self.iter().next() else {
+        self.floor_slope_per_sec_since(bucket_secs, f64::NEG_INFINITY)
+    }
+
+    /// [`History::floor_slope_per_sec`] of the samples taken at or after `since_secs` only.
+    #[must_use]
+    pub fn floor_slope_per_sec_since(&self, bucket_secs: f64, since_secs: f64) -> f64 {
+        let points = || self.iter().filter(move |p| p[0] >= since_secs);
+        let Some(first) = points().next() else {
             return 0.0;
         };
         // Whole bucket numbers; samples are seconds apart, far inside i64.
@@ -98,7 +105,7 @@ impl History {
             sums[4] += t * v;
         };
         let mut current = (bucket_of(first[0]), first);
-        for point in self.iter() {
+        for point in points() {
             let bucket = bucket_of(point[0]);
             if bucket != current.0 {
                 add(current.1);
@@ -125,6 +132,21 @@ pub struct Stats {
     pub cpu_percent: History,
     pub frame_ms: History,
     pub peak_rss_mb: f64,
+    /// Seconds since start of the last moment the process was busy on a job (importing,
+    /// exporting, re-uploading tiles): memory growth is measured after it only, since memory
+    /// a job leaves behind for reuse is not a leak.
+    pub steady_since_secs: f64,
+}
+
+impl Stats {
+    /// Seconds of steady state behind the newest RSS sample.
+    #[must_use]
+    pub fn steady_secs(&self) -> f64 {
+        self.rss_mb
+            .iter()
+            .last()
+            .map_or(0.0, |p| (p[0] - self.steady_since_secs).max(0.0))
+    }
 }
 
 /// Owner of the sampling thread; dropping it stops the thread.
@@ -143,6 +165,7 @@ impl Monitor {
             cpu_percent: History::new(CAPACITY),
             frame_ms: History::new(CAPACITY),
             peak_rss_mb: 0.0,
+            steady_since_secs: 0.0,
         }));
         let stop = Arc::new(AtomicBool::new(false));
         let started = Instant::now();
@@ -166,6 +189,14 @@ impl Monitor {
         let t = self.started.elapsed().as_secs_f64();
         if let Ok(mut s) = self.stats.lock() {
             s.frame_ms.push(t, ms);
+        }
+    }
+
+    /// The process is busy on a job now: growth is measured from here on.
+    pub fn mark_busy(&self) {
+        let t = self.started.elapsed().as_secs_f64();
+        if let Ok(mut s) = self.stats.lock() {
+            s.steady_since_secs = t;
         }
     }
 
@@ -321,6 +352,23 @@ mod tests {
         assert!(swinging.floor_slope_per_sec(5.0).abs() * 60.0 < 0.01);
         let leak = leaking.floor_slope_per_sec(5.0) * 60.0;
         assert!((leak - 1.0).abs() < 0.05, "{leak}");
+    }
+
+    #[test]
+    fn growth_is_measured_over_the_steady_window_only() {
+        // An export raises RSS by 40 MB over 20 s and leaves 30 MB of it for reuse; the
+        // 40 s after are flat. Over the whole minute that reads as growth; since the export
+        // ended, as none.
+        let mut rss = History::new(240);
+        for i in 0..240 {
+            let t = f64::from(i) / 4.0;
+            let v = if t < 20.0 { 170.0 + 2.0 * t } else { 200.0 };
+            rss.push(t, v);
+        }
+        assert!(rss.floor_slope_per_sec(5.0) * 60.0 > 20.0);
+        let steady = rss.floor_slope_per_sec_since(5.0, 20.0) * 60.0;
+        assert!(steady.abs() < 0.01, "{steady}");
+        assert!(rss.floor_slope_per_sec_since(5.0, 100.0).abs() < f64::EPSILON);
     }
 
     #[test]

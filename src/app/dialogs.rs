@@ -68,6 +68,10 @@ pub struct Dialogs {
     pub export_open: bool,
     /// The codec and encoder before the export dialog opened, put back if it is cancelled.
     pub codec_before_export: Option<(crate::settings::VideoCodec, crate::settings::EncoderChoice)>,
+    /// The list of skipped files (from the toolbar's "N skipped") is open.
+    pub skipped_open: bool,
+    /// The folder the last export went to: the next one starts there.
+    pub export_folder: Option<PathBuf>,
 }
 
 /// What the user of a desktop without native dialogs needs to install.
@@ -95,9 +99,11 @@ impl Dialogs {
             return;
         }
         if !self.native {
-            let mut start = editor
-                .folder
-                .as_ref()
+            let folder = match (purpose, &self.export_folder) {
+                (Purpose::Export, Some(last)) => Some(last),
+                _ => editor.folder.as_ref(),
+            };
+            let mut start = folder
                 .map(|f| format!("{}/", f.display()))
                 .unwrap_or_default();
             // A name of the right type, ready to be renamed (never one of the photos).
@@ -120,10 +126,14 @@ impl Dialogs {
             Purpose::Export => {
                 // The format was chosen in the export dialog: its file type only.
                 let (name, extension) = self.delivery.filter();
-                rfd::FileDialog::new()
+                let dialog = rfd::FileDialog::new()
                     .add_filter(name, &[extension])
-                    .set_file_name(self.delivery.file_name())
-                    .save_file()
+                    .set_file_name(self.delivery.file_name());
+                match &self.export_folder {
+                    Some(folder) => dialog.set_directory(folder),
+                    None => dialog,
+                }
+                .save_file()
             }
             Purpose::Music => rfd::FileDialog::new()
                 .add_filter("Audio", &crate::music::AUDIO_EXTENSIONS)
@@ -170,7 +180,14 @@ impl Dialogs {
             Purpose::SavePreset => PRESET_FILE,
             Purpose::Export => self.delivery.container().file_kind(),
         };
-        match guard::check(path, &kind, &editor.input_files()).map_err(|e| e.to_string())? {
+        let destination =
+            guard::check(path, &kind, &editor.input_files()).map_err(|e| e.to_string())?;
+        if purpose == Purpose::Export {
+            let (Destination::New(p) | Destination::Replace(p)) = &destination;
+            let folder = crate::files::atomic::folder_of(p);
+            self.export_folder = Some(std::path::absolute(&folder).unwrap_or(folder));
+        }
+        match destination {
             Destination::Replace(path) if !replace_ok => {
                 self.replace_prompt = Some(ReplacePrompt { purpose, path });
             }
@@ -187,7 +204,10 @@ fn write(editor: &mut Editor, purpose: Purpose, path: PathBuf, replace: bool) {
     editor.notice = None;
     match purpose {
         Purpose::SavePreset => match save_preset(&editor.settings, &path, replace) {
-            Ok(()) => editor.notice = Some(format!("Preset saved to {}", path.display())),
+            Ok(()) => {
+                editor.mark_saved();
+                editor.notice = Some(format!("Preset saved to {}", path.display()));
+            }
             Err(e) => editor.errors.push(e.to_string()),
         },
         Purpose::Export => editor.start_export(path, replace),
@@ -247,9 +267,27 @@ impl Dialogs {
     }
 }
 
+/// Which files the path field suggests for `purpose` (folders always): audio for the music,
+/// presets for presets, the chosen format's files for an export, none for a folder.
+fn suggests(purpose: Purpose, delivery: Delivery) -> impl Fn(&Path) -> bool {
+    move |path: &Path| {
+        let extension = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .unwrap_or_default();
+        match purpose {
+            Purpose::OpenFolder => false,
+            Purpose::Music => crate::music::AUDIO_EXTENSIONS.contains(&extension.as_str()),
+            Purpose::LoadPreset | Purpose::SavePreset => extension == "ron",
+            Purpose::Export => extension == delivery.filter().1,
+        }
+    }
+}
+
 /// Up to `max` entries of the folder `text` names (or is in) that start with what follows
-/// its last `/` (only folders with `folders_only`): folders end in `/`.
-fn completions(text: &str, max: usize, folders_only: bool) -> Vec<String> {
+/// its last `/`: its folders, which end in `/`, and the files `file_ok` accepts.
+fn completions(text: &str, max: usize, file_ok: &dyn Fn(&Path) -> bool) -> Vec<String> {
     let (folder, prefix) = match text.rfind('/') {
         Some(i) => (&text[..=i], &text[i + 1..]),
         None => ("./", text),
@@ -262,9 +300,10 @@ fn completions(text: &str, max: usize, folders_only: bool) -> Vec<String> {
         .filter_map(|e| {
             let name = e.file_name().to_str()?.to_owned();
             // Hidden entries only when the typed part asks for them.
-            let is_dir = e.path().is_dir();
+            let path = e.path();
+            let is_dir = path.is_dir();
             let shown =
-                (!name.starts_with('.') || prefix.starts_with('.')) && (is_dir || !folders_only);
+                (!name.starts_with('.') || prefix.starts_with('.')) && (is_dir || file_ok(&path));
             (shown && name.starts_with(prefix)).then(|| {
                 let slash = if is_dir { "/" } else { "" };
                 format!("{folder}{name}{slash}")
@@ -308,13 +347,18 @@ impl Dialogs {
                 field.request_focus();
                 prompt.fresh = !field.has_focus();
             }
-            let entered = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            // Enter in the field, or with nothing focused (after a suggestion was clicked).
+            let enter = ui.input(|i| i.key_pressed(egui::Key::Enter));
+            let nothing_focused = ui.memory(|m| m.focused().is_none());
+            let entered = enter && (field.lost_focus() || nothing_focused);
             // In a scope of their own, so the buttons below keep their ids as the list changes.
             ui.push_id("completions", |ui| {
-                let folders_only = prompt.purpose == Purpose::OpenFolder;
-                for suggestion in completions(&prompt.text, 8, folders_only) {
+                let file_ok = suggests(prompt.purpose, self.delivery);
+                for suggestion in completions(&prompt.text, 8, &file_ok) {
                     if ui.small_button(&suggestion).clicked() {
                         prompt.text = suggestion;
+                        // Back to the field, so typing (or Enter) goes on from there.
+                        prompt.fresh = true;
                     }
                 }
             });
@@ -360,12 +404,31 @@ mod tests {
         std::fs::write(dir.path().join("trailer.mp4"), b"").unwrap();
         std::fs::write(dir.path().join("other.txt"), b"").unwrap();
         let base = format!("{}/", dir.path().display());
-        let found = completions(&format!("{base}tr"), 8, false);
+        std::fs::write(dir.path().join("track.MP3"), b"").unwrap();
+        std::fs::write(dir.path().join("trip.jpg"), b"").unwrap();
+        let any = |_: &Path| true;
+        let found = completions(&format!("{base}tr"), 8, &any);
         assert_eq!(
             found,
-            vec![format!("{base}trailer.mp4"), format!("{base}trip/")]
+            vec![
+                format!("{base}track.MP3"),
+                format!("{base}trailer.mp4"),
+                format!("{base}trip.jpg"),
+                format!("{base}trip/")
+            ]
         );
-        assert_eq!(completions(&base, 1, false).len(), 1);
-        assert_eq!(completions(&base, 8, true), vec![format!("{base}trip/")]);
+        assert_eq!(completions(&base, 1, &any).len(), 1);
+        // By kind: a folder prompt lists folders, the music prompt audio, an export its type.
+        let folder = suggests(Purpose::OpenFolder, Delivery::default());
+        assert_eq!(completions(&base, 8, &folder), vec![format!("{base}trip/")]);
+        let music = suggests(Purpose::Music, Delivery::default());
+        assert_eq!(
+            completions(&base, 8, &music),
+            vec![format!("{base}track.MP3"), format!("{base}trip/")]
+        );
+        let export = suggests(Purpose::Export, Delivery::default());
+        let video = completions(&base, 8, &export);
+        assert!(video.contains(&format!("{base}trailer.mp4")), "{video:?}");
+        assert!(!video.iter().any(|v| v.contains("trip.jpg")), "{video:?}");
     }
 }

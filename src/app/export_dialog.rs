@@ -6,7 +6,7 @@ use eframe::egui;
 pub use super::delivery::Delivery;
 use super::dialogs::{Dialogs, Purpose};
 use super::logic::Editor;
-pub use crate::export::estimate::{estimate_bytes, format_estimate};
+pub use crate::export::estimate::{detail_of, estimate_bytes, format_estimate, photo_coverage};
 use crate::settings::VideoCodec;
 
 /// Opens the export dialog, on the last format chosen (or the one the codec setting names).
@@ -85,7 +85,11 @@ pub fn dialog_ui(ctx: &egui::Context, dialogs: &mut Dialogs, editor: &mut Editor
                 ui.end_row();
             });
         }
-        let bytes = estimate_bytes(&editor.settings, dialogs.delivery.codec());
+        let bytes = estimate_bytes(
+            &editor.settings,
+            dialogs.delivery.codec(),
+            editor.photo_detail(),
+        );
         // The size of the file's frames: a GIF's own width, not the rendered frame's.
         let (w, h) = crate::export::Format {
             container: dialogs.delivery.container(),
@@ -103,8 +107,8 @@ pub fn dialog_ui(ctx: &egui::Context, dialogs: &mut Dialogs, editor: &mut Editor
             }
         ))
         .on_hover_text(
-            "From bits per pixel measured on the demo photos at this quality; photos with \
-             fine detail can come out up to about twice as large.",
+            "From the share of the frame the photos cover, how detailed they are, the tile \
+             size, the speed and the quality; real exports came within 0.66-1.51× of it.",
         );
         ui.horizontal(|ui| {
             if ui.button("Save as…").clicked() {

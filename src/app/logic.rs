@@ -71,6 +71,9 @@ pub struct Editor {
     pub export: super::export_runner::ExportRunner,
     /// What the last write did ("Preset saved to …"), until the next one.
     pub notice: Option<String>,
+    /// The settings as last saved to or loaded from a preset (or at start): the window title
+    /// marks changes since.
+    saved: Settings,
     loader: Option<Loader>,
     loaded_spec: Option<TileSpec>,
     /// The crop centres the thumbnails and the preview's tiles follow: `settings.focus` as of
@@ -86,6 +89,7 @@ impl Editor {
         Self {
             applied_focus: Arc::new(settings.focus.clone()),
             refocusing: Vec::new(),
+            saved: settings.clone(),
             settings,
             folder: None,
             photos: PhotoList::default(),
@@ -127,37 +131,6 @@ impl Editor {
         }
     }
 
-    /// `(shown, in play)` when the grid has fewer cells than the photos in play (included,
-    /// within the photo range), so some are left out; `None` when all show.
-    #[must_use]
-    pub fn photos_shown(&self) -> Option<(usize, usize)> {
-        if self.settings.validate().is_err() {
-            return None;
-        }
-        let in_play = self.photos_in_play().len();
-        let shown = crate::layout::photos_shown(Layout::new(&self.settings).cell_count(), in_play);
-        (shown < in_play).then_some((shown, in_play))
-    }
-
-    /// Adds columns (the rows stay) until every photo in play has a cell. A grid that would
-    /// then be too large keeps its size and says why.
-    pub fn fit_grid_to_photos(&mut self) {
-        let Some((_, active)) = self.photos_shown() else {
-            return;
-        };
-        let rows = self.settings.rows.max(1) as usize;
-        let before = self.settings.cols;
-        self.settings.cols = u32::try_from(active.div_ceil(rows)).unwrap_or(u32::MAX);
-        match self.settings.validate() {
-            Ok(()) => self.settings_changed(),
-            Err(e) => {
-                self.settings.cols = before;
-                self.errors
-                    .push(format!("cannot fit the grid to the photos: {e}"));
-            }
-        }
-    }
-
     /// Lays the preset `text` (read from `path`) over the settings: what it names changes,
     /// everything else stays. The music track and the crop centres belong to the project, not
     /// to a look: they stay even when the preset names them (a preset saved from the editor
@@ -169,10 +142,22 @@ impl Editor {
                 settings.focus.clone_from(&self.settings.focus);
                 self.settings = settings;
                 self.settings_changed();
+                self.mark_saved();
                 self.notice = Some(format!("Preset applied: {}", path.display()));
             }
             Err(e) => self.errors.push(e.to_string()),
         }
+    }
+
+    /// Whether the settings changed since they were last saved to or loaded from a preset.
+    #[must_use]
+    pub fn modified(&self) -> bool {
+        self.settings != self.saved
+    }
+
+    /// The settings as they are now are saved (in a preset).
+    pub fn mark_saved(&mut self) {
+        self.saved.clone_from(&self.settings);
     }
 
     /// Makes `path` the music, if it is audio FFmpeg decodes; otherwise says why, naming the
@@ -472,37 +457,6 @@ impl Editor {
             }
         }
         self.settings_changed();
-    }
-
-    /// The photos the video uses, in order: included, decoded, within the photo range, at
-    /// most one per cell.
-    #[must_use]
-    pub fn active_photos(&self) -> Vec<&PhotoEntry> {
-        let mut photos = self.photos_in_play();
-        photos.truncate(Layout::new(&self.settings).cell_count());
-        photos
-    }
-
-    /// The decoded photos that are included and within the photo range, in order: those the
-    /// grid shows, as far as it has cells.
-    fn photos_in_play(&self) -> Vec<&PhotoEntry> {
-        let included: Vec<&PhotoEntry> = self.photos.iter().filter(|p| p.included).collect();
-        let len = included.len();
-        let start = self
-            .settings
-            .first_photo
-            .map_or(0, |f| (f as usize).saturating_sub(1))
-            .min(len);
-        let end = self
-            .settings
-            .last_photo
-            .map_or(len, |l| l as usize)
-            .clamp(start, len);
-        included[start..end]
-            .iter()
-            .filter(|p| p.thumb.is_some())
-            .copied()
-            .collect()
     }
 
     /// The memory budget for decoded photos on this machine, and the part of it an export

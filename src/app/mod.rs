@@ -5,6 +5,7 @@ pub mod delivery;
 pub mod dialogs;
 pub mod export_dialog;
 pub mod export_runner;
+mod grid_photos;
 pub mod history;
 pub mod logic;
 pub mod music;
@@ -41,6 +42,8 @@ struct Session {
     delivery: delivery::Delivery,
     /// The photos of `folder` in the user's order, and whether each is included.
     order: Vec<(PathBuf, bool)>,
+    /// The folder the last export went to.
+    export_folder: Option<PathBuf>,
 }
 
 /// How many recent folders the *Recent* menu keeps.
@@ -69,6 +72,10 @@ pub struct EditorApp {
     pub recent: Vec<PathBuf>,
     /// The folder the history and the recent list last saw.
     seen_folder: Option<PathBuf>,
+    /// The window's title as last set.
+    title: String,
+    /// The photos' tiles generation the HUD's steady window last saw.
+    jobs_generation: u64,
     /// The music's waveform and playback.
     pub music: music::Music,
 }
@@ -110,6 +117,7 @@ impl EditorApp {
         let dialogs = dialogs::Dialogs {
             native: dialogs::native_available(),
             delivery: session.delivery,
+            export_folder: session.export_folder.filter(|f| f.is_dir()),
             ..dialogs::Dialogs::default()
         };
         let last_folder = session.folder.filter(|f| f.is_dir());
@@ -147,6 +155,8 @@ impl EditorApp {
             history,
             recent: session.recent,
             seen_folder: None,
+            title: String::new(),
+            jobs_generation: 0,
             music: music::Music::default(),
         }
     }
@@ -223,25 +233,37 @@ impl EditorApp {
     }
 
     /// Keeps the undo history and the recent folders in step with the editor.
+    /// Tells the HUD's monitor when a job runs (import, export, tiles changing or streaming):
+    /// memory growth is measured over the steady time after it.
+    fn mark_jobs(&mut self) {
+        let generation = self.editor.photos.tiles_generation();
+        if self.editor.export.is_running()
+            || self.editor.loading_progress().is_some()
+            || !self.tiles.all_resident()
+            || generation != self.jobs_generation
+        {
+            self.monitor.mark_busy();
+            self.jobs_generation = generation;
+        }
+    }
+
     fn track_project(&mut self, ctx: &egui::Context) {
         let time_secs = ctx.input(|i| i.time);
+        // The window says which project, and "●" when its settings are not saved in a preset.
+        let title = window_title(self.editor.folder.as_deref(), self.editor.modified());
+        if title != self.title {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
+            self.title = title;
+        }
         if self.editor.folder == self.seen_folder {
             self.history.sync(&self.editor, time_secs);
             return;
         }
         self.seen_folder.clone_from(&self.editor.folder);
         self.history.reset(&self.editor, time_secs);
-        // Another project: the window says which, and the last one's outcome goes.
+        // Another project: the last one's outcome goes.
         self.editor.export.forget();
         self.editor.notice = None;
-        let name = self
-            .editor
-            .folder
-            .as_deref()
-            .and_then(|f| f.file_name())
-            .map(|n| n.to_string_lossy().into_owned());
-        let title = name.map_or_else(|| "gridreel".to_owned(), |n| format!("{n} — gridreel"));
-        ctx.send_viewport_cmd(egui::ViewportCommand::Title(title));
         if let Some(folder) = &self.editor.folder
             && !crate::photos::is_demo_folder(folder)
         {
@@ -350,6 +372,7 @@ impl eframe::App for EditorApp {
         if let Some(rs) = frame.wgpu_render_state() {
             self.tiles.update(rs, &self.editor);
         }
+        self.mark_jobs();
 
         let mut requested = None;
         egui::Panel::top("toolbar")
@@ -400,6 +423,7 @@ impl eframe::App for EditorApp {
 
         self.quit_ui(&ctx);
         export_dialog::dialog_ui(&ctx, &mut self.dialogs, &mut self.editor);
+        ui::skipped_window(&ctx, &self.editor, &mut self.dialogs.skipped_open);
         self.dialogs.prompt_ui(&ctx, &mut self.editor);
         self.dialogs.replace_ui(&ctx, &mut self.editor);
         self.track_project(&ctx);
@@ -443,6 +467,7 @@ impl eframe::App for EditorApp {
             folder: self.editor.folder.clone(),
             recent: self.recent.clone(),
             delivery: self.dialogs.delivery,
+            export_folder: self.dialogs.export_folder.clone(),
             order: self
                 .editor
                 .photos
@@ -506,4 +531,18 @@ pub fn run(start: StartOptions) -> Result<(), String> {
         }),
     )
     .map_err(|e| format!("cannot open the editor window ({e})"))
+}
+
+/// "trip — gridreel", "● trip — gridreel" with changes not saved in a preset.
+#[must_use]
+pub fn window_title(folder: Option<&std::path::Path>, modified: bool) -> String {
+    let name = folder
+        .and_then(|f| f.file_name())
+        .map(|n| n.to_string_lossy().into_owned());
+    let title = name.map_or_else(|| "gridreel".to_owned(), |n| format!("{n} — gridreel"));
+    if modified {
+        format!("● {title}")
+    } else {
+        title
+    }
 }

@@ -191,16 +191,13 @@ pub fn section_ui(
 
 /// The *Mute* toggle, and why nothing is heard when there is no sound output.
 pub fn mute_ui(ui: &mut egui::Ui, music: &mut Music) {
-    let reason = music.playback.unavailable().map(str::to_owned);
-    let toggle = ui.toggle_value(&mut music.playback.muted, "Mute");
-    match reason {
-        Some(reason) => {
-            toggle.on_hover_text(reason.clone());
-            ui.weak("no audio output").on_hover_text(reason);
-        }
-        None => {
-            toggle.on_hover_text("Hear the music while the preview plays");
-        }
+    // Without an output there is nothing to mute: a short note (it shares the row's left end
+    // with Play and Repeat), the reason on hover.
+    if let Some(reason) = music.playback.unavailable() {
+        ui.weak("no sound").on_hover_text(reason);
+    } else {
+        ui.toggle_value(&mut music.playback.muted, "Mute")
+            .on_hover_text("Hear the music while the preview plays");
     }
 }
 

@@ -19,6 +19,8 @@ pub struct PhotoEntry {
     pub thumb_id: u64,
     /// The photo's upright size in pixels, once decoded (a click on its tile maps through it).
     pub photo_px: Option<(u32, u32)>,
+    /// Its fine detail, measured on the thumbnail (the size estimate scales with it).
+    pub detail: Option<f64>,
 }
 
 impl PhotoEntry {
@@ -29,6 +31,7 @@ impl PhotoEntry {
             thumb: None,
             thumb_id: 0,
             photo_px: None,
+            detail: None,
         }
     }
 
@@ -104,6 +107,7 @@ impl PhotoList {
         let Some(entry) = self.entries.iter_mut().find(|p| p.path == path) else {
             return false;
         };
+        entry.detail = Some(crate::export::estimate::detail_of(&thumb));
         entry.thumb = Some(thumb);
         entry.photo_px = Some(photo_px);
         self.next_thumb_id += 1;

@@ -187,7 +187,8 @@ impl PreviewTiles {
     pub fn all_resident(&self) -> bool {
         self.streamer.as_ref().is_some_and(|s| {
             let plan = s.plan();
-            !plan.streams() && s.counts() == (plan.photos as usize, 0)
+            // Photos never on screen (below a grid taller than the frame) are never loaded.
+            !plan.streams() && s.counts() == (s.photos_on_screen(), 0)
         })
     }
 

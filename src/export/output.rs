@@ -50,7 +50,7 @@ impl TempOutput {
         let file =
             AtomicFile::create(target, overwrite).map_err(|e| ExportError::OutputFolder {
                 path: folder_of(target),
-                reason: e.to_string(),
+                reason: crate::files::io_words(&e),
             })?;
         Ok(Self { file })
     }

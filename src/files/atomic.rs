@@ -16,12 +16,12 @@ const MAX_NAME_BYTES: usize = 255;
 /// Why a finished temporary file could not be moved into place.
 #[derive(Debug, thiserror::Error)]
 pub enum CommitError {
-    #[error("cannot flush the file to disk: {0}")]
+    #[error("cannot flush the file to disk: {}", super::io_words(.0))]
     Flush(std::io::Error),
     /// A file appeared at the target and replacing was not allowed: it is kept.
     #[error("a file of that name exists")]
     Exists,
-    #[error("cannot move the finished file into place: {0}")]
+    #[error("cannot move the finished file into place: {}", super::io_words(.0))]
     Move(std::io::Error),
 }
 

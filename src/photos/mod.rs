@@ -40,7 +40,7 @@ pub enum PhotoError {
     TooLarge(String),
     #[error("unsupported image ({0})")]
     Unsupported(String),
-    #[error("cannot read ({0})")]
+    #[error("cannot read ({})", crate::files::io_words(.0))]
     Io(std::io::Error),
 }
 

@@ -30,7 +30,7 @@ pub enum ScanError {
         .0.display()
     )]
     DemoMissing(PathBuf),
-    #[error("cannot read photo folder ({source}): {}", path.display())]
+    #[error("cannot read photo folder ({}): {}", crate::files::io_words(source), path.display())]
     Unreadable {
         path: PathBuf,
         source: std::io::Error,

@@ -7,12 +7,12 @@ use super::{Settings, SettingsError};
 /// Why a preset could not be read or written.
 #[derive(Debug, thiserror::Error)]
 pub enum PresetError {
-    #[error("cannot read preset ({source}): {}", path.display())]
+    #[error("cannot read preset ({}): {}", crate::files::io_words(source), path.display())]
     Read {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("cannot write preset ({source}): {}", path.display())]
+    #[error("cannot write preset ({}): {}", crate::files::io_words(source), path.display())]
     Write {
         path: PathBuf,
         source: std::io::Error,

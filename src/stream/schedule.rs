@@ -140,6 +140,13 @@ impl Schedule {
         self.photo_count
     }
 
+    /// Photos that are on screen at some time: a photo whose only cells lie outside the frame
+    /// (a grid taller than the frame, moving sideways) is never needed.
+    #[must_use]
+    pub fn photos_on_screen(&self) -> usize {
+        self.starts.windows(2).filter(|w| w[1] > w[0]).count()
+    }
+
     /// The cells on screen at `t_secs`.
     pub fn visible(&self, t_secs: f64) -> impl Iterator<Item = &Showing> + '_ {
         let lo = self.first_not_left(t_secs);

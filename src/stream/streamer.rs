@@ -121,6 +121,12 @@ impl TileStreamer {
         &self.plan
     }
 
+    /// Photos that are ever on screen, so ever made resident.
+    #[must_use]
+    pub fn photos_on_screen(&self) -> usize {
+        self.schedule.photos_on_screen()
+    }
+
     /// Resident tiles and tiles being decoded.
     #[must_use]
     pub fn counts(&self) -> (usize, usize) {

@@ -301,3 +301,14 @@ fn plan_fits_all_or_streams_or_says_the_budget_is_too_small() {
     let err = StreamPlan::new(&layout, &schedule, 10 * tile, 0, None, 2048, 2).unwrap_err();
     assert!(err.to_string().contains("too small"), "{err}");
 }
+
+#[test]
+fn photos_below_a_grid_taller_than_the_frame_are_never_on_screen() {
+    // Six rows of 30 px (pitch 32) in a 100 px high frame: rows 0-3 show (row 3 from
+    // y = 96), rows 4 and 5 never do. The editor waits for the photos on screen only.
+    let tall = layout(6, 4, (320, 100));
+    let schedule = Schedule::new(&tall, 24);
+    assert_eq!(schedule.photos_on_screen(), 16);
+    let all = layout(3, 4, (320, 100));
+    assert_eq!(Schedule::new(&all, 12).photos_on_screen(), 12);
+}

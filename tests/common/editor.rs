@@ -53,7 +53,7 @@ pub fn step_until(
     let start = Instant::now();
     while !done(h.state()) {
         assert!(
-            start.elapsed() < Duration::from_mins(1),
+            start.elapsed() < Duration::from_mins(3),
             "timed out waiting for {what}"
         );
         h.step();

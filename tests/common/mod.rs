@@ -12,6 +12,23 @@ pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
+/// Twelve real photographs (see `tests/bench/real-photos.sh`, which `.ci/setup` runs):
+/// `$GRIDREEL_REAL_PHOTOS`, else `target/real-photos`.
+pub fn real_photos() -> PathBuf {
+    let dir = std::env::var_os("GRIDREEL_REAL_PHOTOS").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("target/real-photos"),
+        PathBuf::from,
+    );
+    let count = std::fs::read_dir(&dir).map_or(0, Iterator::count);
+    assert!(
+        count >= 12,
+        "the real photographs are missing from {}: run `bash tests/bench/real-photos.sh` \
+         (`bash .ci/setup` does)",
+        dir.display()
+    );
+    dir
+}
+
 pub fn gridreel(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_gridreel"))
         .args(args)

@@ -139,7 +139,8 @@ fn dropping_a_folder_loads_it_and_dragging_a_thumbnail_reorders() {
 
     // The list with its thumbnails, in the new order.
     let photos = h.get_by_label("Photos").rect();
-    let list = Rect::from_min_size(photos.left_top(), egui::vec2(260.0, 200.0));
+    // Above the timeline (whose knob moves with time).
+    let list = Rect::from_min_size(photos.left_top(), egui::vec2(260.0, 160.0));
     egui_kittest::image_snapshot(&crop(&mut h, list), "photo_list_reordered");
 }
 
@@ -160,7 +161,12 @@ fn f1_toggles_the_hud() {
         .next()
         .is_some()
     };
-    assert!(has("MB/min"), "HUD shows the RSS growth rate");
+    // Growth is measured over a steady window (20 s without import, export or uploads):
+    // right after the photos loaded it says so instead of a number.
+    assert!(
+        has("growth: measuring"),
+        "HUD says the growth is being measured"
+    );
     assert!(has("MB GPU"), "HUD shows the memory by part");
 }
 

@@ -8,6 +8,36 @@ use crate::monitor::Monitor;
 /// Span whose lowest RSS sample is one point of the HUD's growth fit.
 const RSS_FLOOR_BUCKET_SECS: f64 = 5.0;
 
+/// Width of the plots' value axis, wide enough for "1000".
+const Y_AXIS_WIDTH: f32 = 36.0;
+/// Seconds of steady state (no import, export or tile upload) before growth is shown.
+const STEADY_WINDOW_SECS: f64 = 20.0;
+
+/// Memory growth over the steady window, in orange above 5 MB/min; "measuring" until the
+/// window is long enough (memory a job leaves behind for reuse is not a leak).
+fn growth_ui(ui: &mut egui::Ui, stats: &crate::monitor::Stats) {
+    let steady = stats.steady_secs();
+    if steady < STEADY_WINDOW_SECS {
+        ui.weak(format!(
+            "growth: measuring ({steady:.0} of {STEADY_WINDOW_SECS:.0} s steady)"
+        ))
+        .on_hover_text("Growth is measured while nothing is imported, exported or uploaded");
+        return;
+    }
+    // The floor's slope: swings that come back down are not growth.
+    let growth = stats
+        .rss_mb
+        .floor_slope_per_sec_since(RSS_FLOOR_BUCKET_SECS, stats.steady_since_secs)
+        * 60.0;
+    let color = if growth > 5.0 {
+        egui::Color32::from_rgb(255, 120, 80)
+    } else {
+        ui.visuals().text_color()
+    };
+    ui.colored_label(color, format!("growth {growth:+.1} MB/min"))
+        .on_hover_text(format!("Over the last {steady:.0} s of steady state"));
+}
+
 /// The HUD: RSS, CPU and frame time over the last minute.
 pub fn hud_ui(ui: &mut egui::Ui, monitor: &Monitor, memory: &MemoryParts) {
     use egui_plot::{Line, Plot, PlotPoints};
@@ -15,16 +45,9 @@ pub fn hud_ui(ui: &mut egui::Ui, monitor: &Monitor, memory: &MemoryParts) {
         return;
     };
     let rss = stats.rss_mb.last().unwrap_or(0.0);
-    // The floor's slope: swings that come back down are not growth.
-    let growth = stats.rss_mb.floor_slope_per_sec(RSS_FLOOR_BUCKET_SECS) * 60.0;
-    let color = if growth > 5.0 {
-        egui::Color32::from_rgb(255, 120, 80)
-    } else {
-        ui.visuals().text_color()
-    };
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.label(format!("RSS {rss:.0} MB (peak {:.0})", stats.peak_rss_mb));
-        ui.colored_label(color, format!("growth {growth:+.1} MB/min"));
+        growth_ui(ui, &stats);
         ui.label(format!(
             "CPU {:.0} %",
             stats.cpu_percent.last().unwrap_or(0.0)
@@ -35,7 +58,7 @@ pub fn hud_ui(ui: &mut egui::Ui, monitor: &Monitor, memory: &MemoryParts) {
         ));
     });
     let mb = |b: u64| b as f64 / (1024.0 * 1024.0);
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.label(format!(
             "tiles {:.1} MB RAM + {:.1} MB GPU ({}), still {:.1} MB GPU, thumbnails {:.1} MB RAM + {:.1} MB GPU, budget {:.0} MB",
             mb(memory.tiles_ram),
@@ -53,6 +76,20 @@ pub fn hud_ui(ui: &mut egui::Ui, monitor: &Monitor, memory: &MemoryParts) {
             ));
         }
     });
+    // One time span for the three plots, so that a moment sits at the same x in each.
+    let histories = [&stats.rss_mb, &stats.cpu_percent, &stats.frame_ms];
+    let first = histories
+        .iter()
+        .filter_map(|h| h.iter().next())
+        .map(|p| p[0]);
+    let last = histories
+        .iter()
+        .filter_map(|h| h.iter().last())
+        .map(|p| p[0]);
+    let span = (
+        first.fold(f64::INFINITY, f64::min),
+        last.fold(0.0, f64::max),
+    );
     for (name, title, history, unit) in [
         ("rss", "Memory (RSS), MB", &stats.rss_mb, "MB"),
         ("cpu", "CPU, % of one core", &stats.cpu_percent, "%"),
@@ -62,6 +99,10 @@ pub fn hud_ui(ui: &mut egui::Ui, monitor: &Monitor, memory: &MemoryParts) {
         Plot::new(name)
             .height(60.0)
             .show_axes([false, true])
+            // One width for every plot's value axis, so that the three line up in time.
+            .y_axis_min_width(Y_AXIS_WIDTH)
+            .include_x(if span.0.is_finite() { span.0 } else { 0.0 })
+            .include_x(span.1)
             .allow_drag(false)
             .allow_zoom(false)
             .allow_scroll(false)

@@ -8,7 +8,7 @@ mod settings_panel;
 mod timeline;
 
 pub use hud::hud_ui;
-pub use photo_panel::{FOCUS_MARKER, ThumbCache, photos_ui};
+pub use photo_panel::{FOCUS_MARKER, ThumbCache, photos_ui, skipped_window};
 pub use settings_panel::settings_ui;
 pub use timeline::{preview_panel_ui, status_ui, timeline_ui};
 
@@ -123,7 +123,16 @@ pub fn toolbar_ui(
             );
         }
         let loaded = editor.photos.iter().filter(|p| p.thumb.is_some()).count();
-        ui.label(format!("{loaded} photos, {} skipped", editor.skipped.len()));
+        let skipped = editor.skipped.len();
+        if skipped == 0 {
+            ui.label(format!("{loaded} photos, 0 skipped"));
+        } else if ui
+            .link(format!("{loaded} photos, {skipped} skipped"))
+            .on_hover_text("Which files were skipped, and why")
+            .clicked()
+        {
+            dialogs.skipped_open = true;
+        }
         shown_ui(ui, editor);
     });
     command

@@ -81,9 +81,38 @@ pub fn photos_ui(ui: &mut egui::Ui, editor: &mut Editor, thumbs: &mut ThumbCache
     if !editor.skipped.is_empty() {
         egui::CollapsingHeader::new(format!("Skipped ({})", editor.skipped.len())).show(ui, |ui| {
             for line in &editor.skipped {
-                ui.label(egui::RichText::new(line).small());
+                ui.label(line);
             }
         });
+    }
+}
+
+/// The skipped files and their reasons in a window of their own, opened from the toolbar's
+/// "N skipped"; closes when there is nothing left to show.
+pub fn skipped_window(ctx: &egui::Context, editor: &Editor, open: &mut bool) {
+    if editor.skipped.is_empty() {
+        *open = false;
+    }
+    let mut close = false;
+    egui::Window::new(format!("Skipped files ({})", editor.skipped.len()))
+        .open(open)
+        .collapsible(false)
+        .default_width(520.0)
+        .show(ctx, |ui| {
+            ui.label("These files were left out; every other photo is in the grid.");
+            ui.separator();
+            egui::ScrollArea::vertical()
+                .max_height(320.0)
+                .show(ui, |ui| {
+                    for line in &editor.skipped {
+                        ui.label(line);
+                    }
+                });
+            ui.separator();
+            close = ui.button("Close").clicked();
+        });
+    if close {
+        *open = false;
     }
 }
 

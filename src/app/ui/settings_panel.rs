@@ -92,14 +92,14 @@ fn layout_rows_ui(ui: &mut egui::Ui, s: &mut Settings, focus: &crate::settings::
     if !focus.is_empty() {
         ui.label("");
         let n = focus.len();
-        let label = if n == 1 {
-            "Reset 1 photo's crop centre".to_owned()
-        } else {
-            format!("Reset {n} photos' crop centres")
-        };
+        // Short, so that the panel keeps its width when it appears.
+        let label = format!("Reset centres ({n})");
         cleared = ui
             .small_button(label)
-            .on_hover_text(crate::app::preview::FOCUS_HINT)
+            .on_hover_text(format!(
+                "Puts the photos with their own crop centre back on the Crop setting. {}",
+                crate::app::preview::FOCUS_HINT
+            ))
             .clicked();
         ui.end_row();
     }
@@ -150,10 +150,11 @@ fn motion_rows_ui(ui: &mut egui::Ui, s: &mut Settings) {
     ui.horizontal(|ui| {
         ui.checkbox(&mut s.motion.alternate, "Alternate")
             .on_hover_text("Odd rows (columns, moving up or down) move the other way");
-        ui.checkbox(&mut s.motion.looped, "Loop").on_hover_text(
-            "Photos repeat endlessly: frame 0 is full and the end leads into the start. \
+        ui.checkbox(&mut s.motion.looped, "Seamless loop")
+            .on_hover_text(
+                "Photos repeat endlessly: frame 0 is full and the end leads into the start. \
                  Each row's speed becomes the nearest whole number of cycles in the clip.",
-        );
+            );
     });
     ui.end_row();
     let label = ui.label("Row speeds");
@@ -174,6 +175,12 @@ fn motion_rows_ui(ui: &mut egui::Ui, s: &mut Settings) {
     ui.end_row();
     ui.label("Frame");
     frame_ui(ui, &mut s.frame);
+    ui.end_row();
+    ui.label("Output");
+    ui.weak(output_summary(s)).on_hover_text(format!(
+        "The video's size in pixels and its length: {} frames",
+        s.frame_count()
+    ));
     ui.end_row();
     ui.label("Photos from / to");
     ui.horizontal(|ui| {
@@ -316,6 +323,14 @@ fn budget_ui(ui: &mut egui::Ui, budget: &mut MemoryBudget) -> egui::Response {
         ui.data_mut(|d| d.insert_temp(id, text));
     }
     response
+}
+
+/// "798×600 · 4.0 s": what the export will be, beside the settings that make it (short, so
+/// that the panel keeps its width as it changes).
+#[must_use]
+pub fn output_summary(s: &Settings) -> String {
+    let (w, h) = s.frame_size_px();
+    format!("{w}×{h} · {:.1} s", s.duration_secs)
 }
 
 fn frame_ui(ui: &mut egui::Ui, frame: &mut FrameSize) {

@@ -1,4 +1,4 @@
-//! The bottom of the window: play, loop and the scrubber; the preview panel with its clicks;
+//! The bottom of the window: play, repeat and the scrubber; the preview panel with its clicks;
 //! the export's progress, its outcome and the editor's messages.
 
 use eframe::egui;
@@ -15,7 +15,9 @@ pub fn timeline_ui(ui: &mut egui::Ui, editor: &mut Editor) -> egui::Rangef {
         if ui.button(label).clicked() {
             editor.playing = !editor.playing;
         }
-        ui.checkbox(&mut editor.looping, "Loop");
+        // "Repeat", as in a media player: the motion's own loop is "Seamless loop".
+        ui.checkbox(&mut editor.looping, "Repeat")
+            .on_hover_text("Play the preview again from the start when it ends");
         let duration = editor.settings.duration_secs;
         ui.spacing_mut().slider_width = (ui.available_width() - 200.0).max(100.0);
         let scrubber =
