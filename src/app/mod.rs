@@ -312,8 +312,8 @@ impl EditorApp {
             return;
         }
         egui::Modal::new(egui::Id::unique("confirm-quit")).show(ctx, |ui| {
-            ui.heading("An export is running");
-            ui.label("An export is running: cancel it and quit?");
+            ui.heading("An export is running: cancel it and quit?");
+            ui.label("The video written so far is removed; nothing else is lost.");
             ui.horizontal(|ui| {
                 if ui.button("Cancel export and quit").clicked() {
                     self.editor.export.cancel_and_wait();
