@@ -10,8 +10,9 @@ const RSS_FLOOR_BUCKET_SECS: f64 = 5.0;
 
 /// Width of the plots' value axis, wide enough for "1000".
 const Y_AXIS_WIDTH: f32 = 36.0;
-/// Seconds of steady state (no import, export or tile upload) before growth is shown.
-const STEADY_WINDOW_SECS: f64 = 20.0;
+/// Seconds of steady state (no import, export or tile upload) before growth is shown: six of
+/// the floor fit's 5 s spans (20 s read a settling editor as +10 MB/min).
+const STEADY_WINDOW_SECS: f64 = 30.0;
 
 /// Memory growth over the steady window, in orange above 5 MB/min; "measuring" until the
 /// window is long enough (memory a job leaves behind for reuse is not a leak).
