@@ -17,6 +17,21 @@ pub fn fixtures() -> PathBuf {
 /// fails as a hang, instead of stalling CI.
 pub const CHILD_DEADLINE: Duration = Duration::from_mins(5);
 
+/// A check that cannot run on this machine: said on the test run's own standard error (past
+/// the harness's capture, so it shows in every run's output, counted as `SKIPPED CHECK`),
+/// and a failure where `GRIDREEL_REQUIRED_CHECKS` (comma-separated names; `.ci/run` sets
+/// it) names `name`.
+pub fn skipped_check(name: &str, why: &str) {
+    use std::io::Write;
+    let required = std::env::var("GRIDREEL_REQUIRED_CHECKS").unwrap_or_default();
+    let _ = writeln!(std::io::stderr(), "SKIPPED CHECK {name}: {why}");
+    assert!(
+        !required.split(',').any(|r| r.trim() == name),
+        "the {name} check is required here (GRIDREEL_REQUIRED_CHECKS={required}) but was \
+         skipped: {why}"
+    );
+}
+
 pub fn gridreel(args: &[&str]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_gridreel"));
     command.args(args);
