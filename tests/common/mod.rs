@@ -17,6 +17,25 @@ pub fn fixtures() -> PathBuf {
 /// fails as a hang, instead of stalling CI.
 pub const CHILD_DEADLINE: Duration = Duration::from_mins(5);
 
+/// Longest an in-process call that could hang (a scan, a decode) may take in a test.
+pub const CALL_DEADLINE: Duration = Duration::from_secs(30);
+
+/// Runs `f` on its own thread and returns what it returned; fails the test, naming `what`,
+/// when it takes longer than [`CALL_DEADLINE`] (the thread is left behind: the test fails
+/// instead of stalling CI).
+pub fn within<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (done, result) = std::sync::mpsc::sync_channel(1);
+    std::thread::Builder::new()
+        .name(format!("test-call: {what}"))
+        .spawn(move || {
+            let _ = done.send(f());
+        })
+        .unwrap();
+    result
+        .recv_timeout(CALL_DEADLINE)
+        .unwrap_or_else(|e| panic!("{what}: no result after {CALL_DEADLINE:?} ({e}): a hang"))
+}
+
 /// A check that cannot run on this machine: said on the test run's own standard error (past
 /// the harness's capture, so it shows in every run's output, counted as `SKIPPED CHECK`),
 /// and a failure where `GRIDREEL_REQUIRED_CHECKS` (comma-separated names; `.ci/run` sets

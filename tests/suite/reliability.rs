@@ -108,7 +108,10 @@ fn symlink_loops_end_and_each_photo_is_listed_once() {
     std::os::unix::fs::symlink(root, root.join("self")).unwrap();
     std::os::unix::fs::symlink(root.join("a.jpg"), root.join("a-again.jpg")).unwrap();
 
-    let scan = scan_folder(root, true).unwrap();
+    let scanned = root.to_owned();
+    let scan = common::within("the scan of a link loop", move || {
+        scan_folder(&scanned, true).unwrap()
+    });
     let mut names: Vec<_> = scan
         .photos
         .iter()
@@ -161,7 +164,10 @@ fn fifos_sockets_and_folders_named_like_photos_are_skipped_with_a_reason() {
         focus: None,
         background: gridreel::settings::Color::WHITE,
     };
-    let err = gridreel::photos::decode_tile(&root.join("pipe.jpg"), &spec).unwrap_err();
+    let fifo = root.join("pipe.jpg");
+    let err = common::within("the decode of a FIFO", move || {
+        gridreel::photos::decode_tile(&fifo, &spec).unwrap_err()
+    });
     assert!(err.to_string().contains("regular file"), "{err}");
 }
 
