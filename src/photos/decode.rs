@@ -148,6 +148,7 @@ fn decode_tile_unguarded(
 ) -> Result<(TilePixels, (u32, u32)), PhotoError> {
     crate::fault::panic_if_armed(crate::fault::Fault::DecodePanic, path);
     let format = sniff(path)?;
+    check_declared_size(path, format)?;
     let working = checked_working_bytes(path, format)?;
     if format == image::ImageFormat::Jpeg
         && let Some((image, orientation, (w, h), _permit)) = decode_jpeg(path, spec, working)?
@@ -292,6 +293,14 @@ fn decode_jpeg_scaled(
 /// The photo's [`PhotoError`].
 pub fn probe(path: &Path) -> Result<(), PhotoError> {
     let format = sniff(path)?;
+    check_declared_size(path, format)?;
+    checked_working_bytes(path, format).map(|_| ())
+}
+
+/// Refuses a photo whose header declares more pixels than any decode allows, before a decoder
+/// sees it: even a JPEG scaled in the DCT reads every block (a 2 KB file declaring
+/// 32608×32639 pixels took 108 s to be refused by the decoders themselves).
+fn check_declared_size(path: &Path, format: image::ImageFormat) -> Result<(), PhotoError> {
     let declared = crate::files::open_regular(path).ok().and_then(|file| {
         let mut reader = ImageReader::with_format(BufReader::new(file), format);
         reader.no_limits();
@@ -306,7 +315,7 @@ pub fn probe(path: &Path) -> Result<(), PhotoError> {
         {
             Err(too_large(path, format))
         }
-        _ => checked_working_bytes(path, format).map(|_| ()),
+        _ => Ok(()),
     }
 }
 
