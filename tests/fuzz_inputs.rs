@@ -1,21 +1,30 @@
-//! Damaged photos and presets are refused, never crash, hang or outgrow the decode limit: a
-//! seeded mutation fuzzer flips, sets, cuts, inserts, deletes and duplicates the bytes of
-//! every photo fixture, of a baseline JPEG and an 8-bit RGBA PNG made here, and of the
-//! shipped presets and a hand-written one, and feeds each mutant to `decode_tile` or
-//! `load_preset`. Every case must return `Ok` or an ordinary `Err` — any panic fails, even
-//! one `decode_tile` catches itself (`PhotoError::DecoderPanicked`: a decoder bug) — finish
-//! within a wall-clock limit, and keep its peak live heap below three times
-//! `MAX_PHOTO_ALLOC_BYTES` (the decoded photo plus an RGBA copy, with room to spare).
+//! Damaged photos, presets, crop centres and music are refused, never crash, hang or outgrow
+//! the decode limit: a seeded mutation fuzzer flips, sets, cuts, inserts, deletes and
+//! duplicates the bytes of every photo fixture, of a baseline JPEG and an 8-bit RGBA PNG made
+//! here, of the shipped presets, a hand-written one and one with crop centres, and of music
+//! (WAV, AAC, Opus), and feeds each mutant to the code that reads it:
 //!
-//! `GRIDREEL_FUZZ_CASES` sets the cases per input (default 300: 4500 cases),
-//! `GRIDREEL_FUZZ_SEED` the seed (decimal or `0x` hex). A case depends only on the seed, its
-//! input and its index, so a failure reported as `seed 0x…, photo.bmp #123` comes back with
-//! that seed and `GRIDREEL_FUZZ_CASES=124`. `GRIDREEL_FUZZ_TRACE=1` names each case on stderr
-//! before it runs, for what no test can catch (a stack overflow aborts the process).
+//! - photos: the header probe (`photos::probe`), then `decode_tile` with a random tile and
+//!   crop centre; what the probe refuses the decode must refuse too;
+//! - presets: `load_preset` (the crop centres are part of a preset);
+//! - music: the waveform's whole decode (`music::waveform::compute`, FFmpeg).
 //!
-//! Its own test binary, not a module of `tests/suite`: the counting `#[global_allocator]`
-//! sees every thread of the process, so another test running beside it would count against
-//! the heap limit (and a binary has only one global allocator).
+//! The cases run in child processes, the test binary started again (`fuzz_child`), so C code
+//! (libjpeg-turbo, FFmpeg) is measured and a crash in it is named: each case reports its time,
+//! the growth of the process's peak resident set (`VmHWM`, reset before each case through
+//! `/proc/self/clear_refs`: C allocations included) and the most live Rust heap it asked for.
+//! A case fails when it panics (a panic `decode_tile` catches itself counts too), kills its
+//! process (named, and the next case starts a new child), runs longer than
+//! `GRIDREEL_FUZZ_CASE_SECS` (default 10 s: it is killed), or grows the RSS or the heap by more
+//! than `MAX_PHOTO_ALLOC_BYTES` plus 64 MiB.
+//!
+//! `GRIDREEL_FUZZ_CASES` sets the cases per input (default 300), `GRIDREEL_FUZZ_SEED` the seed
+//! (decimal or `0x` hex), `GRIDREEL_FUZZ_REPORT=FILE` writes one line per case (input, index,
+//! outcome, microseconds, RSS growth in KiB, heap peak in bytes). A case depends only on the
+//! seed, its input and its index, so a failure reported as `seed 0x…, photo.bmp #123` comes
+//! back with that seed and `GRIDREEL_FUZZ_CASES=124`.
+//!
+//! Its own test binary: the counting `#[global_allocator]` sees every thread of the process.
 
 // Test set-up panics on failure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -23,29 +32,32 @@
 #![allow(unsafe_code)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::io::Cursor;
+use std::io::{BufRead, BufReader, Cursor, Write};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{RecvTimeoutError, sync_channel};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use gridreel::photos::{MAX_PHOTO_ALLOC_BYTES, PhotoError, TileSpec, decode_tile};
-use gridreel::settings::{Aspect, Color, CropAnchor, load_preset};
+use gridreel::photos::{MAX_PHOTO_ALLOC_BYTES, PhotoError, TileSpec, decode_tile, probe};
+use gridreel::settings::{Aspect, Color, CropAnchor, Focus, load_preset};
 use image::{DynamicImage, ImageFormat, Rgb, RgbImage, Rgba, RgbaImage};
 
 /// Cases per input unless `GRIDREEL_FUZZ_CASES` says otherwise.
 const DEFAULT_CASES_PER_INPUT: usize = 300;
 /// The seed unless `GRIDREEL_FUZZ_SEED` says otherwise ("gridreel" in ASCII).
 const DEFAULT_SEED: u64 = 0x6772_6964_7265_656C;
-/// The most live heap one case may add.
-const ALLOC_LIMIT_BYTES: usize = (MAX_PHOTO_ALLOC_BYTES * 3) as usize;
-/// Cases the worker runs between reports to the test thread.
-const BATCH: usize = 20;
-/// How long one batch may take: a case that needs more is taken to hang. Every input is at
-/// most a few KiB, so even the slowest decoder in a debug build needs a small fraction.
-const BATCH_TIMEOUT: Duration = Duration::from_mins(2);
+/// The most one case may add to the peak RSS or to the live heap: one decode's limit, and
+/// room for the tile, the file and the decoder's tables.
+const CASE_LIMIT_BYTES: u64 = MAX_PHOTO_ALLOC_BYTES + (64 << 20);
+/// How long one case may run unless `GRIDREEL_FUZZ_CASE_SECS` says otherwise: every input is
+/// a few KiB, decoded in milliseconds.
+const DEFAULT_CASE_SECS: u64 = 10;
+/// How long a child may take to start and write its first line.
+const START_TIMEOUT: Duration = Duration::from_mins(1);
+/// The environment variable that makes `fuzz_child` run cases: `DIR INPUT TARGET FIRST END`.
+const CHILD_ENV: &str = "GRIDREEL_FUZZ_CHILD";
 
 // ---------------------------------------------------------------------------------------
 // Counting allocator: live and peak heap bytes, process-wide.
@@ -112,14 +124,6 @@ unsafe impl GlobalAlloc for PeakCounting {
 
 #[global_allocator]
 static GLOBAL: PeakCounting = PeakCounting;
-
-/// Runs `f` and returns what it returned and the most heap bytes it held at once.
-fn measured<R>(f: impl FnOnce() -> R) -> (R, usize) {
-    let before = LIVE.load(Ordering::Relaxed);
-    PEAK.store(before, Ordering::Relaxed);
-    let result = f();
-    (result, PEAK.load(Ordering::Relaxed).saturating_sub(before))
-}
 
 // ---------------------------------------------------------------------------------------
 // Deterministic randomness.
@@ -276,7 +280,27 @@ fn size_zone(bytes: &[u8]) -> usize {
         .unwrap_or(0)
 }
 
-/// A small tile of a random size, aspect, anchor and background.
+/// A crop centre, as the editor stores one (x and y from 0 to 1), half of the time; edges
+/// and corners often.
+fn focus(rng: &mut Rng) -> Option<Focus> {
+    fn coordinate(rng: &mut Rng) -> f64 {
+        match rng.below(4) {
+            0 => 0.0,
+            1 => 1.0,
+            _ => rng.below(1001) as f64 / 1000.0,
+        }
+    }
+    if rng.below(2) == 0 {
+        return None;
+    }
+    let x = coordinate(rng);
+    Some(Focus {
+        x,
+        y: coordinate(rng),
+    })
+}
+
+/// A small tile of a random size, aspect, anchor, crop centre and background.
 fn tile_spec(rng: &mut Rng) -> TileSpec {
     let aspect = rng.pick(&[
         Aspect::new(4.0, 3.0),
@@ -291,18 +315,39 @@ fn tile_spec(rng: &mut Rng) -> TileSpec {
         height_px,
         aspect,
         anchor: rng.pick(&CropAnchor::ALL),
-        focus: None,
+        focus: focus(rng),
         background: Color::rgb(rng.byte(), rng.byte(), rng.byte()),
     }
 }
 
 // ---------------------------------------------------------------------------------------
-// Inputs and cases.
+// Inputs and what reads them.
 
+/// The code a case runs. Add a reader here (and its inputs in [`inputs`]) to fuzz it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Target {
+    /// `probe`, then `decode_tile`.
     Photo,
+    /// `load_preset`.
     Preset,
+    /// The waveform's decode of the whole track.
+    Music,
+}
+
+impl Target {
+    const ALL: [Target; 3] = [Target::Photo, Target::Preset, Target::Music];
+
+    fn name(self) -> &'static str {
+        match self {
+            Target::Photo => "photo",
+            Target::Preset => "preset",
+            Target::Music => "music",
+        }
+    }
+
+    fn from_name(name: &str) -> Self {
+        *Self::ALL.iter().find(|t| t.name() == name).unwrap()
+    }
 }
 
 struct Input {
@@ -311,7 +356,9 @@ struct Input {
     target: Target,
 }
 
-const FIXTURES: [&str; 9] = [
+/// Photo fixtures in `tests/fixtures`, one per format and layout; a new decoder adds its
+/// fixture's name here.
+const FIXTURES: &[&str] = &[
     "cmyk.jpg",
     "gray.jpg",
     "progressive.jpg",
@@ -323,7 +370,7 @@ const FIXTURES: [&str; 9] = [
     "photo.webp",
 ];
 
-const PRESETS: [(&str, &str); 4] = [
+const PRESETS: [(&str, &str); 5] = [
     (
         "hd-landscape.ron",
         include_str!("../presets/hd-landscape.ron"),
@@ -351,6 +398,19 @@ const PRESETS: [(&str, &str); 4] = [
 )
 "#,
     ),
+    (
+        "crop-centres.ron",
+        r#"// Photos with their own crop centres.
+(
+    rows: 2,
+    focus: {
+        "a.jpg": (x: 0.0, y: 1.0),
+        "sub/b.png": (x: 0.25, y: 0.75),
+        "写真.jpg": (x: 0.5, y: 0.5),
+    },
+)
+"#,
+    ),
 ];
 
 fn encoded(image: &DynamicImage, format: ImageFormat) -> Vec<u8> {
@@ -359,16 +419,61 @@ fn encoded(image: &DynamicImage, format: ImageFormat) -> Vec<u8> {
     bytes.into_inner()
 }
 
+/// A 0.3 s 440 Hz tone, 8 kHz mono 16-bit PCM, as a WAV file.
+fn wav_tone() -> Vec<u8> {
+    let samples: Vec<i16> = (0..2400)
+        .map(|i| ((f64::from(i) * 440.0 * std::f64::consts::TAU / 8000.0).sin() * 8000.0) as i16)
+        .collect();
+    let data_len = u32::try_from(samples.len() * 2).unwrap();
+    let mut wav = b"RIFF".to_vec();
+    wav.extend((36 + data_len).to_le_bytes());
+    wav.extend(b"WAVEfmt ");
+    wav.extend(16u32.to_le_bytes());
+    wav.extend(1u16.to_le_bytes()); // PCM
+    wav.extend(1u16.to_le_bytes()); // mono
+    wav.extend(8000u32.to_le_bytes());
+    wav.extend(16_000u32.to_le_bytes());
+    wav.extend(2u16.to_le_bytes());
+    wav.extend(16u16.to_le_bytes());
+    wav.extend(b"data");
+    wav.extend(data_len.to_le_bytes());
+    wav.extend(samples.iter().flat_map(|s| s.to_le_bytes()));
+    wav
+}
+
+/// `wav` encoded by the ffmpeg tool with `args` to a file of extension `ext`.
+fn ffmpeg_encoded(wav: &[u8], args: &[&str], ext: &str) -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap();
+    let (input, output) = (
+        dir.path().join("in.wav"),
+        dir.path().join(format!("out.{ext}")),
+    );
+    std::fs::write(&input, wav).unwrap();
+    let ok = Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-i"])
+        .arg(&input)
+        .args(args)
+        .arg(&output)
+        .status()
+        .expect("ffmpeg (install ffmpeg)")
+        .success();
+    assert!(ok, "ffmpeg {args:?}");
+    std::fs::read(output).unwrap()
+}
+
 fn inputs() -> Vec<Input> {
-    let photo = |name: &str, bytes| Input {
+    let input = |name: &str, bytes, target| Input {
         name: name.to_owned(),
         bytes,
-        target: Target::Photo,
+        target,
     };
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let mut inputs: Vec<Input> = FIXTURES
         .iter()
-        .map(|name| photo(name, std::fs::read(fixtures.join(name)).unwrap()))
+        .map(|name| {
+            let bytes = std::fs::read(fixtures.join(name)).unwrap();
+            input(name, bytes, Target::Photo)
+        })
         .collect();
     let rgb = RgbImage::from_fn(96, 72, |x, y| {
         Rgb([
@@ -380,74 +485,193 @@ fn inputs() -> Vec<Input> {
     let rgba = RgbaImage::from_fn(64, 48, |x, y| {
         Rgba([(x * 4) as u8, 200, (y * 5) as u8, ((x + y) * 2) as u8])
     });
-    inputs.push(photo(
+    inputs.push(input(
         "generated-baseline.jpg",
         encoded(&DynamicImage::ImageRgb8(rgb), ImageFormat::Jpeg),
+        Target::Photo,
     ));
-    inputs.push(photo(
+    inputs.push(input(
         "generated-rgba8.png",
         encoded(&DynamicImage::ImageRgba8(rgba), ImageFormat::Png),
+        Target::Photo,
     ));
-    inputs.extend(PRESETS.iter().map(|(name, text)| Input {
-        name: (*name).to_owned(),
-        bytes: text.as_bytes().to_vec(),
-        target: Target::Preset,
-    }));
+    inputs.extend(
+        PRESETS
+            .iter()
+            .map(|(name, text)| input(name, text.as_bytes().to_vec(), Target::Preset)),
+    );
+    let wav = wav_tone();
+    let aac = ffmpeg_encoded(&wav, &["-c:a", "aac", "-b:a", "32k"], "m4a");
+    let opus = ffmpeg_encoded(&wav, &["-c:a", "libopus", "-b:a", "16k"], "ogg");
+    inputs.push(input("tone.m4a", aac, Target::Music));
+    inputs.push(input("tone.ogg", opus, Target::Music));
+    inputs.push(input("tone.wav", wav, Target::Music));
     inputs
 }
 
+// ---------------------------------------------------------------------------------------
+// One case, in the child.
+
 /// How a case ended.
-#[derive(Debug)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Outcome {
-    /// A tile, or valid settings.
+    /// A tile, valid settings, or a waveform.
     Decoded,
     /// An ordinary error.
     Refused,
-    /// `decode_tile` caught a panic in a decoder.
+    /// A decoder panicked and `decode_tile` caught it: still a decoder bug.
     DecoderPanicked(String),
     /// A panic reached the test.
     Panicked(String),
+    /// The probe refused a photo the decode then accepted.
+    ProbeDisagrees(String),
 }
 
-struct CaseResult {
-    /// Which input and which case: `input * cases_per_input + index`.
-    number: usize,
-    outcome: Outcome,
-    peak_bytes: usize,
+impl Outcome {
+    fn failure(&self) -> Option<String> {
+        match self {
+            Outcome::Decoded | Outcome::Refused => None,
+            Outcome::DecoderPanicked(m) => Some(format!("decoder panic, caught: {m}")),
+            Outcome::Panicked(m) => Some(format!("panic: {m}")),
+            Outcome::ProbeDisagrees(m) => {
+                Some(format!("the probe refused it ({m}), the decode did not"))
+            }
+        }
+    }
+
+    fn word(&self) -> &'static str {
+        match self {
+            Outcome::Decoded => "decoded",
+            Outcome::Refused => "refused",
+            Outcome::DecoderPanicked(_) => "decoder-panic",
+            Outcome::Panicked(_) => "panic",
+            Outcome::ProbeDisagrees(_) => "probe-disagrees",
+        }
+    }
 }
 
 /// Reads `path` as `target`: the code under test.
 fn check(target: Target, path: &Path, spec: &TileSpec) -> Outcome {
     match target {
-        Target::Photo => match decode_tile(path, spec) {
-            Ok(_) => Outcome::Decoded,
-            Err(PhotoError::DecoderPanicked(message)) => Outcome::DecoderPanicked(message),
-            Err(_) => Outcome::Refused,
-        },
+        Target::Photo => {
+            let probed = probe(path);
+            match (decode_tile(path, spec), probed) {
+                (Err(PhotoError::DecoderPanicked(message)), _) => Outcome::DecoderPanicked(message),
+                (Ok(_), Err(refused)) => Outcome::ProbeDisagrees(refused.to_string()),
+                (Ok(_), Ok(())) => Outcome::Decoded,
+                (Err(_), _) => Outcome::Refused,
+            }
+        }
         Target::Preset => match load_preset(path) {
             Ok(_) => Outcome::Decoded,
             Err(_) => Outcome::Refused,
         },
+        Target::Music => {
+            match gridreel::music::waveform::compute(path, 0.0, 1.0, &AtomicBool::new(false)) {
+                Ok(_) => Outcome::Decoded,
+                Err(_) => Outcome::Refused,
+            }
+        }
     }
 }
 
-/// The file a case is written to: named like its input, so the decoder sees a usual name.
-fn case_path(dir: &Path, input: &Input) -> std::path::PathBuf {
-    dir.join(format!("case-{}", input.name))
+/// The process's resident set and its peak since the last reset, in KiB (Linux).
+fn rss_kib() -> (u64, u64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or(0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
 }
 
-fn run_case(input: &Input, seed: u64, index: usize, dir: &Path) -> (Outcome, usize) {
+/// Resets the peak resident set to the current one (`/proc/self/clear_refs`, Linux 4.0+).
+fn reset_peak_rss() {
+    std::fs::write("/proc/self/clear_refs", "5")
+        .expect("reset VmHWM through /proc/self/clear_refs");
+}
+
+/// What one case did: its outcome, microseconds, RSS growth in KiB, heap peak in bytes.
+struct Measured {
+    outcome: Outcome,
+    micros: u64,
+    rss_kib: u64,
+    heap_bytes: u64,
+}
+
+fn run_case(input: &Input, seed: u64, index: usize, dir: &Path) -> Measured {
     let mut rng = Rng::for_case(seed, &input.name, index);
     let mut bytes = input.bytes.clone();
     mutate(&mut bytes, &mut rng);
     let spec = tile_spec(&mut rng);
-    let path = case_path(dir, input);
+    let path = dir.join(format!("case-{}", input.name));
     std::fs::write(&path, &bytes).unwrap();
-    let (outcome, peak_bytes) =
+    reset_peak_rss();
+    let (rss_before, _) = rss_kib();
+    let started = Instant::now();
+    let (outcome, heap_bytes) =
         measured(|| catch_unwind(AssertUnwindSafe(|| check(input.target, &path, &spec))));
+    let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    let (_, peak) = rss_kib();
     let outcome =
         outcome.unwrap_or_else(|panic| Outcome::Panicked(gridreel::panic_message(panic.as_ref())));
-    (outcome, peak_bytes)
+    Measured {
+        outcome,
+        micros,
+        rss_kib: peak.saturating_sub(rss_before),
+        heap_bytes: heap_bytes as u64,
+    }
+}
+
+/// Runs `f` and returns what it returned and the most heap bytes it held at once.
+fn measured<R>(f: impl FnOnce() -> R) -> (R, usize) {
+    let before = LIVE.load(Ordering::Relaxed);
+    PEAK.store(before, Ordering::Relaxed);
+    let result = f();
+    (result, PEAK.load(Ordering::Relaxed).saturating_sub(before))
+}
+
+/// The child's side: runs the cases `DIR INPUT TARGET FIRST END` names, one line before and
+/// one after each (`start INDEX`; `done INDEX OUTCOME MICROS RSS_KIB HEAP_BYTES MESSAGE`).
+/// Started by the parent test only; run by `cargo test`, without the variable, it does nothing.
+#[test]
+fn fuzz_child() {
+    let Ok(job) = std::env::var(CHILD_ENV) else {
+        return;
+    };
+    let words: Vec<&str> = job.split('\t').collect();
+    let [dir, name, target, first, end] = words[..] else {
+        panic!("{CHILD_ENV}={job}: expected DIR INPUT TARGET FIRST END");
+    };
+    let dir = Path::new(dir);
+    let input = Input {
+        name: name.to_owned(),
+        bytes: std::fs::read(dir.join(format!("input-{name}"))).unwrap(),
+        target: Target::from_name(target),
+    };
+    let seed = env_number("GRIDREEL_FUZZ_SEED").unwrap_or(DEFAULT_SEED);
+    // A panic message of our own goes to the parent in the `done` line, not to stderr.
+    std::panic::set_hook(Box::new(|_| {}));
+    let mut out = std::io::stdout().lock();
+    for index in first.parse::<usize>().unwrap()..end.parse::<usize>().unwrap() {
+        writeln!(out, "fuzz-case start {index}").unwrap();
+        out.flush().unwrap();
+        let m = run_case(&input, seed, index, dir);
+        let message = m.outcome.failure().unwrap_or_default().replace('\n', " ");
+        writeln!(
+            out,
+            "fuzz-case done {index} {} {} {} {} {message}",
+            m.outcome.word(),
+            m.micros,
+            m.rss_kib,
+            m.heap_bytes
+        )
+        .unwrap();
+        out.flush().unwrap();
+    }
 }
 
 fn env_number(name: &str) -> Option<u64> {
@@ -461,114 +685,237 @@ fn env_number(name: &str) -> Option<u64> {
 }
 
 // ---------------------------------------------------------------------------------------
+// The parent: children, deadlines, crashes, the report.
+
+/// One finished case, as the parent saw it.
+struct CaseReport {
+    input: usize,
+    index: usize,
+    outcome: String,
+    micros: u64,
+    rss_kib: u64,
+    heap_bytes: u64,
+    failure: Option<String>,
+}
+
+/// Runs cases `first..end` of `input` in children until all have a report: a case that
+/// hangs is killed after `case_timeout`, a case that kills its child is named, and a new
+/// child goes on from the next case.
+fn run_input(
+    input_number: usize,
+    input: &Input,
+    cases: usize,
+    dir: &Path,
+    case_timeout: Duration,
+) -> Vec<CaseReport> {
+    let mut reports = Vec::with_capacity(cases);
+    let mut next = 0;
+    while next < cases {
+        let stderr_path = dir.join(format!("stderr-{}", input.name));
+        let job = format!(
+            "{}\t{}\t{}\t{next}\t{cases}",
+            dir.display(),
+            input.name,
+            input.target.name()
+        );
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .args([
+                "fuzz_child",
+                "--exact",
+                "--nocapture",
+                "--test-threads",
+                "1",
+            ])
+            .env(CHILD_ENV, job)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&stderr_path).unwrap())
+            .spawn()
+            .unwrap();
+        let (lines_tx, lines) = sync_channel::<String>(64);
+        let stdout = child.stdout.take().unwrap();
+        let reader = std::thread::Builder::new()
+            .name("fuzz-child-stdout".into())
+            .spawn(move || {
+                // libtest writes `test fuzz_child ... ` without a newline before the first.
+                for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                    if let Some(at) = line.find("fuzz-case ")
+                        && lines_tx.send(line[at..].to_owned()).is_err()
+                    {
+                        break;
+                    }
+                }
+            })
+            .unwrap();
+        let mut running: Option<(usize, Instant)> = None;
+        let ended = loop {
+            let timeout = running.map_or(START_TIMEOUT, |_| case_timeout);
+            match lines.recv_timeout(timeout) {
+                Ok(line) => {
+                    let words: Vec<&str> = line.splitn(8, ' ').collect();
+                    let index: usize = words[2].parse().unwrap();
+                    if words[1] == "start" {
+                        running = Some((index, Instant::now()));
+                        continue;
+                    }
+                    running = None;
+                    let number = |i: usize| words[i].parse::<u64>().unwrap();
+                    let message = words.get(7).copied().unwrap_or_default();
+                    reports.push(CaseReport {
+                        input: input_number,
+                        index,
+                        outcome: words[3].to_owned(),
+                        micros: number(4),
+                        rss_kib: number(5),
+                        heap_bytes: number(6),
+                        failure: (!message.is_empty()).then(|| message.to_owned()),
+                    });
+                    next = index + 1;
+                }
+                Err(RecvTimeoutError::Timeout) => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    break running.map(|(index, started)| {
+                        (
+                            index,
+                            format!(
+                                "hang: still running after {:.1} s, killed",
+                                started.elapsed().as_secs_f64()
+                            ),
+                        )
+                    });
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    let status = child.wait().unwrap();
+                    if !status.success() || running.is_some() {
+                        let stderr = std::fs::read_to_string(&stderr_path).unwrap_or_default();
+                        let tail: Vec<&str> = stderr.lines().rev().take(5).collect();
+                        let tail: Vec<&str> = tail.into_iter().rev().collect();
+                        break running.map(|(index, _)| {
+                            (
+                                index,
+                                format!(
+                                    "crash: the process ended ({status}); stderr: {}",
+                                    tail.join(" | ")
+                                ),
+                            )
+                        });
+                    }
+                    break None;
+                }
+            }
+        };
+        reader.join().unwrap();
+        match ended {
+            Some((index, failure)) => {
+                reports.push(CaseReport {
+                    input: input_number,
+                    index,
+                    outcome: if failure.starts_with("hang") {
+                        "hang"
+                    } else {
+                        "crash"
+                    }
+                    .to_owned(),
+                    micros: 0,
+                    rss_kib: 0,
+                    heap_bytes: 0,
+                    failure: Some(failure),
+                });
+                next = index + 1;
+            }
+            None => assert!(
+                next >= cases,
+                "fuzz child for {} ended before case {next} without starting it; see {}",
+                input.name,
+                stderr_path.display()
+            ),
+        }
+    }
+    reports
+}
 
 #[test]
-fn mutated_photos_and_presets_are_refused_without_panics_hangs_or_huge_allocations() {
+fn mutated_photos_presets_and_music_are_refused_without_crashes_hangs_or_huge_memory() {
     let cases_per_input = env_number("GRIDREEL_FUZZ_CASES")
         .map_or(DEFAULT_CASES_PER_INPUT, |n| usize::try_from(n).unwrap());
     let seed = env_number("GRIDREEL_FUZZ_SEED").unwrap_or(DEFAULT_SEED);
-    let trace = std::env::var_os("GRIDREEL_FUZZ_TRACE").is_some();
+    let case_timeout =
+        Duration::from_secs(env_number("GRIDREEL_FUZZ_CASE_SECS").unwrap_or(DEFAULT_CASE_SECS));
     let inputs = inputs();
-    let names: Vec<String> = inputs.iter().map(|i| i.name.clone()).collect();
-    let total = inputs.len() * cases_per_input;
     let dir = tempfile::tempdir().unwrap();
 
     // The unmutated inputs must be accepted, or the fuzzer would only explore error paths.
     let plain_spec = tile_spec(&mut Rng(seed));
     for input in &inputs {
-        let path = case_path(dir.path(), input);
+        let path = dir.path().join(format!("input-{}", input.name));
         std::fs::write(&path, &input.bytes).unwrap();
-        let outcome = check(input.target, &path, &plain_spec);
-        assert!(
-            matches!(outcome, Outcome::Decoded),
-            "{} unmutated: {outcome:?}",
-            input.name
-        );
+        let plain = dir.path().join(format!("plain-{}", input.name));
+        std::fs::write(&plain, &input.bytes).unwrap();
+        let outcome = check(input.target, &plain, &plain_spec);
+        assert_eq!(outcome, Outcome::Decoded, "{} unmutated", input.name);
     }
 
-    // The cases run one at a time on a worker, so the heap measurement is theirs alone; this
-    // thread only watches the clock.
-    let running = Arc::new(AtomicUsize::new(0));
-    let (report, reports) = sync_channel::<Vec<CaseResult>>(1);
-    let worker = {
-        let running = Arc::clone(&running);
-        std::thread::Builder::new()
-            .name("fuzz-worker".into())
-            .spawn(move || {
-                let mut batch = Vec::with_capacity(BATCH);
-                for (i, input) in inputs.iter().enumerate() {
-                    for index in 0..cases_per_input {
-                        let number = i * cases_per_input + index;
-                        running.store(number, Ordering::Relaxed);
-                        if trace {
-                            eprintln!("fuzz: case {} #{index}", input.name);
-                        }
-                        let (outcome, peak_bytes) = run_case(input, seed, index, dir.path());
-                        batch.push(CaseResult {
-                            number,
-                            outcome,
-                            peak_bytes,
-                        });
-                        if batch.len() == BATCH || number + 1 == total {
-                            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                            report.send(full).unwrap();
-                        }
-                    }
-                }
-            })
-            .unwrap()
-    };
-    let describe = |number: usize| {
-        let (input, index) = (number / cases_per_input, number % cases_per_input);
-        format!("seed {seed:#x}, {} #{index}", names[input])
-    };
+    let started = Instant::now();
+    let done = AtomicUsize::new(0);
+    let reports: Vec<CaseReport> = inputs
+        .iter()
+        .enumerate()
+        .flat_map(|(i, input)| {
+            let reports = run_input(i, input, cases_per_input, dir.path(), case_timeout);
+            done.fetch_add(reports.len(), Ordering::Relaxed);
+            reports
+        })
+        .collect();
+    let wall = started.elapsed();
 
-    let mut results = Vec::with_capacity(total);
-    while results.len() < total {
-        match reports.recv_timeout(BATCH_TIMEOUT) {
-            Ok(batch) => results.extend(batch),
-            Err(RecvTimeoutError::Timeout) => panic!(
-                "hang: {} did not finish; {BATCH} cases may take at most {BATCH_TIMEOUT:?}",
-                describe(running.load(Ordering::Relaxed))
-            ),
-            // The worker died outside a case (writing a file): show why.
-            Err(RecvTimeoutError::Disconnected) => {
-                std::panic::resume_unwind(worker.join().unwrap_err())
-            }
-        }
-    }
-    worker.join().unwrap();
-
+    let name = |r: &CaseReport| format!("seed {seed:#x}, {} #{}", inputs[r.input].name, r.index);
     let mut failures = Vec::new();
-    let (mut decoded, mut refused, mut panics) = (0, 0, 0);
-    for result in &results {
-        let case = describe(result.number);
-        match &result.outcome {
-            Outcome::Decoded => decoded += 1,
-            Outcome::Refused => refused += 1,
-            Outcome::DecoderPanicked(message) => {
-                panics += 1;
+    let count = |word: &str| reports.iter().filter(|r| r.outcome == word).count();
+    let (decoded, refused) = (count("decoded"), count("refused"));
+    for r in &reports {
+        if let Some(failure) = &r.failure {
+            failures.push(format!("{}: {failure}", name(r)));
+        }
+        for (what, bytes) in [("peak RSS", r.rss_kib * 1024), ("live heap", r.heap_bytes)] {
+            if bytes > CASE_LIMIT_BYTES {
                 failures.push(format!(
-                    "{case}: decoder panic, caught by decode_tile: {message}"
+                    "{}: grew the {what} by {} MiB; the limit is {} MiB",
+                    name(r),
+                    bytes >> 20,
+                    CASE_LIMIT_BYTES >> 20
                 ));
             }
-            Outcome::Panicked(message) => {
-                panics += 1;
-                failures.push(format!("{case}: panic: {message}"));
-            }
-        }
-        if result.peak_bytes >= ALLOC_LIMIT_BYTES {
-            failures.push(format!(
-                "{case}: held {} MiB of heap at once; the limit is {} MiB",
-                result.peak_bytes >> 20,
-                ALLOC_LIMIT_BYTES >> 20
-            ));
         }
     }
+    if let Some(path) = std::env::var_os("GRIDREEL_FUZZ_REPORT") {
+        let lines: Vec<String> = reports
+            .iter()
+            .map(|r| {
+                format!(
+                    "{}\t{}\t{}\t{}\t{}\t{}",
+                    inputs[r.input].name, r.index, r.outcome, r.micros, r.rss_kib, r.heap_bytes
+                )
+            })
+            .collect();
+        std::fs::write(path, lines.join("\n") + "\n").unwrap();
+    }
+    let slowest = reports.iter().max_by_key(|r| r.micros).unwrap();
+    let largest = reports.iter().max_by_key(|r| r.rss_kib).unwrap();
+    let total = reports.len();
     println!(
-        "fuzz: {total} cases ({cases_per_input} per input), seed {seed:#x}: {decoded} decoded, \
-         {refused} refused with an error, {panics} panics"
+        "fuzz: {total} cases ({cases_per_input} per input, {} inputs), seed {seed:#x}, in {:.0} s: \
+         {decoded} decoded, {refused} refused with an error, {} failed; slowest case {:.1} ms \
+         ({}), largest peak-RSS growth {:.1} MiB ({})",
+        inputs.len(),
+        wall.as_secs_f64(),
+        failures.len(),
+        slowest.micros as f64 / 1000.0,
+        name(slowest),
+        largest.rss_kib as f64 / 1024.0,
+        name(largest),
     );
+    assert_eq!(done.load(Ordering::Relaxed), total);
     assert!(
         failures.is_empty(),
         "{} of {total} fuzz cases failed (rerun with GRIDREEL_FUZZ_SEED and \

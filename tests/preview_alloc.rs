@@ -1,7 +1,10 @@
 //! The preview's per-frame path allocates nothing once warm: a counting global allocator
 //! watches 300 frames of the editor's real paint callback (`PreviewCallback::prepare` and
 //! `paint`, with the `GridRenderer` in egui_wgpu's callback resources), recorded into a render
-//! pass the way egui_wgpu does it, and compares them with the bare wgpu calls they make.
+//! pass the way egui_wgpu does it, and compares them with the bare wgpu calls they make. The
+//! renderer is in the editor's steady state while it plays: every tile, thumbnail and cell
+//! set, the grid composed once into the still, each frame drawn from the still (two bind
+//! groups), the play head moving.
 //!
 //! Its own test binary, not a module of `tests/suite`: the counting `#[global_allocator]`
 //! sees every thread of the process (its live-heap check most of all), so another test
@@ -82,6 +85,7 @@ fn watched<R>(f: impl FnOnce() -> R) -> (R, u64, u64) {
 use eframe::egui_wgpu::{CallbackResources, CallbackTrait, ScreenDescriptor};
 use gridreel::app::preview::PreviewCallback;
 use gridreel::layout::Layout;
+use gridreel::photos::TilePixels;
 use gridreel::render::{Gpu, GridRenderer, GridUniform, Viewport};
 use gridreel::settings::Settings;
 
@@ -90,12 +94,14 @@ const WARM_UP: u32 = 100;
 const FRAMES: u32 = 300;
 
 /// The wgpu calls a paint callback cannot avoid, made directly: one `write_buffer` of the uniform,
-/// then pipeline, bind group and draw. Whatever these allocate is wgpu-core's own recording
+/// then pipeline, two bind groups (the tiles' and the still's, as the steady state binds)
+/// and draw. Whatever these allocate is wgpu-core's own recording
 /// (its staging buffer, the pass's command list) and is freed within the frame.
 struct Baseline {
     pipeline: wgpu::RenderPipeline,
     buffer: wgpu::Buffer,
     bind_group: wgpu::BindGroup,
+    still_group: wgpu::BindGroup,
 }
 
 impl Baseline {
@@ -105,10 +111,11 @@ impl Baseline {
             source: wgpu::ShaderSource::Wgsl(
                 "struct P { c: vec4<f32>, pad: array<vec4<f32>, 5> }
                  @group(0) @binding(0) var<uniform> p: P;
+                 @group(1) @binding(0) var<uniform> q: P;
                  @vertex fn vs(@builtin(vertex_index) i: u32) -> @builtin(position) vec4<f32> {
                      return vec4<f32>(f32(i & 1u) * 4.0 - 1.0, f32(i >> 1u) * 4.0 - 1.0, 0.0, 1.0);
                  }
-                 @fragment fn fs() -> @location(0) vec4<f32> { return p.c; }"
+                 @fragment fn fs() -> @location(0) vec4<f32> { return p.c + q.c; }"
                     .into(),
             ),
         });
@@ -147,10 +154,19 @@ impl Baseline {
                 resource: buffer.as_entire_binding(),
             }],
         });
+        let still_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: None,
+            layout: &pipeline.get_bind_group_layout(1),
+            entries: &[wgpu::BindGroupEntry {
+                binding: 0,
+                resource: buffer.as_entire_binding(),
+            }],
+        });
         Self {
             pipeline,
             buffer,
             bind_group,
+            still_group,
         }
     }
 
@@ -161,6 +177,7 @@ impl Baseline {
     fn paint(&self, pass: &mut wgpu::RenderPass<'_>) {
         pass.set_pipeline(&self.pipeline);
         pass.set_bind_group(0, &self.bind_group, &[]);
+        pass.set_bind_group(1, &self.still_group, &[]);
         pass.draw(0..3, 0..1);
     }
 }
@@ -253,11 +270,33 @@ fn run_frames(
     (prepared, painted, growth)
 }
 
+/// What the editor's preview holds once the photos are in: a tile for every cell (distinct
+/// colours), their thumbnails, and the cell → layer map.
+fn load_photos(gpu: &Gpu, renderer: &mut GridRenderer) {
+    let layout = Layout::new(&Settings::default());
+    let cells = layout.rows * layout.cols;
+    let tiles: Vec<TilePixels> = (0..cells)
+        .map(|i| TilePixels {
+            width_px: layout.tile_w_px,
+            height_px: layout.tile_h_px,
+            rgba: [(i * 7) as u8, (i * 13) as u8, 200, 255]
+                .repeat((layout.tile_w_px * layout.tile_h_px) as usize),
+        })
+        .collect();
+    let thumbs: Vec<TilePixels> = tiles.iter().map(|t| t.thumbnail(24)).collect();
+    renderer.set_tiles(&gpu.device, &gpu.queue, &tiles);
+    renderer.set_thumbnails(&gpu.device, &gpu.queue, &thumbs);
+    let layers: Vec<u32> = (0..cells).collect();
+    renderer.set_cells(&gpu.device, &gpu.queue, &layers);
+}
+
 #[test]
 fn preview_frames_allocate_nothing_beyond_wgpus_own_recording() {
     let gpu = Gpu::headless().expect("a Vulkan adapter (install mesa-vulkan-drivers)");
     let mut resources = CallbackResources::new();
-    resources.insert(GridRenderer::new(&gpu.device, FORMAT));
+    let mut renderer = GridRenderer::new(&gpu.device, FORMAT);
+    load_photos(&gpu, &mut renderer);
+    resources.insert(renderer);
     let resources = std::cell::RefCell::new(resources);
     let screen = ScreenDescriptor {
         size_in_pixels: [640, 360],
@@ -303,6 +342,14 @@ fn preview_frames_allocate_nothing_beyond_wgpus_own_recording() {
             }
         },
     );
+    {
+        let resources = resources.borrow();
+        let renderer = resources.get::<GridRenderer>().unwrap();
+        assert!(
+            renderer.draws_from_still() && renderer.still_bytes() > 0,
+            "the measured frames were drawn from the composed still"
+        );
+    }
     let (base_prepare, base_paint, _) = run_frames(
         &gpu,
         |u| baseline.prepare(&gpu.queue, u),

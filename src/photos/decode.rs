@@ -148,8 +148,10 @@ fn decode_tile_unguarded(
 ) -> Result<(TilePixels, (u32, u32)), PhotoError> {
     crate::fault::panic_if_armed(crate::fault::Fault::DecodePanic, path);
     let format = sniff(path)?;
+    check_declared_size(path, format)?;
+    let working = checked_working_bytes(path, format)?;
     if format == image::ImageFormat::Jpeg
-        && let Some((image, orientation, (w, h), _permit)) = decode_jpeg(path, spec)?
+        && let Some((image, orientation, (w, h), _permit)) = decode_jpeg(path, spec, working)?
     {
         let upright = if swaps_axes(orientation) {
             (h, w)
@@ -158,7 +160,7 @@ fn decode_tile_unguarded(
         };
         return Ok((tile_from_image(&image, orientation, spec), upright));
     }
-    let (image, orientation, _permit) = decode_full(path, format)?;
+    let (image, orientation, _permit) = decode_full(path, format, working)?;
     let upright = if swaps_axes(orientation) {
         (image.height(), image.width())
     } else {
@@ -176,7 +178,12 @@ type ScaledJpeg = (DynamicImage, Orientation, (u32, u32), super::gate::Permit);
 /// warning, such as a few stray bytes before a marker, common from cameras) with
 /// `jpeg-decoder` (in powers of two). `None` when neither handles it: the full decoder then
 /// takes over and gives the canonical error.
-fn decode_jpeg(path: &Path, spec: &TileSpec) -> Result<Option<ScaledJpeg>, PhotoError> {
+/// `working` is the decoder's working memory, from the header (see [`super::working`]).
+fn decode_jpeg(
+    path: &Path,
+    spec: &TileSpec,
+    working: u64,
+) -> Result<Option<ScaledJpeg>, PhotoError> {
     let mut file = crate::files::open_regular(path).map_err(PhotoError::Io)?;
     let len = file.metadata().map_err(PhotoError::Io)?.len();
     // libjpeg-turbo decodes from memory: the file is read whole, before the decode's permit
@@ -185,14 +192,19 @@ fn decode_jpeg(path: &Path, spec: &TileSpec) -> Result<Option<ScaledJpeg>, Photo
     if len <= TURBO_MAX_FILE_BYTES {
         let mut data = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
         file.read_to_end(&mut data).map_err(PhotoError::Io)?;
+        // The whole file, in case its frame header lies beyond the head read before.
+        let working = working.max(super::working::working_bytes(&data));
+        if working > MAX_PHOTO_ALLOC_BYTES {
+            return Err(too_large_to_decode(path, image::ImageFormat::Jpeg, working));
+        }
         let scale = |w, h| crop_cover_scale(w, h, spec);
-        match super::jpeg::decode_turbo(&data, scale, MAX_PHOTO_SIDE_PX) {
+        match super::jpeg::decode_turbo(&data, scale, MAX_PHOTO_SIDE_PX, working) {
             Ok(Some(d)) => return Ok(Some((d.image, d.orientation, d.full_size, d.permit))),
             Ok(None) => {}
             Err(super::jpeg::TooLarge) => return Err(too_large(path, image::ImageFormat::Jpeg)),
         }
     }
-    decode_jpeg_scaled(path, spec)
+    decode_jpeg_scaled(path, spec, working)
 }
 
 /// The largest JPEG file read whole for libjpeg-turbo.
@@ -215,7 +227,11 @@ fn crop_cover_scale(w: u32, h: u32, spec: &TileSpec) -> f64 {
 /// decoded at 1/8 size: a fraction of the time and memory. `None` for what this decoder does
 /// not handle (CMYK, 16-bit, or anything it fails on): the full decoder then takes over and
 /// gives the canonical error.
-fn decode_jpeg_scaled(path: &Path, spec: &TileSpec) -> Result<Option<ScaledJpeg>, PhotoError> {
+fn decode_jpeg_scaled(
+    path: &Path,
+    spec: &TileSpec,
+    working: u64,
+) -> Result<Option<ScaledJpeg>, PhotoError> {
     use jpeg_decoder::PixelFormat;
     let file = crate::files::open_regular(path).map_err(PhotoError::Io)?;
     let mut decoder = jpeg_decoder::Decoder::new(BufReader::new(file));
@@ -245,7 +261,7 @@ fn decode_jpeg_scaled(path: &Path, spec: &TileSpec) -> Result<Option<ScaledJpeg>
     } else {
         3
     };
-    let permit = super::gate::acquire(u64::from(sw) * u64::from(sh) * channels);
+    let permit = super::gate::acquire(u64::from(sw) * u64::from(sh) * channels + working);
     let Ok(pixels) = decoder.decode() else {
         return Ok(None);
     };
@@ -277,6 +293,14 @@ fn decode_jpeg_scaled(path: &Path, spec: &TileSpec) -> Result<Option<ScaledJpeg>
 /// The photo's [`PhotoError`].
 pub fn probe(path: &Path) -> Result<(), PhotoError> {
     let format = sniff(path)?;
+    check_declared_size(path, format)?;
+    checked_working_bytes(path, format).map(|_| ())
+}
+
+/// Refuses a photo whose header declares more pixels than any decode allows, before a decoder
+/// sees it: even a JPEG scaled in the DCT reads every block (a 2 KB file declaring
+/// 32608×32639 pixels took 108 s to be refused by the decoders themselves).
+fn check_declared_size(path: &Path, format: image::ImageFormat) -> Result<(), PhotoError> {
     let declared = crate::files::open_regular(path).ok().and_then(|file| {
         let mut reader = ImageReader::with_format(BufReader::new(file), format);
         reader.no_limits();
@@ -293,6 +317,16 @@ pub fn probe(path: &Path) -> Result<(), PhotoError> {
         }
         _ => Ok(()),
     }
+}
+
+/// The decoder's working memory for `path` (see [`super::working`]); a photo whose decoder
+/// would hold more than [`MAX_PHOTO_ALLOC_BYTES`] is refused before anything is decoded.
+fn checked_working_bytes(path: &Path, format: image::ImageFormat) -> Result<u64, PhotoError> {
+    let working = super::working::working_bytes_of(path).map_err(PhotoError::Io)?;
+    if working > MAX_PHOTO_ALLOC_BYTES {
+        return Err(too_large_to_decode(path, format, working));
+    }
+    Ok(working)
 }
 
 /// Checks the file is there, not empty, an image, and (for JPEG) not cut off; its format.
@@ -318,6 +352,7 @@ fn sniff(path: &Path) -> Result<image::ImageFormat, PhotoError> {
 fn decode_full(
     path: &Path,
     format: image::ImageFormat,
+    working: u64,
 ) -> Result<(DynamicImage, Orientation, super::gate::Permit), PhotoError> {
     let file = crate::files::open_regular(path).map_err(PhotoError::Io)?;
     let mut reader = ImageReader::with_format(BufReader::new(file), format);
@@ -350,8 +385,11 @@ fn decode_full(
     if decoded_bytes > MAX_PHOTO_ALLOC_BYTES {
         return Err(too_large(path, format));
     }
+    if decoded_bytes + working > MAX_PHOTO_ALLOC_BYTES {
+        return Err(too_large_to_decode(path, format, decoded_bytes + working));
+    }
     let per_pixel = u64::from(color.bytes_per_pixel()) + if converts { 4 } else { 0 };
-    let permit = super::gate::acquire(u64::from(w) * u64::from(h) * per_pixel);
+    let permit = super::gate::acquire(u64::from(w) * u64::from(h) * per_pixel + working);
     let image =
         DynamicImage::from_decoder(decoder).map_err(|e| map_image_error(e, &format_name))?;
     Ok((image, orientation, permit))
@@ -387,6 +425,17 @@ fn too_large(path: &Path, format: image::ImageFormat) -> PhotoError {
         Some((w, h)) => format!("declares {w}×{h} pixels; {limit}"),
         None => limit,
     })
+}
+
+/// Says how much a refused photo's decode would hold at once.
+fn too_large_to_decode(path: &Path, format: image::ImageFormat, bytes: u64) -> PhotoError {
+    let PhotoError::TooLarge(declared) = too_large(path, format) else {
+        return too_large(path, format);
+    };
+    PhotoError::TooLarge(format!(
+        "its decoder would hold {} MiB at once, its working memory included; {declared}",
+        bytes.div_ceil(1 << 20)
+    ))
 }
 
 fn read_head(file: &mut std::fs::File, head: &mut [u8]) -> std::io::Result<usize> {
@@ -687,12 +736,13 @@ mod tests {
                 &data,
                 |w, h| crop_cover_scale(w, h, &spec),
                 MAX_PHOTO_SIDE_PX,
+                0,
             );
             let Ok(Some(turbo)) = turbo else {
                 panic!("libjpeg-turbo refused a baseline JPEG");
             };
             let (image, orientation, size, _permit) =
-                decode_jpeg_scaled(&path, &spec).unwrap().unwrap();
+                decode_jpeg_scaled(&path, &spec, 0).unwrap().unwrap();
             assert_eq!((turbo.full_size, turbo.orientation), (size, orientation));
             let a = tile_from_image(&turbo.image, turbo.orientation, &spec);
             let b = tile_from_image(&image, orientation, &spec);

@@ -28,12 +28,14 @@ pub(super) struct TooLarge;
 const MAX_PROGRESSIVE_SCANS: u32 = 500;
 
 /// Decodes `data` with libjpeg-turbo at the smallest DCT scale `n`/8 (or full size) that gives
-/// at least `scale(w, h)` of the full `w × h` size on both sides. `None` for what it does not
+/// at least `scale(w, h)` of the full `w × h` size on both sides; its permit counts
+/// `working` bytes of the decoder's own (see [`super::working`]). `None` for what it does not
 /// handle.
 pub(super) fn decode_turbo(
     data: &[u8],
     scale: impl Fn(u32, u32) -> f64,
     max_side_px: u32,
+    working: u64,
 ) -> Result<Option<Decoded>, TooLarge> {
     use turbojpeg::{Colorspace, Decompressor, Image, PixelFormat, ScalingFactor};
     let Ok(mut decompressor) = Decompressor::new() else {
@@ -71,8 +73,10 @@ pub(super) fn decode_turbo(
         return Ok(None);
     };
     let pitch = scaled.width * format.size();
-    // The compressed bytes stay in memory until the decode ends: they count too.
-    let permit = super::gate::acquire(pitch as u64 * scaled.height as u64 + data.len() as u64);
+    // The compressed bytes stay in memory until the decode ends: they count too, and so do
+    // the coefficients of a progressive JPEG, kept whole at full size even when scaled.
+    let permit =
+        super::gate::acquire(pitch as u64 * scaled.height as u64 + data.len() as u64 + working);
     let mut pixels = vec![0u8; pitch * scaled.height];
     let output = Image {
         pixels: pixels.as_mut_slice(),

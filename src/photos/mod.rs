@@ -5,6 +5,7 @@ pub mod gate;
 mod jpeg;
 mod scan;
 pub mod synth;
+mod working;
 
 pub use decode::{
     MAX_PHOTO_ALLOC_BYTES, TilePixels, TileSpec, decode_tile, decode_tile_sized, probe,

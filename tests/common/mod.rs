@@ -4,7 +4,8 @@
 pub mod editor;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 use image::{ImageEncoder, Rgb, RgbImage};
 
@@ -29,11 +30,104 @@ pub fn real_photos() -> PathBuf {
     dir
 }
 
+/// Longest a `gridreel` child may run in a test: past it the child is killed and the test
+/// fails as a hang, instead of stalling CI.
+pub const CHILD_DEADLINE: Duration = Duration::from_mins(5);
+
+/// Longest an in-process call that could hang (a scan, a decode) may take in a test.
+pub const CALL_DEADLINE: Duration = Duration::from_secs(30);
+
+/// Runs `f` on its own thread and returns what it returned; fails the test, naming `what`,
+/// when it takes longer than [`CALL_DEADLINE`] (the thread is left behind: the test fails
+/// instead of stalling CI).
+pub fn within<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (done, result) = std::sync::mpsc::sync_channel(1);
+    std::thread::Builder::new()
+        .name(format!("test-call: {what}"))
+        .spawn(move || {
+            let _ = done.send(f());
+        })
+        .unwrap();
+    result
+        .recv_timeout(CALL_DEADLINE)
+        .unwrap_or_else(|e| panic!("{what}: no result after {CALL_DEADLINE:?} ({e}): a hang"))
+}
+
+/// A check that cannot run on this machine: said on the test run's own standard error (past
+/// the harness's capture, so it shows in every run's output, counted as `SKIPPED CHECK`),
+/// and a failure where `GRIDREEL_REQUIRED_CHECKS` (comma-separated names; `.ci/run` sets
+/// it) names `name`.
+pub fn skipped_check(name: &str, why: &str) {
+    use std::io::Write;
+    let required = std::env::var("GRIDREEL_REQUIRED_CHECKS").unwrap_or_default();
+    let _ = writeln!(std::io::stderr(), "SKIPPED CHECK {name}: {why}");
+    assert!(
+        !required.split(',').any(|r| r.trim() == name),
+        "the {name} check is required here (GRIDREEL_REQUIRED_CHECKS={required}) but was \
+         skipped: {why}"
+    );
+}
+
 pub fn gridreel(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gridreel"))
-        .args(args)
-        .output()
-        .expect("run gridreel")
+    let mut command = Command::new(env!("CARGO_BIN_EXE_gridreel"));
+    command.args(args);
+    run_measured(&mut command, CHILD_DEADLINE).0
+}
+
+/// Runs `command` to its end, its output captured, and returns that and the child's own peak
+/// resident set size in KiB (the kernel's `ru_maxrss` for that one child, from `wait4`; the
+/// tests beside it in this process do not count). A child still running after `deadline`
+/// is killed and the test fails naming the command.
+// `wait4` is the one call that gives one child's own peak RSS; std has no binding for it.
+// The child is reaped by `wait4`, not by `Child::wait`.
+#[allow(unsafe_code, clippy::zombie_processes)]
+pub fn run_measured(command: &mut Command, deadline: Duration) -> (Output, u64) {
+    use std::io::Read;
+    use std::os::unix::process::ExitStatusExt;
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"));
+    let drain = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::Builder::new()
+            .name("test-child-output".into())
+            .spawn(move || {
+                let mut bytes = Vec::new();
+                let _ = pipe.read_to_end(&mut bytes);
+                bytes
+            })
+            .unwrap()
+    };
+    let stdout = drain(Box::new(child.stdout.take().unwrap()));
+    let stderr = drain(Box::new(child.stderr.take().unwrap()));
+    let pid = libc::pid_t::try_from(child.id()).unwrap();
+    let started = Instant::now();
+    let (status, peak_kib) = loop {
+        let mut status = 0;
+        // SAFETY: zeroed rusage is a valid value of a plain C struct.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        // SAFETY: `pid` is our own child, not yet reaped (std's `Child` is never waited on
+        // here); `status` and `usage` are valid for writes.
+        let reaped = unsafe { libc::wait4(pid, &raw mut status, libc::WNOHANG, &raw mut usage) };
+        assert!(reaped >= 0, "wait4: {}", std::io::Error::last_os_error());
+        if reaped == pid {
+            break (status, u64::try_from(usage.ru_maxrss).unwrap_or(0));
+        }
+        if started.elapsed() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{command:?}: still running after {deadline:?} (a hang)");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let output = Output {
+        status: std::process::ExitStatus::from_raw(status),
+        stdout: stdout.join().unwrap(),
+        stderr: stderr.join().unwrap(),
+    };
+    (output, peak_kib)
 }
 
 /// The temporary files of unfinished writes (`*gridreel-part*`) left in `dir`.

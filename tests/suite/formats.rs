@@ -1,6 +1,7 @@
 //! Codecs and containers: the file type picks the container and its natural codec, each
-//! codec lands in the containers that take it with BT.709 tags and the exact frame count
-//! (`hvc1` for H.265 in MP4/MOV), and impossible pairs are refused before rendering.
+//! codec lands in every container that takes it with BT.709 tags and the exact frame count
+//! (`hvc1` for H.265 in MP4/MOV), MP4 and MOV with their index at the front (`+faststart`),
+//! and impossible pairs are refused before rendering.
 
 use std::path::Path;
 
@@ -39,6 +40,10 @@ fn every_codec_in_every_container_that_takes_it() {
         ("g.mp4", Some("av1"), "av1", Some("av01"), "mp4"),
         ("h.webm", Some("av1"), "av1", None, "webm"),
         ("i.mkv", Some("vp9"), "vp9", None, "matroska"),
+        ("j.mkv", Some("h265"), "hevc", None, "matroska"),
+        ("k.mkv", Some("av1"), "av1", None, "matroska"),
+        ("l.mkv", Some("prores"), "prores", None, "matroska"),
+        ("m.mov", Some("prores"), "prores", Some("apch"), "mov"),
     ];
     for (name, codec, codec_name, tag, container) in cases {
         let out = out_dir.path().join(name);
@@ -67,14 +72,30 @@ fn every_codec_in_every_container_that_takes_it() {
             info.contains("format_name=") && info.contains(container),
             "{name}: {info}"
         );
+        // ProRes 422 HQ is 10-bit 4:2:2; every other codec 8-bit 4:2:0.
+        let pix_fmt = if codec == Some("prores") {
+            "pix_fmt=yuv422p10le"
+        } else {
+            "pix_fmt=yuv420p\n"
+        };
         for needle in [
-            "pix_fmt=yuv420p",
+            pix_fmt,
             "color_space=bt709",
             "color_transfer=bt709",
             "color_primaries=bt709",
             "nb_read_frames=12",
         ] {
             assert!(info.contains(needle), "{name}: {needle}: {info}");
+        }
+        // MP4 and MOV: `+faststart`, the index (moov) before the media data (mdat).
+        if name.ends_with(".mp4") || name.ends_with(".mov") {
+            let bytes = std::fs::read(&out).unwrap();
+            let at = |atom: &[u8]| bytes.windows(4).position(|w| w == atom);
+            let (moov, mdat) = (at(b"moov"), at(b"mdat"));
+            assert!(
+                moov.is_some() && moov < mdat,
+                "{name}: the index is not at the front (moov at {moov:?}, mdat at {mdat:?})"
+            );
         }
     }
 }

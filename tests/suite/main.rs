@@ -19,6 +19,7 @@ mod common;
 
 mod audio;
 mod cli_render;
+mod decode_memory;
 mod editor_music;
 mod editor_ui;
 mod formats;

@@ -108,7 +108,10 @@ fn symlink_loops_end_and_each_photo_is_listed_once() {
     std::os::unix::fs::symlink(root, root.join("self")).unwrap();
     std::os::unix::fs::symlink(root.join("a.jpg"), root.join("a-again.jpg")).unwrap();
 
-    let scan = scan_folder(root, true).unwrap();
+    let scanned = root.to_owned();
+    let scan = common::within("the scan of a link loop", move || {
+        scan_folder(&scanned, true).unwrap()
+    });
     let mut names: Vec<_> = scan
         .photos
         .iter()
@@ -161,7 +164,10 @@ fn fifos_sockets_and_folders_named_like_photos_are_skipped_with_a_reason() {
         focus: None,
         background: gridreel::settings::Color::WHITE,
     };
-    let err = gridreel::photos::decode_tile(&root.join("pipe.jpg"), &spec).unwrap_err();
+    let fifo = root.join("pipe.jpg");
+    let err = common::within("the decode of a FIFO", move || {
+        gridreel::photos::decode_tile(&fifo, &spec).unwrap_err()
+    });
     assert!(err.to_string().contains("regular file"), "{err}");
 }
 
@@ -353,7 +359,8 @@ fn long_output_names_and_too_large_budgets() {
     assert!(!run.stderr.contains("photos ("), "{}", run.stderr);
 }
 
-/// A full disk: a tiny tmpfs (needs root; skipped, with a note, where mounting is not allowed).
+/// A full disk: a tiny tmpfs (needs root). Where mounting is not allowed the check is
+/// skipped, said in the test output, and fails where `GRIDREEL_REQUIRED_CHECKS` names it (CI).
 #[test]
 fn a_full_disk_says_so_and_leaves_nothing() {
     let dir = tempfile::tempdir().unwrap();
@@ -366,7 +373,10 @@ fn a_full_disk_says_so_and_leaves_nothing() {
         .status()
         .is_ok_and(|s| s.success());
     if !mounted {
-        eprintln!("note: cannot mount a tmpfs here; the full-disk case is not run");
+        common::skipped_check(
+            "full-disk",
+            "cannot mount a tmpfs here (needs root); the full-disk case is not run",
+        );
         return;
     }
     let out: PathBuf = mount.path().join("v.mp4");
