@@ -32,7 +32,16 @@ pub(super) fn palette_row(gpu: &Gpu, dir: &Path, options: &BenchOptions) -> Benc
     };
     source.write(&frames)?;
     eprintln!("GIF palettes: gridreel ...");
-    let ((), ours_time) = timed(|| encode_frames(&ours, format, (w, h), &timeline, 0, &frames))?;
+    let ((), ours_time) = timed(|| {
+        encode_frames(
+            &ours,
+            format,
+            (w, h),
+            &timeline,
+            crate::export::EncoderThreads::defaults(0),
+            &frames,
+        )
+    })?;
     drop(frames);
     let stats = work.join("bench-gif-psnr.log");
     let mb = |path: &Path| std::fs::metadata(path).map_or(0.0, |m| m.len() as f64 / 1e6);

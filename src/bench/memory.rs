@@ -161,7 +161,7 @@ fn child_peak_rss(
     if !run.status.success() {
         return Err(format!("gridreel render failed: {}", stderr.trim()));
     }
-    if let Some(line) = stderr.lines().find(|l| l.contains(" budget)")) {
+    if let Some(line) = stderr.lines().find(|l| l.contains(" MB budget")) {
         eprintln!("  {line}");
     }
     stderr

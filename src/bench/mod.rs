@@ -3,14 +3,18 @@
 //!
 //! 1. Import (`import`): photos per second from JPEG files to GPU-resident tiles, and against
 //!    `vipsthumbnail`. First, so that the ratio runs find the files in the page cache.
-//! 2. Export time ÷ encode-only time (`ratio`): the same frames, pre-rendered to YUV in
-//!    memory, fed to the same encoder with the same settings. 1080p30 and 4K30, the motions,
+//! 2. The whole process against the encoder alone (`process`): `gridreel render` as a child,
+//!    start to exit, against the `ffmpeg` command line encoding the same frames with x264's
+//!    defaults; peak RSS of each. With `--process-only`, only these rows.
+//! 3. Export time ÷ encode-only time (`ratio`): the same frames, pre-rendered to YUV in
+//!    memory, fed to the same encoder at the same quality with its default threads (x264:
+//!    frame threads, whatever threads the export chose). 1080p30 and 4K30, the motions,
 //!    the 4K marquee, one row per codec; then GIF palettes against FFmpeg's (`gif`).
-//! 3. Peak RSS of `gridreel render` (`memory`, a child process each) for a short and a long
+//! 4. Peak RSS of `gridreel render` (`memory`, a child process each) for a short and a long
 //!    clip, and for a small and a large photo set.
-//! 4. Preview (`preview`): CPU time per frame and bytes allocated per frame at steady state,
+//! 5. Preview (`preview`): CPU time per frame and bytes allocated per frame at steady state,
 //!    and the export loop's allocations per frame.
-//! 5. The editor (`editor`, child processes, needing a display): its frame rate against a
+//! 6. The editor (`editor`, child processes, needing a display): its frame rate against a
 //!    bare eframe window, and its RSS after an import against the demo photos.
 //!
 //! `timing` holds the timed runs and pairs the rows share, `options` what to measure.
@@ -21,6 +25,7 @@ mod import;
 mod memory;
 mod options;
 mod preview;
+mod process;
 mod ratio;
 mod table;
 mod timing;
@@ -42,7 +47,14 @@ pub fn run(options: &BenchOptions) -> BenchResult<()> {
         None => import::ensure_photos(&options.work.join("photos-36"), 36)?,
     };
 
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find gridreel itself ({e})"))?;
+    if options.process_only {
+        let rows = process::rows(&gpu, &exe, &small, options)?;
+        println!("{}", table::table(&machine, &rows));
+        return Ok(());
+    }
     let (mut rows, large) = import::rows(&gpu, &small, options)?;
+    rows.extend(process::rows(&gpu, &exe, &small, options)?);
     rows.extend(ratio::rows(&gpu, &small, options)?);
     if !options.skip_codecs {
         // A comparison with the ffmpeg command: without it (or if it fails) the row says so.
@@ -50,7 +62,6 @@ pub fn run(options: &BenchOptions) -> BenchResult<()> {
             Row::not_measured("GIF palette vs FFmpeg palettegen/paletteuse", &e)
         }));
     }
-    let exe = std::env::current_exe().map_err(|e| format!("cannot find gridreel itself ({e})"))?;
     rows.extend(memory::rows(&exe, &small, large.as_deref(), options)?);
     rows.extend(preview::rows(&gpu)?);
     if !options.skip_editor {

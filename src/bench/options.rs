@@ -24,6 +24,8 @@ pub struct BenchOptions {
     pub skip_motions: bool,
     /// Skip the rows that open the editor's window (they need a display).
     pub skip_editor: bool,
+    /// Only the whole-process rows (`process`).
+    pub process_only: bool,
 }
 
 impl BenchOptions {
@@ -38,5 +40,21 @@ impl BenchOptions {
         s.video.x264_preset = self.x264_preset;
         s.video.encoder = crate::settings::EncoderChoice::Auto;
         s
+    }
+
+    /// The 4K marquee: 4 rows of 250 columns of 720x540 tiles, 180,000 pixels wide, far too
+    /// wide for one still (the rolling still draws it), 4 s, x264 ultrafast.
+    pub(super) fn marquee(&self) -> Settings {
+        let mut marquee = self.settings(
+            FrameSize::Custom {
+                width_px: 3840,
+                height_px: 2160,
+            },
+            540,
+        );
+        (marquee.rows, marquee.cols) = (4, 250);
+        marquee.duration_secs = 4.0;
+        marquee.video.x264_preset = crate::settings::X264Preset::Ultrafast;
+        marquee
     }
 }

@@ -108,16 +108,7 @@ fn motion_rows(gpu: &Gpu, dir: &Path, options: &BenchOptions) -> BenchResult<Vec
 /// for one still: the rolling still draws it (x264 ultrafast, as the issue measured). Then
 /// the same export started at once against decoding every photo first.
 fn marquee_rows(gpu: &Gpu, dir: &Path, options: &BenchOptions) -> BenchResult<Vec<Row>> {
-    let mut marquee = options.settings(
-        FrameSize::Custom {
-            width_px: 3840,
-            height_px: 2160,
-        },
-        540,
-    );
-    (marquee.rows, marquee.cols) = (4, 250);
-    marquee.duration_secs = 4.0;
-    marquee.video.x264_preset = crate::settings::X264Preset::Ultrafast;
+    let marquee = options.marquee();
     let mut rows = ratio_rows(
         gpu,
         dir,
@@ -150,8 +141,10 @@ fn codec_rows(gpu: &Gpu, dir: &Path, options: &BenchOptions) -> BenchResult<Vec<
     Ok(rows)
 }
 
-/// Export of `settings` vs encode-only of the same frames with the same encoder settings,
-/// `pair_count` times each, interleaved; `target` goes in the table's last column.
+/// Export of `settings` vs encode-only of the same frames with the same encoder at the same
+/// quality, with its default threads (x264: frame threads, the speed reference, whatever
+/// the export chose), `pair_count` times each, interleaved; `target` goes in the table's
+/// last column.
 fn ratio_rows(
     gpu: &Gpu,
     dir: &Path,
@@ -181,7 +174,7 @@ fn ratio_rows(
                 format,
                 (w, h),
                 &timeline,
-                settings.video.threads as usize,
+                export::EncoderThreads::defaults(settings.video.threads as usize),
                 &prerendered,
             )
         })?;
@@ -266,14 +259,14 @@ pub(super) fn prerender(
     Ok(prerendered)
 }
 
-/// Encodes `frames` of `size` to `path` as `format` with `threads` encoder threads (0: the
-/// encoder's choice): an encode-only run, the frames already in memory.
+/// Encodes `frames` of `size` to `path` as `format` with `threads` (count 0: the encoder's
+/// choice): an encode-only run, the frames already in memory.
 pub(super) fn encode_frames(
     path: &Path,
     format: export::Format,
     size: (u32, u32),
     timeline: &Settings,
-    threads: usize,
+    threads: export::EncoderThreads,
     frames: &[VideoFrame],
 ) -> BenchResult<()> {
     let (mut writer, _) = VideoWriter::create(path, format, size, timeline.fps, timeline, threads)

@@ -38,8 +38,9 @@ pub enum Command {
 #[derive(Debug, Args)]
 #[allow(clippy::struct_excessive_bools)] // command-line switches
 pub struct BenchArgs {
-    /// Photos to use (default: 36 generated 8-15 MP JPEGs in the work folder).
-    #[arg(long, value_name = "DIR")]
+    /// Photos to use (default: 36 generated 8-15 MP JPEGs in the work folder);
+    /// `tests/bench/real_photos.sh DIR` makes a folder of 36 real photographs.
+    #[arg(long, visible_alias = "photos", value_name = "DIR")]
     pub images: Option<PathBuf>,
     /// Folder for generated photos (kept for the next run) and temporary videos.
     #[arg(long, value_name = "DIR", default_value_os_t = std::env::temp_dir().join("gridreel-bench"))]
@@ -65,6 +66,10 @@ pub struct BenchArgs {
     /// Skip the rows that open the editor's window (they need a display, e.g. Xvfb).
     #[arg(long)]
     pub skip_editor: bool,
+    /// Only the whole-process rows: `gridreel render` (start to exit) against the `ffmpeg`
+    /// command line encoding the same frames with x264's defaults.
+    #[arg(long)]
+    pub process_only: bool,
 }
 
 #[derive(Debug, Args)]

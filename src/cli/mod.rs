@@ -129,6 +129,7 @@ pub fn bench(args: &BenchArgs) -> Result<(), Failure> {
         x264_preset: args.x264_preset,
         skip_codecs: args.skip_codecs,
         skip_motions: args.skip_motions,
+        process_only: args.process_only,
     })
     .map_err(Failure::other)
 }
@@ -168,8 +169,12 @@ pub fn render(args: &RenderArgs) -> Result<(), Failure> {
             let secs = summary.elapsed.as_secs_f64();
             #[allow(clippy::cast_precision_loss)]
             let fps = summary.frames as f64 / secs.max(1e-9);
+            // e.g. "with libx264, frame threads (x264's defaults), in 7.51 s"
+            let threading = summary
+                .threading
+                .map_or_else(String::new, |t| format!(", {t},"));
             println!(
-                "wrote {} ({} frames, {:.2} s of video, {mb:.1} MB) with {} in {secs:.2} s ({fps:.0} frames/s)",
+                "wrote {} ({} frames, {:.2} s of video, {mb:.1} MB) with {}{threading} in {secs:.2} s ({fps:.0} frames/s)",
                 summary.path.display(),
                 summary.frames,
                 summary.video_secs,

@@ -14,6 +14,7 @@ use crate::render::{FrameTarget, Gpu, GridRenderer, GridUniform, READBACK_RING, 
 use crate::settings::Settings;
 use crate::stream::TileStreamer;
 
+use super::threading::{self, EncoderThreads};
 use super::{
     ENCODER_QUEUE_FRAMES, ExportError, ExportSummary, Format, Progress, Stage, TempOutput,
     VideoWriter,
@@ -25,8 +26,8 @@ pub struct ExportJob<'a> {
     pub format: Format,
     pub output: &'a Path,
     pub overwrite: bool,
-    /// Encoder threads (0 = FFmpeg's choice).
-    pub encoder_threads: usize,
+    /// Encoder threads (count 0 = FFmpeg's choice) and their setting (chosen by the budget).
+    pub encoder_threads: EncoderThreads,
 }
 
 /// Renders the whole timeline with `renderer` (target format
@@ -68,6 +69,7 @@ pub fn export_video(
     )?;
     progress.encoder(writer.encoder_name(), &fallbacks);
     let encoder_name = writer.encoder_name().to_owned();
+    let threading = threading::describe(&encoder_name, job.encoder_threads.threading);
 
     // Frames travel to the encoder on `full` and come back for reuse on `free`: a fixed set
     // of buffers, so the loop allocates nothing per frame.
@@ -137,6 +139,7 @@ pub fn export_video(
         #[allow(clippy::cast_precision_loss)]
         video_secs: frames as f64 / f64::from(settings.fps),
         encoder: encoder_name,
+        threading,
         elapsed: started.elapsed(),
     })
 }

@@ -10,12 +10,14 @@ mod frames;
 mod gif;
 mod output;
 mod pipeline;
+mod threading;
 
 pub use audio::probe as probe_audio;
 pub use encoder::{VideoWriter, available_encoders};
 pub use format::{Container, Format};
 pub use output::TempOutput;
 pub use pipeline::{Job, Photos, Progress, Silent, Stage, run};
+pub use threading::EncoderThreads;
 
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -163,6 +165,9 @@ pub struct ExportSummary {
     pub bytes: u64,
     pub video_secs: f64,
     pub encoder: String,
+    /// The encoder's threads, as the user is told (e.g. "frame threads (x264's defaults)"),
+    /// for encoders that have a choice (see `threading`).
+    pub threading: Option<&'static str>,
     pub elapsed: Duration,
 }
 

@@ -3,8 +3,9 @@
 //! fix or a feature of the pipeline is made once.
 //!
 //! Order of work, cheapest first, so that a bad value costs milliseconds and not an import:
-//! settings, the output path, the encoder (it must open), the memory budget, then the photo
-//! list (scanned, output not among it), then the GPU, the import and the frames.
+//! settings; then, while the GPU opens on its own thread, the output path, the encoder (it
+//! must open), the memory budget and the photo list (scanned, output not among it); then
+//! the import and the frames.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
@@ -12,6 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::frames::{ExportJob, export_video};
 use super::output::TempOutput;
+use super::threading::{self, ThreadingChoice};
 use super::{ExportError, ExportSummary, Format, VideoWriter};
 use crate::layout::{Layout, photos_shown};
 use crate::photos::{self, ScanError, Skipped, TilePixels};
@@ -89,8 +91,8 @@ pub struct Report {
 
 /// Checks what can be checked before any photo is decoded or the GPU is opened: the
 /// settings, the output path, the encoder (it must open at the frame size) and the memory
-/// budget. Returns the format and the budget in bytes.
-fn validate(job: &Job) -> Result<(Format, u64), ExportError> {
+/// budget. Returns the format, the budget in bytes and the encoder that opened.
+fn validate(job: &Job) -> Result<(Format, u64, String), ExportError> {
     let settings = &job.settings;
     settings.validate().map_err(ExportError::Settings)?;
     // The folder must take a new file: try one (removed at once).
@@ -110,13 +112,13 @@ fn validate(job: &Job) -> Result<(Format, u64), ExportError> {
     if let Some(music) = &timeline.audio.file {
         super::audio::probe(music)?;
     }
-    VideoWriter::probe(
+    let (encoder, _) = VideoWriter::probe(
         format,
         format.output_size_px(&settings.video, settings.frame_size_px()),
         timeline.fps,
         &settings.video,
     )?;
-    Ok((format, budget))
+    Ok((format, budget, encoder))
 }
 
 /// The largest memory budget this machine can hold: nine tenths of its RAM (a software GPU
@@ -144,7 +146,9 @@ pub fn run(job: &Job, cancel: &AtomicBool, progress: &dyn Progress) -> Result<Re
 /// settings, the photos the grid shows and those already skipped.
 struct Planned {
     format: Format,
+    /// Bytes for photo pixels: the budget less what the encoder's threads take of it.
     budget: u64,
+    threads: ThreadingChoice,
     settings: Settings,
     needed: Vec<PathBuf>,
     skipped: Vec<Skipped>,
@@ -154,7 +158,7 @@ struct Planned {
 /// made, and the notes a user should read (a GIF's timeline, a loop, photos left out).
 fn plan(job: &Job, cancel: &AtomicBool, progress: &dyn Progress) -> Result<Planned, ExportError> {
     progress.stage(Stage::Validating);
-    let (format, budget) = validate(job)?;
+    let (format, budget, encoder) = validate(job)?;
     crate::fault::panic_if_armed(crate::fault::Fault::ExportPanic, &job.output);
     let (timeline, left_out) = format.timeline(&job.settings);
     if let Some(note) = left_out {
@@ -184,9 +188,15 @@ fn plan(job: &Job, cancel: &AtomicBool, progress: &dyn Progress) -> Result<Plann
     if cancel.load(Ordering::Relaxed) {
         return Err(ExportError::Cancelled);
     }
+    // The encoder's defaults (x264's frame threads) when the budget holds their extra
+    // memory; that memory is then taken from the photos' share.
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let output_px = format.output_size_px(&settings.video, layout.frame_size_px());
+    let threads = threading::choose(&encoder, &settings.video, output_px, budget, cores);
     Ok(Planned {
         format,
-        budget,
+        budget: budget - threads.extra_bytes,
+        threads,
         needed,
         skipped,
         settings: timeline,
@@ -198,16 +208,23 @@ fn run_unguarded(
     cancel: &AtomicBool,
     progress: &dyn Progress,
 ) -> Result<Report, ExportError> {
+    // The settings first: no device is opened for a job that cannot run. Then the device
+    // opens on its own thread while the encoder is probed and the folder scanned.
+    job.settings.validate().map_err(ExportError::Settings)?;
+    let pending = Gpu::open_for_export()?;
+    let planned = plan(job, cancel, progress);
+    let gpu = pending.wait();
     let Planned {
         format,
         budget,
+        threads,
         settings,
         needed,
         mut skipped,
-    } = plan(job, cancel, progress)?;
+    } = planned?;
     let settings = &settings;
     progress.stage(Stage::Importing);
-    let gpu = Gpu::for_export()?;
+    let gpu = gpu?;
     let total = needed.len();
     let thumbs = job
         .thumbs
@@ -255,7 +272,13 @@ fn run_unguarded(
                 skipped.len()
             )));
         }
-        progress.note(&memory_note(&tiles, skipped.len(), settings, budget, &gpu));
+        progress.note(&memory_note(
+            &tiles,
+            skipped.len(),
+            settings,
+            (budget, threads),
+            &gpu,
+        ));
         progress.stage(Stage::Rendering);
         let exported = export_video(
             &gpu,
@@ -266,7 +289,7 @@ fn run_unguarded(
                 format,
                 output: &job.output,
                 overwrite: job.overwrite,
-                encoder_threads: settings.video.threads as usize,
+                encoder_threads: threads.threads,
             },
             cancel,
             progress,
@@ -299,7 +322,7 @@ fn memory_note(
     tiles: &engine::ExportTiles,
     skipped: usize,
     settings: &Settings,
-    budget: u64,
+    (budget, threads): (u64, ThreadingChoice),
     gpu: &Gpu,
 ) -> String {
     let layout = Layout::new(settings);
@@ -315,9 +338,19 @@ fn memory_note(
     } else {
         "all tiles resident".to_owned()
     };
+    let encoder_share = match threads.description {
+        Some(what) if threads.extra_bytes > 0 => {
+            format!(
+                ", {} MB of it for the encoder: {what}",
+                mb(threads.extra_bytes).max(1)
+            )
+        }
+        Some(what) => format!("; encoder: {what}"),
+        None => String::new(),
+    };
     format!(
         "{} photos ({skipped} skipped); {}x{} frames, {} at {} fps; {tiles_state} ({} MB of \
-         tiles, up to {} MB decoding, of a {} MB budget); GPU: {}",
+         tiles, up to {} MB decoding, of a {} MB budget{encoder_share}); GPU: {}",
         tiles.photos,
         layout.frame_w_px,
         layout.frame_h_px,
@@ -325,7 +358,7 @@ fn memory_note(
         settings.fps,
         mb(plan.tile_budget_bytes()).max(1),
         mb(plan.decode_bytes),
-        mb(budget),
+        mb(budget + threads.extra_bytes),
         gpu.describe()
     )
 }
