@@ -88,7 +88,7 @@ fn every_codec_in_every_container_that_takes_it() {
             assert!(info.contains(needle), "{name}: {needle}: {info}");
         }
         // MP4 and MOV: `+faststart`, the index (moov) before the media data (mdat).
-        if name.ends_with(".mp4") || name.ends_with(".mov") {
+        if container == "mp4" || container == "mov" {
             let bytes = std::fs::read(&out).unwrap();
             let at = |atom: &[u8]| bytes.windows(4).position(|w| w == atom);
             let (moov, mdat) = (at(b"moov"), at(b"mdat"));
