@@ -18,6 +18,7 @@
 mod common;
 
 mod audio;
+mod cli_conventions;
 mod cli_render;
 mod editor_music;
 mod editor_ui;
