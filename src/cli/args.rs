@@ -286,10 +286,10 @@ impl clap::builder::TypedValueParser for InRange {
         let limit = self.0;
         let problem = match whole_number(&text) {
             Some(n) if limit.allows(n) => return Ok(n as u32),
-            Some(_) => limit.out_of_range(text.trim()),
+            Some(_) => format!("{} {}", limit.field, limit.out_of_range(text.trim())),
             None => format!(
-                "must be a whole number from {} to {} (got `{text}`)",
-                limit.min, limit.max
+                "{} must be a whole number from {} to {} (got `{text}`)",
+                limit.field, limit.min, limit.max
             ),
         };
         let name = arg.map_or_else(|| limit.field.to_owned(), |a| format!("'{a}'"));
