@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use gridreel::cli::{Cli, Command, bench, render, synth};
+use gridreel::cli::{Cli, Command, bench, package_files, render, synth};
 
 /// Counts allocations so `gridreel bench` can show the per-frame paths allocate nothing.
 #[global_allocator]
@@ -25,6 +25,7 @@ fn main() -> ExitCode {
         Some(Command::Render(args)) => render(args),
         Some(Command::Synth(args)) => synth(args),
         Some(Command::Bench(args)) => bench(args),
+        Some(Command::PackageFiles(args)) => package_files(&args.dir),
         None => gridreel::cli::editor(&cli.editor),
     };
     match result {

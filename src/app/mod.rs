@@ -83,6 +83,8 @@ pub struct EditorApp {
 /// How the editor starts: from the command line, or from the last session.
 pub struct StartOptions {
     pub images: Option<PathBuf>,
+    /// Photo files to open instead of a folder (`gridreel FILE…`, "Open with gridreel").
+    pub files: Vec<PathBuf>,
     pub settings: Option<Settings>,
     /// Play for this long, print the memory report and quit (`--soak SECS`).
     pub soak: Option<std::time::Duration>,
@@ -126,6 +128,7 @@ impl EditorApp {
             .or_else(|| last_folder.clone())
             .map_or_else(crate::photos::demo_folder, Ok);
         match folder {
+            _ if !start.files.is_empty() => editor.open_paths(&start.files),
             Ok(folder) => {
                 editor.open_folder(&folder);
                 // The last session's order and choices, for the same folder.

@@ -142,6 +142,8 @@ fn child_peak_rss(
         .arg("-o")
         .arg(&output)
         .args([
+            // -v: the peak RSS line is a detail.
+            "--verbose",
             "--overwrite",
             "--frame",
             "hd",

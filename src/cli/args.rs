@@ -5,16 +5,25 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::settings::limits::{self, Limit};
 use crate::settings::{
     Aspect, Color, CropAnchor, Direction, EncoderChoice, FrameSize, MemoryBudget, Settings,
     VideoCodec, X264Preset,
 };
 
+/// A flag given twice takes the last value (`args_override_self`), as in most Unix tools, so
+/// that a script or an alias can append overrides to a base command line.
 #[derive(Debug, Parser)]
 #[command(
     name = "gridreel",
     version,
-    about = "Turn a folder of photos into a sliding photo-grid video"
+    long_version = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("GRIDREEL_COMMIT"), ")"),
+    about = "Turn a folder of photos into a sliding photo-grid video",
+    long_about = "Turn a folder of photos into a sliding photo-grid video.\n\n\
+        Without a command, gridreel opens the editor (it needs a display) on FOLDER, on the \
+        photo files given, on the last folder or on the bundled demo photos. \
+        `gridreel render` makes the video without a window.",
+    args_override_self = true
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -33,6 +42,16 @@ pub enum Command {
     /// Measure export vs encode-only speed, import speed, peak memory and per-frame
     /// allocations on this machine, and print the table the README quotes.
     Bench(BenchArgs),
+    /// Writes the man pages and the bash, zsh and fish completions into a folder, made from
+    /// these definitions; `.ci/package` runs it for the Debian package.
+    #[command(hide = true)]
+    PackageFiles(PackageFilesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PackageFilesArgs {
+    /// Folder to write into (created if missing): `man/`, `completions/`.
+    pub dir: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -92,6 +111,10 @@ pub struct SynthArgs {
 
 #[derive(Debug, Args)]
 pub struct EditorArgs {
+    /// A photo folder, or photo files, to open (what a file manager's "Open with gridreel"
+    /// passes); default: the last folder, or the bundled demo photos.
+    #[arg(value_name = "FOLDER|FILE", conflicts_with = "images")]
+    pub paths: Vec<PathBuf>,
     /// Photo folder to open (default: the last one, or the bundled demo photos).
     #[arg(long, value_name = "DIR")]
     pub images: Option<PathBuf>,
@@ -141,6 +164,13 @@ pub struct RenderArgs {
     /// speed stays as set.
     #[arg(long)]
     pub fit_to_audio: bool,
+    /// Also print the details: the encoders tried and why each was not used, the encoder in
+    /// use, the peak memory.
+    #[arg(short, long, overrides_with = "quiet")]
+    pub verbose: bool,
+    /// Print only errors.
+    #[arg(short, long, overrides_with = "verbose")]
+    pub quiet: bool,
     #[command(flatten)]
     pub settings: SettingsArgs,
 }
@@ -149,13 +179,13 @@ pub struct RenderArgs {
 #[derive(Clone, Debug, Default, Args)]
 pub struct SettingsArgs {
     /// Grid rows [default: 6]
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = InRange(limits::ROWS))]
     pub rows: Option<u32>,
     /// Grid columns [default: 6]
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = InRange(limits::COLS))]
     pub cols: Option<u32>,
     /// Tile height in pixels; width = height × aspect [default: 100]
-    #[arg(long, value_name = "PX")]
+    #[arg(long, value_name = "PX", value_parser = InRange(limits::TILE_HEIGHT))]
     pub tile_height: Option<u32>,
     /// Crop every photo to this aspect ratio [default: 4:3]
     #[arg(long, value_name = "W:H")]
@@ -173,7 +203,7 @@ pub struct SettingsArgs {
     #[arg(long, value_name = "SECS")]
     pub duration: Option<f64>,
     /// Frames per second [default: 30]
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = InRange(limits::FPS))]
     pub fps: Option<u32>,
     /// Slide speed; 1 = the grid crosses the frame exactly once [default: 1]
     #[arg(long, value_name = "X", allow_hyphen_values = true)]
@@ -189,7 +219,8 @@ pub struct SettingsArgs {
         long,
         value_name = "LIST",
         value_delimiter = ',',
-        allow_hyphen_values = true
+        allow_hyphen_values = true,
+        action = clap::ArgAction::Set
     )]
     pub row_speeds: Option<Vec<f64>>,
     /// Loop seamlessly: frame 0 is full and the last frame leads into the first; each row's speed becomes the nearest whole number of cycles in the clip (printed)
@@ -199,10 +230,10 @@ pub struct SettingsArgs {
     #[arg(long, value_name = "SIZE")]
     pub frame: Option<FrameSize>,
     /// First photo to use, 1-based, in sort order
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = InRange(limits::FIRST_PHOTO))]
     pub first: Option<u32>,
     /// Last photo to use, 1-based, inclusive
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = InRange(limits::LAST_PHOTO))]
     pub last: Option<u32>,
     /// Codec: auto (from the output's file type: VP9 for .webm, GIF for .gif, else H.264), h264, h265, av1, vp9, prores (.mov, .mkv) or gif [default: auto]
     #[arg(long, value_enum)]
@@ -211,19 +242,19 @@ pub struct SettingsArgs {
     #[arg(long, value_name = "NAME")]
     pub encoder: Option<EncoderChoice>,
     /// Quality as CRF, 0 (best) to 51 [default: 20]
-    #[arg(long, value_name = "CRF")]
+    #[arg(long, value_name = "CRF", value_parser = InRange(limits::QUALITY_CRF))]
     pub quality: Option<u32>,
     /// x264 speed preset, ultrafast … veryslow [default: faster]
     #[arg(long, value_enum, value_name = "NAME")]
     pub x264_preset: Option<X264Preset>,
     /// Encoder threads, 0 = all cores [default: 0]
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = InRange(limits::THREADS))]
     pub threads: Option<u32>,
     /// Frames per second of a GIF, 1–50 [default: 15]
-    #[arg(long, value_name = "FPS")]
+    #[arg(long, value_name = "FPS", value_parser = InRange(limits::GIF_FPS))]
     pub gif_fps: Option<u32>,
     /// Width of a GIF in pixels, at most the frame's; the height keeps the aspect [default: 640]
-    #[arg(long, value_name = "PX")]
+    #[arg(long, value_name = "PX", value_parser = InRange(limits::GIF_WIDTH))]
     pub gif_width: Option<u32>,
     /// Music: any audio file FFmpeg decodes (WAV, MP3, AAC/M4A, FLAC, Ogg/Opus); it repeats when shorter than the video and is cut when longer
     #[arg(long, value_name = "FILE")]
@@ -242,14 +273,60 @@ pub struct SettingsArgs {
     pub memory_budget: Option<MemoryBudget>,
 }
 
+/// The parser of a whole-number setting's flag: a value outside the setting's range, however
+/// large, is refused with that range (not with the range of the integer type).
+#[derive(Clone, Copy, Debug)]
+struct InRange(Limit);
+
+impl clap::builder::TypedValueParser for InRange {
+    type Value = u32;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<u32, clap::Error> {
+        let text = value.to_string_lossy();
+        let limit = self.0;
+        let problem = match whole_number(&text) {
+            Some(n) if limit.allows(n) => return Ok(n as u32),
+            Some(_) => format!("{} {}", limit.field, limit.out_of_range(text.trim())),
+            None => format!(
+                "{} must be a whole number from {} to {} (got `{text}`)",
+                limit.field, limit.min, limit.max
+            ),
+        };
+        let name = arg.map_or_else(|| limit.field.to_owned(), |a| format!("'{a}'"));
+        Err(clap::Error::raw(
+            clap::error::ErrorKind::ValueValidation,
+            format!("invalid value for {name}: {problem}\n"),
+        )
+        .with_cmd(cmd))
+    }
+}
+
+/// A string of digits as a number; one too large for a `u64` saturates (it is out of every
+/// setting's range all the same). `None` for anything else.
+fn whole_number(text: &str) -> Option<u64> {
+    let digits = text.trim();
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(digits.parse().unwrap_or(u64::MAX))
+}
+
 fn parse_gap(text: &str) -> Result<(u32, u32), String> {
     let parse = |part: &str| -> Result<u32, String> {
         let part = part.trim();
         if part.starts_with('-') {
             return Err(format!("gaps cannot be negative (got {part})"));
         }
-        part.parse()
-            .map_err(|_| format!("`{part}` is not a whole number of pixels"))
+        match whole_number(part) {
+            Some(n) if limits::GAP_H.allows(n) => Ok(n as u32),
+            Some(_) => Err(format!("gaps {}", limits::GAP_H.out_of_range(part))),
+            None => Err(format!("`{part}` is not a whole number of pixels")),
+        }
     };
     match text.split_once(',') {
         Some((h, v)) => Ok((parse(h)?, parse(v)?)),
@@ -325,5 +402,19 @@ mod tests {
         assert_eq!(parse_gap("3"), Ok((3, 3)));
         assert!(parse_gap("-1,0").unwrap_err().contains("negative"));
         assert!(parse_gap("a,0").is_err());
+        assert!(
+            parse_gap("4294967296")
+                .unwrap_err()
+                .contains("from 0 to 4096")
+        );
+    }
+
+    #[test]
+    fn whole_numbers_saturate_and_refuse_the_rest() {
+        assert_eq!(whole_number(" 12 "), Some(12));
+        assert_eq!(whole_number("99999999999999999999999"), Some(u64::MAX));
+        assert_eq!(whole_number("1.5"), None);
+        assert_eq!(whole_number("-3"), None);
+        assert_eq!(whole_number(""), None);
     }
 }

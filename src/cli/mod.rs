@@ -2,12 +2,16 @@
 //! start. The flags are defined in `args`, the progress bars in `progress`.
 
 mod args;
+mod package_files;
 mod progress;
 
-pub use args::{BenchArgs, Cli, Command, EditorArgs, RenderArgs, SettingsArgs, SynthArgs};
-use progress::{Bars, install_cancel_on_signals};
+pub use args::{
+    BenchArgs, Cli, Command, EditorArgs, PackageFilesArgs, RenderArgs, SettingsArgs, SynthArgs,
+};
+pub use package_files::package_files;
+use progress::{Bars, Verbosity, install_cancel_on_signals};
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
@@ -55,25 +59,68 @@ pub fn effective_settings(
     Ok(settings)
 }
 
+/// What to say where the editor cannot open a window: the headless command that can run.
+const WITHOUT_A_DISPLAY: &str = "to make a video without a window, run \
+     `gridreel render --images FOLDER -o video.mp4` (see `gridreel render --help`)";
+
 /// The editor (no command given).
 pub fn editor(args: &EditorArgs) -> Result<(), Failure> {
     let settings = match &args.preset {
         Some(path) => Some(load_preset_or_shipped(path).map_err(Failure::input)?),
         None => None,
     };
-    if let Some(dir) = &args.images
-        && !dir.is_dir()
-    {
-        return Err(Failure::input(ScanError::Missing(dir.clone())));
+    let (images, files) = start_photos(args)?;
+    if !display_available() {
+        return Err(Failure::other(format!(
+            "the editor needs a display, and there is none here (DISPLAY and WAYLAND_DISPLAY \
+             are not set, as over SSH or in a container); {WITHOUT_A_DISPLAY}"
+        )));
     }
     crate::app::run(crate::app::StartOptions {
-        images: args.images.clone(),
+        images,
+        files,
         settings,
         soak: args.soak.map(Duration::from_secs),
         bare: args.bare,
         hud: args.hud,
     })
-    .map_err(Failure::other)
+    .map_err(|e| Failure::other(format!("{e}; {WITHOUT_A_DISPLAY}")))
+}
+
+/// The folder (`--images DIR`, or `gridreel FOLDER`) or the photo files (`gridreel FILE…`)
+/// the editor opens, as a file manager passes them; each must exist, and a folder comes alone.
+fn start_photos(args: &EditorArgs) -> Result<(Option<PathBuf>, Vec<PathBuf>), Failure> {
+    if let Some(missing) = args.images.iter().chain(&args.paths).find(|p| !p.exists()) {
+        return Err(Failure::input(ScanError::Missing(missing.clone())));
+    }
+    if let Some(dir) = &args.images {
+        return if dir.is_dir() {
+            Ok((Some(dir.clone()), Vec::new()))
+        } else {
+            Err(Failure::input(ScanError::NotAFolder(dir.clone())))
+        };
+    }
+    match args.paths.as_slice() {
+        [dir] if dir.is_dir() => Ok((Some(dir.clone()), Vec::new())),
+        paths => match paths.iter().find(|p| p.is_dir()) {
+            Some(dir) => Err(Failure::input(format!(
+                "give one folder, or photo files, not both: {}",
+                dir.display()
+            ))),
+            None => Ok((None, paths.to_vec())),
+        },
+    }
+}
+
+/// Whether a window can open: on Linux and the BSDs, an X11 or Wayland display is named.
+fn display_available() -> bool {
+    if cfg!(all(unix, not(target_os = "macos"))) {
+        ["DISPLAY", "WAYLAND_DISPLAY", "WAYLAND_SOCKET"]
+            .iter()
+            .any(|name| std::env::var_os(name).is_some_and(|v| !v.is_empty()))
+    } else {
+        true
+    }
 }
 
 /// `gridreel synth`: writes `photo-001.jpg` … in parallel.
@@ -136,16 +183,18 @@ pub fn bench(args: &BenchArgs) -> Result<(), Failure> {
 
 /// `gridreel render`: one [`export::run`], with progress bars on stderr.
 pub fn render(args: &RenderArgs) -> Result<(), Failure> {
+    let verbosity = if args.quiet {
+        Verbosity::Quiet
+    } else if args.verbose {
+        Verbosity::Verbose
+    } else {
+        Verbosity::Normal
+    };
+    let progress = Bars::new(verbosity);
     let mut settings = effective_settings(args.preset.as_deref(), &args.settings)?;
     if args.fit_to_audio {
-        fit_to_audio(&mut settings)?;
+        fit_to_audio(&mut settings, &progress)?;
     }
-    if args.print_settings {
-        println!("{}", settings_to_ron(&settings));
-        return Ok(());
-    }
-    let cancel = Arc::new(AtomicBool::new(false));
-    install_cancel_on_signals(&cancel);
     let job = Job {
         settings,
         photos: Photos::Folder {
@@ -158,7 +207,18 @@ pub fn render(args: &RenderArgs) -> Result<(), Failure> {
         thumbs: None,
         decode_first: args.decode_first,
     };
-    let progress = Bars::default();
+    if args.print_settings {
+        // Everything a render would refuse before its first photo (the memory budget, the
+        // format, the encoder, the music), except the output file, which is not a setting.
+        export::check(&job).map_err(|e| Failure {
+            exit_code: e.exit_code(),
+            message: e.to_string(),
+        })?;
+        println!("{}", settings_to_ron(&job.settings));
+        return Ok(());
+    }
+    let cancel = Arc::new(AtomicBool::new(false));
+    install_cancel_on_signals(&cancel);
     let result = export::run(&job, &cancel, &progress);
     progress.clear();
     match result {
@@ -169,19 +229,24 @@ pub fn render(args: &RenderArgs) -> Result<(), Failure> {
             let secs = summary.elapsed.as_secs_f64();
             #[allow(clippy::cast_precision_loss)]
             let fps = summary.frames as f64 / secs.max(1e-9);
-            // e.g. "with libx264, frame threads (x264's defaults), in 7.51 s"
-            let threading = summary
-                .threading
-                .map_or_else(String::new, |t| format!(", {t},"));
-            println!(
-                "wrote {} ({} frames, {:.2} s of video, {mb:.1} MB) with {}{threading} in {secs:.2} s ({fps:.0} frames/s)",
-                summary.path.display(),
-                summary.frames,
-                summary.video_secs,
-                summary.encoder,
-            );
+            if verbosity >= Verbosity::Normal {
+                // e.g. "with libx264, frame threads (x264's defaults), in 7.51 s"
+                let threading = summary
+                    .threading
+                    .map_or_else(String::new, |t| format!(", {t},"));
+                println!(
+                    "wrote {} ({} frames, {:.2} s of video, {mb:.1} MB) with {}{threading} in {secs:.2} s ({fps:.0} frames/s)",
+                    summary.path.display(),
+                    summary.frames,
+                    summary.video_secs,
+                    summary.encoder,
+                );
+            }
             if let Some(peak) = crate::monitor::peak_rss_mb() {
-                eprintln!("{} {peak:.1} MB", crate::monitor::PEAK_RSS_LABEL);
+                progress.say(
+                    Verbosity::Verbose,
+                    &format!("{} {peak:.1} MB", crate::monitor::PEAK_RSS_LABEL),
+                );
             }
             Ok(())
         }
@@ -198,7 +263,7 @@ pub fn render(args: &RenderArgs) -> Result<(), Failure> {
 
 /// `--fit-to-audio`: the duration becomes the music's length from its offset (the slide
 /// speed stays, so the grid still covers the frame for the whole song); says what it chose.
-fn fit_to_audio(settings: &mut Settings) -> Result<(), Failure> {
+fn fit_to_audio(settings: &mut Settings, progress: &Bars) -> Result<(), Failure> {
     let Some(music) = settings.audio.file.clone() else {
         return Err(Failure::input("--fit-to-audio needs --audio FILE"));
     };
@@ -215,12 +280,15 @@ fn fit_to_audio(settings: &mut Settings) -> Result<(), Failure> {
     settings
         .validate()
         .map_err(|e| Failure::input(format!("invalid setting: {e}")))?;
-    eprintln!(
-        "fit to the music: duration {:.3} s ({} frames at {} fps), speed {} as set",
-        settings.duration_secs,
-        settings.frame_count(),
-        settings.fps,
-        settings.speed
+    progress.say(
+        Verbosity::Normal,
+        &format!(
+            "fit to the music: duration {:.3} s ({} frames at {} fps), speed {} as set",
+            settings.duration_secs,
+            settings.frame_count(),
+            settings.fps,
+            settings.speed
+        ),
     );
     Ok(())
 }
@@ -250,12 +318,21 @@ mod tests {
         let s = effective_settings(None, &args.settings).unwrap();
         assert_eq!((s.rows, s.cols, s.gap_h_px, s.gap_v_px), (3, 6, 2, 1));
         assert_eq!(s.background, Color::rgb(16, 32, 48));
-        let bad = Cli::try_parse_from(["gridreel", "render", "--rows", "0"]).unwrap();
+        // Each value is within its range; together they make a tile wider than allowed.
+        let bad = Cli::try_parse_from([
+            "gridreel",
+            "render",
+            "--tile-height",
+            "4000",
+            "--aspect",
+            "16:9",
+        ])
+        .unwrap();
         let Some(Command::Render(args)) = bad.command else {
             panic!("render")
         };
         let err = effective_settings(None, &args.settings).unwrap_err();
         assert_eq!(err.exit_code, 2);
-        assert!(err.message.contains("rows"), "{}", err.message);
+        assert!(err.message.contains("tile width"), "{}", err.message);
     }
 }

@@ -1,5 +1,5 @@
-//! Progress bars for `gridreel render` (photos while importing, then frames), and cancel on
-//! Ctrl-C, SIGTERM and SIGHUP.
+//! Progress bars for `gridreel render` (photos while importing, then frames), the lines it
+//! prints at each verbosity, and cancel on Ctrl-C, SIGTERM and SIGHUP.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -7,13 +7,44 @@ use std::sync::{Arc, Mutex};
 use crate::export::{Progress, Stage};
 use crate::photos::Skipped;
 
-/// Progress bars for `gridreel render`: photos while importing, then frames.
+/// How much `gridreel render` prints, as in most Unix tools.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verbosity {
+    /// `-q`: errors only (printed by `main`).
+    Quiet,
+    /// One line per skipped file, the notes (the summary, photos left out, a loop's speeds)
+    /// and the result; progress bars on a terminal.
+    #[default]
+    Normal,
+    /// `-v`: also the details: the encoders tried and why each was not used, the encoder in
+    /// use, the peak memory.
+    Verbose,
+}
+
+/// Progress bars for `gridreel render`: photos while importing, then frames; and the lines
+/// printed above them, as many as the verbosity asks for.
 #[derive(Default)]
 pub struct Bars {
     bar: Mutex<Option<indicatif::ProgressBar>>,
+    verbosity: Verbosity,
 }
 
 impl Bars {
+    #[must_use]
+    pub fn new(verbosity: Verbosity) -> Self {
+        Self {
+            bar: Mutex::new(None),
+            verbosity,
+        }
+    }
+
+    /// Prints `text` above the bar when the verbosity is at least `level`.
+    pub fn say(&self, level: Verbosity, text: &str) {
+        if self.verbosity >= level {
+            self.line(text);
+        }
+    }
+
     fn with_bar(&self, f: impl FnOnce(&mut Option<indicatif::ProgressBar>)) {
         if let Ok(mut bar) = self.bar.lock() {
             f(&mut bar);
@@ -43,6 +74,9 @@ impl Progress for Bars {
     }
 
     fn photos_loaded(&self, done: usize, total: usize) {
+        if self.verbosity == Verbosity::Quiet {
+            return;
+        }
         self.with_bar(|bar| {
             bar.get_or_insert_with(|| progress_bar(total as u64, "photos", "importing"))
                 .set_position(done as u64);
@@ -50,6 +84,9 @@ impl Progress for Bars {
     }
 
     fn frame_encoded(&self, done: u64, total: u64) {
+        if self.verbosity == Verbosity::Quiet {
+            return;
+        }
         self.with_bar(|bar| {
             bar.get_or_insert_with(|| progress_bar(total, "frames", "rendering"))
                 .set_position(done);
@@ -57,18 +94,20 @@ impl Progress for Bars {
     }
 
     fn encoder(&self, name: &str, passed_over: &[String]) {
+        // The result line names the encoder used; which hardware encoders were tried and
+        // why they did not open is a detail (every headless machine has none).
         for f in passed_over {
-            self.line(&format!("encoder not used: {f}"));
+            self.say(Verbosity::Verbose, &format!("encoder not used: {f}"));
         }
-        self.line(&format!("encoder: {name}"));
+        self.say(Verbosity::Verbose, &format!("encoder: {name}"));
     }
 
     fn skipped(&self, skipped: &Skipped) {
-        self.line(&skipped.to_string());
+        self.say(Verbosity::Normal, &skipped.to_string());
     }
 
     fn note(&self, text: &str) {
-        self.line(text);
+        self.say(Verbosity::Normal, text);
     }
 }
 

@@ -16,7 +16,7 @@ pub use audio::probe as probe_audio;
 pub use encoder::{VideoWriter, available_encoders};
 pub use format::{Container, Format};
 pub use output::TempOutput;
-pub use pipeline::{Job, Photos, Progress, Silent, Stage, run};
+pub use pipeline::{Job, Photos, Progress, Silent, Stage, check, run};
 pub use threading::EncoderThreads;
 
 use std::path::PathBuf;

@@ -93,10 +93,23 @@ pub struct Report {
 /// settings, the output path, the encoder (it must open at the frame size) and the memory
 /// budget. Returns the format, the budget in bytes and the encoder that opened.
 fn validate(job: &Job) -> Result<(Format, u64, String), ExportError> {
-    let settings = &job.settings;
-    settings.validate().map_err(ExportError::Settings)?;
+    job.settings.validate().map_err(ExportError::Settings)?;
     // The folder must take a new file: try one (removed at once).
     drop(TempOutput::create(&job.output, job.overwrite)?);
+    check_encoding(job)
+}
+
+/// What [`run`] checks before its first photo, except the output file (`gridreel render
+/// --print-settings`): the settings, the memory budget on this machine, the format, the music
+/// and the encoder.
+pub fn check(job: &Job) -> Result<(), ExportError> {
+    job.settings.validate().map_err(ExportError::Settings)?;
+    check_encoding(job).map(|_| ())
+}
+
+/// The memory budget, the format, the music and the encoder (it must open at the frame size).
+fn check_encoding(job: &Job) -> Result<(Format, u64, String), ExportError> {
+    let settings = &job.settings;
     let budget = job
         .budget_bytes
         .unwrap_or_else(|| crate::monitor::budget_bytes(settings));

@@ -172,22 +172,32 @@ pub fn load_tiles_focused(
     out
 }
 
+/// Where the demo photos are in the source tree, and where a package installs them, below
+/// the prefix whose `bin/` holds the program (`/usr/bin/gridreel`: `/usr/share/gridreel/demo`).
+const DEMO: &str = "assets/demo";
+const INSTALLED_DEMO: &str = "share/gridreel/demo";
+
 /// Whether `folder` is the bundled demo photos (kept off the recent-folders list).
 #[must_use]
 pub fn is_demo_folder(folder: &std::path::Path) -> bool {
-    folder.ends_with("assets/demo")
+    folder.ends_with(DEMO) || folder.ends_with(INSTALLED_DEMO)
 }
 
-/// The folder of bundled demo photos: `assets/demo` beside the executable or in a folder
-/// above it (a release binary in `target/release`, or copied with its `assets`), else in the
-/// current folder.
+/// The folder of bundled demo photos: where a package puts them beside the program
+/// (`PREFIX/share/gridreel/demo` for `PREFIX/bin/gridreel`, wherever the package was
+/// unpacked), or `assets/demo` beside the executable or in a folder above it (a release
+/// binary in `target/release`, or copied with its `assets`), else in the current folder.
 pub fn demo_folder() -> Result<PathBuf, ScanError> {
-    const DEMO: &str = "assets/demo";
     let exe = std::env::current_exe().ok();
+    let installed = exe
+        .as_deref()
+        .and_then(|exe| exe.parent()?.parent())
+        .map(|prefix| prefix.join(INSTALLED_DEMO));
     let beside_exe = exe
         .iter()
         .flat_map(|exe| exe.ancestors().skip(1).take(5))
         .map(|dir| dir.join(DEMO));
+    let beside_exe = installed.into_iter().chain(beside_exe);
     // The working folder's copy as an absolute path, so that paths made from it (a link to
     // a photo, a recent folder) still work from elsewhere.
     let here = std::env::current_dir().map_or_else(|_| PathBuf::from(DEMO), |cwd| cwd.join(DEMO));

@@ -26,7 +26,7 @@ pub enum ScanError {
     #[error("not a folder: {}", .0.display())]
     NotAFolder(PathBuf),
     #[error(
-        "no photo folder given and the demo photos are missing (looked beside the program and in ./assets/demo): {}",
+        "no photo folder given and the demo photos are missing (looked in PREFIX/share/gridreel/demo beside the program, in assets/demo beside it and in ./assets/demo): {}",
         .0.display()
     )]
     DemoMissing(PathBuf),

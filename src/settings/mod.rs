@@ -1,6 +1,7 @@
 //! Everything a user can set: defaults equal the older tool's, validation names the setting
 //! and what is allowed, presets are RON files.
 
+pub mod limits;
 mod overlay;
 mod preset;
 mod values;
@@ -196,22 +197,6 @@ pub struct SettingsError {
 pub const MAX_FRAME_SIDE_PX: u32 = 8192;
 pub const MAX_TILE_SIDE_PX: u32 = 4096;
 
-fn check_range<T: PartialOrd + std::fmt::Display + Copy>(
-    field: &'static str,
-    value: T,
-    min: T,
-    max: T,
-) -> Result<(), SettingsError> {
-    if value >= min && value <= max {
-        Ok(())
-    } else {
-        Err(SettingsError {
-            field,
-            message: format!("must be from {min} to {max} (got {value})"),
-        })
-    }
-}
-
 impl Settings {
     /// Checks every value; the first bad one is returned with what is allowed.
     pub fn validate(&self) -> Result<(), SettingsError> {
@@ -227,11 +212,11 @@ impl Settings {
 
     /// Checks the grid: rows, columns, gaps, tile size and aspect.
     fn validate_grid(&self) -> Result<(), SettingsError> {
-        check_range("rows", self.rows, 1, 1000)?;
-        check_range("cols", self.cols, 1, 10_000)?;
-        check_range("gap_h_px", self.gap_h_px, 0, 4096)?;
-        check_range("gap_v_px", self.gap_v_px, 0, 4096)?;
-        check_range("tile_height_px", self.tile_height_px, 2, MAX_TILE_SIDE_PX)?;
+        limits::ROWS.check(self.rows)?;
+        limits::COLS.check(self.cols)?;
+        limits::GAP_H.check(self.gap_h_px)?;
+        limits::GAP_V.check(self.gap_v_px)?;
+        limits::TILE_HEIGHT.check(self.tile_height_px)?;
         let ratio = self.aspect.ratio();
         if !(ratio.is_finite() && (0.05..=20.0).contains(&ratio)) {
             return Err(SettingsError {
@@ -240,12 +225,7 @@ impl Settings {
             });
         }
         let tile_width = self.tile_width_px();
-        check_range(
-            "tile width (tile_height_px × aspect)",
-            tile_width,
-            2,
-            MAX_TILE_SIDE_PX,
-        )?;
+        limits::TILE_WIDTH.check(tile_width)?;
         Ok(())
     }
 
@@ -260,11 +240,11 @@ impl Settings {
                 ),
             });
         }
-        check_range("fps", self.fps, 1, 240)?;
+        limits::FPS.check(self.fps)?;
         // GIF delays are whole 1/100 s, so 50 fps is the fastest a GIF plays.
-        check_range("video.gif_fps", self.video.gif_fps, 1, 50)?;
+        limits::GIF_FPS.check(self.video.gif_fps)?;
         if let Some(width) = self.video.gif_width_px {
-            check_range("video.gif_width_px", width, 16, MAX_FRAME_SIDE_PX)?;
+            limits::GIF_WIDTH.check(width)?;
         }
         Ok(())
     }
@@ -334,10 +314,10 @@ impl Settings {
     /// Checks the range of photos and their own crop centres.
     fn validate_photos(&self) -> Result<(), SettingsError> {
         if let Some(first) = self.first_photo {
-            check_range("first_photo", first, 1, u32::MAX)?;
+            limits::FIRST_PHOTO.check(first)?;
         }
         if let Some(last) = self.last_photo {
-            check_range("last_photo", last, 1, u32::MAX)?;
+            limits::LAST_PHOTO.check(last)?;
             if let Some(first) = self.first_photo.filter(|first| *first > last) {
                 return Err(SettingsError {
                     field: "last_photo",
@@ -370,8 +350,8 @@ impl Settings {
 
     /// Checks the encoding: quality, x264 preset, encoder name, threads.
     fn validate_video(&self) -> Result<(), SettingsError> {
-        check_range("video.quality_crf", self.video.quality_crf, 0, 51)?;
-        check_range("video.threads", self.video.threads, 0, 256)?;
+        limits::QUALITY_CRF.check(self.video.quality_crf)?;
+        limits::THREADS.check(self.video.threads)?;
         Ok(())
     }
 

@@ -21,6 +21,7 @@ pub fn harness(settings: Settings) -> Harness<'static, EditorApp> {
                 None,
                 StartOptions {
                     images: None,
+                    files: Vec::new(),
                     settings: Some(settings),
                     soak: None,
                     bare: None,

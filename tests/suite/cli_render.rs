@@ -61,7 +61,10 @@ fn renders_a_correct_video_from_a_mixed_folder() {
             "{name} not reported:\n{err}"
         );
     }
-    assert!(err.contains("encoder: libx264"), "{err}");
+    assert!(
+        String::from_utf8_lossy(&run.stdout).contains("with libx264"),
+        "the result names the encoder: {err}"
+    );
 
     let probe = common::probe(&out);
     for expected in [

@@ -765,6 +765,15 @@ fn started(
     storage: &MemoryStorage,
     images: Option<std::path::PathBuf>,
 ) -> Harness<'static, EditorApp> {
+    started_with(storage, images, Vec::new())
+}
+
+/// [`started`], with the photo files `gridreel FILE…` passes.
+fn started_with(
+    storage: &MemoryStorage,
+    images: Option<std::path::PathBuf>,
+    files: Vec<std::path::PathBuf>,
+) -> Harness<'static, EditorApp> {
     let session = storage.0.clone();
     Harness::builder()
         .with_size([1200.0, 800.0])
@@ -775,6 +784,7 @@ fn started(
                 Some(&MemoryStorage(session)),
                 gridreel::app::StartOptions {
                     images,
+                    files,
                     settings: None,
                     soak: None,
                     bare: None,
@@ -782,6 +792,25 @@ fn started(
                 },
             )
         })
+}
+
+/// `gridreel FILE…` ("Open with gridreel" on photos): the editor opens those files, in the
+/// order given, and not the last session's folder.
+#[test]
+fn photo_files_given_at_start_are_opened() {
+    let dir = drop_folder();
+    let other = drop_folder();
+    let mut storage = MemoryStorage::default();
+    {
+        let mut h = started(&storage, Some(other.path().to_owned()));
+        step_until(&mut h, "the last folder", |app| all_loaded(app, 4));
+        eframe::App::save(h.state_mut(), &mut storage);
+    }
+    let files = vec![dir.path().join("p10.jpg"), dir.path().join("p1.jpg")];
+    let mut h = started_with(&storage, None, files);
+    step_until(&mut h, "the files", |app| all_loaded(app, 2));
+    assert_eq!(names(h.state()), ["p10.jpg", "p1.jpg"]);
+    assert_eq!(h.state().editor.folder.as_deref(), Some(dir.path()));
 }
 
 /// The photo order and what is left out come back when the editor starts again on the same
