@@ -8,6 +8,7 @@ pub mod export_runner;
 pub mod history;
 pub mod logic;
 pub mod music;
+pub mod overlay_preview;
 pub mod photo_list;
 pub mod playback;
 pub mod preview;
@@ -71,6 +72,9 @@ pub struct EditorApp {
     seen_folder: Option<PathBuf>,
     /// The music's waveform and playback.
     pub music: music::Music,
+    /// The title and the logo over the preview (made at the first frame: it needs egui's
+    /// context).
+    overlay: Option<overlay_preview::OverlayPreview>,
 }
 
 /// How the editor starts: from the command line, or from the last session.
@@ -148,6 +152,7 @@ impl EditorApp {
             recent: session.recent,
             seen_folder: None,
             music: music::Music::default(),
+            overlay: None,
         }
     }
 
@@ -261,6 +266,12 @@ impl EditorApp {
                 egui::ScrollArea::vertical().show(ui, |ui| {
                     ui.heading("Settings");
                     if ui::settings_ui(ui, &mut self.editor.settings) {
+                        self.editor.settings_changed();
+                    }
+                    ui.separator();
+                    ui.heading("Title and logo");
+                    let error = self.overlay.as_ref().and_then(|o| o.error());
+                    if ui::words_ui(ui, &mut self.editor.settings, error) {
                         self.editor.settings_changed();
                     }
                     ui.separator();
@@ -393,9 +404,17 @@ impl eframe::App for EditorApp {
                 .frame(unfilled(egui::Frame::side_top_panel(ui.style())))
                 .show(ui, |ui| ui::hud_ui(ui, &self.monitor, &memory));
         }
+        let overlay = self
+            .overlay
+            .get_or_insert_with(|| overlay_preview::OverlayPreview::new(&ctx));
+        overlay.update(&ctx, &self.editor.settings);
         (self.preview_rect, self.preview_frame_rect) = egui::CentralPanel::default()
             .frame(unfilled(egui::Frame::central_panel(ui.style())))
-            .show(ui, |ui| ui::preview_panel_ui(ui, &mut self.editor))
+            .show(ui, |ui| {
+                let rects = ui::preview_panel_ui(ui, &mut self.editor);
+                overlay.paint(ui.painter(), rects.1, self.editor.time_secs);
+                rects
+            })
             .inner;
 
         self.quit_ui(&ctx);

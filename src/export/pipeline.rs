@@ -14,6 +14,7 @@ use super::frames::{ExportJob, export_video};
 use super::output::TempOutput;
 use super::{ExportError, ExportSummary, Format, VideoWriter};
 use crate::layout::{Layout, photos_shown};
+use crate::overlay::Overlay;
 use crate::photos::{self, ScanError, Skipped, TilePixels};
 use crate::render::{FRAME_FORMAT, Gpu, GridRenderer};
 use crate::settings::Settings;
@@ -89,8 +90,9 @@ pub struct Report {
 
 /// Checks what can be checked before any photo is decoded or the GPU is opened: the
 /// settings, the output path, the encoder (it must open at the frame size) and the memory
-/// budget. Returns the format and the budget in bytes.
-fn validate(job: &Job) -> Result<(Format, u64), ExportError> {
+/// budget, the title and the logo (drawn once here). Returns the format, the budget in bytes
+/// and the overlay.
+fn validate(job: &Job) -> Result<(Format, u64, Overlay), ExportError> {
     let settings = &job.settings;
     settings.validate().map_err(ExportError::Settings)?;
     // The folder must take a new file: try one (removed at once).
@@ -110,13 +112,10 @@ fn validate(job: &Job) -> Result<(Format, u64), ExportError> {
     if let Some(music) = &timeline.audio.file {
         super::audio::probe(music)?;
     }
-    VideoWriter::probe(
-        format,
-        format.output_size_px(&settings.video, settings.frame_size_px()),
-        timeline.fps,
-        &settings.video,
-    )?;
-    Ok((format, budget))
+    let output_px = format.output_size_px(&settings.video, settings.frame_size_px());
+    VideoWriter::probe(format, output_px, timeline.fps, &settings.video)?;
+    let overlay = Overlay::build(settings, output_px)?;
+    Ok((format, budget, overlay))
 }
 
 /// The largest memory budget this machine can hold: nine tenths of its RAM (a software GPU
@@ -144,6 +143,7 @@ pub fn run(job: &Job, cancel: &AtomicBool, progress: &dyn Progress) -> Result<Re
 /// settings, the photos the grid shows and those already skipped.
 struct Planned {
     format: Format,
+    overlay: Overlay,
     budget: u64,
     settings: Settings,
     needed: Vec<PathBuf>,
@@ -154,7 +154,7 @@ struct Planned {
 /// made, and the notes a user should read (a GIF's timeline, a loop, photos left out).
 fn plan(job: &Job, cancel: &AtomicBool, progress: &dyn Progress) -> Result<Planned, ExportError> {
     progress.stage(Stage::Validating);
-    let (format, budget) = validate(job)?;
+    let (format, budget, overlay) = validate(job)?;
     crate::fault::panic_if_armed(crate::fault::Fault::ExportPanic, &job.output);
     let (timeline, left_out) = format.timeline(&job.settings);
     if let Some(note) = left_out {
@@ -186,6 +186,7 @@ fn plan(job: &Job, cancel: &AtomicBool, progress: &dyn Progress) -> Result<Plann
     }
     Ok(Planned {
         format,
+        overlay,
         budget,
         needed,
         skipped,
@@ -200,6 +201,7 @@ fn run_unguarded(
 ) -> Result<Report, ExportError> {
     let Planned {
         format,
+        overlay,
         budget,
         settings,
         needed,
@@ -267,6 +269,7 @@ fn run_unguarded(
                 output: &job.output,
                 overwrite: job.overwrite,
                 encoder_threads: settings.video.threads as usize,
+                overlay: &overlay,
             },
             cancel,
             progress,

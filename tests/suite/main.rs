@@ -25,3 +25,4 @@ mod formats;
 mod photos_import;
 mod reliability;
 mod render_gpu;
+mod words;
