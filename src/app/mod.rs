@@ -258,6 +258,14 @@ impl EditorApp {
 }
 
 impl EditorApp {
+    /// Whether the title and logo over the preview are those of the current settings.
+    #[must_use]
+    pub fn overlay_current(&self) -> bool {
+        self.overlay
+            .as_ref()
+            .is_some_and(|o| o.is_current(&self.editor.settings))
+    }
+
     /// The left panel: settings, the photo list and the music.
     fn side_panel_ui(&mut self, ui: &mut egui::Ui) {
         egui::Panel::left("settings")
@@ -269,17 +277,21 @@ impl EditorApp {
                         self.editor.settings_changed();
                     }
                     ui.separator();
-                    ui.heading("Title and logo");
-                    let error = self.overlay.as_ref().and_then(|o| o.error());
-                    if ui::words_ui(ui, &mut self.editor.settings, error) {
-                        self.editor.settings_changed();
-                    }
-                    ui.separator();
                     ui.heading("Photos");
                     ui::photos_ui(ui, &mut self.editor, &mut self.thumbs);
                     ui.separator();
                     ui.heading("Music");
                     if music::section_ui(ui, &mut self.editor, &mut self.dialogs, &self.music) {
+                        self.editor.settings_changed();
+                    }
+                    ui.separator();
+                    // Closed at first: the section neither widens the panel nor moves the
+                    // photo list until it is opened.
+                    let error = self.overlay.as_ref().and_then(|o| o.error());
+                    let words = egui::CollapsingHeader::new("Title and logo")
+                        .default_open(false)
+                        .show(ui, |ui| ui::words_ui(ui, &mut self.editor.settings, error));
+                    if words.body_returned == Some(true) {
                         self.editor.settings_changed();
                     }
                 });

@@ -149,6 +149,12 @@ impl OverlayPreview {
         }
     }
 
+    /// Whether what is shown is drawn from `settings` (nothing being rasterised for them).
+    #[must_use]
+    pub fn is_current(&self, settings: &Settings) -> bool {
+        self.in_flight.is_none() && self.shown.as_ref().is_some_and(|k| k.is_of(settings))
+    }
+
     /// Why the title or the logo cannot be drawn, if so.
     #[must_use]
     pub fn error(&self) -> Option<&str> {

@@ -263,3 +263,56 @@ fn a_preset_carries_the_title_and_flags_override_it() {
         "{text}"
     );
 }
+
+/// The editor: a title set in its settings shows over the top of the preview (rasterised on
+/// the overlay worker), and the bottom of the preview does not change.
+#[test]
+fn a_title_in_the_editor_shows_over_the_preview() {
+    use crate::common::editor::{all_loaded, harness, step_until};
+    use egui_kittest::kittest::Queryable;
+    let mut settings = Settings {
+        frame: "640x360".parse().unwrap(),
+        tile_height_px: 60,
+        ..Settings::default()
+    };
+    settings.title.position = TitlePosition::Top;
+    let mut h = harness(settings);
+    step_until(&mut h, "36 demo photos", |app| all_loaded(app, 36));
+    h.get_by_label("Pause").click();
+    h.run_steps(2);
+    h.state_mut().editor.time_secs = 2.0;
+    h.run_steps(3);
+    let frame = h.state().preview_frame_rect;
+    let crop = |h: &mut egui_kittest::Harness<'static, gridreel::app::EditorApp>| {
+        let image = h.render().expect("render");
+        let (x, y) = (frame.min.x as u32 + 1, frame.min.y as u32 + 1);
+        let (w, hh) = (frame.width() as u32 - 2, frame.height() as u32 - 2);
+        image::imageops::crop_imm(&image, x, y, w, hh).to_image()
+    };
+    let before = crop(&mut h);
+    h.get_by_label("Title and logo").click();
+    h.run_steps(3);
+    h.state_mut().editor.settings.title.text = "Kyoto 2026".into();
+    h.run_steps(2);
+    assert_eq!(h.state().editor.settings.title.text, "Kyoto 2026");
+    step_until(
+        &mut h,
+        "the title's sprites",
+        gridreel::app::EditorApp::overlay_current,
+    );
+    h.run_steps(2);
+    let after = crop(&mut h);
+    let changed = |from: u32, to: u32| {
+        let mut n = 0;
+        for y in from..to {
+            for x in 0..before.width() {
+                let (p, q) = (before.get_pixel(x, y), after.get_pixel(x, y));
+                n += usize::from(p.0.iter().zip(q.0).any(|(a, b)| a.abs_diff(b) > 8));
+            }
+        }
+        n
+    };
+    let third = before.height() / 3;
+    assert!(changed(0, third) > 200, "no title at the top");
+    assert_eq!(changed(2 * third, before.height()), 0, "the bottom changed");
+}
