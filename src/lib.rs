@@ -15,6 +15,7 @@ pub mod layout;
 pub mod media;
 pub(crate) mod monitor;
 pub mod music;
+pub mod overlay;
 pub mod photos;
 pub mod render;
 pub mod settings;

@@ -9,6 +9,7 @@ mod grid_photos;
 pub mod history;
 pub mod logic;
 pub mod music;
+pub mod overlay_preview;
 pub mod photo_list;
 pub mod playback;
 pub mod preview;
@@ -78,6 +79,9 @@ pub struct EditorApp {
     jobs_generation: u64,
     /// The music's waveform and playback.
     pub music: music::Music,
+    /// The title and the logo over the preview (made at the first frame: it needs egui's
+    /// context).
+    overlay: Option<overlay_preview::OverlayPreview>,
 }
 
 /// How the editor starts: from the command line, or from the last session.
@@ -161,6 +165,7 @@ impl EditorApp {
             title: String::new(),
             jobs_generation: 0,
             music: music::Music::default(),
+            overlay: None,
         }
     }
 
@@ -278,6 +283,14 @@ impl EditorApp {
 }
 
 impl EditorApp {
+    /// Whether the title and logo over the preview are those of the current settings.
+    #[must_use]
+    pub fn overlay_current(&self) -> bool {
+        self.overlay
+            .as_ref()
+            .is_some_and(|o| o.is_current(&self.editor.settings))
+    }
+
     /// The left panel: settings, the photo list and the music.
     fn side_panel_ui(&mut self, ui: &mut egui::Ui) {
         egui::Panel::left("settings")
@@ -294,6 +307,16 @@ impl EditorApp {
                     ui.separator();
                     ui.heading("Music");
                     if music::section_ui(ui, &mut self.editor, &mut self.dialogs, &self.music) {
+                        self.editor.settings_changed();
+                    }
+                    ui.separator();
+                    // Closed at first: the section neither widens the panel nor moves the
+                    // photo list until it is opened.
+                    let error = self.overlay.as_ref().and_then(|o| o.error());
+                    let words = egui::CollapsingHeader::new("Title and logo")
+                        .default_open(false)
+                        .show(ui, |ui| ui::words_ui(ui, &mut self.editor.settings, error));
+                    if words.body_returned == Some(true) {
                         self.editor.settings_changed();
                     }
                 });
@@ -419,9 +442,17 @@ impl eframe::App for EditorApp {
                 .frame(unfilled(egui::Frame::side_top_panel(ui.style())))
                 .show(ui, |ui| ui::hud_ui(ui, &self.monitor, &memory));
         }
+        let overlay = self
+            .overlay
+            .get_or_insert_with(|| overlay_preview::OverlayPreview::new(&ctx));
+        overlay.update(&ctx, &self.editor.settings);
         (self.preview_rect, self.preview_frame_rect) = egui::CentralPanel::default()
             .frame(unfilled(egui::Frame::central_panel(ui.style())))
-            .show(ui, |ui| ui::preview_panel_ui(ui, &mut self.editor))
+            .show(ui, |ui| {
+                let rects = ui::preview_panel_ui(ui, &mut self.editor);
+                overlay.paint(ui.painter(), rects.1, self.editor.time_secs);
+                rects
+            })
             .inner;
 
         self.quit_ui(&ctx);

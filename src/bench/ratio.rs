@@ -1,6 +1,7 @@
 //! Export ÷ encode-only rows: the whole export (`export::run`, as `gridreel render` runs it)
 //! against the same encoder encoding the same frames, pre-rendered to memory; per frame size,
-//! motion and codec. Also the marquee export started at once against decoding first.
+//! motion and codec, and 1080p with a title and a logo. Also the marquee export started at
+//! once against decoding first.
 
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
@@ -11,6 +12,7 @@ use super::table::{BenchResult, Row};
 use super::timing::{MOTION_PAIRS, RATIO_PAIRS, cpu_note, median_pair, timed};
 use crate::export::{self, Job, Photos, Silent, VideoWriter};
 use crate::layout::Layout;
+use crate::overlay::{Blender, Overlay};
 use crate::render::{FrameTarget, Gpu, GridUniform, VideoFrame};
 use crate::settings::{FrameSize, Settings, VideoCodec};
 
@@ -46,7 +48,7 @@ fn frame_size_rows(gpu: &Gpu, dir: &Path, options: &BenchOptions) -> BenchResult
             360,
         ));
     }
-    let mut rows = Vec::new();
+    let mut rows = vec![words_row(gpu, dir, options)?];
     for (name, frame, tile_height_px) in cases {
         let mut settings = options.settings(frame, tile_height_px);
         settings.duration_secs = options.clip_secs;
@@ -61,6 +63,31 @@ fn frame_size_rows(gpu: &Gpu, dir: &Path, options: &BenchOptions) -> BenchResult
         )?);
     }
     Ok(rows)
+}
+
+/// 1080p30 with a two-line title on a band and a half-transparent logo: the overlay blended
+/// into every frame's YUV planes. The encode-only frames carry the same overlay.
+fn words_row(gpu: &Gpu, dir: &Path, options: &BenchOptions) -> BenchResult<Row> {
+    let logo = options.work.join("bench-logo.png");
+    let image = image::RgbaImage::from_fn(400, 200, |x, y| {
+        image::Rgba([(x % 256) as u8, (y % 256) as u8, 200, ((x + y) % 256) as u8])
+    });
+    image
+        .save(&logo)
+        .map_err(|e| format!("cannot write {} ({e})", logo.display()))?;
+    let mut settings = options.settings(FrameSize::Hd, 180);
+    settings.duration_secs = options.clip_secs;
+    settings.title.text = "Kyoto 2026".into();
+    settings.title.subtitle = "spring in the old capital".into();
+    settings.title.backdrop = crate::settings::Backdrop::Band;
+    settings.logo.file = Some(logo);
+    let case = (
+        "1080p30 with a title and a logo",
+        "mp4",
+        WHOLE_RENDER_TARGET,
+    );
+    let mut rows = ratio_rows(gpu, dir, &settings, case, &options.work, MOTION_PAIRS)?;
+    rows.pop().ok_or_else(|| "no row".into())
 }
 
 /// Motions beyond the left slide, on the same photos: rows in bands (YUV strip, blocks on
@@ -238,19 +265,19 @@ pub(super) fn prerender(
     )
     .map_err(|e| e.to_string())?;
     let viewport = GridUniform::full_frame(&layout);
+    let output_px = format.output_size_px(&timeline.video, size);
+    let overlay = Overlay::build(timeline, output_px).map_err(|e| e.to_string())?;
+    let blender = Blender::new(&overlay, format.pixel_layout());
     let mut prerendered = Vec::with_capacity(usize::try_from(frames).unwrap_or(0));
     for index in 0..frames {
-        let uniform = GridUniform::new(
-            &layout,
-            Layout::frame_time_secs(index, timeline.fps),
-            timeline.background,
-            viewport,
-        );
+        let t_secs = Layout::frame_time_secs(index, timeline.fps);
+        let uniform = GridUniform::new(&layout, t_secs, timeline.background, viewport);
         let ticket = target.submit_frame(&gpu.device, &gpu.queue, &mut renderer, &uniform);
         let mut frame = VideoFrame::default();
         target
             .read_frame(&gpu.device, ticket, &mut frame)
             .map_err(|e| e.to_string())?;
+        blender.blend(&mut frame, t_secs);
         prerendered.push(frame);
     }
     if prerendered.is_empty() {

@@ -7,8 +7,8 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::settings::limits::{self, Limit};
 use crate::settings::{
-    Aspect, Color, CropAnchor, Direction, EncoderChoice, FrameSize, MemoryBudget, Settings,
-    VideoCodec, X264Preset,
+    Aspect, Backdrop, Color, Corner, CropAnchor, Direction, EncoderChoice, FrameSize, MemoryBudget,
+    Settings, TitlePosition, TitleShow, VideoCodec, X264Preset,
 };
 
 /// A flag given twice takes the last value (`args_override_self`), as in most Unix tools, so
@@ -271,6 +271,86 @@ pub struct SettingsArgs {
     /// Memory for decoded photos, RAM and GPU together: auto (a quarter of RAM), 2GB, 512MB or 25%; beyond it tiles stream [default: auto]
     #[arg(long, value_name = "SIZE")]
     pub memory_budget: Option<MemoryBudget>,
+    #[command(flatten)]
+    pub words: WordsArgs,
+}
+
+/// The title and the logo as flags.
+#[derive(Clone, Debug, Default, Args)]
+pub struct WordsArgs {
+    /// A title over the grid, in any script; a line break in it starts a new line
+    #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
+    pub title: Option<String>,
+    /// A smaller line under the title
+    #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
+    pub subtitle: Option<String>,
+    /// The title's font: an installed family name [default: the bundled Inter]
+    #[arg(long, value_name = "FAMILY")]
+    pub title_font: Option<String>,
+    /// The title's size as a share of the frame height, 0.01–0.5 [default: 0.08]
+    #[arg(long, value_name = "SHARE")]
+    pub title_size: Option<f64>,
+    /// The title's colour: a name, R,G,B or #RRGGBB [default: white]
+    #[arg(long, value_name = "COLOR")]
+    pub title_color: Option<Color>,
+    /// Behind the title: none, shadow or band (a translucent dark band) [default: shadow]
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub title_backdrop: Option<Backdrop>,
+    /// Where the title sits: top, center or bottom [default: center]
+    #[arg(long, value_enum, value_name = "WHERE")]
+    pub title_position: Option<TitlePosition>,
+    /// When the title shows: whole (the clip), first (the first --title-secs, fading out) or end (an end card, the last --title-secs) [default: whole]
+    #[arg(long, value_enum, value_name = "WHEN")]
+    pub title_show: Option<TitleShow>,
+    /// Seconds the title shows with --title-show first or end [default: 3]
+    #[arg(long, value_name = "SECS")]
+    pub title_secs: Option<f64>,
+    /// A logo or watermark: an image file (PNG with transparency, JPEG, WebP…)
+    #[arg(long, value_name = "FILE")]
+    pub logo: Option<PathBuf>,
+    /// The logo's corner: top-left, top-right, bottom-left or bottom-right [default: bottom-right]
+    #[arg(long, value_enum, value_name = "CORNER")]
+    pub logo_position: Option<Corner>,
+    /// The logo's height as a share of the frame height, 0.01–1 [default: 0.1]
+    #[arg(long, value_name = "SHARE")]
+    pub logo_size: Option<f64>,
+    /// The logo's opacity, 0–1 [default: 0.8]
+    #[arg(long, value_name = "X")]
+    pub logo_opacity: Option<f64>,
+    /// Space between the logo and the frame's edges, as a share of the frame height [default: 0.03]
+    #[arg(long, value_name = "SHARE")]
+    pub logo_margin: Option<f64>,
+}
+
+impl WordsArgs {
+    /// Writes every given flag into `s`.
+    pub fn apply(&self, s: &mut Settings) {
+        macro_rules! set {
+            ($flag:ident => $($field:ident).+) => {
+                if let Some(v) = self.$flag.clone() {
+                    s.$($field).+ = v;
+                }
+            };
+        }
+        set!(title => title.text);
+        set!(subtitle => title.subtitle);
+        set!(title_size => title.size);
+        set!(title_color => title.color);
+        set!(title_backdrop => title.backdrop);
+        set!(title_position => title.position);
+        set!(title_show => title.show);
+        set!(title_secs => title.secs);
+        set!(logo_position => logo.position);
+        set!(logo_size => logo.size);
+        set!(logo_opacity => logo.opacity);
+        set!(logo_margin => logo.margin);
+        if self.title_font.is_some() {
+            s.title.font.clone_from(&self.title_font);
+        }
+        if self.logo.is_some() {
+            s.logo.file.clone_from(&self.logo);
+        }
+    }
 }
 
 /// The parser of a whole-number setting's flag: a value outside the setting's range, however
@@ -389,6 +469,7 @@ impl SettingsArgs {
         if self.last.is_some() {
             s.last_photo = self.last;
         }
+        self.words.apply(s);
     }
 }
 

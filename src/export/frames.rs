@@ -9,6 +9,7 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::time::Instant;
 
 use crate::layout::Layout;
+use crate::overlay::{Blender, Overlay};
 use crate::panic_message;
 use crate::render::{FrameTarget, Gpu, GridRenderer, GridUniform, READBACK_RING, VideoFrame};
 use crate::settings::Settings;
@@ -28,6 +29,8 @@ pub struct ExportJob<'a> {
     pub overwrite: bool,
     /// Encoder threads (count 0 = FFmpeg's choice) and their setting (chosen by the budget).
     pub encoder_threads: EncoderThreads,
+    /// The title and the logo, at the output size, blended into every frame read back.
+    pub overlay: &'a Overlay,
 }
 
 /// Renders the whole timeline with `renderer` (target format
@@ -59,6 +62,7 @@ pub fn export_video(
         .format
         .output_size_px(&settings.video, (width_px, height_px));
     let mut target = FrameTarget::with_layout(device, (width_px, height_px), pixels, output_px)?;
+    let blender = Blender::new(job.overlay, pixels);
     let (writer, fallbacks) = VideoWriter::create(
         temp.temp_path(),
         job.format,
@@ -101,6 +105,7 @@ pub fn export_video(
             renderer,
             streamer,
             &mut target,
+            &blender,
             &layout,
             settings,
             cancel,
@@ -168,6 +173,7 @@ fn render_loop(
     renderer: &mut GridRenderer,
     mut streamer: Option<&mut TileStreamer>,
     target: &mut FrameTarget,
+    blender: &Blender,
     layout: &Layout,
     settings: &Settings,
     cancel: &AtomicBool,
@@ -199,7 +205,9 @@ fn render_loop(
         in_flight[(head + pending) % READBACK_RING] = ticket;
         pending += 1;
         if pending > lag {
-            read_frame(target, device, in_flight[head], full, free)?;
+            let t_secs = Layout::frame_time_secs(rendered, settings.fps);
+            let blend = (blender, t_secs);
+            read_frame(target, device, in_flight[head], blend, full, free)?;
             rendered += 1;
             progress.frame_rendered(rendered, total);
             head = (head + 1) % READBACK_RING;
@@ -210,7 +218,9 @@ fn render_loop(
         if cancel.load(Ordering::Relaxed) {
             return Err(ExportError::Cancelled);
         }
-        read_frame(target, device, in_flight[head], full, free)?;
+        let t_secs = Layout::frame_time_secs(rendered, settings.fps);
+        let blend = (blender, t_secs);
+        read_frame(target, device, in_flight[head], blend, full, free)?;
         rendered += 1;
         progress.frame_rendered(rendered, total);
         head = (head + 1) % READBACK_RING;
@@ -248,11 +258,13 @@ fn read_frame(
     target: &mut FrameTarget,
     device: &wgpu::Device,
     ticket: usize,
+    (blender, t_secs): (&Blender, f64),
     full: &SyncSender<VideoFrame>,
     free: &Receiver<VideoFrame>,
 ) -> Result<(), ExportError> {
     let mut frame = free.recv().map_err(|_| ExportError::EncoderGone)?;
     target_read(target, device, ticket, &mut frame)?;
+    blender.blend(&mut frame, t_secs);
     full.send(frame).map_err(|_| ExportError::EncoderGone)?;
     Ok(())
 }

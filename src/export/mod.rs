@@ -37,6 +37,10 @@ pub const ENCODER_QUEUE_FRAMES: usize = 3;
 pub enum ExportError {
     #[error("invalid setting: {0}")]
     Settings(SettingsError),
+    /// The title or the logo cannot be drawn (a character no font has, a logo that is not
+    /// an image).
+    #[error(transparent)]
+    Overlay(#[from] crate::overlay::OverlayError),
     #[error(
         "memory budget {budget_mb} MB is more than this machine can hold; the most is {most_mb} MB"
     )]
@@ -187,6 +191,7 @@ impl ExportError {
     pub fn exit_code(&self) -> u8 {
         match self {
             Self::Settings(_)
+            | Self::Overlay(_)
             | Self::BudgetTooLarge { .. }
             | Self::Scan(_)
             | Self::NoPhotos(_)

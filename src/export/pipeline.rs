@@ -16,6 +16,7 @@ use super::output::TempOutput;
 use super::threading::{self, ThreadingChoice};
 use super::{ExportError, ExportSummary, Format, VideoWriter};
 use crate::layout::{Layout, photos_shown};
+use crate::overlay::Overlay;
 use crate::photos::{self, ScanError, Skipped, TilePixels};
 use crate::render::{FRAME_FORMAT, Gpu, GridRenderer};
 use crate::settings::Settings;
@@ -91,8 +92,9 @@ pub struct Report {
 
 /// Checks what can be checked before any photo is decoded or the GPU is opened: the
 /// settings, the output path, the encoder (it must open at the frame size) and the memory
-/// budget. Returns the format, the budget in bytes and the encoder that opened.
-fn validate(job: &Job) -> Result<(Format, u64, String), ExportError> {
+/// budget, the title and the logo (drawn once here). Returns the format, the budget in bytes,
+/// the encoder that opened and the overlay.
+fn validate(job: &Job) -> Result<(Format, u64, String, Overlay), ExportError> {
     job.settings.validate().map_err(ExportError::Settings)?;
     // The folder must take a new file: try one (removed at once).
     drop(TempOutput::create(&job.output, job.overwrite)?);
@@ -107,8 +109,9 @@ pub fn check(job: &Job) -> Result<(), ExportError> {
     check_encoding(job).map(|_| ())
 }
 
-/// The memory budget, the format, the music and the encoder (it must open at the frame size).
-fn check_encoding(job: &Job) -> Result<(Format, u64, String), ExportError> {
+/// The memory budget, the format, the music, the encoder (it must open at the frame size), and
+/// the title and logo drawn at the output size.
+fn check_encoding(job: &Job) -> Result<(Format, u64, String, Overlay), ExportError> {
     let settings = &job.settings;
     let budget = job
         .budget_bytes
@@ -125,13 +128,10 @@ fn check_encoding(job: &Job) -> Result<(Format, u64, String), ExportError> {
     if let Some(music) = &timeline.audio.file {
         super::audio::probe(music)?;
     }
-    let (encoder, _) = VideoWriter::probe(
-        format,
-        format.output_size_px(&settings.video, settings.frame_size_px()),
-        timeline.fps,
-        &settings.video,
-    )?;
-    Ok((format, budget, encoder))
+    let output_px = format.output_size_px(&settings.video, settings.frame_size_px());
+    let (encoder, _) = VideoWriter::probe(format, output_px, timeline.fps, &settings.video)?;
+    let overlay = Overlay::build(settings, output_px)?;
+    Ok((format, budget, encoder, overlay))
 }
 
 /// The largest memory budget this machine can hold: nine tenths of its RAM (a software GPU
@@ -159,6 +159,7 @@ pub fn run(job: &Job, cancel: &AtomicBool, progress: &dyn Progress) -> Result<Re
 /// settings, the photos the grid shows and those already skipped.
 struct Planned {
     format: Format,
+    overlay: Overlay,
     /// Bytes for photo pixels: the budget less what the encoder's threads take of it.
     budget: u64,
     threads: ThreadingChoice,
@@ -171,7 +172,7 @@ struct Planned {
 /// made, and the notes a user should read (a GIF's timeline, a loop, photos left out).
 fn plan(job: &Job, cancel: &AtomicBool, progress: &dyn Progress) -> Result<Planned, ExportError> {
     progress.stage(Stage::Validating);
-    let (format, budget, encoder) = validate(job)?;
+    let (format, budget, encoder, overlay) = validate(job)?;
     crate::fault::panic_if_armed(crate::fault::Fault::ExportPanic, &job.output);
     let (timeline, left_out) = format.timeline(&job.settings);
     if let Some(note) = left_out {
@@ -208,6 +209,7 @@ fn plan(job: &Job, cancel: &AtomicBool, progress: &dyn Progress) -> Result<Plann
     let threads = threading::choose(&encoder, &settings.video, output_px, budget, cores);
     Ok(Planned {
         format,
+        overlay,
         budget: budget - threads.extra_bytes,
         threads,
         needed,
@@ -229,6 +231,7 @@ fn run_unguarded(
     let gpu = pending.wait();
     let Planned {
         format,
+        overlay,
         budget,
         threads,
         settings,
@@ -303,6 +306,7 @@ fn run_unguarded(
                 output: &job.output,
                 overwrite: job.overwrite,
                 encoder_threads: threads.threads,
+                overlay: &overlay,
             },
             cancel,
             progress,

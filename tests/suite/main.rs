@@ -27,3 +27,4 @@ mod formats;
 mod photos_import;
 mod reliability;
 mod render_gpu;
+mod words;

@@ -6,11 +6,13 @@ mod hud;
 mod photo_panel;
 mod settings_panel;
 mod timeline;
+mod words_panel;
 
 pub use hud::hud_ui;
 pub use photo_panel::{FOCUS_MARKER, ThumbCache, photos_ui, skipped_window};
 pub use settings_panel::settings_ui;
 pub use timeline::{preview_panel_ui, status_ui, timeline_ui};
+pub use words_panel::words_ui;
 
 use eframe::egui;
 

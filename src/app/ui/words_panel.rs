@@ -1,0 +1,143 @@
+//! The title and logo section of the settings: the title's text, subtitle, size, colour,
+//! backdrop, position and timing; the logo's file, corner, size and opacity.
+
+use std::path::PathBuf;
+
+use eframe::egui;
+
+use crate::settings::{
+    Backdrop, Corner, Settings, TitlePosition, TitleShow, without_control_chars,
+};
+
+/// Draws the section; returns true when a value changed. `error` is why the title or logo
+/// cannot be drawn (a character no font has, a logo that is not an image).
+pub fn words_ui(ui: &mut egui::Ui, s: &mut Settings, error: Option<&str>) -> bool {
+    let before = (s.title.clone(), s.logo.clone());
+    egui::Grid::new("words")
+        .num_columns(2)
+        .spacing([8.0, 6.0])
+        .show(ui, |ui| {
+            title_rows_ui(ui, s);
+            logo_rows_ui(ui, s);
+        });
+    if let Some(error) = error {
+        ui.colored_label(egui::Color32::LIGHT_RED, error);
+    }
+    before != (s.title.clone(), s.logo.clone())
+}
+
+fn text_row_ui(ui: &mut egui::Ui, label: &str, text: &mut String, multiline: bool) {
+    let label = ui.label(label);
+    let edit = if multiline {
+        egui::TextEdit::multiline(text).desired_rows(1)
+    } else {
+        egui::TextEdit::singleline(text)
+    };
+    ui.add(edit.desired_width(180.0)).labelled_by(label.id);
+    ui.end_row();
+    // Pasted text keeps its line breaks and loses other control characters.
+    if text.chars().any(|c| c.is_control() && c != '\n') {
+        *text = without_control_chars(text);
+    }
+}
+
+fn title_rows_ui(ui: &mut egui::Ui, s: &mut Settings) {
+    let t = &mut s.title;
+    text_row_ui(ui, "Title", &mut t.text, true);
+    text_row_ui(ui, "Subtitle", &mut t.subtitle, false);
+    let label = ui.label("Title size");
+    ui.add(
+        egui::Slider::new(&mut t.size, 0.02..=0.3)
+            .custom_formatter(|v, _| format!("{:.0} % of height", v * 100.0)),
+    )
+    .labelled_by(label.id);
+    ui.end_row();
+    ui.label("Title colour");
+    let mut rgb = [t.color.r, t.color.g, t.color.b];
+    if ui.color_edit_button_srgb(&mut rgb).changed() {
+        t.color = crate::settings::Color::rgb(rgb[0], rgb[1], rgb[2]);
+    }
+    ui.end_row();
+    ui.label("Behind the title");
+    egui::ComboBox::from_id_salt("title-backdrop")
+        .selected_text(t.backdrop.name())
+        .show_ui(ui, |ui| {
+            for b in Backdrop::ALL {
+                ui.selectable_value(&mut t.backdrop, b, b.name());
+            }
+        });
+    ui.end_row();
+    ui.label("Title position");
+    egui::ComboBox::from_id_salt("title-position")
+        .selected_text(t.position.name())
+        .show_ui(ui, |ui| {
+            for p in TitlePosition::ALL {
+                ui.selectable_value(&mut t.position, p, p.name());
+            }
+        });
+    ui.end_row();
+    ui.label("Title shows");
+    ui.horizontal(|ui| {
+        egui::ComboBox::from_id_salt("title-show")
+            .selected_text(t.show.name())
+            .show_ui(ui, |ui| {
+                for w in TitleShow::ALL {
+                    ui.selectable_value(&mut t.show, w, w.name());
+                }
+            });
+        if t.show != TitleShow::Whole {
+            ui.add(
+                egui::DragValue::new(&mut t.secs)
+                    .range(0.1..=3600.0)
+                    .speed(0.1)
+                    .suffix(" s"),
+            );
+        }
+    });
+    ui.end_row();
+}
+
+fn logo_rows_ui(ui: &mut egui::Ui, s: &mut Settings) {
+    let logo = &mut s.logo;
+    let label = ui.label("Logo file");
+    let mut path = logo
+        .file
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    let response = ui
+        .add(
+            egui::TextEdit::singleline(&mut path)
+                .hint_text("an image: PNG, JPEG, WebP…")
+                .desired_width(180.0),
+        )
+        .labelled_by(label.id);
+    if response.changed() {
+        let path = without_control_chars(path.trim());
+        logo.file = (!path.is_empty()).then(|| PathBuf::from(path));
+    }
+    ui.end_row();
+    if logo.file.is_none() {
+        return;
+    }
+    ui.label("Logo corner");
+    egui::ComboBox::from_id_salt("logo-corner")
+        .selected_text(logo.position.name())
+        .show_ui(ui, |ui| {
+            for c in Corner::ALL {
+                ui.selectable_value(&mut logo.position, c, c.name());
+            }
+        });
+    ui.end_row();
+    let label = ui.label("Logo size");
+    ui.add(
+        egui::Slider::new(&mut logo.size, 0.02..=0.5)
+            .custom_formatter(|v, _| format!("{:.0} % of height", v * 100.0)),
+    )
+    .labelled_by(label.id);
+    ui.end_row();
+    let label = ui.label("Logo opacity");
+    ui.add(egui::Slider::new(&mut logo.opacity, 0.0..=1.0))
+        .labelled_by(label.id);
+    ui.end_row();
+}
