@@ -311,7 +311,7 @@ struct Input {
     target: Target,
 }
 
-const FIXTURES: [&str; 9] = [
+const FIXTURES: [&str; 12] = [
     "cmyk.jpg",
     "gray.jpg",
     "progressive.jpg",
@@ -321,6 +321,9 @@ const FIXTURES: [&str; 9] = [
     "photo.gif",
     "photo.tiff",
     "photo.webp",
+    "photo.heic",
+    "alpha.heic",
+    "grid.avif",
 ];
 
 const PRESETS: [(&str, &str); 4] = [

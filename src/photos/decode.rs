@@ -147,6 +147,16 @@ fn decode_tile_unguarded(
     spec: &TileSpec,
 ) -> Result<(TilePixels, (u32, u32)), PhotoError> {
     crate::fault::panic_if_armed(crate::fault::Fault::DecodePanic, path);
+    if let Some((kind, data)) = super::heif::read_if_heif(path)? {
+        let decoded = super::heif::decode(kind, &data, MAX_PHOTO_SIDE_PX, MAX_PHOTO_ALLOC_BYTES)?;
+        drop(data);
+        let upright = (decoded.image.width(), decoded.image.height());
+        // libheif applied `irot`/`imir` already; EXIF orientation is not applied on top.
+        return Ok((
+            tile_from_image(&decoded.image, Orientation::NoTransforms, spec),
+            upright,
+        ));
+    }
     let format = sniff(path)?;
     if format == image::ImageFormat::Jpeg
         && let Some((image, orientation, (w, h), _permit)) = decode_jpeg(path, spec)?
@@ -276,6 +286,10 @@ fn decode_jpeg_scaled(path: &Path, spec: &TileSpec) -> Result<Option<ScaledJpeg>
 /// # Errors
 /// The photo's [`PhotoError`].
 pub fn probe(path: &Path) -> Result<(), PhotoError> {
+    if let Some((kind, data)) = super::heif::read_if_heif(path)? {
+        let header = super::heif::header(kind, &data, MAX_PHOTO_SIDE_PX)?;
+        return super::heif::check_size(kind, header, MAX_PHOTO_SIDE_PX, MAX_PHOTO_ALLOC_BYTES);
+    }
     let format = sniff(path)?;
     let declared = crate::files::open_regular(path).ok().and_then(|file| {
         let mut reader = ImageReader::with_format(BufReader::new(file), format);

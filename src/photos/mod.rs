@@ -2,6 +2,7 @@
 
 mod decode;
 pub mod gate;
+mod heif;
 mod jpeg;
 mod scan;
 pub mod synth;

@@ -22,6 +22,7 @@ mod cli_render;
 mod editor_music;
 mod editor_ui;
 mod formats;
+mod phone_formats;
 mod photos_import;
 mod reliability;
 mod render_gpu;
