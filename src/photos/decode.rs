@@ -152,8 +152,10 @@ fn decode_tile_unguarded(
         drop(data);
         let upright = (decoded.image.width(), decoded.image.height());
         // libheif applied `irot`/`imir` already; EXIF orientation is not applied on top.
+        let orientation = Orientation::NoTransforms;
+        let icc = decoded.icc.as_deref();
         return Ok((
-            tile_from_image(&decoded.image, Orientation::NoTransforms, spec),
+            tile_from_image_managed(&decoded.image, orientation, icc, spec),
             upright,
         ));
     }
@@ -166,15 +168,22 @@ fn decode_tile_unguarded(
         } else {
             (w, h)
         };
-        return Ok((tile_from_image(&image, orientation, spec), upright));
+        let icc = super::icc::jpeg_profile_of_file(path);
+        return Ok((
+            tile_from_image_managed(&image, orientation, icc.as_deref(), spec),
+            upright,
+        ));
     }
-    let (image, orientation, _permit) = decode_full(path, format)?;
+    let (image, orientation, icc, _permit) = decode_full(path, format)?;
     let upright = if swaps_axes(orientation) {
         (image.height(), image.width())
     } else {
         (image.width(), image.height())
     };
-    Ok((tile_from_image(&image, orientation, spec), upright))
+    Ok((
+        tile_from_image_managed(&image, orientation, icc.as_deref(), spec),
+        upright,
+    ))
 }
 
 /// A JPEG decoded at a DCT scale: the pixels, their orientation, the photo's full stored
@@ -327,12 +336,18 @@ fn sniff(path: &Path) -> Result<image::ImageFormat, PhotoError> {
     Ok(format)
 }
 
-/// Reads and decodes a photo with the size limits applied; also returns its EXIF orientation.
-/// The permit holds the decode's bytes against [`super::gate`] until the tile is made.
-fn decode_full(
-    path: &Path,
-    format: image::ImageFormat,
-) -> Result<(DynamicImage, Orientation, super::gate::Permit), PhotoError> {
+/// A whole photo decoded: its pixels, EXIF orientation, ICC profile and the decode's permit.
+type FullDecode = (
+    DynamicImage,
+    Orientation,
+    Option<Vec<u8>>,
+    super::gate::Permit,
+);
+
+/// Reads and decodes a photo with the size limits applied; also returns its EXIF orientation
+/// and ICC profile. The permit holds the decode's bytes against [`super::gate`] until the
+/// tile is made.
+fn decode_full(path: &Path, format: image::ImageFormat) -> Result<FullDecode, PhotoError> {
     let file = crate::files::open_regular(path).map_err(PhotoError::Io)?;
     let mut reader = ImageReader::with_format(BufReader::new(file), format);
     let mut limits = image::Limits::default();
@@ -352,6 +367,9 @@ fn decode_full(
         )));
     }
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
+    let icc = super::icc::enabled()
+        .then(|| decoder.icc_profile().ok().flatten())
+        .flatten();
     // The decoded pixels, and their RGBA8 copy for layouts the resizer does not take.
     let color = decoder.color_type();
     let converts = !matches!(
@@ -368,7 +386,7 @@ fn decode_full(
     let permit = super::gate::acquire(u64::from(w) * u64::from(h) * per_pixel);
     let image =
         DynamicImage::from_decoder(decoder).map_err(|e| map_image_error(e, &format_name))?;
-    Ok((image, orientation, permit))
+    Ok((image, orientation, icc, permit))
 }
 
 /// True when the last 64 KiB of a JPEG hold its end-of-image marker (FF D9); cameras may
@@ -483,9 +501,23 @@ fn stored_rect_from_upright(
     }
 }
 
-/// Crops, downscales and orients a decoded photo into a tile.
+/// Crops, downscales and orients a decoded photo (taken as sRGB) into a tile.
+#[cfg(test)]
 #[must_use]
 fn tile_from_image(image: &DynamicImage, orientation: Orientation, spec: &TileSpec) -> TilePixels {
+    tile_from_image_managed(image, orientation, None, spec)
+}
+
+/// Crops, downscales and orients a decoded photo into a tile; the downscaled pixels are
+/// converted from the ICC profile `icc` describes to sRGB (before the alpha is flattened
+/// onto the background, which is sRGB).
+#[must_use]
+fn tile_from_image_managed(
+    image: &DynamicImage,
+    orientation: Orientation,
+    icc: Option<&[u8]>,
+    spec: &TileSpec,
+) -> TilePixels {
     let (stored_w, stored_h) = (image.width(), image.height());
     let (upright_w, upright_h) = if swaps_axes(orientation) {
         (stored_h, stored_w)
@@ -528,6 +560,9 @@ fn tile_from_image(image: &DynamicImage, orientation: Orientation, spec: &TileSp
     if resized.is_err() {
         // Only reachable with an empty crop; fall back to a simple, always-valid filter.
         small = source.resize_exact(tile_w, tile_h, image::imageops::FilterType::Triangle);
+    }
+    if let Some(icc) = icc {
+        super::icc::to_srgb(&mut small, icc);
     }
     small.apply_orientation(orientation);
     let mut rgba = small.into_rgba8();

@@ -3,6 +3,7 @@
 mod decode;
 pub mod gate;
 mod heif;
+mod icc;
 mod jpeg;
 mod scan;
 pub mod synth;
@@ -10,6 +11,7 @@ pub mod synth;
 pub use decode::{
     MAX_PHOTO_ALLOC_BYTES, TilePixels, TileSpec, decode_tile, decode_tile_sized, probe,
 };
+pub use icc::set_colour_management;
 pub use scan::{PHOTO_EXTENSIONS, ScanError, ScanResult, scan_folder};
 
 use std::path::{Path, PathBuf};

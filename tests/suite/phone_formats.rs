@@ -189,3 +189,66 @@ fn a_phone_folder_with_upper_case_names_imports() {
     assert_eq!(loaded.tiles.len(), 3);
     assert!(Path::new(&loaded.tiles[0].path).ends_with("IMG_0001.HEIC"));
 }
+
+/// `bytes` without its embedded ICC profile: a JPEG's `ICC_PROFILE` APP2 segments or a PNG's
+/// `iCCP` chunk dropped, every other byte kept.
+fn without_profile(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    if bytes.starts_with(&[0xFF, 0xD8]) {
+        out.extend(&bytes[..2]);
+        let mut at = 2;
+        while bytes[at] == 0xFF && bytes[at + 1] != 0xDA {
+            let len = usize::from(u16::from_be_bytes([bytes[at + 2], bytes[at + 3]]));
+            let segment = &bytes[at..at + 2 + len];
+            if !(bytes[at + 1] == 0xE2 && segment[4..].starts_with(b"ICC_PROFILE\0")) {
+                out.extend(segment);
+            }
+            at += 2 + len;
+        }
+        out.extend(&bytes[at..]);
+    } else {
+        out.extend(&bytes[..8]);
+        let mut at = 8;
+        while at < bytes.len() {
+            let len = u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
+            let chunk = &bytes[at..at + 12 + len];
+            if &chunk[4..8] != b"iCCP" {
+                out.extend(chunk);
+            }
+            at += 12 + len;
+        }
+    }
+    assert!(out.len() < bytes.len(), "no profile to drop");
+    out
+}
+
+/// The same picture in sRGB (untagged), Adobe RGB and ProPhoto (profiles embedded) gives the
+/// same tile; read without its profile, the same file's tile is far off.
+#[test]
+fn colour_profiles_are_converted_to_srgb() {
+    let f = common::fixtures();
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = spec();
+    (s.width_px, s.height_px) = (64, 48);
+    let reference = decode_tile(&f.join("rose.png"), &s).unwrap();
+    for name in ["adobe.jpg", "prophoto.jpg", "adobe.png", "adobe.heic"] {
+        let managed = decode_tile(&f.join(name), &s).unwrap();
+        let managed_mean = mean_difference(&managed, &reference);
+        assert!(
+            managed_mean < 3.0,
+            "{name}: mean difference {managed_mean:.2}"
+        );
+        if name == "adobe.heic" {
+            continue; // no profile-free twin to compare with
+        }
+        let bytes = std::fs::read(f.join(name)).unwrap();
+        let bare = dir.path().join(name);
+        std::fs::write(&bare, without_profile(&bytes)).unwrap();
+        let unmanaged = decode_tile(&bare, &s).unwrap();
+        let unmanaged_mean = mean_difference(&unmanaged, &reference);
+        assert!(
+            unmanaged_mean > 3.0 * managed_mean.max(1.0),
+            "{name}: {unmanaged_mean:.2} without the profile, {managed_mean:.2} with it"
+        );
+    }
+}

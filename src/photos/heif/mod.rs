@@ -156,7 +156,6 @@ impl Header {
 /// and the permit that holds the decode's bytes against [`super::gate`].
 pub(super) struct Decoded {
     pub image: DynamicImage,
-    #[allow(dead_code)] // read by the colour management (next commit)
     pub icc: Option<Vec<u8>>,
     pub _permit: Permit,
 }
@@ -182,7 +181,9 @@ pub(super) fn decode(
     let header = handle.header(kind)?;
     check_size(kind, header, max_side_px, max_decoded_bytes)?;
     let permit = super::gate::acquire(header.working_bytes() + data.len() as u64);
-    let icc = handle.icc_profile();
+    let icc = super::icc::enabled()
+        .then(|| handle.icc_profile())
+        .flatten();
     let image = handle.decode(kind, header)?;
     Ok(Decoded {
         image,
