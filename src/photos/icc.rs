@@ -24,21 +24,50 @@ pub(super) fn enabled() -> bool {
     MANAGED.load(Ordering::Relaxed)
 }
 
-/// How much of a JPEG is read for its profile: its APP segments come before the pictures.
-const JPEG_HEAD_BYTES: u64 = 1 << 20;
+/// How much of a JPEG is read for its profile: its APP segments come before the pictures,
+/// mostly within the first 64 KiB; a longer head is read only when they go on past that.
+const JPEG_HEAD_BYTES: [u64; 2] = [64 << 10, 1 << 20];
 
-/// The ICC profile of the JPEG at `path` (see [`jpeg_profile`]), read from its first MiB;
-/// `None` when colour management is off or the file cannot be read.
+/// The ICC profile of the JPEG at `path` (see [`jpeg_profile`]), read from its head; `None`
+/// when colour management is off or the file cannot be read.
 #[must_use]
 pub(super) fn jpeg_profile_of_file(path: &std::path::Path) -> Option<Vec<u8>> {
-    use std::io::Read;
+    use std::io::{Read, Seek};
     if !enabled() {
         return None;
     }
-    let file = crate::files::open_regular(path).ok()?;
+    let mut file = crate::files::open_regular(path).ok()?;
     let mut head = Vec::new();
-    file.take(JPEG_HEAD_BYTES).read_to_end(&mut head).ok()?;
+    for limit in JPEG_HEAD_BYTES {
+        file.rewind().ok()?;
+        head.clear();
+        (&mut file).take(limit).read_to_end(&mut head).ok()?;
+        match segments_end(&head) {
+            Some(_) => return jpeg_profile(&head),
+            None if (head.len() as u64) < limit => return None, // the whole file: no scan
+            None => {}
+        }
+    }
     jpeg_profile(&head)
+}
+
+/// Where a JPEG's markers before the first scan end in `data`, if they end within it.
+fn segments_end(data: &[u8]) -> Option<usize> {
+    let mut at = 2;
+    while let Some(&[0xFF, marker]) = data.get(at..at + 2) {
+        match marker {
+            0xFF => at += 1,
+            0xDA | 0xD9 => return Some(at),
+            0x01 | 0xD0..=0xD7 => at += 2,
+            _ => {
+                let &[hi, lo] = data.get(at + 2..at + 4)? else {
+                    return None;
+                };
+                at += 2 + usize::from(u16::from_be_bytes([hi, lo])).max(2);
+            }
+        }
+    }
+    None
 }
 
 /// The largest profile read: real ones are a few KiB, LUT-based ones up to a few hundred.
