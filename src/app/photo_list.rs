@@ -6,7 +6,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::photos::TilePixels;
+use rayon::prelude::*;
+
+use crate::photos::{Taken, TilePixels};
 
 /// One photo of the project.
 pub struct PhotoEntry {
@@ -19,11 +21,15 @@ pub struct PhotoEntry {
     pub thumb_id: u64,
     /// The photo's upright size in pixels, once decoded (a click on its tile maps through it).
     pub photo_px: Option<(u32, u32)>,
+    /// When it was taken (EXIF, else the file's time), shown in the list and sorted by.
+    pub taken: Option<Taken>,
 }
 
 impl PhotoEntry {
     fn new(path: PathBuf) -> Self {
+        let taken = crate::photos::taken(&path);
         Self {
+            taken,
             path,
             included: true,
             thumb: None,
@@ -84,7 +90,8 @@ impl PhotoList {
 
     /// A new list of `paths`, all included, none decoded yet.
     pub fn replace(&mut self, paths: Vec<PathBuf>) {
-        self.entries = paths.into_iter().map(PhotoEntry::new).collect();
+        // Each photo's date is read from its header: in parallel, for large folders.
+        self.entries = paths.into_par_iter().map(PhotoEntry::new).collect();
         self.order_generation += 1;
     }
 

@@ -356,11 +356,12 @@ fn photo_list(
         }
         other => ExportError::Scan(other),
     })?;
-    let selected = photos::select_range(&scan.photos, settings.first_photo, settings.last_photo);
+    let ordered = photos::sort_photos(scan.photos, settings.photos);
+    let selected = photos::select_range(&ordered, settings.first_photo, settings.last_photo);
     if selected.is_empty() {
         return Err(ExportError::NoPhotos(format!(
             "no photos to use ({} found, range {}..{}): {}",
-            scan.photos.len(),
+            ordered.len(),
             settings.first_photo.unwrap_or(1),
             settings
                 .last_photo

@@ -5,6 +5,7 @@ pub mod gate;
 mod heif;
 mod icc;
 mod jpeg;
+mod order;
 mod scan;
 pub mod synth;
 
@@ -12,6 +13,7 @@ pub use decode::{
     MAX_PHOTO_ALLOC_BYTES, TilePixels, TileSpec, decode_tile, decode_tile_sized, probe,
 };
 pub use icc::set_colour_management;
+pub use order::{CivilTime, Taken, TakenSource, sort_photos, taken};
 pub use scan::{PHOTO_EXTENSIONS, ScanError, ScanResult, scan_folder};
 
 use std::path::{Path, PathBuf};

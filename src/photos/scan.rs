@@ -171,7 +171,7 @@ fn file_id(_meta: &std::fs::Metadata, path: &Path) -> FileId {
 /// Natural order: runs of digits compare by value (`img2` < `img10`), other text
 /// case-insensitively; ties fall back to plain byte order so the order is total.
 #[must_use]
-fn natural_cmp(a: &str, b: &str) -> Ordering {
+pub(super) fn natural_cmp(a: &str, b: &str) -> Ordering {
     let (mut x, mut y) = (a.chars().peekable(), b.chars().peekable());
     loop {
         match (x.peek().copied(), y.peek().copied()) {

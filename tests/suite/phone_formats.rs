@@ -252,3 +252,48 @@ fn colour_profiles_are_converted_to_srgb() {
         );
     }
 }
+
+/// `--sort date`: EXIF dates with their offsets (JPEG and HEIC), a file without EXIF by its
+/// modification time, equal instants in name order; `--sort shuffle` the same for a seed.
+#[test]
+fn photos_sort_by_the_date_taken_or_a_seeded_shuffle() {
+    use gridreel::photos::{TakenSource, scan_folder, sort_photos, taken};
+    use gridreel::settings::{PhotoSettings, PhotoSort};
+    let dir = tempfile::tempdir().unwrap();
+    let f = common::fixtures();
+    for name in ["dated-a.jpg", "dated-b.heic", "dated-c.jpg"] {
+        std::fs::copy(f.join(name), dir.path().join(name)).unwrap();
+    }
+    // No EXIF: 2021-05-01 09:30 UTC by its file time.
+    let d = dir.path().join("dated-d.png");
+    std::fs::copy(f.join("quad.png"), &d).unwrap();
+    let at = std::time::UNIX_EPOCH + std::time::Duration::from_mins(26_997_690);
+    std::fs::File::options()
+        .write(true)
+        .open(&d)
+        .unwrap()
+        .set_modified(at)
+        .unwrap();
+    let names = scan_folder(dir.path(), false).unwrap().photos;
+    let order = |sort, seed| {
+        sort_photos(names.clone(), PhotoSettings { sort, seed })
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        order(PhotoSort::Name, 0),
+        ["dated-a.jpg", "dated-b.heic", "dated-c.jpg", "dated-d.png"]
+    );
+    assert_eq!(
+        order(PhotoSort::Date, 0),
+        ["dated-d.png", "dated-a.jpg", "dated-c.jpg", "dated-b.heic"]
+    );
+    assert_eq!(order(PhotoSort::Shuffle, 3), order(PhotoSort::Shuffle, 3));
+    let a = taken(&dir.path().join("dated-a.jpg")).unwrap();
+    assert_eq!(
+        (a.source, a.to_string().as_str()),
+        (TakenSource::Exif, "2021-05-01 12:00")
+    );
+    assert_eq!(taken(&d).unwrap().to_string(), "2021-05-01 09:30 (file)");
+}
