@@ -311,7 +311,7 @@ struct Input {
     target: Target,
 }
 
-const FIXTURES: [&str; 12] = [
+const FIXTURES: [&str; 13] = [
     "cmyk.jpg",
     "gray.jpg",
     "progressive.jpg",
@@ -324,6 +324,7 @@ const FIXTURES: [&str; 12] = [
     "photo.heic",
     "alpha.heic",
     "grid.avif",
+    "photo.jxl",
 ];
 
 const PRESETS: [(&str, &str); 4] = [

@@ -198,20 +198,8 @@ impl Editor {
     /// Puts the photos in `sort`'s order (a shuffle by `seed`), keeping what is left out.
     pub fn sort_photos(&mut self, sort: crate::settings::PhotoSort, seed: u64) {
         self.settings.photos = crate::settings::PhotoSettings { sort, seed };
-        let included: std::collections::HashMap<PathBuf, bool> = self
-            .photos
-            .iter()
-            .map(|p| (p.path.clone(), p.included))
-            .collect();
-        let order: Vec<(PathBuf, bool)> =
-            photos::sort_photos(self.photos.paths(), self.settings.photos)
-                .into_iter()
-                .map(|path| {
-                    let on = included.get(&path).copied().unwrap_or(true);
-                    (path, on)
-                })
-                .collect();
-        self.photos.restore(&order);
+        let order = photos::sort_photos(self.photos.paths(), self.settings.photos);
+        self.photos.reorder(&order);
     }
 
     fn set_photos(&mut self, paths: Vec<PathBuf>) {

@@ -158,6 +158,18 @@ impl PhotoList {
         }
     }
 
+    /// Puts the photos in the order of `paths`, each keeping whether it is left out.
+    pub fn reorder(&mut self, paths: &[PathBuf]) {
+        let order: Vec<(PathBuf, bool)> = paths
+            .iter()
+            .map(|path| {
+                let included = self.entries.iter().find(|p| &p.path == path);
+                (path.clone(), included.is_none_or(|p| p.included))
+            })
+            .collect();
+        self.restore(&order);
+    }
+
     /// Puts the photos back in `order` with those flags (undo); photos not named keep their
     /// place after the named ones, names no longer in the list are ignored.
     pub fn restore(&mut self, order: &[(PathBuf, bool)]) {

@@ -21,6 +21,12 @@ const MAX_PHOTO_SIDE_PX: u32 = 40_000;
 /// Largest decode buffer for one photo (about 130 megapixels of RGB).
 pub const MAX_PHOTO_ALLOC_BYTES: u64 = 384 << 20;
 
+/// The same limits for the phone formats (HEIF, AVIF, JPEG XL).
+const PHONE_LIMITS: super::phone::Limits = super::phone::Limits {
+    side_px: MAX_PHOTO_SIDE_PX,
+    decoded_bytes: MAX_PHOTO_ALLOC_BYTES,
+};
+
 /// What a tile must look like.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct TileSpec {
@@ -147,17 +153,11 @@ fn decode_tile_unguarded(
     spec: &TileSpec,
 ) -> Result<(TilePixels, (u32, u32)), PhotoError> {
     crate::fault::panic_if_armed(crate::fault::Fault::DecodePanic, path);
-    if let Some((kind, data)) = super::heif::read_if_heif(path)? {
-        let decoded = super::heif::decode(kind, &data, MAX_PHOTO_SIDE_PX, MAX_PHOTO_ALLOC_BYTES)?;
-        drop(data);
-        let upright = (decoded.image.width(), decoded.image.height());
-        // libheif applied `irot`/`imir` already; EXIF orientation is not applied on top.
-        let orientation = Orientation::NoTransforms;
-        let icc = decoded.icc.as_deref();
-        return Ok((
-            tile_from_image_managed(&decoded.image, orientation, icc, spec),
-            upright,
-        ));
+    if let Some(photo) = super::phone::decode(path, PHONE_LIMITS)? {
+        let upright = (photo.image.width(), photo.image.height());
+        let (orientation, icc) = (Orientation::NoTransforms, photo.icc.as_deref());
+        let tile = tile_from_image_managed(&photo.image, orientation, icc, spec);
+        return Ok((tile, upright));
     }
     let format = sniff(path)?;
     if format == image::ImageFormat::Jpeg
@@ -295,9 +295,8 @@ fn decode_jpeg_scaled(path: &Path, spec: &TileSpec) -> Result<Option<ScaledJpeg>
 /// # Errors
 /// The photo's [`PhotoError`].
 pub fn probe(path: &Path) -> Result<(), PhotoError> {
-    if let Some((kind, data)) = super::heif::read_if_heif(path)? {
-        let header = super::heif::header(kind, &data, MAX_PHOTO_SIDE_PX)?;
-        return super::heif::check_size(kind, header, MAX_PHOTO_SIDE_PX, MAX_PHOTO_ALLOC_BYTES);
+    if let Some(()) = super::phone::probe(path, PHONE_LIMITS)? {
+        return Ok(());
     }
     let format = sniff(path)?;
     let declared = crate::files::open_regular(path).ok().and_then(|file| {

@@ -5,7 +5,9 @@ pub mod gate;
 mod heif;
 mod icc;
 mod jpeg;
+mod jxl;
 mod order;
+mod phone;
 mod scan;
 pub mod synth;
 

@@ -6,17 +6,17 @@ use std::path::{Path, PathBuf};
 use super::{PhotoError, Skipped};
 
 /// File extensions we try to decode (compared case-insensitively).
-pub const PHOTO_EXTENSIONS: [&str; 13] = [
+pub const PHOTO_EXTENSIONS: [&str; 14] = [
     "jpg", "jpeg", "png", "webp", "gif", "bmp", "tif", "tiff", "jfif", "heic", "heif", "hif",
-    "avif",
+    "avif", "jxl",
 ];
 
 /// Photo and clip types a camera or phone writes that gridreel cannot read yet: such a file
 /// is listed as skipped, with the reason, so the user knows it was seen. Any other file
 /// (notes, PDFs, sidecars) is not a photo at all and is left aside without a word.
-const UNSUPPORTED_MEDIA_EXTENSIONS: [&str; 15] = [
-    "jxl", "dng", "cr2", "cr3", "nef", "arw", "raf", "orf", "rw2", "mp4", "mov", "m4v", "mkv",
-    "webm", "3gp",
+const UNSUPPORTED_MEDIA_EXTENSIONS: [&str; 14] = [
+    "dng", "cr2", "cr3", "nef", "arw", "raf", "orf", "rw2", "mp4", "mov", "m4v", "mkv", "webm",
+    "3gp",
 ];
 
 /// Why a folder could not be scanned at all.

@@ -55,6 +55,7 @@ fn heic_and_avif_decode_to_the_pictures_they_were_made_from() {
         "twelve-bit.avif",
         "yuv444.avif",
         "grid.avif",
+        "photo.jxl",
         // EXIF says "turn 90°", but a HEIF's rotation is its `irot`: none here.
         "exif6.heic",
     ] {
@@ -82,7 +83,7 @@ fn irot_and_imir_are_applied_once() {
 }
 
 #[test]
-fn grey_and_alpha_heif() {
+fn grey_and_alpha_heif_and_jxl() {
     let f = common::fixtures();
     let grey = decode_tile(&f.join("grey.avif"), &spec()).unwrap();
     for p in grey.rgba.chunks(4) {
@@ -93,22 +94,24 @@ fn grey_and_alpha_heif() {
     }
     assert!(pixel(&grey, 6, 5)[0] < 140 && pixel(&grey, 33, 24)[0] > 235);
     // 60 % opaque, flattened on the green background.
-    let alpha = decode_tile(&f.join("alpha.heic"), &spec()).unwrap();
-    let over_green = |c: [u8; 3]| {
-        let bg = [0.0, 255.0, 0.0];
-        [0, 1, 2].map(|i| (f64::from(c[i]) * 0.6 + bg[i] * 0.4).round() as u8)
-    };
-    assert_quadrants(
-        "alpha.heic",
-        &alpha,
-        [
-            over_green(RED),
-            over_green(GREEN),
-            over_green(BLUE),
-            over_green(WHITE),
-        ],
-        30,
-    );
+    for name in ["alpha.heic", "alpha.jxl"] {
+        let alpha = decode_tile(&f.join(name), &spec()).unwrap();
+        let over_green = |c: [u8; 3]| {
+            let bg = [0.0, 255.0, 0.0];
+            [0, 1, 2].map(|i| (f64::from(c[i]) * 0.6 + bg[i] * 0.4).round() as u8)
+        };
+        assert_quadrants(
+            name,
+            &alpha,
+            [
+                over_green(RED),
+                over_green(GREEN),
+                over_green(BLUE),
+                over_green(WHITE),
+            ],
+            30,
+        );
+    }
 }
 
 /// Rewrites the first `ispe` box (the declared size) of a HEIF file.
@@ -169,6 +172,12 @@ fn damaged_heic_is_skipped_with_the_reason() {
         Err(PhotoError::TooLarge(_))
     ));
     assert!(probe(&common::fixtures().join("photo.heic")).is_ok());
+    // A cut JPEG XL is damaged, not a panic; a whole one passes the probe.
+    let jxl = std::fs::read(common::fixtures().join("photo.jxl")).unwrap();
+    let cut = write("cut.jxl", &jxl[..jxl.len() / 2]);
+    let error = decode_tile(&cut, &spec()).unwrap_err();
+    assert!(matches!(error, PhotoError::Damaged(_)), "{error}");
+    assert!(probe(&common::fixtures().join("photo.jxl")).is_ok());
 }
 
 #[test]
@@ -231,14 +240,20 @@ fn colour_profiles_are_converted_to_srgb() {
     let mut s = spec();
     (s.width_px, s.height_px) = (64, 48);
     let reference = decode_tile(&f.join("rose.png"), &s).unwrap();
-    for name in ["adobe.jpg", "prophoto.jpg", "adobe.png", "adobe.heic"] {
+    for name in [
+        "adobe.jpg",
+        "prophoto.jpg",
+        "adobe.png",
+        "adobe.heic",
+        "adobe.jxl",
+    ] {
         let managed = decode_tile(&f.join(name), &s).unwrap();
         let managed_mean = mean_difference(&managed, &reference);
         assert!(
             managed_mean < 3.0,
             "{name}: mean difference {managed_mean:.2}"
         );
-        if name == "adobe.heic" {
+        if name == "adobe.heic" || name == "adobe.jxl" {
             continue; // no profile-free twin to compare with
         }
         let bytes = std::fs::read(f.join(name)).unwrap();

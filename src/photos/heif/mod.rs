@@ -157,7 +157,7 @@ impl Header {
 pub(super) struct Decoded {
     pub image: DynamicImage,
     pub icc: Option<Vec<u8>>,
-    pub _permit: Permit,
+    pub permit: Permit,
 }
 
 /// Reads the primary image's header from a HEIF/AVIF file in memory.
@@ -185,11 +185,7 @@ pub(super) fn decode(
         .then(|| handle.icc_profile())
         .flatten();
     let image = handle.decode(kind, header)?;
-    Ok(Decoded {
-        image,
-        icc,
-        _permit: permit,
-    })
+    Ok(Decoded { image, icc, permit })
 }
 
 /// Refuses a header over the limits, saying how big the photo is and what it would need.
