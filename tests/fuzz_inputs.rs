@@ -321,10 +321,10 @@ const FIXTURES: [&str; 13] = [
     "photo.gif",
     "photo.tiff",
     "photo.webp",
-    "photo.heic",
-    "alpha.heic",
-    "grid.avif",
-    "photo.jxl",
+    "phone/photo.heic",
+    "phone/alpha.heic",
+    "phone/grid.avif",
+    "phone/photo.jxl",
 ];
 
 const PRESETS: [(&str, &str); 4] = [

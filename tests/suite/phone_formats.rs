@@ -45,7 +45,7 @@ fn mean_difference(a: &TilePixels, b: &TilePixels) -> f64 {
 
 #[test]
 fn heic_and_avif_decode_to_the_pictures_they_were_made_from() {
-    let f = common::fixtures();
+    let f = common::fixtures().join("phone");
     let reference = decode_tile(&f.join("quad.png"), &spec()).unwrap();
     let upright = [RED, GREEN, BLUE, WHITE];
     for name in [
@@ -72,7 +72,7 @@ fn heic_and_avif_decode_to_the_pictures_they_were_made_from() {
 
 #[test]
 fn irot_and_imir_are_applied_once() {
-    let f = common::fixtures();
+    let f = common::fixtures().join("phone");
     // Turned 90° anti-clockwise: 72×96, whose middle 72×54 the 4:3 tile shows.
     let rotated = decode_tile(&f.join("rotated.avif"), &spec()).unwrap();
     assert_quadrants("rotated.avif", &rotated, [GREEN, WHITE, RED, BLUE], 40);
@@ -84,7 +84,7 @@ fn irot_and_imir_are_applied_once() {
 
 #[test]
 fn grey_and_alpha_heif_and_jxl() {
-    let f = common::fixtures();
+    let f = common::fixtures().join("phone");
     let grey = decode_tile(&f.join("grey.avif"), &spec()).unwrap();
     for p in grey.rgba.chunks(4) {
         assert!(
@@ -126,7 +126,7 @@ fn with_declared_size(bytes: &[u8], w: u32, h: u32) -> Vec<u8> {
 #[test]
 fn damaged_heic_is_skipped_with_the_reason() {
     let dir = tempfile::tempdir().unwrap();
-    let good = std::fs::read(common::fixtures().join("photo.heic")).unwrap();
+    let good = std::fs::read(common::fixtures().join("phone").join("photo.heic")).unwrap();
     let write = |name: &str, bytes: &[u8]| {
         let path = dir.path().join(name);
         std::fs::write(&path, bytes).unwrap();
@@ -171,19 +171,19 @@ fn damaged_heic_is_skipped_with_the_reason() {
         decode_tile(&wide, &spec()),
         Err(PhotoError::TooLarge(_))
     ));
-    assert!(probe(&common::fixtures().join("photo.heic")).is_ok());
+    assert!(probe(&common::fixtures().join("phone").join("photo.heic")).is_ok());
     // A cut JPEG XL is damaged, not a panic; a whole one passes the probe.
-    let jxl = std::fs::read(common::fixtures().join("photo.jxl")).unwrap();
+    let jxl = std::fs::read(common::fixtures().join("phone").join("photo.jxl")).unwrap();
     let cut = write("cut.jxl", &jxl[..jxl.len() / 2]);
     let error = decode_tile(&cut, &spec()).unwrap_err();
     assert!(matches!(error, PhotoError::Damaged(_)), "{error}");
-    assert!(probe(&common::fixtures().join("photo.jxl")).is_ok());
+    assert!(probe(&common::fixtures().join("phone").join("photo.jxl")).is_ok());
 }
 
 #[test]
 fn a_phone_folder_with_upper_case_names_imports() {
     let dir = tempfile::tempdir().unwrap();
-    let f = common::fixtures();
+    let f = common::fixtures().join("phone");
     for (from, to) in [
         ("photo.heic", "IMG_0001.HEIC"),
         ("photo.avif", "IMG_0002.AVIF"),
@@ -235,7 +235,7 @@ fn without_profile(bytes: &[u8]) -> Vec<u8> {
 /// same tile; read without its profile, the same file's tile is far off.
 #[test]
 fn colour_profiles_are_converted_to_srgb() {
-    let f = common::fixtures();
+    let f = common::fixtures().join("phone");
     let dir = tempfile::tempdir().unwrap();
     let mut s = spec();
     (s.width_px, s.height_px) = (64, 48);
@@ -275,7 +275,7 @@ fn photos_sort_by_the_date_taken_or_a_seeded_shuffle() {
     use gridreel::photos::{TakenSource, scan_folder, sort_photos, taken};
     use gridreel::settings::{PhotoSettings, PhotoSort};
     let dir = tempfile::tempdir().unwrap();
-    let f = common::fixtures();
+    let f = common::fixtures().join("phone");
     for name in ["dated-a.jpg", "dated-b.heic", "dated-c.jpg"] {
         std::fs::copy(f.join(name), dir.path().join(name)).unwrap();
     }
