@@ -368,6 +368,10 @@ const FIXTURES: &[&str] = &[
     "photo.gif",
     "photo.tiff",
     "photo.webp",
+    "phone/photo.heic",
+    "phone/alpha.heic",
+    "phone/grid.avif",
+    "phone/photo.jxl",
 ];
 
 const PRESETS: [(&str, &str); 5] = [
@@ -470,8 +474,10 @@ fn inputs() -> Vec<Input> {
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let mut inputs: Vec<Input> = FIXTURES
         .iter()
-        .map(|name| {
-            let bytes = std::fs::read(fixtures.join(name)).unwrap();
+        .map(|path| {
+            // Named by the file alone: the phone formats sit in `fixtures/phone/`.
+            let name = path.rsplit('/').next().unwrap_or(path);
+            let bytes = std::fs::read(fixtures.join(path)).unwrap();
             input(name, bytes, Target::Photo)
         })
         .collect();

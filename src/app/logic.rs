@@ -174,10 +174,17 @@ impl Editor {
             Ok(scan) => {
                 self.folder = Some(dir.to_owned());
                 self.skipped = scan.skipped.iter().map(ToString::to_string).collect();
-                self.set_photos(scan.photos);
+                self.set_photos(photos::sort_photos(scan.photos, self.settings.photos));
             }
             Err(e) => self.errors.push(e.to_string()),
         }
+    }
+
+    /// Puts the photos in `sort`'s order (a shuffle by `seed`), keeping what is left out.
+    pub fn sort_photos(&mut self, sort: crate::settings::PhotoSort, seed: u64) {
+        self.settings.photos = crate::settings::PhotoSettings { sort, seed };
+        let order = photos::sort_photos(self.photos.paths(), self.settings.photos);
+        self.photos.reorder(&order);
     }
 
     fn set_photos(&mut self, paths: Vec<PathBuf>) {

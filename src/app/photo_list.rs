@@ -6,7 +6,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::photos::TilePixels;
+use rayon::prelude::*;
+
+use crate::photos::{Taken, TilePixels};
 
 /// One photo of the project.
 pub struct PhotoEntry {
@@ -21,11 +23,15 @@ pub struct PhotoEntry {
     pub photo_px: Option<(u32, u32)>,
     /// Its fine detail, measured on the thumbnail (the size estimate scales with it).
     pub detail: Option<f64>,
+    /// When it was taken (EXIF, else the file's time), shown in the list and sorted by.
+    pub taken: Option<Taken>,
 }
 
 impl PhotoEntry {
     fn new(path: PathBuf) -> Self {
+        let taken = crate::photos::taken(&path);
         Self {
+            taken,
             path,
             included: true,
             thumb: None,
@@ -87,7 +93,8 @@ impl PhotoList {
 
     /// A new list of `paths`, all included, none decoded yet.
     pub fn replace(&mut self, paths: Vec<PathBuf>) {
-        self.entries = paths.into_iter().map(PhotoEntry::new).collect();
+        // Each photo's date is read from its header: in parallel, for large folders.
+        self.entries = paths.into_par_iter().map(PhotoEntry::new).collect();
         self.order_generation += 1;
     }
 
@@ -153,6 +160,18 @@ impl PhotoList {
             self.tiles_generation += 1;
             self.order_generation += 1;
         }
+    }
+
+    /// Puts the photos in the order of `paths`, each keeping whether it is left out.
+    pub fn reorder(&mut self, paths: &[PathBuf]) {
+        let order: Vec<(PathBuf, bool)> = paths
+            .iter()
+            .map(|path| {
+                let included = self.entries.iter().find(|p| &p.path == path);
+                (path.clone(), included.is_none_or(|p| p.included))
+            })
+            .collect();
+        self.restore(&order);
     }
 
     /// Puts the photos back in `order` with those flags (undo); photos not named keep their

@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::settings::limits::{self, Limit};
 use crate::settings::{
     Aspect, Backdrop, Color, Corner, CropAnchor, Direction, EncoderChoice, FrameSize, MemoryBudget,
-    Settings, TitlePosition, TitleShow, VideoCodec, X264Preset,
+    PhotoSort, Settings, TitlePosition, TitleShow, VideoCodec, X264Preset,
 };
 
 /// A flag given twice takes the last value (`args_override_self`), as in most Unix tools, so
@@ -268,6 +268,12 @@ pub struct SettingsArgs {
     /// Start the music this many seconds into the track [default: 0]
     #[arg(long, value_name = "SECS")]
     pub audio_offset: Option<f64>,
+    /// Photo order: name (natural), date (taken: EXIF DateTimeOriginal, else the file's time) or shuffle [default: name]
+    #[arg(long, value_enum)]
+    pub sort: Option<PhotoSort>,
+    /// Seed of --sort shuffle: the same seed gives the same order [default: 0]
+    #[arg(long)]
+    pub seed: Option<u64>,
     /// Memory for decoded photos, RAM and GPU together: auto (a quarter of RAM), 2GB, 512MB or 25%; beyond it tiles stream [default: auto]
     #[arg(long, value_name = "SIZE")]
     pub memory_budget: Option<MemoryBudget>,
@@ -453,6 +459,8 @@ impl SettingsArgs {
             s.video.gif_width_px = self.gif_width;
         }
         set!(memory_budget => memory_budget);
+        set!(sort => photos.sort);
+        set!(seed => photos.seed);
         set!(audio_fade => audio.fade_out_secs);
         set!(audio_fade_in => audio.fade_in_secs);
         set!(audio_offset => audio.offset_secs);

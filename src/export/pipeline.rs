@@ -358,11 +358,11 @@ fn memory_note(
     let encoder_share = match threads.description {
         Some(what) if threads.extra_bytes > 0 => {
             format!(
-                ", {} MB of it for the encoder: {what}",
+                ", {} MB of it for the encoder's {what}",
                 mb(threads.extra_bytes).max(1)
             )
         }
-        Some(what) => format!("; encoder: {what}"),
+        Some(what) => format!("; the encoder's threads: {what}"),
         None => String::new(),
     };
     format!(
@@ -406,11 +406,12 @@ fn photo_list(
         }
         other => ExportError::Scan(other),
     })?;
-    let selected = photos::select_range(&scan.photos, settings.first_photo, settings.last_photo);
+    let ordered = photos::sort_photos(scan.photos, settings.photos);
+    let selected = photos::select_range(&ordered, settings.first_photo, settings.last_photo);
     if selected.is_empty() {
         return Err(ExportError::NoPhotos(format!(
             "no photos to use ({} found, range {}..{}): {}",
-            scan.photos.len(),
+            ordered.len(),
             settings.first_photo.unwrap_or(1),
             settings
                 .last_photo

@@ -20,8 +20,11 @@ pub(super) fn load(path: &Path, height_px: u32, opacity: f64) -> Result<Canvas, 
         reason,
         path: path.to_owned(),
     };
-    let file = crate::files::open_regular(path).map_err(|e| fail(e.to_string()))?;
-    let size = file.metadata().map_err(|e| fail(e.to_string()))?.len();
+    let file = crate::files::open_regular(path).map_err(|e| fail(crate::files::io_words(&e)))?;
+    let size = file
+        .metadata()
+        .map_err(|e| fail(crate::files::io_words(&e)))?
+        .len();
     if size > MAX_LOGO_BYTES {
         return Err(fail(format!(
             "the file is {} MB, larger than the {} MB a logo may be",

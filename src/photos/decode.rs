@@ -13,6 +13,7 @@ use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageError, ImageReader};
 
 use super::PhotoError;
+use super::orient::{stored_rect_from_upright, swaps_axes};
 use crate::layout::{Rect, photo_crop_rect};
 use crate::settings::{Aspect, Color, CropAnchor, Focus};
 
@@ -20,6 +21,12 @@ use crate::settings::{Aspect, Color, CropAnchor, Focus};
 const MAX_PHOTO_SIDE_PX: u32 = 40_000;
 /// Largest decode buffer for one photo (about 130 megapixels of RGB).
 pub const MAX_PHOTO_ALLOC_BYTES: u64 = 384 << 20;
+
+/// The same limits for the phone formats (HEIF, AVIF, JPEG XL).
+const PHONE_LIMITS: super::phone::Limits = super::phone::Limits {
+    side_px: MAX_PHOTO_SIDE_PX,
+    decoded_bytes: MAX_PHOTO_ALLOC_BYTES,
+};
 
 /// What a tile must look like.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -147,6 +154,12 @@ fn decode_tile_unguarded(
     spec: &TileSpec,
 ) -> Result<(TilePixels, (u32, u32)), PhotoError> {
     crate::fault::panic_if_armed(crate::fault::Fault::DecodePanic, path);
+    if let Some(photo) = super::phone::decode(path, PHONE_LIMITS)? {
+        let upright = (photo.image.width(), photo.image.height());
+        let (orientation, icc) = (Orientation::NoTransforms, photo.icc.as_deref());
+        let tile = tile_from_image_managed(&photo.image, orientation, icc, spec);
+        return Ok((tile, upright));
+    }
     let format = sniff(path)?;
     check_declared_size(path, format)?;
     let working = checked_working_bytes(path, format)?;
@@ -158,15 +171,22 @@ fn decode_tile_unguarded(
         } else {
             (w, h)
         };
-        return Ok((tile_from_image(&image, orientation, spec), upright));
+        let icc = super::icc::jpeg_profile_of_file(path);
+        return Ok((
+            tile_from_image_managed(&image, orientation, icc.as_deref(), spec),
+            upright,
+        ));
     }
-    let (image, orientation, _permit) = decode_full(path, format, working)?;
+    let (image, orientation, icc, _permit) = decode_full(path, format, working)?;
     let upright = if swaps_axes(orientation) {
         (image.height(), image.width())
     } else {
         (image.width(), image.height())
     };
-    Ok((tile_from_image(&image, orientation, spec), upright))
+    Ok((
+        tile_from_image_managed(&image, orientation, icc.as_deref(), spec),
+        upright,
+    ))
 }
 
 /// A JPEG decoded at a DCT scale: the pixels, their orientation, the photo's full stored
@@ -292,6 +312,9 @@ fn decode_jpeg_scaled(
 /// # Errors
 /// The photo's [`PhotoError`].
 pub fn probe(path: &Path) -> Result<(), PhotoError> {
+    if let Some(()) = super::phone::probe(path, PHONE_LIMITS)? {
+        return Ok(());
+    }
     let format = sniff(path)?;
     check_declared_size(path, format)?;
     checked_working_bytes(path, format).map(|_| ())
@@ -347,13 +370,23 @@ fn sniff(path: &Path) -> Result<image::ImageFormat, PhotoError> {
     Ok(format)
 }
 
-/// Reads and decodes a photo with the size limits applied; also returns its EXIF orientation.
-/// The permit holds the decode's bytes against [`super::gate`] until the tile is made.
+/// A whole photo decoded: its pixels, EXIF orientation, ICC profile and the decode's permit.
+type FullDecode = (
+    DynamicImage,
+    Orientation,
+    Option<Vec<u8>>,
+    super::gate::Permit,
+);
+
+/// Reads and decodes a photo with the size limits applied (`working`: the decoder's own
+/// bytes beside its output, from the header); also returns its EXIF orientation and ICC
+/// profile. The permit holds the decode's bytes against [`super::gate`] until the tile is
+/// made.
 fn decode_full(
     path: &Path,
     format: image::ImageFormat,
     working: u64,
-) -> Result<(DynamicImage, Orientation, super::gate::Permit), PhotoError> {
+) -> Result<FullDecode, PhotoError> {
     let file = crate::files::open_regular(path).map_err(PhotoError::Io)?;
     let mut reader = ImageReader::with_format(BufReader::new(file), format);
     let mut limits = image::Limits::default();
@@ -373,6 +406,9 @@ fn decode_full(
         )));
     }
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
+    let icc = super::icc::enabled()
+        .then(|| decoder.icc_profile().ok().flatten())
+        .flatten();
     // The decoded pixels, and their RGBA8 copy for layouts the resizer does not take.
     let color = decoder.color_type();
     let converts = !matches!(
@@ -392,7 +428,7 @@ fn decode_full(
     let permit = super::gate::acquire(u64::from(w) * u64::from(h) * per_pixel + working);
     let image =
         DynamicImage::from_decoder(decoder).map_err(|e| map_image_error(e, &format_name))?;
-    Ok((image, orientation, permit))
+    Ok((image, orientation, icc, permit))
 }
 
 /// True when the last 64 KiB of a JPEG hold its end-of-image marker (FF D9); cameras may
@@ -461,66 +497,23 @@ fn map_image_error(error: ImageError, format_name: &str) -> PhotoError {
     }
 }
 
-/// True when the orientation turns the photo by a quarter, swapping width and height.
-fn swaps_axes(orientation: Orientation) -> bool {
-    matches!(
-        orientation,
-        Orientation::Rotate90
-            | Orientation::Rotate270
-            | Orientation::Rotate90FlipH
-            | Orientation::Rotate270FlipH
-    )
-}
-
-/// Maps a point of the upright (displayed) photo back to the stored pixels.
-/// `upright_w`/`upright_h` are the displayed size.
-fn stored_from_upright(
-    orientation: Orientation,
-    (x, y): (f64, f64),
-    upright_w: f64,
-    upright_h: f64,
-) -> (f64, f64) {
-    // image's apply_orientation: Rotate90 = rotate 90° clockwise, then flip where named.
-    // Undo the flip first (it was applied last), then the rotation.
-    let flip_h = |(x, y): (f64, f64)| (upright_w - x, y);
-    let unrotate90 = |(x, y): (f64, f64)| (y, upright_w - x);
-    let unrotate270 = |(x, y): (f64, f64)| (upright_h - y, x);
-    match orientation {
-        Orientation::NoTransforms => (x, y),
-        Orientation::Rotate90 => unrotate90((x, y)),
-        Orientation::Rotate180 => (upright_w - x, upright_h - y),
-        Orientation::Rotate270 => unrotate270((x, y)),
-        Orientation::FlipHorizontal => flip_h((x, y)),
-        Orientation::FlipVertical => (x, upright_h - y),
-        Orientation::Rotate90FlipH => unrotate90(flip_h((x, y))),
-        Orientation::Rotate270FlipH => unrotate270(flip_h((x, y))),
-    }
-}
-
-fn stored_rect_from_upright(
-    rect: Rect,
-    orientation: Orientation,
-    upright_w: f64,
-    upright_h: f64,
-) -> Rect {
-    let a = stored_from_upright(orientation, (rect.x, rect.y), upright_w, upright_h);
-    let b = stored_from_upright(
-        orientation,
-        (rect.right(), rect.bottom()),
-        upright_w,
-        upright_h,
-    );
-    Rect {
-        x: a.0.min(b.0),
-        y: a.1.min(b.1),
-        width: (a.0 - b.0).abs(),
-        height: (a.1 - b.1).abs(),
-    }
-}
-
-/// Crops, downscales and orients a decoded photo into a tile.
+/// Crops, downscales and orients a decoded photo (taken as sRGB) into a tile.
+#[cfg(test)]
 #[must_use]
 fn tile_from_image(image: &DynamicImage, orientation: Orientation, spec: &TileSpec) -> TilePixels {
+    tile_from_image_managed(image, orientation, None, spec)
+}
+
+/// Crops, downscales and orients a decoded photo into a tile; the downscaled pixels are
+/// converted from the ICC profile `icc` describes to sRGB (before the alpha is flattened
+/// onto the background, which is sRGB).
+#[must_use]
+fn tile_from_image_managed(
+    image: &DynamicImage,
+    orientation: Orientation,
+    icc: Option<&[u8]>,
+    spec: &TileSpec,
+) -> TilePixels {
     let (stored_w, stored_h) = (image.width(), image.height());
     let (upright_w, upright_h) = if swaps_axes(orientation) {
         (stored_h, stored_w)
@@ -563,6 +556,9 @@ fn tile_from_image(image: &DynamicImage, orientation: Orientation, spec: &TileSp
     if resized.is_err() {
         // Only reachable with an empty crop; fall back to a simple, always-valid filter.
         small = source.resize_exact(tile_w, tile_h, image::imageops::FilterType::Triangle);
+    }
+    if let Some(icc) = icc {
+        super::icc::to_srgb(&mut small, icc);
     }
     small.apply_orientation(orientation);
     let mut rgba = small.into_rgba8();

@@ -2,7 +2,13 @@
 
 mod decode;
 pub mod gate;
+mod heif;
+mod icc;
 mod jpeg;
+mod jxl;
+mod order;
+mod orient;
+mod phone;
 mod scan;
 pub mod synth;
 mod working;
@@ -10,6 +16,8 @@ mod working;
 pub use decode::{
     MAX_PHOTO_ALLOC_BYTES, TilePixels, TileSpec, decode_tile, decode_tile_sized, probe,
 };
+pub use icc::set_colour_management;
+pub use order::{CivilTime, Taken, TakenSource, sort_photos, taken};
 pub use scan::{PHOTO_EXTENSIONS, ScanError, ScanResult, scan_folder};
 
 use std::path::{Path, PathBuf};

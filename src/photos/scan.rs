@@ -6,16 +6,17 @@ use std::path::{Path, PathBuf};
 use super::{PhotoError, Skipped};
 
 /// File extensions we try to decode (compared case-insensitively).
-pub const PHOTO_EXTENSIONS: [&str; 9] = [
-    "jpg", "jpeg", "png", "webp", "gif", "bmp", "tif", "tiff", "jfif",
+pub const PHOTO_EXTENSIONS: [&str; 14] = [
+    "jpg", "jpeg", "png", "webp", "gif", "bmp", "tif", "tiff", "jfif", "heic", "heif", "hif",
+    "avif", "jxl",
 ];
 
 /// Photo and clip types a camera or phone writes that gridreel cannot read yet: such a file
 /// is listed as skipped, with the reason, so the user knows it was seen. Any other file
 /// (notes, PDFs, sidecars) is not a photo at all and is left aside without a word.
-const UNSUPPORTED_MEDIA_EXTENSIONS: [&str; 18] = [
-    "heic", "heif", "avif", "jxl", "dng", "cr2", "cr3", "nef", "arw", "raf", "orf", "rw2", "mp4",
-    "mov", "m4v", "mkv", "webm", "3gp",
+const UNSUPPORTED_MEDIA_EXTENSIONS: [&str; 14] = [
+    "dng", "cr2", "cr3", "nef", "arw", "raf", "orf", "rw2", "mp4", "mov", "m4v", "mkv", "webm",
+    "3gp",
 ];
 
 /// Why a folder could not be scanned at all.
@@ -170,7 +171,7 @@ fn file_id(_meta: &std::fs::Metadata, path: &Path) -> FileId {
 /// Natural order: runs of digits compare by value (`img2` < `img10`), other text
 /// case-insensitively; ties fall back to plain byte order so the order is total.
 #[must_use]
-fn natural_cmp(a: &str, b: &str) -> Ordering {
+pub(super) fn natural_cmp(a: &str, b: &str) -> Ordering {
     let (mut x, mut y) = (a.chars().peekable(), b.chars().peekable());
     loop {
         match (x.peek().copied(), y.peek().copied()) {
@@ -249,6 +250,7 @@ mod tests {
             ".hidden.jpg",
             "notes.txt",
             "IMG_0001.HEIC",
+            "IMG_0002.DNG",
             "p1.jpeg",
         ] {
             std::fs::write(dir.path().join(name), b"x").unwrap();
@@ -261,13 +263,13 @@ mod tests {
             .iter()
             .map(|p| p.file_name().unwrap().to_str().unwrap())
             .collect();
-        assert_eq!(names, vec!["p1.jpeg", "p2.png", "p10.JPG"]);
+        assert_eq!(names, vec!["IMG_0001.HEIC", "p1.jpeg", "p2.png", "p10.JPG"]);
         // A phone's photo that cannot be read yet is skipped with the reason; notes are not
         // photos at all, so not "skipped".
         assert_eq!(flat.skipped.len(), 1);
-        assert!(flat.skipped[0].path.ends_with("IMG_0001.HEIC"));
+        assert!(flat.skipped[0].path.ends_with("IMG_0002.DNG"));
         assert_eq!(flat.others, 1);
-        assert_eq!(scan_folder(dir.path(), true).unwrap().photos.len(), 4);
+        assert_eq!(scan_folder(dir.path(), true).unwrap().photos.len(), 5);
         assert!(matches!(
             scan_folder(&dir.path().join("nope"), false),
             Err(ScanError::Missing(_))

@@ -14,6 +14,7 @@ pub use preset::{
 };
 pub use values::{
     Aspect, Color, CropAnchor, Direction, Focus, FrameSize, MIN_MEMORY_BUDGET, MemoryBudget,
+    PhotoSettings, PhotoSort,
 };
 pub use video::{EncoderChoice, EncoderName, VideoCodec, X264Preset};
 pub use words::{
@@ -72,6 +73,8 @@ pub struct Settings {
     pub first_photo: Option<u32>,
     /// Last photo to use, 1-based, inclusive (`None`: the last).
     pub last_photo: Option<u32>,
+    /// The photos' order: by name, date taken, or shuffled.
+    pub photos: PhotoSettings,
     /// Encoding settings.
     pub video: VideoSettings,
     /// Music.
@@ -187,6 +190,7 @@ impl Default for Settings {
             frame: FrameSize::Auto,
             first_photo: None,
             last_photo: None,
+            photos: PhotoSettings::default(),
             video: VideoSettings::default(),
             audio: AudioSettings::default(),
             title: TitleSettings::default(),

@@ -204,6 +204,43 @@ impl Direction {
     }
 }
 
+/// The order the photos of a folder are used in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum PhotoSort {
+    /// By file name, naturally (`img2` before `img10`).
+    #[default]
+    Name,
+    /// By the date taken (EXIF `DateTimeOriginal` with its offset), else the file's
+    /// modification time; equal times keep name order.
+    Date,
+    /// Shuffled, the same way every run with the same seed.
+    Shuffle,
+}
+
+impl PhotoSort {
+    pub const ALL: [Self; 3] = [Self::Name, Self::Date, Self::Shuffle];
+
+    /// The name presets and the command line use.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Name => "name",
+            Self::Date => "date",
+            Self::Shuffle => "shuffle",
+        }
+    }
+}
+
+/// How the photos are ordered (`photos: (sort: date)` in a preset).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PhotoSettings {
+    pub sort: PhotoSort,
+    /// The shuffle's seed: the same seed gives the same order.
+    pub seed: u64,
+}
+
 /// Which part of a photo survives the crop to the tile aspect.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]

@@ -24,6 +24,7 @@ mod decode_memory;
 mod editor_music;
 mod editor_ui;
 mod formats;
+mod phone_formats;
 mod photos_import;
 mod reliability;
 mod render_gpu;

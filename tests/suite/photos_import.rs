@@ -8,7 +8,8 @@ use gridreel::settings::{Aspect, Color, CropAnchor};
 
 use crate::common;
 
-fn spec() -> TileSpec {
+/// A 40×30 tile on a green background (shared with `phone_formats`).
+pub(crate) fn spec() -> TileSpec {
     TileSpec {
         width_px: 40,
         height_px: 30,

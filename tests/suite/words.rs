@@ -230,10 +230,18 @@ fn bad_logos_and_text_no_font_shows_exit_2_before_rendering() {
 fn a_preset_carries_the_title_and_flags_override_it() {
     let tmp = tempfile::tempdir().unwrap();
     let preset = tmp.path().join("t.ron");
+    // A real logo: --print-settings checks everything a render would, the logo included.
+    let logo = tmp.path().join("logo.png");
+    image::RgbaImage::from_pixel(10, 10, image::Rgba([255, 0, 0, 255]))
+        .save(&logo)
+        .unwrap();
     std::fs::write(
         &preset,
-        r#"(title: (text: "Kyoto 2026", subtitle: "spring", position: bottom, show: end, secs: 2.0),
-            logo: (file: Some("logo.png"), position: "top-left", opacity: 0.5))"#,
+        format!(
+            r#"(title: (text: "Kyoto 2026", subtitle: "spring", position: bottom, show: end, secs: 2.0),
+            logo: (file: Some("{}"), position: "top-left", opacity: 0.5))"#,
+            logo.display()
+        ),
     )
     .unwrap();
     let p = preset.to_str().unwrap();

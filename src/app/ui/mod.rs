@@ -75,6 +75,8 @@ pub fn toolbar_ui(
             {
                 editor.settings.audio.file = None;
             }
+            ui.separator();
+            sort_menu_ui(ui, editor);
         });
         ui.menu_button("Presets", |ui| {
             for (name, text) in crate::settings::SHIPPED_PRESETS {
@@ -168,4 +170,33 @@ fn about_ui(ui: &mut egui::Ui) {
         env!("CARGO_PKG_LICENSE")
     ));
     ui.label("Documentation: README.md and docs/ in the source, or `gridreel --help`.");
+}
+
+/// *Edit → Sort photos*: by name, by the date taken, or shuffled (again with a new seed).
+fn sort_menu_ui(ui: &mut egui::Ui, editor: &mut Editor) {
+    use crate::settings::PhotoSort;
+    let current = editor.settings.photos;
+    ui.menu_button("Sort photos", |ui| {
+        let mut chosen = None;
+        for (sort, label) in [
+            (PhotoSort::Name, "By name"),
+            (PhotoSort::Date, "By date taken"),
+            (PhotoSort::Shuffle, "Shuffled"),
+        ] {
+            if ui.radio(current.sort == sort, label).clicked() {
+                chosen = Some((sort, current.seed));
+            }
+        }
+        if current.sort == PhotoSort::Shuffle
+            && ui
+                .button("Shuffle again")
+                .on_hover_text(format!("seed {}", current.seed))
+                .clicked()
+        {
+            chosen = Some((PhotoSort::Shuffle, current.seed.wrapping_add(1)));
+        }
+        if let Some((sort, seed)) = chosen {
+            editor.sort_photos(sort, seed);
+        }
+    });
 }

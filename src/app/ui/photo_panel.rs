@@ -45,6 +45,14 @@ pub fn photos_ui(ui: &mut egui::Ui, editor: &mut Editor, thumbs: &mut ThumbCache
                         } else {
                             ui.weak(format!("{name} (loading)"));
                         }
+                        // The date taken, where the photo says (a file's time is only a
+                        // fallback for sorting, not shown).
+                        if let Some(taken) = photo
+                            .taken
+                            .filter(|t| t.source == crate::photos::TakenSource::Exif)
+                        {
+                            ui.weak(taken.to_string()).on_hover_text("taken (EXIF)");
+                        }
                         if let Some(focus) = editor.settings.focus_of(&photo.path) {
                             ui.small(FOCUS_MARKER).on_hover_text(format!(
                                 "own crop centre at {focus}; Alt+click its tile or \

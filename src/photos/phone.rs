@@ -1,0 +1,65 @@
+//! The formats phones and new cameras write, decoded by libraries that apply the photo's own
+//! rotation and mirror: HEIC/HEIF and AVIF ([`super::heif`], libheif) and JPEG XL
+//! ([`super::jxl`], jxl-oxide). [`super::decode`] asks here first, once per photo.
+
+use std::path::Path;
+
+use image::DynamicImage;
+
+use super::PhotoError;
+use super::gate::Permit;
+
+/// The limits every decode keeps: pixels a side, and bytes of decoded pixels.
+#[derive(Clone, Copy)]
+pub(super) struct Limits {
+    pub side_px: u32,
+    pub decoded_bytes: u64,
+}
+
+impl Limits {
+    /// jxl-oxide renders into 32-bit float planes: their bytes, and all it allocates, are
+    /// bounded by twice the decode limit (about 67 MP of RGB).
+    fn jxl_float_bytes(self) -> u64 {
+        2 * self.decoded_bytes
+    }
+}
+
+/// A photo decoded upright (its own rotation applied; EXIF orientation is not applied on
+/// top), the ICC profile its pixels are in, and the decode's permit.
+pub(super) struct Upright {
+    pub image: DynamicImage,
+    pub icc: Option<Vec<u8>>,
+    pub _permit: Permit,
+}
+
+/// The photo at `path` decoded, when it is a HEIF, AVIF or JPEG XL file; `None` otherwise.
+pub(super) fn decode(path: &Path, limits: Limits) -> Result<Option<Upright>, PhotoError> {
+    if let Some((kind, data)) = super::heif::read_if_heif(path)? {
+        let d = super::heif::decode(kind, &data, limits.side_px, limits.decoded_bytes)?;
+        return Ok(Some(Upright {
+            image: d.image,
+            icc: d.icc,
+            _permit: d.permit,
+        }));
+    }
+    Ok(
+        super::jxl::decode_if_jxl(path, limits.side_px, limits.jxl_float_bytes())?.map(|d| {
+            Upright {
+                image: d.image,
+                icc: d.icc,
+                _permit: d.permit,
+            }
+        }),
+    )
+}
+
+/// What [`decode`] checks before decoding any pixel (the declared size against the limits);
+/// `None` when the photo is not a HEIF, AVIF or JPEG XL file.
+pub(super) fn probe(path: &Path, limits: Limits) -> Result<Option<()>, PhotoError> {
+    if let Some((kind, data)) = super::heif::read_if_heif(path)? {
+        let header = super::heif::header(kind, &data, limits.side_px)?;
+        super::heif::check_size(kind, header, limits.side_px, limits.decoded_bytes)?;
+        return Ok(Some(()));
+    }
+    super::jxl::probe_if_jxl(path, limits.side_px, limits.jxl_float_bytes())
+}
