@@ -58,7 +58,7 @@ pub struct PackageFilesArgs {
 #[allow(clippy::struct_excessive_bools)] // command-line switches
 pub struct BenchArgs {
     /// Photos to use (default: 36 generated 8-15 MP JPEGs in the work folder);
-    /// `tests/bench/real_photos.sh DIR` makes a folder of 36 real photographs.
+    /// `tests/bench/camera-photos.sh DIR` makes a folder of 36 real photographs.
     #[arg(long, visible_alias = "photos", value_name = "DIR")]
     pub images: Option<PathBuf>,
     /// Folder for generated photos (kept for the next run) and temporary videos.

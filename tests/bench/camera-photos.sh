@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# (The tests' own twelve untouched photographs come from tests/bench/real-photos.sh.)
 # Makes a folder of 36 real photographs for `gridreel bench --photos DIR`: the Debian
 # wallpaper packages below ship photographs (landscapes, macro, city; a few rendered
 # artworks) of 1.5-24 MP, but smoother than a camera's (0.2-7.8 MB, 1.2 MB on average, where a
@@ -6,9 +7,9 @@
 # (ImageMagick `-attenuate 0.5 +noise Gaussian`, like a sensor's at moderate ISO), JPEG quality
 # 92, 4:2:0, alternately progressive and baseline; 12 crops of the largest make it 36.
 #   apt-get install lomiri-wallpapers-16.04 lomiri-wallpapers-20.04 ukui-wallpapers
-# Usage: tests/bench/real_photos.sh DIR   (needs ImageMagick's convert)
+# Usage: tests/bench/camera-photos.sh DIR   (needs ImageMagick's convert)
 set -euo pipefail
-out=${1:?usage: real_photos.sh DIR}
+out=${1:?usage: camera-photos.sh DIR}
 mkdir -p "$out"
 mapfile -t src < <(dpkg -L lomiri-wallpapers-16.04 lomiri-wallpapers-20.04 ukui-wallpapers \
   2>/dev/null | grep -i '\.jpe\?g$' | sort)
