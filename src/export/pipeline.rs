@@ -3,9 +3,8 @@
 //! fix or a feature of the pipeline is made once.
 //!
 //! Order of work, cheapest first, so that a bad value costs milliseconds and not an import:
-//! settings; then, while the GPU opens on its own thread, the output path, the encoder (it
-//! must open), the memory budget and the photo list (scanned, output not among it); then
-//! the import and the frames.
+//! settings, the output path, the encoder (it must open), the memory budget, then the photo
+//! list (scanned, output not among it), then the GPU, the import and the frames.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
@@ -223,12 +222,6 @@ fn run_unguarded(
     cancel: &AtomicBool,
     progress: &dyn Progress,
 ) -> Result<Report, ExportError> {
-    // The settings first: no device is opened for a job that cannot run. Then the device
-    // opens on its own thread while the encoder is probed and the folder scanned.
-    job.settings.validate().map_err(ExportError::Settings)?;
-    let pending = Gpu::open_for_export()?;
-    let planned = plan(job, cancel, progress);
-    let gpu = pending.wait();
     let Planned {
         format,
         overlay,
@@ -237,10 +230,10 @@ fn run_unguarded(
         settings,
         needed,
         mut skipped,
-    } = planned?;
+    } = plan(job, cancel, progress)?;
     let settings = &settings;
     progress.stage(Stage::Importing);
-    let gpu = gpu?;
+    let gpu = Gpu::for_export()?;
     let total = needed.len();
     let thumbs = job
         .thumbs

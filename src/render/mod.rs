@@ -129,56 +129,21 @@ impl Gpu {
     /// encoder (created later, at normal priority) leaves idle instead of taking cores from
     /// it. With a real GPU the driver's threads do little and nothing changes.
     pub fn for_export() -> Result<Self, RenderError> {
-        Self::open_for_export()?.wait()
-    }
-
-    /// Starts [`Gpu::for_export`] and returns at once: the device opens on its own thread
-    /// while the caller does other work (an export probes its encoder and scans its folder
-    /// meanwhile); [`PendingGpu::wait`] takes it.
-    pub fn open_for_export() -> Result<PendingGpu, RenderError> {
         std::thread::Builder::new()
             .name("gridreel-gpu-open".into())
             .spawn(|| {
                 lower_this_thread_priority();
                 Self::headless()
             })
-            .map(|handle| PendingGpu(Some(handle)))
-            .map_err(|e| RenderError::Device(format!("cannot start a thread ({e})")))
+            .map_err(|e| RenderError::Device(format!("cannot start a thread ({e})")))?
+            .join()
+            .map_err(|_| RenderError::Device("opening the device panicked".into()))?
     }
 
     /// "name (backend, type)" for messages.
     #[must_use]
     pub fn describe(&self) -> String {
         describe_adapter(&self.adapter_info)
-    }
-}
-
-/// A device being opened on its own thread ([`Gpu::open_for_export`]). Dropped unwaited
-/// (the caller failed or panicked meanwhile), it still waits for the thread, so that no
-/// thread is left opening a device while the process ends.
-pub struct PendingGpu(Option<std::thread::JoinHandle<Result<Gpu, RenderError>>>);
-
-impl PendingGpu {
-    /// Waits for the device.
-    ///
-    /// # Errors
-    /// When no device opens, or opening it panicked.
-    pub fn wait(mut self) -> Result<Gpu, RenderError> {
-        let handle = self
-            .0
-            .take()
-            .ok_or_else(|| RenderError::Device("the device was already taken".into()))?;
-        handle
-            .join()
-            .map_err(|_| RenderError::Device("opening the device panicked".into()))?
-    }
-}
-
-impl Drop for PendingGpu {
-    fn drop(&mut self) {
-        if let Some(handle) = self.0.take() {
-            let _ = handle.join();
-        }
     }
 }
 
