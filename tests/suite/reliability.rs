@@ -292,6 +292,10 @@ fn sigterm_and_sighup_cancel_and_leave_no_part_file() {
 }
 
 #[test]
+#[cfg_attr(
+    not(debug_assertions),
+    ignore = "fault injection is compiled into debug builds only"
+)]
 fn a_panicking_decoder_skips_that_photo_only() {
     let dir = tempfile::tempdir().unwrap();
     photos(dir.path(), &["a.jpg", "b.jpg", "c.jpg"]);
@@ -320,6 +324,10 @@ fn a_panicking_decoder_skips_that_photo_only() {
 }
 
 #[test]
+#[cfg_attr(
+    not(debug_assertions),
+    ignore = "fault injection is compiled into debug builds only"
+)]
 fn an_export_panic_or_gpu_error_is_an_error_and_leaves_nothing() {
     let dir = tempfile::tempdir().unwrap();
     photos(dir.path(), &["a.jpg", "b.jpg"]);
