@@ -3,6 +3,11 @@
 //! `GRIDREEL_FAULT` (read once; `;`-separated `KIND:NAME` entries) or by [`arm`] in-process,
 //! and fire only for the photo or output file named NAME, so a test cannot disturb another.
 //! Unarmed, a check is one uncontended lock per photo or export: nothing per frame.
+//!
+//! Compiled into debug builds only (`cfg(debug_assertions)`, see `src/lib.rs`): the plain
+//! `cargo test` builds the library and the `gridreel` binary it runs that way, and the
+//! release build the package ships has neither the hooks nor the `GRIDREEL_FAULT` name
+//! (`.ci/check-package` fails if the packaged binary contains it).
 
 use std::ffi::OsStr;
 use std::path::Path;

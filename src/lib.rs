@@ -7,6 +7,9 @@ pub(crate) mod bench;
 pub mod cli;
 pub mod engine;
 pub(crate) mod export;
+// Fault injection for the tests: compiled into debug builds only (what `cargo test` builds),
+// never into the release build the package ships (`.ci/check-package` looks for it).
+#[cfg(debug_assertions)]
 #[doc(hidden)]
 pub mod fault;
 pub mod files;

@@ -54,6 +54,7 @@ pub fn export_video(
     let total = settings.frame_count();
 
     let temp = TempOutput::create(job.output, job.overwrite)?;
+    #[cfg(debug_assertions)]
     if crate::fault::armed(crate::fault::Fault::GpuError, job.output) {
         inject_gpu_error(device);
     }
@@ -233,7 +234,8 @@ fn render_loop(
 }
 
 /// An invalid GPU call (a buffer both mappable for reading and for writing), for the
-/// reliability test of the device error handler.
+/// reliability test of the device error handler (debug builds only, like [`crate::fault`]).
+#[cfg(debug_assertions)]
 fn inject_gpu_error(device: &wgpu::Device) {
     let _ = device.create_buffer(&wgpu::BufferDescriptor {
         label: Some("injected fault"),

@@ -172,6 +172,7 @@ struct Planned {
 fn plan(job: &Job, cancel: &AtomicBool, progress: &dyn Progress) -> Result<Planned, ExportError> {
     progress.stage(Stage::Validating);
     let (format, budget, encoder, overlay) = validate(job)?;
+    #[cfg(debug_assertions)]
     crate::fault::panic_if_armed(crate::fault::Fault::ExportPanic, &job.output);
     let (timeline, left_out) = format.timeline(&job.settings);
     if let Some(note) = left_out {

@@ -153,6 +153,7 @@ fn decode_tile_unguarded(
     path: &Path,
     spec: &TileSpec,
 ) -> Result<(TilePixels, (u32, u32)), PhotoError> {
+    #[cfg(debug_assertions)]
     crate::fault::panic_if_armed(crate::fault::Fault::DecodePanic, path);
     if let Some(photo) = super::phone::decode(path, PHONE_LIMITS)? {
         let upright = (photo.image.width(), photo.image.height());

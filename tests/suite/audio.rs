@@ -160,3 +160,45 @@ fn a_file_that_is_not_audio_is_refused_before_rendering() {
         assert!(!out.exists());
     }
 }
+
+/// The track is decoded as the video is written, never held whole: a 2 s video cut from a
+/// 10-minute song (230 MB as 48 kHz stereo samples) peaks within 32 MB of one with a 2 s
+/// song. The peaks are each child's own (`wait4`), printed for the docs.
+#[test]
+fn a_long_song_is_not_held_in_memory() {
+    let photos = photos();
+    let work = tempfile::tempdir().unwrap();
+    let mut peaks_mb = Vec::new();
+    for secs in [2, 600] {
+        // 8 kHz mono WAV: a small file, quick to write, for a long track.
+        let song = work.path().join(format!("song-{secs}.wav"));
+        let ok = std::process::Command::new("ffmpeg")
+            .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
+            .arg(format!(
+                "sine=frequency=440:duration={secs}:sample_rate=8000"
+            ))
+            .arg(&song)
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "ffmpeg wrote no {secs} s tone");
+        let out = work.path().join(format!("v-{secs}.mp4"));
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_gridreel"));
+        command.args(["render", "--images", photos.path().to_str().unwrap()]);
+        command.args(["-o", out.to_str().unwrap(), "--frame", "320x240"]);
+        command.args(["--x264-preset", "ultrafast", "--duration", "2"]);
+        command.args(["--audio", song.to_str().unwrap()]);
+        let (run, peak_kib) = common::run_measured(&mut command, common::CHILD_DEADLINE);
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        peaks_mb.push(peak_kib as f64 / 1024.0);
+    }
+    eprintln!(
+        "peak RSS: 2 s song {:.1} MB, 10-minute song {:.1} MB",
+        peaks_mb[0], peaks_mb[1]
+    );
+    assert!(peaks_mb[1] < peaks_mb[0] + 32.0, "{peaks_mb:?} MB");
+}

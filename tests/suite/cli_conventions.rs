@@ -17,15 +17,15 @@ fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// `gridreel ARGS` with no display in its environment.
+/// `gridreel ARGS` with no display in its environment (under the children's deadline).
 fn without_display(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gridreel"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_gridreel"));
+    command
         .args(args)
         .env_remove("DISPLAY")
         .env_remove("WAYLAND_DISPLAY")
-        .env_remove("WAYLAND_SOCKET")
-        .output()
-        .unwrap()
+        .env_remove("WAYLAND_SOCKET");
+    common::run_measured(&mut command, common::CHILD_DEADLINE).0
 }
 
 #[test]
@@ -268,7 +268,8 @@ fn an_installed_binary_finds_its_demo_photos_under_share() {
         std::fs::copy(source.join(name), demo.join(name)).unwrap();
     }
     let work = tempfile::tempdir().unwrap();
-    let run = Command::new(&exe)
+    let mut command = Command::new(&exe);
+    command
         .args([
             "render",
             "-o",
@@ -278,9 +279,8 @@ fn an_installed_binary_finds_its_demo_photos_under_share() {
             "--rows",
             "1",
         ])
-        .current_dir(work.path())
-        .output()
-        .unwrap();
+        .current_dir(work.path());
+    let run = common::run_measured(&mut command, common::CHILD_DEADLINE).0;
     assert!(run.status.success(), "{}", stderr(&run));
     assert!(
         stderr(&run).lines().any(|l| l.starts_with("3 photos (")),

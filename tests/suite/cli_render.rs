@@ -251,29 +251,32 @@ fn bad_settings_and_folders_exit_2_with_one_clear_line() {
         (vec!["--images", "/no/such/folder"], "/no/such/folder"),
         (vec!["--frame", "1921x1080"], "frame"),
         (vec!["--memory-budget", "lots"], "memory budget"),
-        (vec!["--memory-budget", "1MB"], "memory_budget"),
-        // 2 MB tiles, several on screen at once: 64 MB cannot hold one frame's worth.
+        // The encoder is opened at the frame size before anything else: SVT-AV1 takes no
+        // frame under 64 pixels a side.
         (
             vec![
-                "--memory-budget",
-                "64MB",
-                "--tile-height",
-                "1200",
+                "--codec",
+                "av1",
+                "--encoder",
+                "libsvtav1",
                 "--frame",
-                "3840x1200",
+                "32x32",
             ],
-            "too small",
+            "cannot open encoder libsvtav1",
         ),
+        (vec!["--memory-budget", "1MB"], "memory_budget"),
     ];
+    // Every case runs where no GPU adapter can be found: exit 2 with its own message shows
+    // it was refused before the GPU was opened (a good render there exits 1, below).
     for (extra, needle) in cases {
         let mut args = vec!["render", "-o", o];
         args.extend(extra.iter().copied());
-        let run = common::gridreel(&args);
+        let run = without_gpu(&args);
         assert_eq!(run.status.code(), Some(2), "{extra:?}: {}", stderr(&run));
         assert!(stderr(&run).contains(needle), "{extra:?}: {}", stderr(&run));
         assert!(!out.exists());
     }
-    // A folder with no usable photo.
+    // A folder with no usable photo (found by reading the photos, after the GPU is open).
     let bad = tmp.path().join("bad");
     std::fs::create_dir(&bad).unwrap();
     std::fs::write(bad.join("a.jpg"), b"text").unwrap();
@@ -285,9 +288,38 @@ fn bad_settings_and_folders_exit_2_with_one_clear_line() {
         stderr(&run)
     );
     // Unwritable destination folder.
-    let run = common::gridreel(&["render", "-o", "/no/such/dir/x.mp4", "--duration", "0.2"]);
+    let run = without_gpu(&["render", "-o", "/no/such/dir/x.mp4", "--duration", "0.2"]);
     assert_eq!(run.status.code(), Some(2), "{}", stderr(&run));
     assert!(stderr(&run).contains("/no/such/dir"), "{}", stderr(&run));
+    // 2 MB tiles, several on screen at once: 64 MB cannot hold one frame's worth. The
+    // streaming plan needs the device's texture limits, so this one is found once the GPU is
+    // open (still before any photo is decoded).
+    let run = common::gridreel(&[
+        "render",
+        "-o",
+        o,
+        "--memory-budget",
+        "64MB",
+        "--tile-height",
+        "1200",
+        "--frame",
+        "3840x1200",
+    ]);
+    assert_eq!(run.status.code(), Some(2), "{}", stderr(&run));
+    assert!(stderr(&run).contains("too small"), "{}", stderr(&run));
+    // The same environment really has no GPU: a good render gets as far as opening it.
+    let run = without_gpu(&["render", "-o", o, "--duration", "0.2"]);
+    assert_eq!(run.status.code(), Some(1), "{}", stderr(&run));
+    assert!(stderr(&run).contains("no GPU adapter"), "{}", stderr(&run));
+    assert!(!out.exists());
+}
+
+/// `gridreel ARGS` where wgpu can find no adapter: `WGPU_BACKEND=metal`, a backend Linux
+/// does not have.
+fn without_gpu(args: &[&str]) -> std::process::Output {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_gridreel"));
+    command.args(args).env("WGPU_BACKEND", "metal");
+    common::run_measured(&mut command, common::CHILD_DEADLINE).0
 }
 
 #[test]
