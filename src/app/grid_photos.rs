@@ -1,9 +1,11 @@
-//! Which photos the grid shows: those in play (included, decoded, within the photo range),
-//! how many fit its cells, fitting the grid to them, and their detail (for the size estimate).
-//! No egui here.
+//! Which photos the grid shows: those in play (included, not a near-duplicate left out,
+//! decoded, within the photo range), how many fit its cells, fitting the grid to them, and
+//! their detail (for the size estimate), and the near-duplicates left out. No egui here.
 
+use super::duplicates::Found;
 use super::logic::{Editor, PhotoEntry};
 use crate::layout::Layout;
+use crate::photos::Duplicate;
 
 impl Editor {
     /// `(shown, in play)` when the grid has fewer cells than the photos in play (included,
@@ -62,10 +64,15 @@ impl Editor {
         photos
     }
 
-    /// The decoded photos that are included and within the photo range, in order: those the
-    /// grid shows, as far as it has cells.
+    /// The decoded photos that are included, not left out as near-duplicates, and within the
+    /// photo range, in order: those the grid shows, as far as it has cells.
     pub(super) fn photos_in_play(&self) -> Vec<&PhotoEntry> {
-        let included: Vec<&PhotoEntry> = self.photos.iter().filter(|p| p.included).collect();
+        let skip_duplicates = self.settings.photos.skip_duplicates;
+        let included: Vec<&PhotoEntry> = self
+            .photos
+            .iter()
+            .filter(|p| p.included && !(skip_duplicates && p.duplicate_of.is_some()))
+            .collect();
         let len = included.len();
         let start = self
             .settings
@@ -82,5 +89,60 @@ impl Editor {
             .filter(|p| p.thumb.is_some())
             .copied()
             .collect()
+    }
+
+    /// Leaves near-duplicates out of the grid, or takes them back.
+    pub fn set_skip_duplicates(&mut self, on: bool) {
+        self.settings.photos.skip_duplicates = on;
+        self.settings_changed();
+    }
+
+    /// The photos left out as near-duplicates, each naming the photo it repeats: none while
+    /// the setting is off.
+    #[must_use]
+    pub fn dropped_duplicates(&self) -> &[Duplicate] {
+        if self.settings.photos.skip_duplicates {
+            self.duplicates.found()
+        } else {
+            &[]
+        }
+    }
+
+    /// Whether near-duplicates are being looked for.
+    #[must_use]
+    pub fn finding_duplicates(&self) -> bool {
+        self.duplicates.searching()
+    }
+
+    /// Applies `photos.skip_duplicates` to the grid, and looks for the near-duplicates of the
+    /// photo list, off the UI thread, when it is on and they are not known yet.
+    pub(super) fn follow_skip_duplicates(&mut self) {
+        let on = self.settings.photos.skip_duplicates;
+        if self.duplicates.apply(on) {
+            self.photos.shown_changed();
+        }
+        if !on || self.photos.is_empty() || !self.duplicates.wanted() {
+            return;
+        }
+        if let Err(e) = self.duplicates.search(self.photos.paths()) {
+            self.errors
+                .push(format!("cannot start looking for near-duplicates: {e}"));
+        }
+    }
+
+    /// Takes in what the search for near-duplicates found. Call once per frame.
+    pub(super) fn poll_duplicates(&mut self) {
+        match self.duplicates.poll() {
+            Found::Nothing => {}
+            Found::Duplicates(found) => {
+                for d in found {
+                    log::info!("{d}");
+                }
+                self.photos.mark_duplicates(found);
+            }
+            Found::Failed => self
+                .errors
+                .push("looking for near-duplicates stopped on a bug".to_owned()),
+        }
     }
 }

@@ -81,6 +81,8 @@ pub struct Editor {
     applied_focus: Arc<FocusMap>,
     /// Thumbnails being decoded again because their photo's crop centre changed.
     refocusing: Vec<Receiver<LoadMsg>>,
+    /// Near-duplicates found among the photos, and the search for them.
+    pub(super) duplicates: super::duplicates::DuplicateState,
 }
 
 impl Editor {
@@ -102,6 +104,7 @@ impl Editor {
             notice: None,
             loader: None,
             loaded_spec: None,
+            duplicates: super::duplicates::DuplicateState::default(),
         }
     }
 
@@ -182,7 +185,11 @@ impl Editor {
 
     /// Puts the photos in `sort`'s order (a shuffle by `seed`), keeping what is left out.
     pub fn sort_photos(&mut self, sort: crate::settings::PhotoSort, seed: u64) {
-        self.settings.photos = crate::settings::PhotoSettings { sort, seed };
+        self.settings.photos = crate::settings::PhotoSettings {
+            sort,
+            seed,
+            ..self.settings.photos
+        };
         let order = photos::sort_photos(self.photos.paths(), self.settings.photos);
         self.photos.reorder(&order);
     }
@@ -191,6 +198,8 @@ impl Editor {
         self.photos.replace(paths);
         self.time_secs = 0.0;
         self.start_loading();
+        self.duplicates.new_list();
+        self.follow_skip_duplicates();
     }
 
     /// What the thumbnails are decoded to under the current settings: a tile of thumbnail
@@ -393,6 +402,7 @@ impl Editor {
                 }
             }
         }
+        self.poll_duplicates();
         self.export.poll();
     }
 
@@ -400,6 +410,7 @@ impl Editor {
     /// and only those of the photos whose crop centre changed when that is all (the preview's
     /// tiles follow the settings by themselves).
     pub fn settings_changed(&mut self) {
+        self.follow_skip_duplicates();
         if self.settings.validate().is_err() {
             return;
         }

@@ -3,6 +3,7 @@
 
 pub mod delivery;
 pub mod dialogs;
+mod duplicates;
 pub mod export_dialog;
 pub mod export_runner;
 mod grid_photos;

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::photos::{Taken, TilePixels};
+use crate::photos::{Duplicate, Taken, TilePixels};
 
 /// One photo of the project.
 pub struct PhotoEntry {
@@ -25,6 +25,9 @@ pub struct PhotoEntry {
     pub detail: Option<f64>,
     /// When it was taken (EXIF, else the file's time), shown in the list and sorted by.
     pub taken: Option<Taken>,
+    /// The photo it repeats, when it is a near-duplicate of another (found only while
+    /// near-duplicates are skipped; the grid leaves it out then).
+    pub duplicate_of: Option<PathBuf>,
 }
 
 impl PhotoEntry {
@@ -38,6 +41,7 @@ impl PhotoEntry {
             thumb_id: 0,
             photo_px: None,
             detail: None,
+            duplicate_of: None,
         }
     }
 
@@ -133,6 +137,24 @@ impl PhotoList {
 
     /// The tiles' crop changed (a crop centre) though the photos did not.
     pub fn crops_changed(&mut self) {
+        self.tiles_generation += 1;
+    }
+
+    /// Which photos are near-duplicates now, and of which photo; the rest are not.
+    pub fn mark_duplicates(&mut self, duplicates: &[Duplicate]) {
+        let of: std::collections::HashMap<&Path, &PathBuf> = duplicates
+            .iter()
+            .map(|d| (d.path.as_path(), &d.of))
+            .collect();
+        for entry in &mut self.entries {
+            entry.duplicate_of = of.get(entry.path.as_path()).map(|&p| p.clone());
+        }
+        self.tiles_generation += 1;
+    }
+
+    /// Which photos the grid shows changed, though the list did not (near-duplicates left out
+    /// or taken back).
+    pub fn shown_changed(&mut self) {
         self.tiles_generation += 1;
     }
 

@@ -274,6 +274,9 @@ pub struct SettingsArgs {
     /// Seed of --sort shuffle: the same seed gives the same order [default: 0]
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Leave out near-duplicates: a photo that looks like one taken up to 3 s before it (a burst, the same photo twice); the earlier one stays, and each photo left out is named
+    #[arg(long)]
+    pub skip_duplicates: bool,
     /// Memory for decoded photos, RAM and GPU together: auto (a quarter of RAM), 2GB, 512MB or 25%; beyond it tiles stream [default: auto]
     #[arg(long, value_name = "SIZE")]
     pub memory_budget: Option<MemoryBudget>,
@@ -461,6 +464,9 @@ impl SettingsArgs {
         set!(memory_budget => memory_budget);
         set!(sort => photos.sort);
         set!(seed => photos.seed);
+        if self.skip_duplicates {
+            s.photos.skip_duplicates = true;
+        }
         set!(audio_fade => audio.fade_out_secs);
         set!(audio_fade_in => audio.fade_in_secs);
         set!(audio_offset => audio.offset_secs);

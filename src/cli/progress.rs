@@ -5,14 +5,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::export::{Progress, Stage};
-use crate::photos::Skipped;
+use crate::photos::{Duplicate, Skipped};
 
 /// How much `gridreel render` prints, as in most Unix tools.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Verbosity {
     /// `-q`: errors only (printed by `main`).
     Quiet,
-    /// One line per skipped file, the notes (the summary, photos left out, a loop's speeds)
+    /// One line per skipped file and per near-duplicate dropped, the notes (the summary, photos left out, a loop's speeds)
     /// and the result; progress bars on a terminal.
     #[default]
     Normal,
@@ -104,6 +104,10 @@ impl Progress for Bars {
 
     fn skipped(&self, skipped: &Skipped) {
         self.say(Verbosity::Normal, &skipped.to_string());
+    }
+
+    fn duplicate(&self, duplicate: &Duplicate) {
+        self.say(Verbosity::Normal, &duplicate.to_string());
     }
 
     fn note(&self, text: &str) {

@@ -16,7 +16,7 @@ use super::threading::{self, ThreadingChoice};
 use super::{ExportError, ExportSummary, Format, VideoWriter};
 use crate::layout::{Layout, photos_shown};
 use crate::overlay::Overlay;
-use crate::photos::{self, ScanError, Skipped, TilePixels};
+use crate::photos::{self, Duplicate, ScanError, Skipped, TilePixels};
 use crate::render::{FRAME_FORMAT, Gpu, GridRenderer};
 use crate::settings::Settings;
 use crate::stream::StreamError;
@@ -31,7 +31,7 @@ pub enum Photos {
         recursive: bool,
     },
     /// These files, in this order (the editor's list, already scanned and ordered). The
-    /// settings' photo range is not applied again.
+    /// settings' photo range is not applied again, nor are near-duplicates looked for again.
     Paths(Vec<PathBuf>),
 }
 
@@ -73,6 +73,8 @@ pub trait Progress: Sync {
     fn encoder(&self, _name: &str, _passed_over: &[String]) {}
     /// A photo that is not in the video, and why.
     fn skipped(&self, _skipped: &Skipped) {}
+    /// A photo left out as a near-duplicate of another (`--skip-duplicates`).
+    fn duplicate(&self, _duplicate: &Duplicate) {}
     /// A line worth telling the user ("the grid shows 36 of 50 photos").
     fn note(&self, _text: &str) {}
 }
@@ -165,6 +167,7 @@ struct Planned {
     settings: Settings,
     needed: Vec<PathBuf>,
     skipped: Vec<Skipped>,
+    duplicates: Vec<Duplicate>,
 }
 
 /// The cheap part of an export, first: the settings and the output checked, the photo list
@@ -184,9 +187,16 @@ fn plan(job: &Job, cancel: &AtomicBool, progress: &dyn Progress) -> Result<Plann
         progress.note(&note);
     }
 
-    let (paths, skipped) = photo_list(&job.photos, settings)?;
+    let PhotoList {
+        paths,
+        skipped,
+        duplicates,
+    } = photo_list(&job.photos, settings, cancel)?;
     for s in &skipped {
         progress.skipped(s);
+    }
+    for d in &duplicates {
+        progress.duplicate(d);
     }
     check_not_an_input(&job.output, &paths)?;
     let needed = paths[..photos_shown(layout.cell_count(), paths.len())].to_vec();
@@ -214,6 +224,7 @@ fn plan(job: &Job, cancel: &AtomicBool, progress: &dyn Progress) -> Result<Plann
         threads,
         needed,
         skipped,
+        duplicates,
         settings: timeline,
     })
 }
@@ -231,6 +242,7 @@ fn run_unguarded(
         settings,
         needed,
         mut skipped,
+        duplicates,
     } = plan(job, cancel, progress)?;
     let settings = &settings;
     progress.stage(Stage::Importing);
@@ -284,7 +296,7 @@ fn run_unguarded(
         }
         progress.note(&memory_note(
             &tiles,
-            skipped.len(),
+            (skipped.len(), duplicates.len()),
             settings,
             (budget, threads),
             &gpu,
@@ -331,7 +343,7 @@ fn run_unguarded(
 /// The line an export prints before its first frame: photos, frames, tiles and budget, GPU.
 fn memory_note(
     tiles: &engine::ExportTiles,
-    skipped: usize,
+    (skipped, dropped): (usize, usize),
     settings: &Settings,
     (budget, threads): (u64, ThreadingChoice),
     gpu: &Gpu,
@@ -359,8 +371,13 @@ fn memory_note(
         Some(what) => format!("; the encoder's threads: {what}"),
         None => String::new(),
     };
+    let dropped = if settings.photos.skip_duplicates {
+        format!(", {dropped} near-duplicates dropped")
+    } else {
+        String::new()
+    };
     format!(
-        "{} photos ({skipped} skipped); {}x{} frames, {} at {} fps; {tiles_state} ({} MB of \
+        "{} photos ({skipped} skipped{dropped}); {}x{} frames, {} at {} fps; {tiles_state} ({} MB of \
          tiles, up to {} MB decoding, of a {} MB budget{encoder_share}); GPU: {}",
         tiles.photos,
         layout.frame_w_px,
@@ -374,17 +391,33 @@ fn memory_note(
     )
 }
 
-/// The photos of `source`, in order, with the settings' photo range applied to a folder, and
-/// the files the scan passed over.
+/// The photos an export uses, in order, and those it leaves out.
+struct PhotoList {
+    paths: Vec<PathBuf>,
+    /// Files the scan passed over.
+    skipped: Vec<Skipped>,
+    /// Near-duplicates left out (`--skip-duplicates`).
+    duplicates: Vec<Duplicate>,
+}
+
+/// The photos of `source`, in order, with near-duplicates left out where the settings ask and
+/// then the settings' photo range applied to a folder, and the files the scan passed over.
 fn photo_list(
     source: &Photos,
     settings: &Settings,
-) -> Result<(Vec<PathBuf>, Vec<Skipped>), ExportError> {
+    cancel: &AtomicBool,
+) -> Result<PhotoList, ExportError> {
     let (folder, recursive, is_demo) = match source {
         Photos::Paths(paths) if paths.is_empty() => {
             return Err(ExportError::NoPhotos("no photos to use".into()));
         }
-        Photos::Paths(paths) => return Ok((paths.clone(), Vec::new())),
+        Photos::Paths(paths) => {
+            return Ok(PhotoList {
+                paths: paths.clone(),
+                skipped: Vec::new(),
+                duplicates: Vec::new(),
+            });
+        }
         Photos::Folder { dir, recursive } => match dir {
             Some(dir) => (dir.clone(), *recursive, false),
             None => (
@@ -400,7 +433,12 @@ fn photo_list(
         }
         other => ExportError::Scan(other),
     })?;
-    let ordered = photos::sort_photos(scan.photos, settings.photos);
+    let mut ordered = photos::sort_photos(scan.photos, settings.photos);
+    let mut duplicates = Vec::new();
+    if settings.photos.skip_duplicates {
+        duplicates = photos::find_duplicates(&ordered, cancel);
+        ordered = photos::without_duplicates(ordered, &duplicates);
+    }
     let selected = photos::select_range(&ordered, settings.first_photo, settings.last_photo);
     if selected.is_empty() {
         return Err(ExportError::NoPhotos(format!(
@@ -413,7 +451,11 @@ fn photo_list(
             folder.display()
         )));
     }
-    Ok((selected.to_vec(), scan.skipped))
+    Ok(PhotoList {
+        paths: selected.to_vec(),
+        skipped: scan.skipped,
+        duplicates,
+    })
 }
 
 /// Refuses an output that is one of the input photos (the same file, by any path), even with

@@ -1,6 +1,7 @@
 //! Photo import: folder scan, parallel decode straight to tile size, and the skip list.
 
 mod decode;
+mod dups;
 pub mod gate;
 mod heif;
 mod icc;
@@ -15,6 +16,10 @@ mod working;
 
 pub use decode::{
     MAX_PHOTO_ALLOC_BYTES, TilePixels, TileSpec, decode_tile, decode_tile_sized, probe,
+};
+pub use dups::{
+    Duplicate, MAX_DISTANCE_BITS, WINDOW_SECS, dhash, distance_bits, find_duplicates, picture_hash,
+    without_duplicates,
 };
 pub use icc::set_colour_management;
 pub use order::{CivilTime, Taken, TakenSource, sort_photos, taken};

@@ -229,6 +229,7 @@ mod tests {
                 PhotoSettings {
                     sort: PhotoSort::Shuffle,
                     seed,
+                    ..PhotoSettings::default()
                 },
             )
         };

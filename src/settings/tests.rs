@@ -122,3 +122,28 @@ fn focus_points_round_trip_through_ron_and_stay_out_when_empty() {
         Some(Focus { x: 0.25, y: 1.0 })
     );
 }
+
+/// `photos.skip_duplicates` goes into a preset and comes back; a preset written before it
+/// existed still loads, keeping every photo.
+#[test]
+fn skip_duplicates_round_trips_and_old_presets_keep_every_photo() {
+    let mut s = Settings::default();
+    s.photos.skip_duplicates = true;
+    s.photos.sort = PhotoSort::Date;
+    let text = settings_to_ron(&s);
+    assert!(text.contains("skip_duplicates: true"), "{text}");
+    let back = preset::parse_preset(&text, Path::new("t.ron")).unwrap();
+    assert_eq!(back, s, "{text}");
+    assert!(back.photos.skip_duplicates);
+    let old =
+        preset::parse_preset("(photos: (sort: date, seed: 3))", Path::new("old.ron")).unwrap();
+    assert_eq!(old.photos.sort, PhotoSort::Date);
+    assert!(
+        !old.photos.skip_duplicates,
+        "an old preset keeps every photo"
+    );
+    let written =
+        preset::parse_preset("(photos: (skip_duplicates: true))", Path::new("w.ron")).unwrap();
+    assert!(written.photos.skip_duplicates);
+    assert_eq!(written.photos.sort, PhotoSort::Name);
+}

@@ -232,13 +232,17 @@ impl PhotoSort {
     }
 }
 
-/// How the photos are ordered (`photos: (sort: date)` in a preset).
+/// How the photos are ordered, and whether near-duplicates are left out
+/// (`photos: (sort: date, skip_duplicates: true)` in a preset).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PhotoSettings {
     pub sort: PhotoSort,
     /// The shuffle's seed: the same seed gives the same order.
     pub seed: u64,
+    /// Leave out a photo that repeats one taken a few seconds before it (a burst, the same
+    /// photo twice); the earlier one stays. A preset without it keeps every photo.
+    pub skip_duplicates: bool,
 }
 
 /// Which part of a photo survives the crop to the tile aspect.

@@ -21,6 +21,7 @@ mod audio;
 mod cli_conventions;
 mod cli_render;
 mod decode_memory;
+mod duplicates;
 mod editor_music;
 mod editor_ui;
 mod formats;

@@ -291,10 +291,17 @@ fn photos_sort_by_the_date_taken_or_a_seeded_shuffle() {
         .unwrap();
     let names = scan_folder(dir.path(), false).unwrap().photos;
     let order = |sort, seed| {
-        sort_photos(names.clone(), PhotoSettings { sort, seed })
-            .iter()
-            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
-            .collect::<Vec<_>>()
+        sort_photos(
+            names.clone(),
+            PhotoSettings {
+                sort,
+                seed,
+                ..PhotoSettings::default()
+            },
+        )
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
     };
     assert_eq!(
         order(PhotoSort::Name, 0),

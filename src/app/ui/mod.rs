@@ -77,6 +77,7 @@ pub fn toolbar_ui(
             }
             ui.separator();
             sort_menu_ui(ui, editor);
+            skip_duplicates_ui(ui, editor);
         });
         ui.menu_button("Presets", |ui| {
             for (name, text) in crate::settings::SHIPPED_PRESETS {
@@ -126,20 +127,48 @@ pub fn toolbar_ui(
                     .text(format!("loading {done}/{total}")),
             );
         }
-        let loaded = editor.photos.iter().filter(|p| p.thumb.is_some()).count();
-        let skipped = editor.skipped.len();
-        if skipped == 0 {
-            ui.label(format!("{loaded} photos, 0 skipped"));
-        } else if ui
-            .link(format!("{loaded} photos, {skipped} skipped"))
-            .on_hover_text("Which files were skipped, and why")
-            .clicked()
-        {
-            dialogs.skipped_open = true;
-        }
+        counts_ui(ui, editor, dialogs);
         shown_ui(ui, editor);
     });
     command
+}
+
+/// "36 photos, 2 skipped, 3 near-duplicates dropped": a link to the list of what was left out,
+/// and why, when anything was.
+fn counts_ui(ui: &mut egui::Ui, editor: &Editor, dialogs: &mut Dialogs) {
+    let loaded = editor.photos.iter().filter(|p| p.thumb.is_some()).count();
+    let skipped = editor.skipped.len();
+    let dropped = match editor.dropped_duplicates().len() {
+        0 if editor.finding_duplicates() => ", looking for near-duplicates".to_owned(),
+        0 => String::new(),
+        n => format!(", {n} near-duplicates dropped"),
+    };
+    let text = format!("{loaded} photos, {skipped} skipped{dropped}");
+    if skipped == 0 && editor.dropped_duplicates().is_empty() {
+        ui.label(text);
+    } else if ui
+        .link(text)
+        .on_hover_text("Which files were left out, and why")
+        .clicked()
+    {
+        dialogs.skipped_open = true;
+    }
+}
+
+/// *Edit → Skip near-duplicates*: `photos.skip_duplicates`.
+fn skip_duplicates_ui(ui: &mut egui::Ui, editor: &mut Editor) {
+    let mut skip = editor.settings.photos.skip_duplicates;
+    if ui
+        .checkbox(&mut skip, SKIP_DUPLICATES)
+        .on_hover_text(format!(
+            "Leave out a photo that looks like one taken up to {} s before it (a burst, the \
+             same photo twice); the earlier one stays",
+            crate::photos::WINDOW_SECS
+        ))
+        .changed()
+    {
+        editor.set_skip_duplicates(skip);
+    }
 }
 
 /// "18 of 36 shown" when the grid has fewer cells than the photos in play, with a button that
@@ -171,6 +200,9 @@ fn about_ui(ui: &mut egui::Ui) {
     ));
     ui.label("Documentation: README.md and docs/ in the source, or `gridreel --help`.");
 }
+
+/// The *Edit* menu's switch for `photos.skip_duplicates`.
+pub const SKIP_DUPLICATES: &str = "Skip near-duplicates";
 
 /// *Edit → Sort photos*: by name, by the date taken, or shuffled (again with a new seed).
 fn sort_menu_ui(ui: &mut egui::Ui, editor: &mut Editor) {

@@ -40,10 +40,12 @@ pub fn photos_ui(ui: &mut egui::Ui, editor: &mut Editor, thumbs: &mut ThumbCache
                             }
                         }
                         let name = photo.name();
-                        if photo.thumb.is_some() {
-                            ui.label(name);
-                        } else {
+                        if photo.thumb.is_none() {
                             ui.weak(format!("{name} (loading)"));
+                        } else if let Some(of) = dropped_as_duplicate(editor, photo) {
+                            ui.weak(format!("{name} (near-duplicate of {of}, left out)"));
+                        } else {
+                            ui.label(name);
                         }
                         // The date taken, where the photo says (a file's time is only a
                         // fallback for sorting, not shown).
@@ -93,16 +95,49 @@ pub fn photos_ui(ui: &mut egui::Ui, editor: &mut Editor, thumbs: &mut ThumbCache
             }
         });
     }
+    let dropped = editor.dropped_duplicates();
+    if !dropped.is_empty() {
+        egui::CollapsingHeader::new(format!("Near-duplicates dropped ({})", dropped.len()))
+            .show(ui, |ui| duplicates_ui(ui, editor));
+    }
+}
+
+/// The name of the photo `photo` repeats, when the grid leaves it out as a near-duplicate.
+fn dropped_as_duplicate(editor: &Editor, photo: &PhotoEntry) -> Option<String> {
+    let of = photo
+        .duplicate_of
+        .as_ref()
+        .filter(|_| editor.settings.photos.skip_duplicates)?;
+    Some(of.file_name().map_or_else(
+        || of.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    ))
+}
+
+/// One line per near-duplicate left out, naming the photo it repeats.
+fn duplicates_ui(ui: &mut egui::Ui, editor: &Editor) {
+    for duplicate in editor.dropped_duplicates() {
+        ui.label(duplicate.to_string());
+    }
 }
 
 /// The skipped files and their reasons in a window of their own, opened from the toolbar's
 /// "N skipped"; closes when there is nothing left to show.
 pub fn skipped_window(ctx: &egui::Context, editor: &Editor, open: &mut bool) {
-    if editor.skipped.is_empty() {
+    let dropped = editor.dropped_duplicates().len();
+    if editor.skipped.is_empty() && dropped == 0 {
         *open = false;
     }
     let mut close = false;
-    egui::Window::new(format!("Skipped files ({})", editor.skipped.len()))
+    let title = if dropped == 0 {
+        format!("Skipped files ({})", editor.skipped.len())
+    } else {
+        format!(
+            "Skipped files ({}), near-duplicates dropped ({dropped})",
+            editor.skipped.len()
+        )
+    };
+    egui::Window::new(title)
         .open(open)
         .collapsible(false)
         .default_width(520.0)
@@ -115,6 +150,7 @@ pub fn skipped_window(ctx: &egui::Context, editor: &Editor, open: &mut bool) {
                     for line in &editor.skipped {
                         ui.label(line);
                     }
+                    duplicates_ui(ui, editor);
                 });
             ui.separator();
             close = ui.button("Close").clicked();
