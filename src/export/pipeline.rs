@@ -165,6 +165,8 @@ struct Planned {
     settings: Settings,
     needed: Vec<PathBuf>,
     skipped: Vec<Skipped>,
+    /// The captions drawn into the tiles, each checked to be showable.
+    captions: Option<crate::photos::Captions>,
 }
 
 /// The cheap part of an export, first: the settings and the output checked, the photo list
@@ -198,6 +200,10 @@ fn plan(job: &Job, cancel: &AtomicBool, progress: &dyn Progress) -> Result<Plann
             paths.len()
         ));
     }
+    let (captions, notes) = crate::overlay::captions_for(&settings.captions, &needed)?;
+    for note in &notes {
+        progress.note(note);
+    }
     if cancel.load(Ordering::Relaxed) {
         return Err(ExportError::Cancelled);
     }
@@ -213,6 +219,7 @@ fn plan(job: &Job, cancel: &AtomicBool, progress: &dyn Progress) -> Result<Plann
         threads,
         needed,
         skipped,
+        captions,
         settings: timeline,
     })
 }
@@ -230,6 +237,7 @@ fn run_unguarded(
         settings,
         needed,
         mut skipped,
+        captions,
     } = plan(job, cancel, progress)?;
     let settings = &settings;
     progress.stage(Stage::Importing);
@@ -260,6 +268,7 @@ fn run_unguarded(
             // The editor's thumbnails are of `needed`: of no use once a probe dropped one.
             thumbs: thumbs.clone().filter(|t| t.len() == running.len()),
             start_at_once,
+            captions: captions.clone(),
         };
         let mut tiles = engine::export_tiles(
             &gpu.device,
