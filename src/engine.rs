@@ -112,7 +112,7 @@ pub fn export_tiles(
     let starter = Starter {
         device,
         queue,
-        specs: tile_specs(request.settings),
+        specs: tile_specs(request.settings).with_captions(request.captions.clone()),
         cores: std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
         max_layers: device.limits().max_texture_array_layers,
         still: GridRenderer::still_bytes_for(device, &layout, true),
@@ -154,6 +154,8 @@ pub struct TileRequest<'a> {
     /// Thumbnails of `paths` already made (the editor's), if any.
     pub thumbs: Option<Vec<TilePixels>>,
     pub start_at_once: bool,
+    /// The captions drawn into the tiles, if any (see `overlay::captions_for`).
+    pub captions: Option<crate::photos::Captions>,
 }
 
 /// An export's streamer, not wrapping, without thumbnails, lenient about photos that fail.

@@ -83,6 +83,9 @@ pub struct Editor {
     refocusing: Vec<Receiver<LoadMsg>>,
     /// Near-duplicates found among the photos, and the search for them.
     pub(super) duplicates: super::duplicates::DuplicateState,
+    /// The captions the preview's tiles are drawn with: `settings.captions` as of the last
+    /// [`Editor::settings_changed`] (none when no photo has one).
+    applied_captions: Option<photos::Captions>,
 }
 
 impl Editor {
@@ -91,6 +94,7 @@ impl Editor {
         Self {
             applied_focus: Arc::new(settings.focus.clone()),
             refocusing: Vec::new(),
+            applied_captions: editor_captions(&settings),
             saved: settings.clone(),
             settings,
             folder: None,
@@ -143,6 +147,7 @@ impl Editor {
             Ok(mut settings) => {
                 settings.audio.file.clone_from(&self.settings.audio.file);
                 settings.focus.clone_from(&self.settings.focus);
+                (settings.captions.texts).clone_from(&self.settings.captions.texts);
                 self.settings = settings;
                 self.settings_changed();
                 self.mark_saved();
@@ -217,6 +222,7 @@ impl Editor {
     #[must_use]
     pub fn tile_specs(&self) -> TileSpecs {
         TileSpecs::new(tile_spec(&self.settings), Arc::clone(&self.applied_focus))
+            .with_captions(self.applied_captions.clone())
     }
 
     /// (Re)decodes every photo's thumbnail, off the UI thread.
@@ -414,6 +420,12 @@ impl Editor {
         if self.settings.validate().is_err() {
             return;
         }
+        let applied = self.applied_captions.as_ref().map(|c| &*c.settings);
+        let wanted = Some(&self.settings.captions).filter(|c| c.shown());
+        if applied != wanted {
+            self.applied_captions = editor_captions(&self.settings);
+            self.photos.crops_changed();
+        }
         if self.loaded_spec != Some(self.thumb_spec()) {
             self.photos.clear_thumbs();
             self.start_loading();
@@ -473,6 +485,23 @@ impl Editor {
             None => {
                 self.settings.focus.remove(path);
             }
+        }
+        self.settings_changed();
+    }
+
+    /// Sets the caption of the photo at `path` to a text of its own, or with an empty text
+    /// gives it back the caption `captions.show` names. Control characters are left out and
+    /// the text is cut at `MAX_CAPTION_CHARS` (what is typed or pasted into the list).
+    pub fn set_caption(&mut self, path: &Path, text: &str) {
+        let kept: String = text
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(crate::settings::MAX_CAPTION_CHARS)
+            .collect();
+        if kept.trim().is_empty() {
+            self.settings.captions.texts.remove(path);
+        } else {
+            self.settings.captions.texts.insert(path.to_owned(), kept);
         }
         self.settings_changed();
     }
@@ -543,6 +572,14 @@ impl Editor {
             decode_first: false,
         });
     }
+}
+
+/// The captions of the preview's tiles under `settings`, if any photo has one.
+fn editor_captions(settings: &Settings) -> Option<photos::Captions> {
+    settings
+        .captions
+        .shown()
+        .then(|| crate::overlay::captions(&settings.captions))
 }
 
 /// The part of the budget an export started from the editor gets; the preview keeps the rest
@@ -617,6 +654,41 @@ mod tests {
             Some(Path::new("/music/song.mp3"))
         );
         assert_eq!(editor.settings.focus.len(), 1);
+    }
+
+    /// A photo's own caption is cleaned of control characters, reaches the tiles' specs,
+    /// stays when a preset is applied, is undone like any edit, and an empty one is removed.
+    #[test]
+    fn own_captions_reach_the_tiles_stay_with_presets_and_undo() {
+        let mut editor = Editor::new(Settings::default());
+        let mut history = super::super::history::History::new(&editor);
+        assert!(editor.tile_specs().captions.is_none());
+        let path = Path::new("/p/a.jpg");
+        editor.set_caption(path, "Gran\u{0}dma");
+        assert_eq!(editor.settings.captions.texts[path], "Grandma");
+        let captions = editor.tile_specs().captions.unwrap();
+        assert_eq!(captions.text_of(path).as_deref(), Some("Grandma"));
+        history.sync(&editor, 1.0);
+        history.sync(&editor, 2.0);
+        let saved = crate::settings::settings_to_ron(&Settings {
+            rows: 2,
+            ..Settings::default()
+        });
+        editor.apply_preset(&saved, Path::new("mine.ron"));
+        assert_eq!(editor.settings.rows, 2);
+        assert_eq!(
+            editor.settings.captions.texts.len(),
+            1,
+            "the own captions stay"
+        );
+        editor.set_caption(path, "  ");
+        assert!(editor.settings.captions.texts.is_empty());
+        assert!(editor.tile_specs().captions.is_none());
+        history.sync(&editor, 3.0);
+        history.sync(&editor, 4.0);
+        assert!(history.undo(&mut editor));
+        assert_eq!(editor.settings.captions.texts[path], "Grandma");
+        assert!(editor.tile_specs().captions.is_some());
     }
 
     #[test]

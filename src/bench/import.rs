@@ -179,6 +179,9 @@ pub(super) fn prepared_renderer(
         paths: needed,
         thumbs: None,
         start_at_once: false,
+        captions: crate::overlay::captions_for(&settings.captions, needed)
+            .map_err(|e| e.to_string())?
+            .0,
     };
     let tiles = engine::export_tiles(
         &gpu.device,

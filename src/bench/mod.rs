@@ -53,6 +53,11 @@ pub fn run(options: &BenchOptions) -> BenchResult<()> {
         println!("{}", table::table(&machine, &rows));
         return Ok(());
     }
+    if options.words_only {
+        let rows = ratio::words_rows(&gpu, &small, options)?;
+        println!("{}", table::table(&machine, &rows));
+        return Ok(());
+    }
     let (mut rows, large) = import::rows(&gpu, &small, options)?;
     rows.extend(process::rows(&gpu, &exe, &small, options)?);
     rows.extend(ratio::rows(&gpu, &small, options)?);

@@ -26,6 +26,8 @@ pub struct BenchOptions {
     pub skip_editor: bool,
     /// Only the whole-process rows (`process`).
     pub process_only: bool,
+    /// Only the 1080p30 ratio rows with and without words, and their ratio (`ratio`).
+    pub words_only: bool,
 }
 
 impl BenchOptions {

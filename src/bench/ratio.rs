@@ -1,6 +1,6 @@
 //! Export ÷ encode-only rows: the whole export (`export::run`, as `gridreel render` runs it)
 //! against the same encoder encoding the same frames, pre-rendered to memory; per frame size,
-//! motion and codec, and 1080p with a title and a logo. Also the marquee export started at
+//! motion and codec, and 1080p with a title, captions and a logo. Also the marquee export started at
 //! once against decoding first.
 
 use std::path::Path;
@@ -65,8 +65,10 @@ fn frame_size_rows(gpu: &Gpu, dir: &Path, options: &BenchOptions) -> BenchResult
     Ok(rows)
 }
 
-/// 1080p30 with a two-line title on a band and a half-transparent logo: the overlay blended
-/// into every frame's YUV planes. The encode-only frames carry the same overlay.
+/// 1080p30 with a two-line title on a band, a caption in every tile (its file name, on a
+/// band) and a half-transparent logo: the overlay blended into every frame's YUV planes, the
+/// captions drawn into the tiles where they are made. The encode-only frames carry the same
+/// overlay and captions.
 fn words_row(gpu: &Gpu, dir: &Path, options: &BenchOptions) -> BenchResult<Row> {
     let logo = options.work.join("bench-logo.png");
     let image = image::RgbaImage::from_fn(400, 200, |x, y| {
@@ -81,13 +83,41 @@ fn words_row(gpu: &Gpu, dir: &Path, options: &BenchOptions) -> BenchResult<Row> 
     settings.title.subtitle = "spring in the old capital".into();
     settings.title.backdrop = crate::settings::Backdrop::Band;
     settings.logo.file = Some(logo);
+    settings.captions.show = crate::settings::CaptionSource::Name;
     let case = (
-        "1080p30 with a title and a logo",
+        "1080p30 with a title, captions and a logo",
         "mp4",
         WHOLE_RENDER_TARGET,
     );
     let mut rows = ratio_rows(gpu, dir, &settings, case, &options.work, MOTION_PAIRS)?;
     rows.pop().ok_or_else(|| "no row".into())
+}
+
+/// `gridreel bench --words-only`: the 1080p30 ratio with a title, captions and a logo, the
+/// same without them, in one run, and the first ÷ the second (what the words cost, with the
+/// machine's load over the run shared by both).
+pub(super) fn words_rows(gpu: &Gpu, dir: &Path, options: &BenchOptions) -> BenchResult<Vec<Row>> {
+    let words = words_row(gpu, dir, options)?;
+    let mut settings = options.settings(FrameSize::Hd, 180);
+    settings.duration_secs = options.clip_secs;
+    let case = ("1080p30", "mp4", WHOLE_RENDER_TARGET);
+    let mut plain = ratio_rows(gpu, dir, &settings, case, &options.work, MOTION_PAIRS)?;
+    let plain = plain.pop().ok_or("no row")?;
+    let leading = |row: &Row| {
+        row.value
+            .split_whitespace()
+            .next()
+            .and_then(|v| v.parse::<f64>().ok())
+    };
+    let (Some(with), Some(without)) = (leading(&words), leading(&plain)) else {
+        return Err("a ratio row without its ratio".into());
+    };
+    let both = Row {
+        what: "the ratio with a title, captions and a logo ÷ the ratio without, 1080p30".into(),
+        value: format!("{:.2}", with / without.max(1e-9)),
+        target: "",
+    };
+    Ok(vec![words, plain, both])
 }
 
 /// Motions beyond the left slide, on the same photos: rows in bands (YUV strip, blocks on

@@ -7,8 +7,8 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::settings::limits::{self, Limit};
 use crate::settings::{
-    Aspect, Backdrop, Color, Corner, CropAnchor, Direction, EncoderChoice, FrameSize, MemoryBudget,
-    PhotoSort, Settings, TitlePosition, TitleShow, VideoCodec, X264Preset,
+    Aspect, Backdrop, CaptionSource, Color, Corner, CropAnchor, Direction, EncoderChoice,
+    FrameSize, MemoryBudget, PhotoSort, Settings, TitlePosition, TitleShow, VideoCodec, X264Preset,
 };
 
 /// A flag given twice takes the last value (`args_override_self`), as in most Unix tools, so
@@ -89,6 +89,10 @@ pub struct BenchArgs {
     /// command line encoding the same frames with x264's defaults.
     #[arg(long)]
     pub process_only: bool,
+    /// Only the 1080p30 export ÷ encode-only rows with and without a title, captions and a
+    /// logo, each pair back to back, and the ratio of their ratios.
+    #[arg(long)]
+    pub words_only: bool,
 }
 
 #[derive(Debug, Args)]
@@ -329,6 +333,34 @@ pub struct WordsArgs {
     /// Space between the logo and the frame's edges, as a share of the frame height [default: 0.03]
     #[arg(long, value_name = "SHARE")]
     pub logo_margin: Option<f64>,
+    /// A caption in each tile's bottom band: date (taken, from EXIF), name (the file's, without its extension), folder, none, or a CSV (path,text) or RON ({"path": "text"}) FILE of captions of your own, paths relative to --images (write ./date for a file named date) [default: none]
+    #[arg(long, value_name = "date|name|folder|FILE", value_parser = parse_captions)]
+    pub captions: Option<CaptionsArg>,
+    /// The captions' letter height as a share of the tile height, 0.03–0.5 [default: 0.1]
+    #[arg(long, value_name = "SHARE")]
+    pub caption_size: Option<f64>,
+    /// The captions' colour: a name, R,G,B or #RRGGBB [default: white]
+    #[arg(long, value_name = "COLOR")]
+    pub caption_color: Option<Color>,
+    /// A translucent dark band behind each caption: on or off [default: on]
+    #[arg(long, value_name = "on|off", value_parser = clap::builder::BoolishValueParser::new())]
+    pub caption_band: Option<bool>,
+}
+
+/// `--captions`: what every photo's caption says, or a file of captions of their own.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CaptionsArg {
+    Source(CaptionSource),
+    File(PathBuf),
+}
+
+// clap's value parsers return a Result; this one takes any value.
+#[allow(clippy::unnecessary_wraps)]
+fn parse_captions(value: &str) -> Result<CaptionsArg, String> {
+    Ok(CaptionSource::ALL
+        .into_iter()
+        .find(|s| s.name() == value)
+        .map_or_else(|| CaptionsArg::File(value.into()), CaptionsArg::Source))
 }
 
 impl WordsArgs {
@@ -353,6 +385,12 @@ impl WordsArgs {
         set!(logo_size => logo.size);
         set!(logo_opacity => logo.opacity);
         set!(logo_margin => logo.margin);
+        set!(caption_size => captions.size);
+        set!(caption_color => captions.color);
+        set!(caption_band => captions.band);
+        if let Some(CaptionsArg::Source(source)) = &self.captions {
+            s.captions.show = *source;
+        }
         if self.title_font.is_some() {
             s.title.font.clone_from(&self.title_font);
         }

@@ -2,6 +2,7 @@
 //! start. The flags are defined in `args`, the progress bars in `progress`.
 
 mod args;
+mod captions;
 mod package_files;
 mod progress;
 
@@ -177,6 +178,7 @@ pub fn bench(args: &BenchArgs) -> Result<(), Failure> {
         skip_codecs: args.skip_codecs,
         skip_motions: args.skip_motions,
         process_only: args.process_only,
+        words_only: args.words_only,
     })
     .map_err(Failure::other)
 }
@@ -192,6 +194,13 @@ pub fn render(args: &RenderArgs) -> Result<(), Failure> {
     };
     let progress = Bars::new(verbosity);
     let mut settings = effective_settings(args.preset.as_deref(), &args.settings)?;
+    if let Some(args::CaptionsArg::File(file)) = &args.settings.words.captions {
+        let notes =
+            captions::apply_sidecar(&mut settings, file, args.images.as_deref(), args.recursive)?;
+        for note in notes {
+            progress.say(Verbosity::Normal, &note);
+        }
+    }
     if args.fit_to_audio {
         fit_to_audio(&mut settings, &progress)?;
     }

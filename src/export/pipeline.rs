@@ -168,6 +168,8 @@ struct Planned {
     needed: Vec<PathBuf>,
     skipped: Vec<Skipped>,
     duplicates: Vec<Duplicate>,
+    /// The captions drawn into the tiles, each checked to be showable.
+    captions: Option<crate::photos::Captions>,
 }
 
 /// The cheap part of an export, first: the settings and the output checked, the photo list
@@ -209,6 +211,10 @@ fn plan(job: &Job, cancel: &AtomicBool, progress: &dyn Progress) -> Result<Plann
             paths.len()
         ));
     }
+    let (captions, notes) = crate::overlay::captions_for(&settings.captions, &needed)?;
+    for note in &notes {
+        progress.note(note);
+    }
     if cancel.load(Ordering::Relaxed) {
         return Err(ExportError::Cancelled);
     }
@@ -225,6 +231,7 @@ fn plan(job: &Job, cancel: &AtomicBool, progress: &dyn Progress) -> Result<Plann
         needed,
         skipped,
         duplicates,
+        captions,
         settings: timeline,
     })
 }
@@ -243,6 +250,7 @@ fn run_unguarded(
         needed,
         mut skipped,
         duplicates,
+        captions,
     } = plan(job, cancel, progress)?;
     let settings = &settings;
     progress.stage(Stage::Importing);
@@ -273,6 +281,7 @@ fn run_unguarded(
             // The editor's thumbnails are of `needed`: of no use once a probe dropped one.
             thumbs: thumbs.clone().filter(|t| t.len() == running.len()),
             start_at_once,
+            captions: captions.clone(),
         };
         let mut tiles = engine::export_tiles(
             &gpu.device,

@@ -10,10 +10,12 @@
 #![allow(clippy::cast_possible_wrap)]
 
 mod blend;
+mod caption;
 mod logo;
 mod text;
 
 pub use blend::Blender;
+pub use caption::{captions, captions_for};
 pub use logo::{MAX_LOGO_BYTES, MAX_LOGO_SIDE_PX};
 
 use std::path::PathBuf;
@@ -28,6 +30,8 @@ pub enum OverlayError {
     Unshowable(String),
     #[error("title.font: no font named `{0}` is installed")]
     FontMissing(String),
+    #[error("caption: no font on this machine can show {}; change the caption or install a font that has {}: {}", describe_chars(.chars), if .chars.chars().count() == 1 { "it" } else { "them" }, path.display())]
+    Caption { chars: String, path: PathBuf },
     #[error("logo: {reason}: {}", path.display())]
     Logo { reason: String, path: PathBuf },
 }

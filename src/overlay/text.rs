@@ -115,6 +115,24 @@ pub(super) fn rasterise(block: &TextBlock<'_>) -> Result<Canvas, OverlayError> {
     Fonts::with(|fonts| rasterise_with(fonts, block, false))
 }
 
+/// As [`rasterise`], drawing what the fonts have for a missing glyph (a box) instead of
+/// refusing it: for text already checked with [`check_showable`].
+pub(super) fn rasterise_or_boxes(block: &TextBlock<'_>) -> Result<Canvas, OverlayError> {
+    Fonts::with(|fonts| rasterise_with(fonts, block, true))
+}
+
+/// Refuses `text` when a character of it is in no font, naming the characters.
+pub(super) fn check_showable(text: &str) -> Result<(), OverlayError> {
+    let paragraphs = [(text, 8.0)];
+    let block = TextBlock {
+        paragraphs: &paragraphs,
+        font: None,
+        max_width_px: 4096.0,
+        color: [255, 255, 255],
+    };
+    rasterise(&block).map(|_| ())
+}
+
 /// As [`rasterise`] with the given fonts; `allow_missing` draws what a font has for a
 /// missing glyph (a box) instead of refusing it.
 pub(super) fn rasterise_with(

@@ -1,5 +1,6 @@
 //! Photo import: folder scan, parallel decode straight to tile size, and the skip list.
 
+mod caption;
 mod decode;
 mod dups;
 pub mod gate;
@@ -14,6 +15,7 @@ mod scan;
 pub mod synth;
 mod working;
 
+pub use caption::{CaptionPainter, Captions, caption_text, same_captioned_tile};
 pub use decode::{
     MAX_PHOTO_ALLOC_BYTES, TilePixels, TileSpec, decode_tile, decode_tile_sized, probe,
 };
@@ -78,12 +80,33 @@ pub struct TileSpecs {
     pub base: TileSpec,
     /// Crop centres by photo path; shared, since every decode worker reads it.
     pub focus: Arc<FocusMap>,
+    /// The captions drawn into the tiles (not into thumbnails), if any.
+    pub captions: Option<Captions>,
 }
 
 impl TileSpecs {
     #[must_use]
     pub fn new(base: TileSpec, focus: Arc<FocusMap>) -> Self {
-        Self { base, focus }
+        Self {
+            base,
+            focus,
+            captions: None,
+        }
+    }
+
+    /// These specs with `captions` drawn into every tile.
+    #[must_use]
+    pub fn with_captions(self, captions: Option<Captions>) -> Self {
+        Self { captions, ..self }
+    }
+
+    /// The tile of the photo at `path`, decoded and captioned.
+    pub fn make_tile(&self, path: &Path) -> Result<TilePixels, PhotoError> {
+        let mut tile = decode_tile(path, &self.for_photo(path))?;
+        if let Some(captions) = &self.captions {
+            captions.caption(path, &mut tile);
+        }
+        Ok(tile)
     }
 
     /// Every photo cropped by `base`'s anchor.

@@ -1,17 +1,23 @@
 //! Everything a user can set: defaults equal the older tool's, validation names the setting
 //! and what is allowed, presets are RON files.
 
+mod captions;
 pub mod limits;
 mod overlay;
 mod preset;
+mod sidecar;
 mod values;
 mod video;
 mod words;
 
+pub use captions::{
+    CaptionSettings, CaptionSource, CaptionTexts, MAX_CAPTION_CHARS, check_caption, cleaned_caption,
+};
 pub use preset::{
     PRESET_FILE, PresetError, SHIPPED_PRESETS, apply_preset, load_preset, load_preset_or_shipped,
     read_preset_text, save_preset, settings_to_ron, shipped_preset, shipped_preset_text,
 };
+pub use sidecar::{SidecarError, read_caption_sidecar};
 pub use values::{
     Aspect, Color, CropAnchor, Direction, Focus, FrameSize, MIN_MEMORY_BUDGET, MemoryBudget,
     PhotoSettings, PhotoSort,
@@ -85,6 +91,10 @@ pub struct Settings {
     /// A logo or watermark in a corner.
     #[serde(skip_serializing_if = "LogoSettings::is_default")]
     pub logo: LogoSettings,
+    /// A caption in each tile's bottom band: the date taken, the file or folder name, or a
+    /// text of the photo's own.
+    #[serde(skip_serializing_if = "CaptionSettings::is_default")]
+    pub captions: CaptionSettings,
     /// Memory for decoded photo pixels, RAM and GPU together: `auto`, `2GB`, `25%`.
     /// When the tiles do not all fit, they stream: decoded ahead, farthest-needed evicted.
     pub memory_budget: MemoryBudget,
@@ -195,6 +205,7 @@ impl Default for Settings {
             audio: AudioSettings::default(),
             title: TitleSettings::default(),
             logo: LogoSettings::default(),
+            captions: CaptionSettings::default(),
             memory_budget: MemoryBudget::Auto,
         }
     }
@@ -226,6 +237,7 @@ impl Settings {
         self.validate_audio_and_budget()?;
         self.title.validate()?;
         self.logo.validate()?;
+        self.captions.validate()?;
         Ok(())
     }
 

@@ -244,7 +244,12 @@ impl LogoSettings {
     }
 }
 
-fn check_share(field: &'static str, value: f64, min: f64, max: f64) -> Result<(), SettingsError> {
+pub(super) fn check_share(
+    field: &'static str,
+    value: f64,
+    min: f64,
+    max: f64,
+) -> Result<(), SettingsError> {
     if value.is_finite() && (min..=max).contains(&value) {
         Ok(())
     } else if value.is_finite() {

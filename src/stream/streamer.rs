@@ -11,7 +11,7 @@ use super::residency::{Load, Residency};
 use super::schedule::Schedule;
 use super::{NONE, StreamError};
 use crate::layout::Layout;
-use crate::photos::{PhotoError, Skipped, TilePixels, TileSpec, TileSpecs, decode_tile};
+use crate::photos::{PhotoError, Skipped, TilePixels, TileSpec, TileSpecs, same_captioned_tile};
 use crate::render::{GridRenderer, NO_LAYER, THUMB_FLAG};
 
 /// Options of a [`TileStreamer`] that differ between preview and export.
@@ -272,7 +272,7 @@ impl TileStreamer {
 
     /// Takes over the tiles `old` left in the renderer's slots, by photo path, when they are
     /// still valid: same tile spec and same slot storage (the renderer keeps the texture then),
-    /// and the same crop centre for that photo.
+    /// and the same crop centre and caption for that photo.
     /// The editor rebuilds its streamer on every layout or photo-list change; this keeps a
     /// reorder, a rows change or one photo's new crop centre from decoding everything again.
     pub fn inherit(&mut self, old: &TileStreamer) {
@@ -284,6 +284,11 @@ impl TileStreamer {
             old.paths.iter().zip(0u32..).collect();
         for (photo, path) in (0u32..self.schedule.photo_count()).zip(self.paths.iter()) {
             if !same_focus && old.specs.focus.get(path) != self.specs.focus.get(path) {
+                continue;
+            }
+            let (old_captions, captions) =
+                (old.specs.captions.as_ref(), self.specs.captions.as_ref());
+            if !same_captioned_tile(old_captions, captions, path) {
                 continue;
             }
             if let Some(slot) = index.get(path).and_then(|&p| old.residency.ready_slot(p)) {
@@ -387,7 +392,7 @@ fn decode_worker(
             return; // the streamer is gone
         };
         let result = match paths.get(load.photo as usize) {
-            Some(path) => decode_tile(path, &specs.for_photo(path)),
+            Some(path) => specs.make_tile(path),
             None => Err(PhotoError::NotAPhotoType),
         };
         if results.send(Decoded { load, result }).is_err() {

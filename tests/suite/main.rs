@@ -18,6 +18,7 @@
 mod common;
 
 mod audio;
+mod captions;
 mod cli_conventions;
 mod cli_render;
 mod decode_memory;

@@ -8,12 +8,12 @@ use gridreel::settings::{Settings, TitlePosition};
 
 use crate::common;
 
-fn stderr(out: &std::process::Output) -> String {
+pub(super) fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// A small lossless render (x264 at CRF 0): what is blended is what comes back.
-const SMALL: [&str; 20] = [
+pub(super) const SMALL: [&str; 20] = [
     "--rows",
     "2",
     "--cols",
@@ -37,7 +37,7 @@ const SMALL: [&str; 20] = [
 ];
 
 /// Frame `index` of `video` as 8-bit 4:2:0 planes, as stored.
-fn yuv_frame(video: &Path, index: u64) -> Vec<u8> {
+pub(super) fn yuv_frame(video: &Path, index: u64) -> Vec<u8> {
     common::ffmpeg_output(
         video,
         &[
@@ -54,14 +54,14 @@ fn yuv_frame(video: &Path, index: u64) -> Vec<u8> {
     )
 }
 
-fn render(photos: &Path, out: &Path, extra: &[&str]) {
+pub(super) fn render(photos: &Path, out: &Path, extra: &[&str]) {
     let mut args = SMALL.to_vec();
     args.extend_from_slice(extra);
     let run = common::render_to(photos, out, &args);
     assert!(run.status.success(), "{extra:?}: {}", stderr(&run));
 }
 
-fn photos() -> tempfile::TempDir {
+pub(super) fn photos() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     for i in 0..6 {
         common::write_photo(&dir.path().join(format!("p{i}.jpg")), i, 160, 120);

@@ -1,5 +1,5 @@
-//! The photo list: thumbnails, include/exclude, reorder by dragging, and the crop-centre
-//! marker.
+//! The photo list: thumbnails, include/exclude, reorder by dragging, the crop-centre
+//! marker, and each photo's own caption.
 
 use eframe::egui;
 
@@ -10,6 +10,7 @@ pub fn photos_ui(ui: &mut egui::Ui, editor: &mut Editor, thumbs: &mut ThumbCache
     const ROW_HEIGHT: f32 = 40.0;
     let mut toggle = None;
     let mut moved = None;
+    let mut caption = None;
     thumbs.forget_missing(editor);
     ui.weak("Drag to reorder, untick to leave out.");
     egui::ScrollArea::vertical()
@@ -62,6 +63,9 @@ pub fn photos_ui(ui: &mut egui::Ui, editor: &mut Editor, thumbs: &mut ThumbCache
                             ));
                         }
                     });
+                    if let Some(text) = caption_edit_ui(ui, editor, &photo.path) {
+                        caption = Some((photo.path.clone(), text));
+                    }
                 });
                 // The whole row is the drop target (the dragged part is painted elsewhere).
                 let response = row.response;
@@ -87,6 +91,9 @@ pub fn photos_ui(ui: &mut egui::Ui, editor: &mut Editor, thumbs: &mut ThumbCache
     }
     if let Some((from, to)) = moved {
         editor.photos.move_photo(from, to);
+    }
+    if let Some((path, text)) = caption {
+        editor.set_caption(&path, &text);
     }
     if !editor.skipped.is_empty() {
         egui::CollapsingHeader::new(format!("Skipped ({})", editor.skipped.len())).show(ui, |ui| {
@@ -119,6 +126,27 @@ fn duplicates_ui(ui: &mut egui::Ui, editor: &Editor) {
     for duplicate in editor.dropped_duplicates() {
         ui.label(duplicate.to_string());
     }
+}
+
+/// The photo's own caption, edited in place; the new text when it changed.
+fn caption_edit_ui(ui: &mut egui::Ui, editor: &Editor, path: &std::path::Path) -> Option<String> {
+    let mut text = editor
+        .settings
+        .captions
+        .texts
+        .get(path)
+        .cloned()
+        .unwrap_or_default();
+    let response = ui
+        .add(
+            egui::TextEdit::singleline(&mut text)
+                .id_salt(("caption", path))
+                .hint_text("caption")
+                .char_limit(crate::settings::MAX_CAPTION_CHARS)
+                .desired_width(110.0),
+        )
+        .on_hover_text("this photo's own caption, in its tile's bottom band");
+    response.changed().then_some(text)
 }
 
 /// The skipped files and their reasons in a window of their own, opened from the toolbar's

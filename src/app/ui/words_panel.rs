@@ -6,24 +6,74 @@ use std::path::PathBuf;
 use eframe::egui;
 
 use crate::settings::{
-    Backdrop, Corner, Settings, TitlePosition, TitleShow, without_control_chars,
+    Backdrop, CaptionSettings, CaptionSource, Corner, Settings, TitlePosition, TitleShow,
+    without_control_chars,
 };
 
 /// Draws the section; returns true when a value changed. `error` is why the title or logo
 /// cannot be drawn (a character no font has, a logo that is not an image).
 pub fn words_ui(ui: &mut egui::Ui, s: &mut Settings, error: Option<&str>) -> bool {
     let before = (s.title.clone(), s.logo.clone());
+    let captions_before = caption_look(&s.captions);
     egui::Grid::new("words")
         .num_columns(2)
         .spacing([8.0, 6.0])
         .show(ui, |ui| {
             title_rows_ui(ui, s);
+            caption_rows_ui(ui, &mut s.captions);
             logo_rows_ui(ui, s);
         });
     if let Some(error) = error {
         ui.colored_label(egui::Color32::LIGHT_RED, error);
     }
-    before != (s.title.clone(), s.logo.clone())
+    before != (s.title.clone(), s.logo.clone()) || captions_before != caption_look(&s.captions)
+}
+
+/// The captions' settings but their own texts (which the photo list edits).
+fn caption_look(c: &CaptionSettings) -> (CaptionSource, u64, crate::settings::Color, bool) {
+    (c.show, c.size.to_bits(), c.color, c.band)
+}
+
+/// A slider of a share from `range.0` to `range.1`, shown in per cent `of` something.
+fn share_row_ui(ui: &mut egui::Ui, label: &str, share: &mut f64, range: (f64, f64), of: &str) {
+    let label = ui.label(label);
+    ui.add(
+        egui::Slider::new(share, range.0..=range.1)
+            .custom_formatter(|v, _| format!("{:.0} % {of}", v * 100.0)),
+    )
+    .labelled_by(label.id);
+    ui.end_row();
+}
+
+fn color_row_ui(ui: &mut egui::Ui, label: &str, color: &mut crate::settings::Color) {
+    ui.label(label);
+    let mut rgb = [color.r, color.g, color.b];
+    if ui.color_edit_button_srgb(&mut rgb).changed() {
+        *color = crate::settings::Color::rgb(rgb[0], rgb[1], rgb[2]);
+    }
+    ui.end_row();
+}
+
+fn caption_rows_ui(ui: &mut egui::Ui, c: &mut CaptionSettings) {
+    ui.label("Captions");
+    egui::ComboBox::from_id_salt("caption-show")
+        .selected_text(c.show.name())
+        .show_ui(ui, |ui| {
+            for source in CaptionSource::ALL {
+                ui.selectable_value(&mut c.show, source, source.name());
+            }
+        })
+        .response
+        .on_hover_text("in each tile's bottom band; a photo's own caption (photo list) wins");
+    ui.end_row();
+    if !c.shown() {
+        return;
+    }
+    share_row_ui(ui, "Caption size", &mut c.size, (0.03, 0.5), "of the tile");
+    color_row_ui(ui, "Caption colour", &mut c.color);
+    ui.label("");
+    ui.checkbox(&mut c.band, "Band behind the captions");
+    ui.end_row();
 }
 
 fn text_row_ui(ui: &mut egui::Ui, label: &str, text: &mut String, multiline: bool) {
@@ -45,19 +95,8 @@ fn title_rows_ui(ui: &mut egui::Ui, s: &mut Settings) {
     let t = &mut s.title;
     text_row_ui(ui, "Title", &mut t.text, true);
     text_row_ui(ui, "Subtitle", &mut t.subtitle, false);
-    let label = ui.label("Title size");
-    ui.add(
-        egui::Slider::new(&mut t.size, 0.02..=0.3)
-            .custom_formatter(|v, _| format!("{:.0} % of height", v * 100.0)),
-    )
-    .labelled_by(label.id);
-    ui.end_row();
-    ui.label("Title colour");
-    let mut rgb = [t.color.r, t.color.g, t.color.b];
-    if ui.color_edit_button_srgb(&mut rgb).changed() {
-        t.color = crate::settings::Color::rgb(rgb[0], rgb[1], rgb[2]);
-    }
-    ui.end_row();
+    share_row_ui(ui, "Title size", &mut t.size, (0.02, 0.3), "of height");
+    color_row_ui(ui, "Title colour", &mut t.color);
     ui.label("Behind the title");
     egui::ComboBox::from_id_salt("title-backdrop")
         .selected_text(t.backdrop.name())
@@ -129,13 +168,7 @@ fn logo_rows_ui(ui: &mut egui::Ui, s: &mut Settings) {
             }
         });
     ui.end_row();
-    let label = ui.label("Logo size");
-    ui.add(
-        egui::Slider::new(&mut logo.size, 0.02..=0.5)
-            .custom_formatter(|v, _| format!("{:.0} % of height", v * 100.0)),
-    )
-    .labelled_by(label.id);
-    ui.end_row();
+    share_row_ui(ui, "Logo size", &mut logo.size, (0.02, 0.5), "of height");
     let label = ui.label("Logo opacity");
     ui.add(egui::Slider::new(&mut logo.opacity, 0.0..=1.0))
         .labelled_by(label.id);

@@ -1,0 +1,140 @@
+//! Captions belong to their tile: each is drawn into the tile's pixels once, where the tile
+//! is made (on the decode worker, after the decode), so the still, the strip, the ring and
+//! the preview all show it with no cost per frame. What a photo's caption says is told here
+//! (its own text, its date taken, its file or folder name); the drawing is given by a layer
+//! above (`overlay`, which knows fonts) as a [`CaptionPainter`].
+
+use std::path::Path;
+use std::sync::Arc;
+
+use super::TilePixels;
+use crate::settings::{CaptionSettings, CaptionSource, cleaned_caption};
+
+/// Draws a caption's text into a tile's bottom band.
+pub trait CaptionPainter: Send + Sync {
+    fn paint(&self, text: &str, tile: &mut TilePixels);
+}
+
+/// The captions of a photo set: the settings, and how to draw one.
+#[derive(Clone)]
+pub struct Captions {
+    pub settings: Arc<CaptionSettings>,
+    painter: Arc<dyn CaptionPainter>,
+}
+
+impl std::fmt::Debug for Captions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Captions")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Two caption sets are the same when their settings are: the painter follows them.
+impl PartialEq for Captions {
+    fn eq(&self, other: &Self) -> bool {
+        self.settings == other.settings
+    }
+}
+
+impl Captions {
+    #[must_use]
+    pub fn new(settings: Arc<CaptionSettings>, painter: Arc<dyn CaptionPainter>) -> Self {
+        Self { settings, painter }
+    }
+
+    /// What the caption of the photo at `path` says, if anything: its own text, else what
+    /// `show` names, cleaned of control characters and shortened (see `cleaned_caption`).
+    #[must_use]
+    pub fn text_of(&self, path: &Path) -> Option<String> {
+        caption_text(&self.settings, path).map(|text| cleaned_caption(&text).0)
+    }
+
+    /// Draws the caption of the photo at `path` into `tile`, if it has one.
+    pub fn caption(&self, path: &Path, tile: &mut TilePixels) {
+        if let Some(text) = self.text_of(path).filter(|t| !t.is_empty()) {
+            self.painter.paint(&text, tile);
+        }
+    }
+
+    /// Whether the tile of `path` captioned by `self` is the tile `other` makes.
+    #[must_use]
+    pub fn same_tile(&self, other: &Self, path: &Path) -> bool {
+        self.settings.same_look(&other.settings)
+            && self.settings.texts.get(path) == other.settings.texts.get(path)
+    }
+}
+
+/// Whether tiles captioned by `a` and by `b` (either may be none) are the same for `path`.
+#[must_use]
+pub fn same_captioned_tile(a: Option<&Captions>, b: Option<&Captions>, path: &Path) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(a), Some(b)) => a.same_tile(b, path),
+        _ => false,
+    }
+}
+
+/// The raw text of a photo's caption, before cleaning.
+#[must_use]
+pub fn caption_text(settings: &CaptionSettings, path: &Path) -> Option<String> {
+    if let Some(own) = settings.texts.get(path) {
+        return Some(own.clone());
+    }
+    match settings.show {
+        CaptionSource::None => None,
+        CaptionSource::Date => date_taken(path),
+        CaptionSource::Name => path.file_stem().map(|s| s.to_string_lossy().into_owned()),
+        CaptionSource::Folder => path
+            .parent()
+            .and_then(Path::file_name)
+            .map(|s| s.to_string_lossy().into_owned()),
+    }
+}
+
+/// `2021-05-01`: the EXIF date taken; none when the photo has no EXIF date (a file's time
+/// says when it was copied, not taken).
+fn date_taken(path: &Path) -> Option<String> {
+    let taken = super::taken(path).filter(|t| t.source == super::TakenSource::Exif)?;
+    let t = taken.local;
+    Some(format!("{:04}-{:02}-{:02}", t.year, t.month, t.day))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Nothing;
+    impl CaptionPainter for Nothing {
+        fn paint(&self, _: &str, _: &mut TilePixels) {}
+    }
+
+    #[test]
+    fn a_caption_is_its_own_text_else_the_name_or_folder() {
+        let mut settings = CaptionSettings {
+            show: CaptionSource::Name,
+            ..CaptionSettings::default()
+        };
+        settings.texts.insert("trip/b.jpg".into(), "Grandma".into());
+        let captions = Captions::new(Arc::new(settings.clone()), Arc::new(Nothing));
+        assert_eq!(captions.text_of(Path::new("trip/a.x.jpg")).unwrap(), "a.x");
+        assert_eq!(
+            captions.text_of(Path::new("trip/b.jpg")).unwrap(),
+            "Grandma"
+        );
+        settings.show = CaptionSource::Folder;
+        let by_folder = Captions::new(Arc::new(settings.clone()), Arc::new(Nothing));
+        assert_eq!(by_folder.text_of(Path::new("trip/a.jpg")).unwrap(), "trip");
+        assert!(!by_folder.same_tile(&captions, Path::new("trip/a.jpg")));
+        settings.show = CaptionSource::Date;
+        let by_date = Captions::new(Arc::new(settings), Arc::new(Nothing));
+        // No such file, so no EXIF date: no caption.
+        assert_eq!(by_date.text_of(Path::new("trip/a.jpg")), None);
+        // The camera's date as written (2021:05:01 12:00:00, +02:00).
+        let dated = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/phone/dated-a.jpg");
+        assert_eq!(by_date.text_of(&dated).unwrap(), "2021-05-01");
+        // A file without EXIF has no date caption (its file time is not when it was taken).
+        let plain = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/gray.jpg");
+        assert_eq!(by_date.text_of(&plain), None);
+    }
+}
