@@ -26,6 +26,8 @@ pub struct BenchOptions {
     pub skip_editor: bool,
     /// Only the whole-process rows (`process`).
     pub process_only: bool,
+    /// Only the phone-format rows (`phone`).
+    pub phone_only: bool,
 }
 
 impl BenchOptions {

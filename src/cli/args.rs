@@ -89,6 +89,10 @@ pub struct BenchArgs {
     /// command line encoding the same frames with x264's defaults.
     #[arg(long)]
     pub process_only: bool,
+    /// Only the phone-format rows: HEIC import against `vipsthumbnail`, import with colour
+    /// management against without, and the peak RSS of a 200 MP HEIC.
+    #[arg(long, conflicts_with = "process_only")]
+    pub phone_only: bool,
 }
 
 #[derive(Debug, Args)]

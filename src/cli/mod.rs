@@ -177,6 +177,7 @@ pub fn bench(args: &BenchArgs) -> Result<(), Failure> {
         skip_codecs: args.skip_codecs,
         skip_motions: args.skip_motions,
         process_only: args.process_only,
+        phone_only: args.phone_only,
     })
     .map_err(Failure::other)
 }
