@@ -23,7 +23,7 @@ pub(super) fn rows(
 ) -> BenchResult<(Vec<Row>, Option<PathBuf>)> {
     let mut rows = vec![import_row(gpu, dir, "import")?];
     rows.push(
-        import_vs_vips_row(gpu, dir, &options.work, RATIO_PAIRS)
+        import_vs_vips_row(gpu, dir, &options.work, RATIO_PAIRS, "JPEGs")
             .unwrap_or_else(|e| Row::not_measured("import ÷ vipsthumbnail", &e)),
     );
     if options.large == 0 {
@@ -86,7 +86,7 @@ fn import_settings(count: usize) -> Settings {
 }
 
 /// One import of every photo of `dir` to GPU tiles: (tiles made, seconds).
-fn import_once(gpu: &Gpu, dir: &Path) -> BenchResult<(usize, f64)> {
+pub(super) fn import_once(gpu: &Gpu, dir: &Path) -> BenchResult<(usize, f64)> {
     let scan = photos::scan_folder(dir, false).map_err(|e| e.to_string())?;
     let settings = import_settings(scan.photos.len());
     let started = Instant::now();
@@ -102,8 +102,15 @@ fn import_once(gpu: &Gpu, dir: &Path) -> BenchResult<(usize, f64)> {
 
 /// Our import against libvips' `vipsthumbnail` making the same tiles (shrink on load, centre
 /// crop) from the same files on all cores, one process per core, into its own uncompressed
-/// format so that no encoder is timed. Pairs back to back; the median ratio.
-fn import_vs_vips_row(gpu: &Gpu, dir: &Path, work: &Path, pair_count: usize) -> BenchResult<Row> {
+/// format so that no encoder is timed. Pairs back to back; the median ratio. `files` names
+/// what the folder holds, for the row.
+pub(super) fn import_vs_vips_row(
+    gpu: &Gpu,
+    dir: &Path,
+    work: &Path,
+    pair_count: usize,
+    kind: &str,
+) -> BenchResult<Row> {
     let scan = photos::scan_folder(dir, false).map_err(|e| e.to_string())?;
     let files = &scan.photos;
     let spec = engine::tile_spec(&import_settings(files.len()));
@@ -150,7 +157,7 @@ fn import_vs_vips_row(gpu: &Gpu, dir: &Path, work: &Path, pair_count: usize) -> 
     let ((ratio, ours, theirs), all) = median_pair(&mut pairs);
     Ok(Row {
         what: format!(
-            "import ÷ vipsthumbnail: {} JPEGs to {size} tiles, {cores} cores; median of {pair_count} pairs",
+            "import ÷ vipsthumbnail: {} {kind} to {size} tiles, {cores} cores; median of {pair_count} pairs",
             files.len()
         ),
         value: format!(

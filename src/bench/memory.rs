@@ -124,7 +124,7 @@ fn decode_rate(dir: &Path, count: u32) -> BenchResult<(f64, f64, f64)> {
 
 /// Runs `gridreel render` on `dir` with extra flags: its peak RSS in MB, wall seconds and
 /// CPU seconds.
-fn child_peak_rss(
+pub(super) fn child_peak_rss(
     exe: &Path,
     dir: &Path,
     work: &Path,

@@ -11,7 +11,9 @@
 //!    frame threads, whatever threads the export chose). 1080p30 and 4K30, the motions,
 //!    the 4K marquee, one row per codec; then GIF palettes against FFmpeg's (`gif`).
 //! 4. Peak RSS of `gridreel render` (`memory`, a child process each) for a short and a long
-//!    clip, and for a small and a large photo set.
+//!    clip, and for a small and a large photo set. Then the phone formats (`phone`): HEIC
+//!    import against `vipsthumbnail`, import with colour management against without, and
+//!    the peak RSS of a 200 MP HEIC; with `--phone-only`, only these rows.
 //! 5. Preview (`preview`): CPU time per frame and bytes allocated per frame at steady state,
 //!    and the export loop's allocations per frame.
 //! 6. The editor (`editor`, child processes, needing a display): its frame rate against a
@@ -24,6 +26,7 @@ mod gif;
 mod import;
 mod memory;
 mod options;
+mod phone;
 mod preview;
 mod process;
 mod ratio;
@@ -58,6 +61,11 @@ pub fn run(options: &BenchOptions) -> BenchResult<()> {
         println!("{}", table::table(&machine, &rows));
         return Ok(());
     }
+    if options.phone_only {
+        let rows = phone::rows(&gpu, &exe, &small, options);
+        println!("{}", table::table(&machine, &rows));
+        return Ok(());
+    }
     let (mut rows, large) = import::rows(&gpu, &small, options)?;
     rows.extend(process::rows(&gpu, &exe, &small, options)?);
     rows.extend(ratio::rows(&gpu, &small, options)?);
@@ -68,6 +76,7 @@ pub fn run(options: &BenchOptions) -> BenchResult<()> {
         }));
     }
     rows.extend(memory::rows(&exe, &small, large.as_deref(), options)?);
+    rows.extend(phone::rows(&gpu, &exe, &small, options));
     rows.extend(preview::rows(&gpu)?);
     if !options.skip_editor {
         rows.extend(editor::editor_rows(

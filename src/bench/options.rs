@@ -28,6 +28,8 @@ pub struct BenchOptions {
     pub process_only: bool,
     /// Only the 1080p30 ratio rows with and without words, and their ratio (`ratio`).
     pub words_only: bool,
+    /// Only the phone-format rows (`phone`).
+    pub phone_only: bool,
 }
 
 impl BenchOptions {

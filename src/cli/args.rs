@@ -93,6 +93,10 @@ pub struct BenchArgs {
     /// logo, each pair back to back, and the ratio of their ratios.
     #[arg(long)]
     pub words_only: bool,
+    /// Only the phone-format rows: HEIC import against `vipsthumbnail`, import with colour
+    /// management against without, and the peak RSS of a 200 MP HEIC.
+    #[arg(long, conflicts_with = "process_only")]
+    pub phone_only: bool,
 }
 
 #[derive(Debug, Args)]

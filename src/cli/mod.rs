@@ -179,6 +179,7 @@ pub fn bench(args: &BenchArgs) -> Result<(), Failure> {
         skip_motions: args.skip_motions,
         process_only: args.process_only,
         words_only: args.words_only,
+        phone_only: args.phone_only,
     })
     .map_err(Failure::other)
 }

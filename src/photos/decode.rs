@@ -155,11 +155,11 @@ fn decode_tile_unguarded(
 ) -> Result<(TilePixels, (u32, u32)), PhotoError> {
     #[cfg(debug_assertions)]
     crate::fault::panic_if_armed(crate::fault::Fault::DecodePanic, path);
-    if let Some(photo) = super::phone::decode(path, PHONE_LIMITS)? {
-        let upright = (photo.image.width(), photo.image.height());
+    let factor = |w, h| reduce_factor(w, h, spec);
+    if let Some(photo) = super::phone::decode(path, PHONE_LIMITS, factor)? {
         let (orientation, icc) = (Orientation::NoTransforms, photo.icc.as_deref());
         let tile = tile_from_image_managed(&photo.image, orientation, icc, spec);
-        return Ok((tile, upright));
+        return Ok((tile, photo.full_size));
     }
     let format = sniff(path)?;
     check_declared_size(path, format)?;
@@ -241,6 +241,17 @@ fn crop_cover_scale(w: u32, h: u32, spec: &TileSpec) -> f64 {
             (f64::from(spec.width_px) / crop.width).max(f64::from(spec.height_px) / crop.height)
         })
         .fold(0.0, f64::max)
+}
+
+/// The largest whole factor an upright `w × h` photo may be averaged down by and still have
+/// its crop cover the tile.
+fn reduce_factor(w: u32, h: u32, spec: &TileSpec) -> u32 {
+    let crop = spec.crop(w, h);
+    let scale =
+        (f64::from(spec.width_px) / crop.width).max(f64::from(spec.height_px) / crop.height);
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let factor = (1.0 / scale).floor().clamp(1.0, 1024.0) as u32;
+    factor
 }
 
 /// Decodes a colour or grey JPEG at the smallest DCT scale (1, 1/2, 1/4 or 1/8) that still

@@ -18,6 +18,8 @@ struct State {
     /// The sum of the decode budgets of the live [`LimitShare`]s.
     shared: u64,
     shares: usize,
+    /// The sum of the whole memory budgets the live shares come from.
+    budgets: u64,
 }
 
 impl State {
@@ -41,10 +43,25 @@ pub struct Gate {
 /// The process's gate: every photo decode takes its permit here.
 static GATE: Gate = Gate::new();
 
-/// Serves `bytes` of decode budget on the process's gate until the share is dropped.
+/// Serves `bytes` of decode budget, out of a memory budget of `budget` bytes, on the
+/// process's gate until the share is dropped.
 #[must_use]
-pub fn serve(bytes: u64) -> LimitShare<'static> {
-    GATE.serve(bytes)
+pub fn serve(bytes: u64, budget: u64) -> LimitShare<'static> {
+    GATE.serve_from(bytes, budget)
+}
+
+/// The most one photo's decode may hold (it then runs alone): the memory budget being served
+/// (the sum, while a preview and an export both serve one), or, while none is, the default
+/// budget of this machine; never less than the limit every format has.
+#[must_use]
+pub fn largest_decode() -> u64 {
+    let budgets = GATE.state.lock().map_or(0, |s| s.budgets);
+    let budget = if budgets == 0 {
+        crate::settings::MemoryBudget::Auto.bytes(crate::monitor::total_ram_bytes())
+    } else {
+        budgets
+    };
+    budget.max(super::MAX_PHOTO_ALLOC_BYTES)
 }
 
 /// Waits until `bytes` fit under the process's limit (or nothing else is in flight) and takes
@@ -61,6 +78,7 @@ impl Gate {
                 used: 0,
                 shared: 0,
                 shares: 0,
+                budgets: 0,
             }),
             freed: Condvar::new(),
         }
@@ -75,12 +93,23 @@ impl Gate {
     /// Adds `bytes` to the limit until the share is dropped.
     #[must_use]
     pub fn serve(&self, bytes: u64) -> LimitShare<'_> {
+        self.serve_from(bytes, 0)
+    }
+
+    /// [`Gate::serve`], the share being part of a memory budget of `budget` bytes.
+    #[must_use]
+    pub fn serve_from(&self, bytes: u64, budget: u64) -> LimitShare<'_> {
         if let Ok(mut state) = self.state.lock() {
             state.shared = state.shared.saturating_add(bytes);
             state.shares += 1;
+            state.budgets = state.budgets.saturating_add(budget);
         }
         self.freed.notify_all();
-        LimitShare { gate: self, bytes }
+        LimitShare {
+            gate: self,
+            bytes,
+            budget,
+        }
     }
 
     /// Waits until `bytes` fit under the limit (or nothing else is in flight) and takes them.
@@ -119,6 +148,7 @@ impl Default for Gate {
 pub struct LimitShare<'a> {
     gate: &'a Gate,
     bytes: u64,
+    budget: u64,
 }
 
 impl Drop for LimitShare<'_> {
@@ -126,6 +156,7 @@ impl Drop for LimitShare<'_> {
         if let Ok(mut state) = self.gate.state.lock() {
             state.shared = state.shared.saturating_sub(self.bytes);
             state.shares = state.shares.saturating_sub(1);
+            state.budgets = state.budgets.saturating_sub(self.budget);
         }
         self.gate.freed.notify_all();
     }

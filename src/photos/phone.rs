@@ -25,19 +25,28 @@ impl Limits {
 }
 
 /// A photo decoded upright (its own rotation applied; EXIF orientation is not applied on
-/// top), the ICC profile its pixels are in, and the decode's permit.
+/// top), perhaps averaged down; its full upright size; the ICC profile its pixels are in,
+/// and the decode's permit.
 pub(super) struct Upright {
     pub image: DynamicImage,
+    pub full_size: (u32, u32),
     pub icc: Option<Vec<u8>>,
     pub _permit: Permit,
 }
 
 /// The photo at `path` decoded, when it is a HEIF, AVIF or JPEG XL file; `None` otherwise.
-pub(super) fn decode(path: &Path, limits: Limits) -> Result<Option<Upright>, PhotoError> {
+/// `factor` says by how much an upright `w × h` photo may be averaged down and still cover
+/// its tile (HEIF and AVIF are; JPEG XL is decoded whole).
+pub(super) fn decode(
+    path: &Path,
+    limits: Limits,
+    factor: impl Fn(u32, u32) -> u32,
+) -> Result<Option<Upright>, PhotoError> {
     if let Some((kind, data)) = super::heif::read_if_heif(path)? {
-        let d = super::heif::decode(kind, &data, limits.side_px, limits.decoded_bytes)?;
+        let d = super::heif::decode(kind, &data, limits.side_px, factor)?;
         return Ok(Some(Upright {
             image: d.image,
+            full_size: d.full_size,
             icc: d.icc,
             _permit: d.permit,
         }));
@@ -45,6 +54,7 @@ pub(super) fn decode(path: &Path, limits: Limits) -> Result<Option<Upright>, Pho
     Ok(
         super::jxl::decode_if_jxl(path, limits.side_px, limits.jxl_float_bytes())?.map(|d| {
             Upright {
+                full_size: (d.image.width(), d.image.height()),
                 image: d.image,
                 icc: d.icc,
                 _permit: d.permit,
@@ -58,7 +68,8 @@ pub(super) fn decode(path: &Path, limits: Limits) -> Result<Option<Upright>, Pho
 pub(super) fn probe(path: &Path, limits: Limits) -> Result<Option<()>, PhotoError> {
     if let Some((kind, data)) = super::heif::read_if_heif(path)? {
         let header = super::heif::header(kind, &data, limits.side_px)?;
-        super::heif::check_size(kind, header, limits.side_px, limits.decoded_bytes)?;
+        let coding = super::heif::Coding::of(&data);
+        super::heif::check_size(kind, header, coding, limits.side_px)?;
         return Ok(Some(()));
     }
     super::jxl::probe_if_jxl(path, limits.side_px, limits.jxl_float_bytes())

@@ -20,6 +20,8 @@ pub struct StreamPlan {
     /// Bytes of full-resolution decode buffers in flight (see [`crate::photos::gate`]): an
     /// eighth of the budget.
     pub decode_bytes: u64,
+    /// The whole budget split here: one photo's decode may hold up to it (running alone).
+    pub budget_bytes: u64,
     /// What is left of the budget once the tiles (and the still) are in: the rolling still
     /// may keep composed tile interiors in it (see `GridRenderer::set_strip_cache_limit`).
     pub spare_bytes: u64,
@@ -54,6 +56,7 @@ impl StreamPlan {
             max_loading,
             workers,
             decode_bytes,
+            budget_bytes: budget,
             spare_bytes: 0,
         };
         if all <= available && photos <= max_layers {

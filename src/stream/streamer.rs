@@ -74,7 +74,7 @@ impl TileStreamer {
     ) -> Result<Self, StreamError> {
         let schedule = Schedule::new(layout, paths.len());
         let residency = Residency::new(plan.slots, schedule.photo_count());
-        let decode_share = crate::photos::gate::serve(plan.decode_bytes);
+        let decode_share = crate::photos::gate::serve(plan.decode_bytes, plan.budget_bytes);
         renderer.ensure_tile_storage(device, layout.tile_w_px, layout.tile_h_px, plan.slots);
         renderer.set_still_enabled(plan.still);
         if mode.thumbnails {

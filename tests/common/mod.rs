@@ -75,8 +75,12 @@ pub fn gridreel(args: &[&str]) -> Output {
 }
 
 /// Runs `command` to its end, its output captured, and returns that and the child's own peak
-/// resident set size in KiB (the kernel's `ru_maxrss` for that one child, from `wait4`; the
-/// tests beside it in this process do not count). A child still running after `deadline`
+/// resident set size in KiB: its `VmHWM`, read every 10 ms while it runs (the high-water
+/// mark of its own memory since it started; only growth in its last 10 ms is missed). Not
+/// `wait4`'s `ru_maxrss`: std spawns children sharing this process's memory until they exec,
+/// and the kernel keeps that high-water mark too, so a child of a test process that holds
+/// 800 MB (another test decoding in-process) reported 800 MB whatever it used. A child that
+/// ends before the first reading gets `ru_maxrss`. A child still running after `deadline`
 /// is killed and the test fails naming the command.
 // `wait4` is the one call that gives one child's own peak RSS; std has no binding for it.
 // The child is reaped by `wait4`, not by `Child::wait`.
@@ -104,6 +108,7 @@ pub fn run_measured(command: &mut Command, deadline: Duration) -> (Output, u64) 
     let stderr = drain(Box::new(child.stderr.take().unwrap()));
     let pid = libc::pid_t::try_from(child.id()).unwrap();
     let started = Instant::now();
+    let mut hwm_kib = None;
     let (status, peak_kib) = loop {
         let mut status = 0;
         // SAFETY: zeroed rusage is a valid value of a plain C struct.
@@ -113,7 +118,11 @@ pub fn run_measured(command: &mut Command, deadline: Duration) -> (Output, u64) 
         let reaped = unsafe { libc::wait4(pid, &raw mut status, libc::WNOHANG, &raw mut usage) };
         assert!(reaped >= 0, "wait4: {}", std::io::Error::last_os_error());
         if reaped == pid {
-            break (status, u64::try_from(usage.ru_maxrss).unwrap_or(0));
+            let maxrss = u64::try_from(usage.ru_maxrss).unwrap_or(0);
+            break (status, hwm_kib.unwrap_or(maxrss));
+        }
+        if let Some(hwm) = vm_hwm_kib(pid) {
+            hwm_kib = Some(hwm_kib.unwrap_or(0).max(hwm));
         }
         if started.elapsed() > deadline {
             let _ = child.kill();
@@ -128,6 +137,13 @@ pub fn run_measured(command: &mut Command, deadline: Duration) -> (Output, u64) 
         stderr: stderr.join().unwrap(),
     };
     (output, peak_kib)
+}
+
+/// `VmHWM` of a live process, in KiB.
+fn vm_hwm_kib(pid: libc::pid_t) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// The temporary files of unfinished writes (`*gridreel-part*`) left in `dir`.

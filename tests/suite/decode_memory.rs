@@ -31,6 +31,11 @@ fn unpack(name: &str, dir: &Path, copies: usize) {
 /// Three ordinary photos, and `gridreel render` of `dir` under the budget: the exit code,
 /// standard error and peak RSS in KiB.
 fn render_peak(dir: &Path, out: &Path) -> (Option<i32>, String, u64) {
+    render_peak_with(dir, out, &["--memory-budget", BUDGET])
+}
+
+/// [`render_peak`] with other options (no budget given: the default).
+fn render_peak_with(dir: &Path, out: &Path, extra: &[&str]) -> (Option<i32>, String, u64) {
     for seed in 0..3 {
         common::write_photo(&dir.join(format!("ordinary-{seed}.jpg")), seed, 1600, 1200);
     }
@@ -40,7 +45,8 @@ fn render_peak(dir: &Path, out: &Path) -> (Option<i32>, String, u64) {
         .arg(dir)
         .arg("-o")
         .arg(out)
-        .args(["--duration", "1", "--fps", "10", "--memory-budget", BUDGET])
+        .args(["--duration", "1", "--fps", "10"])
+        .args(extra)
         // Four decode threads whatever the machine's cores, so decodes that ought to wait
         // for each other would run side by side here too.
         .env("RAYON_NUM_THREADS", "4");
@@ -113,5 +119,46 @@ fn progressive_jpegs_count_their_coefficients_against_the_budget() {
     assert_eq!(
         refused, 4,
         "each 192 MP progressive JPEG refused:\n{huge_stderr}"
+    );
+}
+
+/// A 200 MP phone photo (a 16320×12240 HEIC, 8-bit 4:2:0) imports under the default budget,
+/// and its decode holds the codec's planes (1.5 bytes a pixel, 300 MB; twice, as libde265's
+/// picture and libheif's copy, with libde265's records of the picture), never the photo as
+/// full-size RGB: averaged down from the planes to its tile. Before, it was refused (600 MB
+/// of RGB, over the 384 MiB limit); decoded through RGB and copied it would hold 1.5 GB.
+#[test]
+fn a_200_megapixel_heic_imports_holding_only_its_planes() {
+    let work = tempfile::tempdir().unwrap();
+    let (ordinary, big) = (work.path().join("ordinary"), work.path().join("big"));
+    for dir in [&ordinary, &big] {
+        std::fs::create_dir(dir).unwrap();
+    }
+    let fixture = common::fixtures().join("large/quad-16320x12240.heic");
+    std::fs::copy(&fixture, big.join("phone-200mp.heic")).unwrap();
+    let (code, stderr, base_kib) = render_peak_with(&ordinary, &work.path().join("o.mp4"), &[]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let (code, stderr, big_kib) = render_peak_with(&big, &work.path().join("b.mp4"), &[]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        !stderr.lines().any(|l| l.starts_with("skipped:")),
+        "the 200 MP HEIC imports:\n{stderr}"
+    );
+    eprintln!(
+        "peak RSS, default budget: 3 ordinary photos {} MB; with a 200 MP HEIC {} MB",
+        base_kib / 1000,
+        big_kib / 1000
+    );
+    // The decode's estimate (`Header::working_bytes`): the planes twice and 1.25 bytes a pixel.
+    let estimate_kib = 16_320 * 12_240 / 4 * (4 * 3 + 5) / 1024;
+    let slack_kib = 100_000;
+    assert!(
+        big_kib <= base_kib + estimate_kib + slack_kib,
+        "the 200 MP HEIC peaked at {} MB: more than its decode's estimate ({} MB) and {} MB \
+         over the ordinary run's {} MB",
+        big_kib / 1000,
+        estimate_kib / 1000,
+        slack_kib / 1000,
+        base_kib / 1000
     );
 }

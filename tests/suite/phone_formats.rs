@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
-use gridreel::photos::{PhotoError, TilePixels, decode_tile, load_tiles, probe};
+use gridreel::photos::{PhotoError, TilePixels, decode_tile, decode_tile_sized, load_tiles, probe};
 
 use crate::common;
 use crate::photos_import::spec;
@@ -68,6 +68,20 @@ fn heic_and_avif_decode_to_the_pictures_they_were_made_from() {
             "{name}: mean difference {mean:.2} from quad.png"
         );
     }
+}
+
+/// A 200 MP HEIC (16320×12240) is averaged down from its planes to the tile: the same
+/// picture as quad.png's tile, and the photo's full size reported for its crop.
+#[test]
+fn a_200_megapixel_heic_decodes_to_its_tile() {
+    let f = common::fixtures();
+    let reference = decode_tile(&f.join("phone/quad.png"), &spec()).unwrap();
+    let (tile, upright) =
+        decode_tile_sized(&f.join("large/quad-16320x12240.heic"), &spec()).unwrap();
+    assert_eq!(upright, (16_320, 12_240));
+    assert_quadrants("200 MP", &tile, [RED, GREEN, BLUE, WHITE], 40);
+    let mean = mean_difference(&tile, &reference);
+    assert!(mean < 6.0, "mean difference {mean:.2} from quad.png");
 }
 
 #[test]

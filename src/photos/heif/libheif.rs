@@ -6,8 +6,10 @@
 use std::ffi::{CStr, c_char, c_int, c_void};
 use std::ptr::NonNull;
 
+#[cfg(test)]
 use image::DynamicImage;
 
+use super::reduce::{Colour, Matrix, Planar, Plane};
 use super::{Header, Kind};
 use crate::photos::PhotoError;
 
@@ -35,10 +37,29 @@ const SUBERROR_SECURITY_LIMIT: c_int = 1000;
 /// `heif_colorspace_RGB`.
 const COLORSPACE_RGB: c_int = 1;
 /// `heif_chroma_interleaved_RGB`, `heif_chroma_interleaved_RGBA`.
+#[cfg(test)]
 const CHROMA_RGB: c_int = 10;
+#[cfg(test)]
 const CHROMA_RGBA: c_int = 11;
 /// `heif_channel_interleaved`.
+#[cfg(test)]
 const CHANNEL_INTERLEAVED: c_int = 10;
+/// `heif_chroma_monochrome`, `_420`, `_422`, `_444`.
+const CHROMA_MONOCHROME: c_int = 0;
+const CHROMA_420: c_int = 1;
+const CHROMA_422: c_int = 2;
+const CHROMA_444: c_int = 3;
+/// `heif_colorspace_YCbCr`, `_monochrome`.
+const COLORSPACE_YCBCR: c_int = 0;
+const COLORSPACE_MONOCHROME: c_int = 2;
+/// `heif_channel_Y`, `_Cb`, `_Cr`, `_R`, `_G`, `_B`, `_Alpha`.
+const CHANNEL_Y: c_int = 0;
+const CHANNEL_CB: c_int = 1;
+const CHANNEL_CR: c_int = 2;
+const CHANNEL_R: c_int = 3;
+const CHANNEL_G: c_int = 4;
+const CHANNEL_B: c_int = 5;
+const CHANNEL_ALPHA: c_int = 6;
 /// `heif_color_profile_type_rICC` and `_prof`: ICC profiles (`nclx` is not one).
 const PROFILE_RICC: u32 = u32::from_be_bytes(*b"rICC");
 const PROFILE_PROF: u32 = u32::from_be_bytes(*b"prof");
@@ -120,6 +141,25 @@ unsafe extern "C" {
         out_stride: *mut c_int,
     ) -> *const u8;
     fn heif_image_release(image: *const RawImage);
+    fn heif_image_get_colorspace(image: *const RawImage) -> c_int;
+    fn heif_image_has_channel(image: *const RawImage, channel: c_int) -> c_int;
+    fn heif_image_get_bits_per_pixel_range(image: *const RawImage, channel: c_int) -> c_int;
+    fn heif_image_get_nclx_color_profile(
+        image: *const RawImage,
+        out_data: *mut *mut Nclx,
+    ) -> HeifError;
+    fn heif_nclx_color_profile_free(nclx: *mut Nclx);
+}
+
+/// `struct heif_color_profile_nclx`, version 1 (libheif 1.15): only ever allocated by
+/// libheif; the chromaticities that follow these fields are not read.
+#[repr(C)]
+struct Nclx {
+    version: u8,
+    color_primaries: c_int,
+    transfer_characteristics: c_int,
+    matrix_coefficients: c_int,
+    full_range_flag: u8,
 }
 
 /// Initialises libheif once per process (it registers its decoders); never undone, since
@@ -283,31 +323,60 @@ impl Handle<'_> {
         }
     }
 
-    /// Decodes to interleaved 8-bit RGB (RGBA with alpha), transformations applied.
-    pub(super) fn decode(&self, kind: Kind, header: Header) -> Result<DynamicImage, PhotoError> {
-        let options = Options::new(kind)?;
+    /// Decodes to interleaved 8-bit RGB (RGBA with alpha), transformations applied: libheif's
+    /// own conversion, the reference the planar path is tested against.
+    #[cfg(test)]
+    pub(super) fn decode_rgb(
+        &self,
+        kind: Kind,
+        header: Header,
+    ) -> Result<DynamicImage, PhotoError> {
         let chroma = if header.alpha {
             CHROMA_RGBA
         } else {
             CHROMA_RGB
         };
+        let image = self.decode_as(kind, COLORSPACE_RGB, chroma)?;
+        image.to_dynamic(kind, header.alpha)
+    }
+
+    /// Decodes to YCbCr (or grey) planes at the coded subsampling, `chroma_quarters` chroma
+    /// samples a pixel in quarters (see [`super::Coding`]), at the coded bit depth,
+    /// transformations applied. Asked for what the codec decodes, libheif converts nothing,
+    /// so the decode holds the planes only (1.5 bytes a pixel for 8-bit 4:2:0, against 4.5
+    /// with its RGB conversion); asked for anything else, it converts. (Asked for
+    /// `heif_colorspace_undefined`, libheif 1.15 converts to planar RGB.)
+    pub(super) fn decode_planes(
+        &self,
+        kind: Kind,
+        chroma_quarters: u64,
+    ) -> Result<Image, PhotoError> {
+        let (colorspace, chroma) = match chroma_quarters {
+            0 => (COLORSPACE_MONOCHROME, CHROMA_MONOCHROME),
+            2 => (COLORSPACE_YCBCR, CHROMA_420),
+            4 => (COLORSPACE_YCBCR, CHROMA_422),
+            _ => (COLORSPACE_YCBCR, CHROMA_444),
+        };
+        self.decode_as(kind, colorspace, chroma)
+    }
+
+    fn decode_as(&self, kind: Kind, colorspace: c_int, chroma: c_int) -> Result<Image, PhotoError> {
+        let options = Options::new(kind, colorspace == COLORSPACE_RGB)?;
         let mut raw = std::ptr::null_mut();
         // SAFETY: the handle and options are live; `raw` receives a new image.
         let error = unsafe {
             heif_decode_image(
                 self.raw.as_ptr(),
                 &raw mut raw,
-                COLORSPACE_RGB,
+                colorspace,
                 chroma,
                 options.raw.as_ptr(),
             )
         };
         check(kind, error)?;
-        let image =
-            Image(NonNull::new(raw).ok_or_else(|| {
-                PhotoError::Damaged(format!("{}: no image decoded", kind.name()))
-            })?);
-        image.to_dynamic(kind, header.alpha)
+        Ok(Image(NonNull::new(raw).ok_or_else(|| {
+            PhotoError::Damaged(format!("{}: no image decoded", kind.name()))
+        })?))
     }
 }
 
@@ -318,13 +387,14 @@ impl Drop for Handle<'_> {
     }
 }
 
-/// Decoding options: transformations applied, high bit depths converted to 8 bits.
+/// Decoding options: transformations applied; high bit depths converted to 8 bits when
+/// `to_8bit`.
 struct Options {
     raw: NonNull<DecodingOptions>,
 }
 
 impl Options {
-    fn new(kind: Kind) -> Result<Self, PhotoError> {
+    fn new(kind: Kind, to_8bit: bool) -> Result<Self, PhotoError> {
         // SAFETY: libheif allocates the options with their defaults, NULL only when out of
         // memory.
         let raw = NonNull::new(unsafe { heif_decoding_options_alloc() })
@@ -336,7 +406,7 @@ impl Options {
             let o = options.raw.as_ptr();
             (*o).ignore_transformations = 0;
             if (*o).version >= 2 {
-                (*o).convert_hdr_to_8bit = 1;
+                (*o).convert_hdr_to_8bit = u8::from(to_8bit);
             }
         }
         Ok(options)
@@ -351,11 +421,110 @@ impl Drop for Options {
 }
 
 /// A decoded `heif_image`.
-struct Image(NonNull<RawImage>);
+pub(super) struct Image(NonNull<RawImage>);
 
 impl Image {
+    /// The planes of a native decode, borrowed from the image.
+    pub(super) fn planar(&self, kind: Kind) -> Result<Planar<'_>, PhotoError> {
+        let raw = self.0.as_ptr();
+        // SAFETY: the image is live; these only read its properties.
+        let (colorspace, has_alpha) = unsafe {
+            (
+                heif_image_get_colorspace(raw),
+                heif_image_has_channel(raw, CHANNEL_ALPHA),
+            )
+        };
+        let (colour, channels): (Colour, &[c_int]) = match colorspace {
+            COLORSPACE_YCBCR => (
+                Colour::YCbCr(self.matrix()),
+                &[CHANNEL_Y, CHANNEL_CB, CHANNEL_CR],
+            ),
+            COLORSPACE_MONOCHROME => (Colour::Grey(self.matrix().full_range), &[CHANNEL_Y]),
+            COLORSPACE_RGB => (Colour::Rgb, &[CHANNEL_R, CHANNEL_G, CHANNEL_B]),
+            other => {
+                return Err(PhotoError::Unsupported(format!(
+                    "{}: decoded to colour space {other}",
+                    kind.name()
+                )));
+            }
+        };
+        let planes = channels
+            .iter()
+            .map(|&c| self.plane(kind, c))
+            .collect::<Result<Vec<_>, _>>()?;
+        let alpha = if has_alpha != 0 {
+            Some(self.plane(kind, CHANNEL_ALPHA)?)
+        } else {
+            None
+        };
+        Ok(Planar {
+            colour,
+            planes,
+            alpha,
+        })
+    }
+
+    /// The YCbCr matrix and range the pixels are in (libheif's defaults, BT.601 full range,
+    /// when the file says nothing).
+    fn matrix(&self) -> Matrix {
+        let mut nclx = std::ptr::null_mut();
+        // SAFETY: the image is live; on success `nclx` receives a profile we free once.
+        let error = unsafe { heif_image_get_nclx_color_profile(self.0.as_ptr(), &raw mut nclx) };
+        if error.code != ERROR_OK || nclx.is_null() {
+            return Matrix::from_nclx(2, true);
+        }
+        // SAFETY: a live profile of at least version 1's fields, freed after reading.
+        unsafe {
+            let matrix =
+                Matrix::from_nclx((*nclx).matrix_coefficients, (*nclx).full_range_flag != 0);
+            heif_nclx_color_profile_free(nclx);
+            matrix
+        }
+    }
+
+    /// One channel's samples (one byte each, or two in native order above 8 bits).
+    fn plane(&self, kind: Kind, channel: c_int) -> Result<Plane<'_>, PhotoError> {
+        let raw = self.0.as_ptr();
+        let mut stride: c_int = 0;
+        // SAFETY: the image is live; the plane pointer stays valid while it is, and
+        // `stride` receives the bytes per row.
+        let (w, h, bits, data) = unsafe {
+            (
+                heif_image_get_width(raw, channel),
+                heif_image_get_height(raw, channel),
+                heif_image_get_bits_per_pixel_range(raw, channel),
+                heif_image_get_plane_readonly(raw, channel, &raw mut stride),
+            )
+        };
+        let damaged = || PhotoError::Damaged(format!("{}: no pixels decoded", kind.name()));
+        let (Ok(width), Ok(height), Ok(stride), Ok(bits)) = (
+            usize::try_from(w),
+            usize::try_from(h),
+            usize::try_from(stride),
+            u32::try_from(bits),
+        ) else {
+            return Err(damaged());
+        };
+        let sample = if bits > 8 { 2 } else { 1 };
+        if data.is_null() || width == 0 || height == 0 || stride < width * sample || bits > 16 {
+            return Err(damaged());
+        }
+        // SAFETY: libheif's plane holds `height` rows of `stride` bytes, each with at least
+        // `width` samples (checked above); it lives as long as `self`.
+        let bytes =
+            unsafe { std::slice::from_raw_parts(data, stride * (height - 1) + width * sample) };
+        Ok(Plane {
+            bytes,
+            stride,
+            width,
+            height,
+            bits: bits.max(1),
+        })
+    }
+
     /// The interleaved plane copied into an `image` buffer (8-bit; high bit depths already
-    /// converted by libheif, or scaled down here where it did not).
+    /// converted by libheif).
+    #[cfg(test)]
     fn to_dynamic(&self, kind: Kind, alpha: bool) -> Result<DynamicImage, PhotoError> {
         let raw = self.0.as_ptr();
         let mut stride: c_int = 0;

@@ -15,6 +15,7 @@
 //! working memory libheif will allocate, invisible to Rust's allocator, is estimated from the
 //! header and held as a decode permit; errors become [`PhotoError`]s naming what is wrong.
 mod libheif;
+mod reduce;
 
 use std::io::Read;
 use std::path::Path;
@@ -126,36 +127,81 @@ pub(super) struct Header {
     pub bits: u32,
 }
 
-impl Header {
-    /// Bytes a pixel takes in the decoded 8-bit RGB(A) image.
-    fn output_bytes_per_px(self) -> u64 {
-        if self.alpha { 4 } else { 3 }
-    }
+/// What the file's codec configuration and transformations say about the planes a decode
+/// holds, read from the boxes themselves (libheif 1.15 has no call for either).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Coding {
+    /// Chroma samples per pixel, in quarters: 0 for grey, 2 for 4:2:0, 4 for 4:2:2, 8 for
+    /// 4:4:4 (and for anything not found: the largest).
+    chroma_quarters: u64,
+    /// An `irot` box: libheif rotates into a second set of planes.
+    rotated: bool,
+}
 
-    /// Bytes of the decoded 8-bit RGB(A) pixels.
+impl Coding {
+    /// The most any image in the file is coded with: the chroma of every `hvcC` and `av1C`
+    /// box (4:4:4 when there is none), and whether any image is rotated. A box type met by
+    /// chance in the coded data can only make this larger, never smaller.
     #[must_use]
-    pub fn decoded_bytes(self) -> u64 {
-        u64::from(self.width_px) * u64::from(self.height_px) * self.output_bytes_per_px()
-    }
-
-    /// Bytes libheif and we hold at the peak of one decode, estimated from the header (C
-    /// allocations are invisible to Rust's allocator): the decoded YCbCr planes (4:4:4 at
-    /// worst, two bytes a sample above 8 bits, and as much again for the 8-bit conversion
-    /// then), the RGB(A) image libheif converts them to, and our copy of it.
-    #[must_use]
-    pub fn working_bytes(self) -> u64 {
-        let sample = if self.bits > 8 { 2 } else { 1 };
-        let planes = (3 + u64::from(self.alpha)) * sample;
-        let hdr_step = if self.bits > 8 { planes } else { 0 };
-        let pixels = u64::from(self.width_px) * u64::from(self.height_px);
-        pixels * (planes + hdr_step + 2 * self.output_bytes_per_px())
+    pub fn of(data: &[u8]) -> Self {
+        let mut chroma_quarters = None::<u64>;
+        let mut rotated = false;
+        for at in 4..data.len().saturating_sub(4) {
+            let quarters = match &data[at..at + 4] {
+                // hvcC: the chroma_format_idc's two bits, 16 bytes into the payload.
+                b"hvcC" => data.get(at + 4 + 16).map(|b| match b & 3 {
+                    0 => 0,
+                    1 => 2,
+                    2 => 4,
+                    _ => 8,
+                }),
+                // av1C: monochrome, subsampling_x, subsampling_y, in the third byte.
+                b"av1C" => data.get(at + 4 + 2).map(|b| match (b >> 4) & 1 != 0 {
+                    true => 0,
+                    false => 8 >> (((b >> 3) & 1) + ((b >> 2) & 1)),
+                }),
+                b"irot" => {
+                    rotated = true;
+                    None
+                }
+                _ => None,
+            };
+            if let Some(q) = quarters {
+                chroma_quarters = Some(chroma_quarters.map_or(q, |c| c.max(q)));
+            }
+        }
+        Self {
+            chroma_quarters: chroma_quarters.unwrap_or(8),
+            rotated,
+        }
     }
 }
 
-/// A decoded primary image: 8-bit RGB or RGBA, upright; its embedded ICC profile, if any;
-/// and the permit that holds the decode's bytes against [`super::gate`].
+impl Header {
+    fn pixels(self) -> u64 {
+        u64::from(self.width_px) * u64::from(self.height_px)
+    }
+
+    /// Bytes held at the peak of a decode to planes, estimated from the header and the
+    /// coding (C allocations are invisible to Rust's allocator): the codec's own picture and
+    /// libheif's copy of its planes, a third set when libheif rotates them, and the decoder's
+    /// own records of the picture (a byte and a quarter a pixel: a render of an 8-bit 4:2:0
+    /// 200 MP HEIC, whose planes are 300 MB, peaked 811 MB above an ordinary one).
+    #[must_use]
+    pub fn working_bytes(self, coding: Coding) -> u64 {
+        let sample = if self.bits > 8 { 2 } else { 1 };
+        let quarters = 4 + coding.chroma_quarters + 4 * u64::from(self.alpha);
+        let planes = self.pixels() * quarters * sample / 4;
+        planes * (2 + u64::from(coding.rotated)) + self.pixels() * 5 / 4
+    }
+}
+
+/// A decoded primary image: 8-bit RGB or RGBA, upright, averaged down by a whole factor; the
+/// photo's full upright size; its embedded ICC profile, if any; and the permit that holds the
+/// decode's bytes against [`super::gate`].
 pub(super) struct Decoded {
     pub image: DynamicImage,
+    pub full_size: (u32, u32),
     pub icc: Option<Vec<u8>>,
     pub permit: Permit,
 }
@@ -167,34 +213,46 @@ pub(super) fn header(kind: Kind, data: &[u8], max_side_px: u32) -> Result<Header
     handle.header(kind)
 }
 
-/// Decodes the primary image of a HEIF/AVIF file in memory to 8-bit RGB(A), upright. A file
-/// declaring more than `max_side_px` a side or `max_decoded_bytes` of pixels is refused
-/// before decoding.
+/// Decodes the primary image of a HEIF/AVIF file in memory to 8-bit RGB(A), upright, averaged
+/// down by the whole factor `factor` gives for its upright size (1: full size). A file
+/// declaring more than `max_side_px` a side, or whose decode would hold more than the memory
+/// budget (see [`super::gate::largest_decode`]), is refused before decoding.
 pub(super) fn decode(
     kind: Kind,
     data: &[u8],
     max_side_px: u32,
-    max_decoded_bytes: u64,
+    factor: impl Fn(u32, u32) -> u32,
 ) -> Result<Decoded, PhotoError> {
     let context = Context::read(kind, data, max_side_px)?;
     let handle = context.primary(kind)?;
     let header = handle.header(kind)?;
-    check_size(kind, header, max_side_px, max_decoded_bytes)?;
-    let permit = super::gate::acquire(header.working_bytes() + data.len() as u64);
+    let coding = Coding::of(data);
+    let working = check_size(kind, header, coding, max_side_px)?;
+    let factor = factor(header.width_px, header.height_px).max(1);
+    let reduced = header.pixels() / u64::from(factor * factor) * 16;
+    let permit = super::gate::acquire(working + reduced + data.len() as u64);
     let icc = super::icc::enabled()
         .then(|| handle.icc_profile())
         .flatten();
-    let image = handle.decode(kind, header)?;
-    Ok(Decoded { image, icc, permit })
+    let decoded = handle.decode_planes(kind, coding.chroma_quarters)?;
+    let image = reduce::reduce(&decoded.planar(kind)?, factor)
+        .ok_or_else(|| PhotoError::Damaged(format!("{}: planes missing", kind.name())))?;
+    Ok(Decoded {
+        image,
+        full_size: (header.width_px, header.height_px),
+        icc,
+        permit,
+    })
 }
 
-/// Refuses a header over the limits, saying how big the photo is and what it would need.
+/// Refuses a header over the limits, saying how big the photo is and what budget it would
+/// need; else the bytes its decode holds.
 pub(super) fn check_size(
     kind: Kind,
     header: Header,
+    coding: Coding,
     max_side_px: u32,
-    max_decoded_bytes: u64,
-) -> Result<(), PhotoError> {
+) -> Result<u64, PhotoError> {
     let (w, h) = (header.width_px, header.height_px);
     if w == 0 || h == 0 {
         return Err(PhotoError::Damaged(format!(
@@ -202,22 +260,36 @@ pub(super) fn check_size(
             kind.name()
         )));
     }
-    if w > max_side_px || h > max_side_px || header.decoded_bytes() > max_decoded_bytes {
+    let megapixels = f64::from(w) * f64::from(h) / 1e6;
+    if w > max_side_px || h > max_side_px {
         return Err(PhotoError::TooLarge(format!(
-            "{} declares {w}×{h} pixels ({:.0} MP), {} MiB decoded; the limit is {max_side_px} \
-             pixels a side and {} MiB decoded",
+            "{} declares {w}×{h} pixels ({megapixels:.0} MP); the limit is {max_side_px} \
+             pixels a side",
             kind.name(),
-            f64::from(w) * f64::from(h) / 1e6,
-            header.decoded_bytes().div_ceil(1 << 20),
-            max_decoded_bytes >> 20
         )));
     }
-    Ok(())
+    let working = header.working_bytes(coding);
+    let limit = super::gate::largest_decode();
+    if working > limit {
+        let mib = |b: u64| b.div_ceil(1 << 20);
+        return Err(PhotoError::TooLarge(format!(
+            "{} of {w}×{h} pixels ({megapixels:.0} MP) needs {} MiB to decode; one decode may \
+             hold {} MiB (the memory budget, and never less than 384 MiB): --memory-budget \
+             {}MB or more would decode it",
+            kind.name(),
+            mib(working),
+            mib(limit),
+            mib(working)
+        )));
+    }
+    Ok(working)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use image::GenericImageView as _;
+    use std::path::Path;
 
     fn ftyp(major: [u8; 4], compatible: &[&[u8; 4]]) -> Vec<u8> {
         let len = 16 + 4 * compatible.len();
@@ -256,10 +328,175 @@ mod tests {
             alpha,
             bits,
         };
+        let phone = Coding {
+            chroma_quarters: 2,
+            rotated: false,
+        };
         let plain = header(false, 8);
-        assert_eq!(plain.decoded_bytes(), 36_000_000);
-        assert_eq!(plain.working_bytes(), 12_000_000 * 9);
-        assert!(header(false, 10).working_bytes() > plain.working_bytes());
-        assert!(header(true, 8).working_bytes() > plain.working_bytes());
+        // 8-bit 4:2:0: a byte of luma and half a byte of chroma a pixel, twice, and 1.25.
+        assert_eq!(plain.working_bytes(phone), 51_000_000);
+        let rotated = Coding {
+            rotated: true,
+            ..phone
+        };
+        assert_eq!(plain.working_bytes(rotated), 69_000_000);
+        assert_eq!(header(false, 10).working_bytes(phone), 87_000_000);
+        assert_eq!(header(true, 8).working_bytes(phone), 75_000_000);
+    }
+
+    #[test]
+    fn the_coding_is_read_from_the_codec_configuration() {
+        let box_with = |kind: &[u8; 4], at: usize, byte: u8| {
+            let mut b = b"\0\0\0\x20".to_vec();
+            b.extend(kind);
+            b.resize(8 + 24, 0);
+            b[8 + at] = byte;
+            b
+        };
+        // An iPhone's hvcC: 4:2:0.
+        let hevc = box_with(b"hvcC", 16, 0xFD);
+        assert_eq!(Coding::of(&hevc).chroma_quarters, 2);
+        // av1C 4:4:4 (no subsampling), then grey.
+        assert_eq!(
+            Coding::of(&box_with(b"av1C", 2, 0b0000_0000)).chroma_quarters,
+            8
+        );
+        assert_eq!(
+            Coding::of(&box_with(b"av1C", 2, 0b0000_1100)).chroma_quarters,
+            2
+        );
+        assert_eq!(
+            Coding::of(&box_with(b"av1C", 2, 0b0001_1100)).chroma_quarters,
+            0
+        );
+        // Nothing found: the largest; an irot box: rotated.
+        assert_eq!(Coding::of(b"nothing here").chroma_quarters, 8);
+        let mut rotated = hevc.clone();
+        rotated.extend(b"\0\0\0\x09irot\x01");
+        assert!(Coding::of(&rotated).rotated && !Coding::of(&hevc).rotated);
+    }
+
+    /// The largest channel difference between two images of the same size.
+    fn max_difference(a: &DynamicImage, b: &DynamicImage) -> u8 {
+        assert_eq!(a.dimensions(), b.dimensions());
+        let (a, b) = (a.to_rgba8(), b.to_rgba8());
+        a.as_raw()
+            .iter()
+            .zip(b.as_raw())
+            .map(|(x, y)| x.abs_diff(*y))
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// `image` averaged over 2×2 blocks (over what remains at the last row and column).
+    fn box_halved(image: &DynamicImage) -> DynamicImage {
+        let rgba = image.to_rgba8();
+        let (w, h) = rgba.dimensions();
+        let out = image::RgbaImage::from_fn(w.div_ceil(2), h.div_ceil(2), |x, y| {
+            let mut sum = [0u32; 4];
+            let mut n = 0;
+            for (sx, sy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
+                let (px, py) = (2 * x + sx, 2 * y + sy);
+                if px < w && py < h {
+                    let p = rgba.get_pixel(px, py).0;
+                    for c in 0..4 {
+                        sum[c] += u32::from(p[c]);
+                    }
+                    n += 1;
+                }
+            }
+            image::Rgba(sum.map(|v| u8::try_from((v + n / 2) / n).unwrap()))
+        });
+        DynamicImage::ImageRgba8(out)
+    }
+
+    /// Every phone fixture decoded through its own planes matches libheif's own conversion
+    /// to RGB (its matrix, range, depth and alpha), at full size and averaged by two.
+    #[test]
+    fn planes_convert_as_libheif_converts_them() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/phone");
+        let names = [
+            "photo.heic",
+            "ten-bit.heic",
+            "alpha.heic",
+            "exif6.heic",
+            "adobe.heic",
+            "photo.avif",
+            "grid.avif",
+            "rotated.avif",
+            "mirrored.avif",
+            "twelve-bit.avif",
+            "grey.avif",
+            "yuv444.avif",
+        ];
+        for name in names {
+            let path = dir.join(name);
+            let (kind, data) = read_if_heif(&path).unwrap().unwrap();
+            let context = Context::read(kind, &data, 40_000).unwrap();
+            let handle = context.primary(kind).unwrap();
+            let header = handle.header(kind).unwrap();
+            let reference = handle.decode_rgb(kind, header).unwrap();
+            let full = decode(kind, &data, 40_000, |_, _| 1).unwrap();
+            assert_eq!(full.full_size, reference.dimensions(), "{name}");
+            let diff = max_difference(&full.image, &reference);
+            assert!(diff <= 3, "{name}: planes and libheif differ by {diff}");
+            // Averaged by two against libheif's pixels averaged over the same 2×2 blocks.
+            let half = decode(kind, &data, 40_000, |_, _| 2).unwrap();
+            let diff = max_difference(&half.image, &box_halved(&reference));
+            assert!(diff <= 2, "{name}: averaged by two, off by {diff}");
+        }
+    }
+
+    /// A phone's 4:2:0 HEIC decodes to its own planes, chroma at half size: libheif converts
+    /// nothing (asked for no colour space, libheif 1.15 makes planar RGB, 3 bytes a pixel).
+    #[test]
+    fn a_phone_heic_decodes_to_its_own_subsampled_planes() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/phone/photo.heic");
+        let (kind, data) = read_if_heif(&path).unwrap().unwrap();
+        let coding = Coding::of(&data);
+        assert_eq!(coding.chroma_quarters, 2);
+        let context = Context::read(kind, &data, 40_000).unwrap();
+        let handle = context.primary(kind).unwrap();
+        let image = handle.decode_planes(kind, coding.chroma_quarters).unwrap();
+        let planar = image.planar(kind).unwrap();
+        assert!(matches!(planar.colour, reduce::Colour::YCbCr(_)));
+        let sizes: Vec<_> = planar.planes.iter().map(|p| (p.width, p.height)).collect();
+        assert_eq!(sizes, [(96, 72), (48, 36), (48, 36)]);
+    }
+
+    #[test]
+    fn a_decode_over_the_limit_names_the_budget_it_would_need() {
+        let header = Header {
+            width_px: 40_000,
+            height_px: 40_000,
+            alpha: false,
+            bits: 10,
+        };
+        let coding = Coding {
+            chroma_quarters: 8,
+            rotated: true,
+        };
+        let Err(PhotoError::TooLarge(message)) = check_size(Kind::Heif, header, coding, 40_000)
+        else {
+            panic!("a 1,600 MP 10-bit photo decodes");
+        };
+        assert!(
+            message.contains("1600 MP") && message.contains("--memory-budget"),
+            "{message}"
+        );
+        let phone = Coding {
+            chroma_quarters: 2,
+            rotated: false,
+        };
+        let ordinary = Header {
+            width_px: 4032,
+            height_px: 3024,
+            bits: 8,
+            ..header
+        };
+        assert_eq!(
+            check_size(Kind::Heif, ordinary, phone, 40_000).ok(),
+            Some(51_819_264)
+        );
     }
 }
