@@ -245,13 +245,12 @@ fn crop_cover_scale(w: u32, h: u32, spec: &TileSpec) -> f64 {
 
 /// The largest whole factor an upright `w × h` photo may be averaged down by and still have
 /// its crop cover the tile.
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
 fn reduce_factor(w: u32, h: u32, spec: &TileSpec) -> u32 {
     let crop = spec.crop(w, h);
     let scale =
         (f64::from(spec.width_px) / crop.width).max(f64::from(spec.height_px) / crop.height);
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    let factor = (1.0 / scale).floor().clamp(1.0, 1024.0) as u32;
-    factor
+    (1.0 / scale).floor().clamp(1.0, 1024.0) as u32
 }
 
 /// Decodes a colour or grey JPEG at the smallest DCT scale (1, 1/2, 1/4 or 1/8) that still
