@@ -659,6 +659,10 @@ fn fuzz_child() {
         target: Target::from_name(target),
     };
     let seed = env_number("GRIDREEL_FUZZ_SEED").unwrap_or(DEFAULT_SEED);
+    // The cases decode under a memory budget of 384 MiB, as a render given that budget does:
+    // one decode may hold no more (HEIC and AVIF may otherwise hold up to the machine's
+    // default budget), so a case growing by more than the limit below is a bug.
+    let _budget = gridreel::photos::gate::serve(MAX_PHOTO_ALLOC_BYTES / 8, MAX_PHOTO_ALLOC_BYTES);
     // A panic message of our own goes to the parent in the `done` line, not to stderr.
     std::panic::set_hook(Box::new(|_| {}));
     let mut out = std::io::stdout().lock();
