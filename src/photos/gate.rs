@@ -50,9 +50,14 @@ pub fn serve(bytes: u64, budget: u64) -> LimitShare<'static> {
     GATE.serve_from(bytes, budget)
 }
 
+/// The most one photo's decode may hold, whatever the budget: a photo of the largest side
+/// (40,000 pixels) declares more, so a small file cannot claim a machine's memory.
+pub const LARGEST_DECODE_BYTES: u64 = 4 << 30;
+
 /// The most one photo's decode may hold (it then runs alone): the memory budget being served
 /// (the sum, while a preview and an export both serve one), or, while none is, the default
-/// budget of this machine; never less than the limit every format has.
+/// budget of this machine; never less than the limit every format has, nor more than
+/// [`LARGEST_DECODE_BYTES`].
 #[must_use]
 pub fn largest_decode() -> u64 {
     let budgets = GATE.state.lock().map_or(0, |s| s.budgets);
@@ -61,7 +66,7 @@ pub fn largest_decode() -> u64 {
     } else {
         budgets
     };
-    budget.max(super::MAX_PHOTO_ALLOC_BYTES)
+    budget.clamp(super::MAX_PHOTO_ALLOC_BYTES, LARGEST_DECODE_BYTES)
 }
 
 /// Waits until `bytes` fit under the process's limit (or nothing else is in flight) and takes

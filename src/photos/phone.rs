@@ -69,7 +69,8 @@ pub(super) fn probe(path: &Path, limits: Limits) -> Result<Option<()>, PhotoErro
     if let Some((kind, data)) = super::heif::read_if_heif(path)? {
         let header = super::heif::header(kind, &data, limits.side_px)?;
         let coding = super::heif::Coding::of(&data);
-        super::heif::check_size(kind, header, coding, limits.side_px)?;
+        let limit = super::gate::largest_decode();
+        super::heif::check_size(kind, header, coding, limits.side_px, limit)?;
         return Ok(Some(()));
     }
     super::jxl::probe_if_jxl(path, limits.side_px, limits.jxl_float_bytes())

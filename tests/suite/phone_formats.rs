@@ -169,14 +169,15 @@ fn damaged_heic_is_skipped_with_the_reason() {
         !matches!(result, Err(PhotoError::DecoderPanicked(_))),
         "{result:?}"
     );
-    // Declared sizes beyond the limits are refused before decoding, saying how big.
-    let huge = write("huge.heic", &with_declared_size(&good, 30_000, 20_000));
+    // Declared sizes beyond the limits are refused before decoding, saying how big: 1,600 MP
+    // would need 6.8 GB, more than one decode may ever hold (4 GiB).
+    let huge = write("huge.heic", &with_declared_size(&good, 40_000, 40_000));
     for error in [
         decode_tile(&huge, &spec()).unwrap_err(),
         probe(&huge).unwrap_err(),
     ] {
         assert!(
-            matches!(error, PhotoError::TooLarge(_)) && error.to_string().contains("30000×20000"),
+            matches!(error, PhotoError::TooLarge(_)) && error.to_string().contains("40000×40000"),
             "{error}"
         );
     }

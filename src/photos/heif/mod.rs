@@ -227,7 +227,8 @@ pub(super) fn decode(
     let handle = context.primary(kind)?;
     let header = handle.header(kind)?;
     let coding = Coding::of(data);
-    let working = check_size(kind, header, coding, max_side_px)?;
+    let limit = super::gate::largest_decode();
+    let working = check_size(kind, header, coding, max_side_px, limit)?;
     let factor = factor(header.width_px, header.height_px).max(1);
     let reduced = header.pixels() / u64::from(factor * factor) * 16;
     let permit = super::gate::acquire(working + reduced + data.len() as u64);
@@ -245,13 +246,15 @@ pub(super) fn decode(
     })
 }
 
-/// Refuses a header over the limits, saying how big the photo is and what budget it would
+/// Refuses a header over the limits (`max_side_px` a side, `limit` bytes held: see
+/// [`super::gate::largest_decode`]), saying how big the photo is and what budget it would
 /// need; else the bytes its decode holds.
 pub(super) fn check_size(
     kind: Kind,
     header: Header,
     coding: Coding,
     max_side_px: u32,
+    limit: u64,
 ) -> Result<u64, PhotoError> {
     let (w, h) = (header.width_px, header.height_px);
     if w == 0 || h == 0 {
@@ -269,18 +272,28 @@ pub(super) fn check_size(
         )));
     }
     let working = header.working_bytes(coding);
-    let limit = super::gate::largest_decode();
     if working > limit {
         let mib = |b: u64| b.div_ceil(1 << 20);
-        return Err(PhotoError::TooLarge(format!(
-            "{} of {w}×{h} pixels ({megapixels:.0} MP) needs {} MiB to decode; one decode may \
-             hold {} MiB (the memory budget, and never less than 384 MiB): --memory-budget \
-             {}MB or more would decode it",
-            kind.name(),
-            mib(working),
-            mib(limit),
+        let name = kind.name();
+        let needs = format!(
+            "{name} of {w}×{h} pixels ({megapixels:.0} MP) needs {} MiB to decode",
             mib(working)
-        )));
+        );
+        return Err(PhotoError::TooLarge(
+            if working > super::gate::LARGEST_DECODE_BYTES {
+                format!(
+                    "{needs}; one decode may hold {} MiB at most, whatever the budget",
+                    mib(super::gate::LARGEST_DECODE_BYTES)
+                )
+            } else {
+                format!(
+                    "{needs}; one decode may hold {} MiB (the memory budget, and never less than \
+                 384 MiB): --memory-budget {}MB or more would decode it",
+                    mib(limit),
+                    mib(working)
+                )
+            },
+        ));
     }
     Ok(working)
 }
@@ -288,6 +301,7 @@ pub(super) fn check_size(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::photos::gate::LARGEST_DECODE_BYTES;
     use image::GenericImageView as _;
     use std::path::Path;
 
@@ -476,12 +490,27 @@ mod tests {
             chroma_quarters: 8,
             rotated: true,
         };
-        let Err(PhotoError::TooLarge(message)) = check_size(Kind::Heif, header, coding, 40_000)
-        else {
-            panic!("a 1,600 MP 10-bit photo decodes");
-        };
+        let refusal =
+            |header, coding, limit| match check_size(Kind::Heif, header, coding, 40_000, limit) {
+                Err(PhotoError::TooLarge(message)) => message,
+                other => panic!("{header:?} decodes under {limit}: {other:?}"),
+            };
+        // Beyond what any budget lets one decode hold.
+        let message = refusal(header, coding, LARGEST_DECODE_BYTES);
         assert!(
-            message.contains("1600 MP") && message.contains("--memory-budget"),
+            message.contains("1600 MP") && message.contains("whatever the budget"),
+            "{message}"
+        );
+        // Beyond this budget: the message names the one that would do (200 MP, 10-bit 4:4:4,
+        // rotated: 3 × 1.2 GB of planes and 250 MB, 3,668 MiB).
+        let big = Header {
+            width_px: 16_320,
+            height_px: 12_240,
+            ..header
+        };
+        let message = refusal(big, coding, 1 << 30);
+        assert!(
+            message.contains("200 MP") && message.contains("--memory-budget 3668MB"),
             "{message}"
         );
         let phone = Coding {
@@ -495,7 +524,7 @@ mod tests {
             ..header
         };
         assert_eq!(
-            check_size(Kind::Heif, ordinary, phone, 40_000).ok(),
+            check_size(Kind::Heif, ordinary, phone, 40_000, 1 << 30).ok(),
             Some(51_819_264)
         );
     }
