@@ -137,8 +137,7 @@ fn managed_row(gpu: &Gpu, dir: &Path, work: &Path) -> BenchResult<Row> {
     let ((ratio, managed, plain), all) = median_pair(&mut pairs);
     Ok(Row {
         what: format!(
-            "import with ICC conversion ÷ without: {count} Adobe RGB JPEGs; median of {} pairs",
-            RATIO_PAIRS
+            "import with ICC conversion ÷ without: {count} Adobe RGB JPEGs; median of {RATIO_PAIRS} pairs"
         ),
         value: format!(
             "{ratio:.2} ({managed:.2} s vs {plain:.2} s; all: {})",

@@ -156,9 +156,12 @@ impl Coding {
                     _ => 8,
                 }),
                 // av1C: monochrome, subsampling_x, subsampling_y, in the third byte.
-                b"av1C" => data.get(at + 4 + 2).map(|b| match (b >> 4) & 1 != 0 {
-                    true => 0,
-                    false => 8 >> (((b >> 3) & 1) + ((b >> 2) & 1)),
+                b"av1C" => data.get(at + 4 + 2).map(|b| {
+                    if (b >> 4) & 1 != 0 {
+                        0
+                    } else {
+                        8 >> (((b >> 3) & 1) + ((b >> 2) & 1))
+                    }
                 }),
                 b"irot" => {
                     rotated = true;

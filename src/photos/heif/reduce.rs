@@ -190,27 +190,24 @@ pub(super) fn reduce(planar: &Planar, factor: u32) -> Option<DynamicImage> {
         _ => return None,
     };
     let (w, h) = (u32::try_from(out.0).ok()?, u32::try_from(out.1).ok()?);
-    match &planar.alpha {
-        Some(alpha) => {
-            let a = alpha.averaged(luma_size, out, factor);
-            let pixels = rgb
-                .iter()
-                .zip(&a)
-                .flat_map(|(c, &a)| {
-                    [
-                        to_u8(c[0]),
-                        to_u8(c[1]),
-                        to_u8(c[2]),
-                        to_u8(a / alpha.max_value()),
-                    ]
-                })
-                .collect();
-            image::RgbaImage::from_raw(w, h, pixels).map(DynamicImage::ImageRgba8)
-        }
-        None => {
-            let pixels = rgb.iter().flat_map(|c| c.map(to_u8)).collect();
-            image::RgbImage::from_raw(w, h, pixels).map(DynamicImage::ImageRgb8)
-        }
+    if let Some(alpha) = &planar.alpha {
+        let a = alpha.averaged(luma_size, out, factor);
+        let pixels = rgb
+            .iter()
+            .zip(&a)
+            .flat_map(|(c, &a)| {
+                [
+                    to_u8(c[0]),
+                    to_u8(c[1]),
+                    to_u8(c[2]),
+                    to_u8(a / alpha.max_value()),
+                ]
+            })
+            .collect();
+        image::RgbaImage::from_raw(w, h, pixels).map(DynamicImage::ImageRgba8)
+    } else {
+        let pixels = rgb.iter().flat_map(|c| c.map(to_u8)).collect();
+        image::RgbImage::from_raw(w, h, pixels).map(DynamicImage::ImageRgb8)
     }
 }
 
