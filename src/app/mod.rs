@@ -56,6 +56,8 @@ pub struct EditorApp {
     /// File dialogs, the path field, the replace prompt and the export dialog.
     pub dialogs: dialogs::Dialogs,
     pub show_hud: bool,
+    /// Guides drawn over the preview only: the safe area's ("Show safe area").
+    pub guides: overlay_preview::Guides,
     /// Where the preview was drawn last frame (points).
     pub preview_rect: egui::Rect,
     /// Where the frame itself was drawn in it (letterbox excluded).
@@ -151,6 +153,7 @@ impl EditorApp {
             editor,
             dialogs,
             show_hud: start.hud,
+            guides: overlay_preview::Guides::default(),
             monitor: Monitor::start(),
             tiles: preview::PreviewTiles::default(),
             last_frame: Instant::now(),
@@ -425,7 +428,7 @@ impl eframe::App for EditorApp {
             .frame(unfilled(egui::Frame::side_top_panel(ui.style())))
             .show(ui, |ui| {
                 ui::status_ui(ui, &mut self.editor);
-                let scrubber = ui::timeline_ui(ui, &mut self.editor);
+                let scrubber = ui::timeline_ui(ui, &mut self.editor, &mut self.guides.safe_area);
                 music::waveform_ui(ui, &mut self.editor, &mut self.music, scrubber);
             });
         self.side_panel_ui(ui);
@@ -452,6 +455,10 @@ impl eframe::App for EditorApp {
             .show(ui, |ui| {
                 let rects = ui::preview_panel_ui(ui, &mut self.editor);
                 overlay.paint(ui.painter(), rects.1, self.editor.time_secs);
+                if self.guides.safe_area {
+                    let safe_area = self.editor.settings.safe_area;
+                    overlay_preview::safe_area_guide_ui(ui.painter(), rects.1, safe_area);
+                }
                 rects
             })
             .inner;

@@ -8,13 +8,14 @@ use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, sync_channel};
 use eframe::egui;
 
 use crate::overlay::{Overlay, Sprite};
-use crate::settings::{LogoSettings, Settings, TitleSettings};
+use crate::settings::{LogoSettings, SafeArea, Settings, TitleSettings};
 
 /// What the overlay is drawn from: a change to any of it rasterises it again.
 #[derive(Clone, Debug, PartialEq)]
 struct Key {
     title: TitleSettings,
     logo: LogoSettings,
+    safe_area: SafeArea,
     frame_px: (u32, u32),
     duration_secs: f64,
 }
@@ -24,6 +25,7 @@ impl Key {
         Self {
             title: settings.title.clone(),
             logo: settings.logo.clone(),
+            safe_area: settings.safe_area,
             frame_px: settings.frame_size_px(),
             duration_secs: settings.duration_secs,
         }
@@ -32,6 +34,7 @@ impl Key {
     fn is_of(&self, settings: &Settings) -> bool {
         self.title == settings.title
             && self.logo == settings.logo
+            && self.safe_area == settings.safe_area
             && self.frame_px == settings.frame_size_px()
             && self.duration_secs.to_bits() == settings.duration_secs.to_bits()
     }
@@ -69,6 +72,7 @@ impl OverlayPreview {
                     };
                     settings.title = key.title.clone();
                     settings.logo = key.logo.clone();
+                    settings.safe_area = key.safe_area;
                     let built = Overlay::build(&settings, key.frame_px).map_err(|e| e.to_string());
                     if result_tx.send((key, built)).is_err() {
                         return;
@@ -183,4 +187,57 @@ impl OverlayPreview {
             painter.image(texture.id(), egui::Rect::from_min_size(min, size), uv, tint);
         }
     }
+}
+
+/// What the editor draws over the preview and never exports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Guides {
+    /// The safe area's outline and dimmed edges (when the settings have a safe area):
+    /// "Show safe area" beside the timeline, on at first.
+    pub safe_area: bool,
+}
+
+impl Default for Guides {
+    fn default() -> Self {
+        Self { safe_area: true }
+    }
+}
+
+/// The safe-area guide over the frame drawn in `frame_rect`: the edges `safe_area` covers
+/// dimmed and the safe rectangle outlined. Drawn by egui over the preview only; the export
+/// never sees it. Nothing without a safe area.
+pub fn safe_area_guide_ui(painter: &egui::Painter, frame_rect: egui::Rect, safe_area: SafeArea) {
+    if safe_area.is_default() {
+        return;
+    }
+    let (w, h) = (frame_rect.width(), frame_rect.height());
+    let share = |s: f64| s.clamp(0.0, SafeArea::MAX_SHARE) as f32;
+    let safe = egui::Rect::from_min_max(
+        frame_rect.min + egui::vec2(share(safe_area.left) * w, share(safe_area.top) * h),
+        frame_rect.max - egui::vec2(share(safe_area.right) * w, share(safe_area.bottom) * h),
+    );
+    let dim = egui::Color32::from_black_alpha(110);
+    let (outer, inner) = (frame_rect, safe);
+    for band in [
+        egui::Rect::from_min_max(outer.min, egui::pos2(outer.max.x, inner.min.y)),
+        egui::Rect::from_min_max(egui::pos2(outer.min.x, inner.max.y), outer.max),
+        egui::Rect::from_min_max(
+            egui::pos2(outer.min.x, inner.min.y),
+            egui::pos2(inner.min.x, inner.max.y),
+        ),
+        egui::Rect::from_min_max(
+            egui::pos2(inner.max.x, inner.min.y),
+            egui::pos2(outer.max.x, inner.max.y),
+        ),
+    ] {
+        if band.is_positive() {
+            painter.rect_filled(band, 0.0, dim);
+        }
+    }
+    painter.rect_stroke(
+        safe,
+        0.0,
+        egui::Stroke::new(1.0, egui::Color32::from_rgb(255, 220, 0)),
+        egui::StrokeKind::Inside,
+    );
 }

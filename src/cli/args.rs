@@ -8,7 +8,8 @@ use clap::{Args, Parser, Subcommand};
 use crate::settings::limits::{self, Limit};
 use crate::settings::{
     Aspect, Backdrop, CaptionSource, Color, Corner, CropAnchor, Direction, EncoderChoice,
-    FrameSize, MemoryBudget, PhotoSort, Settings, TitlePosition, TitleShow, VideoCodec, X264Preset,
+    FrameSize, MemoryBudget, PhotoSort, SafeArea, Settings, TitlePosition, TitleShow, VideoCodec,
+    X264Preset,
 };
 
 /// A flag given twice takes the last value (`args_override_self`), as in most Unix tools, so
@@ -337,6 +338,9 @@ pub struct WordsArgs {
     /// Space between the logo and the frame's edges, as a share of the frame height [default: 0.03]
     #[arg(long, value_name = "SHARE")]
     pub logo_margin: Option<f64>,
+    /// The share of the frame's top, bottom, left and right edges a platform covers with its buttons, each 0–0.45: the title and the logo stay inside (e.g. 0.1,0.2,0.05,0.12) [default: 0,0,0,0]
+    #[arg(long, value_name = "TOP,BOTTOM,LEFT,RIGHT", value_parser = parse_safe_area)]
+    pub safe_area: Option<SafeArea>,
     /// A caption in each tile's bottom band: date (taken, from EXIF), name (the file's, without its extension), folder, none, or a CSV (path,text) or RON ({"path": "text"}) FILE of captions of your own, paths relative to --images (write ./date for a file named date) [default: none]
     #[arg(long, value_name = "date|name|folder|FILE", value_parser = parse_captions)]
     pub captions: Option<CaptionsArg>,
@@ -367,6 +371,27 @@ fn parse_captions(value: &str) -> Result<CaptionsArg, String> {
         .map_or_else(|| CaptionsArg::File(value.into()), CaptionsArg::Source))
 }
 
+/// `--safe-area 0.1,0.2,0.05,0.12`: four shares (their range is checked with the settings).
+fn parse_safe_area(value: &str) -> Result<SafeArea, String> {
+    let shares: Vec<f64> = value
+        .split(',')
+        .map(|v| v.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("four numbers TOP,BOTTOM,LEFT,RIGHT ({e})"))?;
+    let [top, bottom, left, right] = shares[..] else {
+        return Err(format!(
+            "four numbers TOP,BOTTOM,LEFT,RIGHT (got {})",
+            shares.len()
+        ));
+    };
+    Ok(SafeArea {
+        top,
+        bottom,
+        left,
+        right,
+    })
+}
+
 impl WordsArgs {
     /// Writes every given flag into `s`.
     pub fn apply(&self, s: &mut Settings) {
@@ -389,6 +414,7 @@ impl WordsArgs {
         set!(logo_size => logo.size);
         set!(logo_opacity => logo.opacity);
         set!(logo_margin => logo.margin);
+        set!(safe_area => safe_area);
         set!(caption_size => captions.size);
         set!(caption_color => captions.color);
         set!(caption_band => captions.band);

@@ -105,9 +105,12 @@ impl Overlay {
             height_px: frame_px.1,
             sprites: Vec::new(),
         };
+        // The title and the logo are placed in the safe rectangle (the whole frame without
+        // a safe area): preview and export both take their places from here.
+        let safe = settings.safe_area.rect_px(frame_px);
         if settings.title.shown() {
-            let canvas = title_canvas(settings, frame_px)?;
-            let y = title_y(settings.title.position, frame_px.1, canvas.height_px);
+            let canvas = title_canvas(settings, frame_px, safe)?;
+            let y = title_y(settings.title.position, frame_px.1, safe, canvas.height_px);
             let fade = title_fade(settings);
             overlay.place(&canvas, (0, y), fade);
         }
@@ -117,15 +120,15 @@ impl Overlay {
             let logo_px = (logo.size * height).round().max(2.0) as u32;
             let canvas = logo::load(path, logo_px, logo.opacity)?;
             let margin = (logo.margin * height).round() as i64;
-            let (w, h) = (i64::from(frame_px.0), i64::from(frame_px.1));
+            let (left, top, right, bottom) = safe;
             let (cw, ch) = (i64::from(canvas.width_px), i64::from(canvas.height_px));
             let x = match logo.position {
-                Corner::TopLeft | Corner::BottomLeft => margin,
-                Corner::TopRight | Corner::BottomRight => w - margin - cw,
+                Corner::TopLeft | Corner::BottomLeft => left + margin,
+                Corner::TopRight | Corner::BottomRight => right - margin - cw,
             };
             let y = match logo.position {
-                Corner::TopLeft | Corner::TopRight => margin,
-                Corner::BottomLeft | Corner::BottomRight => h - margin - ch,
+                Corner::TopLeft | Corner::TopRight => top + margin,
+                Corner::BottomLeft | Corner::BottomRight => bottom - margin - ch,
             };
             overlay.place(&canvas, (x, y), Fade::Always);
         }
@@ -180,8 +183,14 @@ impl Overlay {
     }
 }
 
-/// The title block across the whole frame width: its lines centred, with the backdrop.
-fn title_canvas(settings: &Settings, (width, height): (u32, u32)) -> Result<Canvas, OverlayError> {
+/// The title block across the whole frame width (so a band spans it): its lines centred on
+/// the safe rectangle `safe` (left, top, right, bottom) and at most 0.9 of its width, with
+/// the backdrop.
+fn title_canvas(
+    settings: &Settings,
+    (width, height): (u32, u32),
+    safe: (i64, i64, i64, i64),
+) -> Result<Canvas, OverlayError> {
     let title = &settings.title;
     let size_px = (title.size * f64::from(height)) as f32;
     let paragraphs = [
@@ -192,12 +201,12 @@ fn title_canvas(settings: &Settings, (width, height): (u32, u32)) -> Result<Canv
     let text = text::rasterise(&TextBlock {
         paragraphs: &paragraphs,
         font: title.font.as_deref(),
-        max_width_px: (width as f32 * 0.9).max(1.0),
+        max_width_px: ((safe.2 - safe.0) as f32 * 0.9).max(1.0),
         color: [color.r, color.g, color.b],
     })?;
     let pad = (size_px * 0.3).ceil().max(2.0) as u32;
     let mut canvas = Canvas::new(width, text.height_px + 2 * pad);
-    let left = (width.saturating_sub(text.width_px) / 2) as i32;
+    let left = ((safe.0 + safe.2 - i64::from(text.width_px)) / 2).max(0) as i32;
     match title.backdrop {
         Backdrop::None => {}
         Backdrop::Band => {
@@ -262,14 +271,20 @@ fn blurred_alpha(text: &Canvas, radius: i32) -> Vec<f32> {
     pass(&once, false)
 }
 
-/// The top of a title block `block_h` tall at `position` in a frame `height` tall.
-fn title_y(position: TitlePosition, height: u32, block_h: u32) -> i64 {
-    let (height, block_h) = (i64::from(height), i64::from(block_h));
-    let margin = height * 6 / 100;
+/// The top of a title block `block_h` tall at `position` in a frame `height` tall, measured
+/// from the safe rectangle's top and bottom edges (`safe`: left, top, right, bottom).
+fn title_y(
+    position: TitlePosition,
+    height: u32,
+    (_, top, _, bottom): (i64, i64, i64, i64),
+    block_h: u32,
+) -> i64 {
+    let block_h = i64::from(block_h);
+    let margin = i64::from(height) * 6 / 100;
     match position {
-        TitlePosition::Top => margin,
-        TitlePosition::Center => (height - block_h) / 2,
-        TitlePosition::Bottom => height - margin - block_h,
+        TitlePosition::Top => top + margin,
+        TitlePosition::Center => (top + bottom - block_h) / 2,
+        TitlePosition::Bottom => bottom - margin - block_h,
     }
 }
 

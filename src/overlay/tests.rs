@@ -255,3 +255,81 @@ fn a_logo_sits_in_its_corner_with_its_opacity_and_bad_files_are_refused() {
         .to_string();
     assert!(err.contains("not a regular file"), "{err}");
 }
+
+/// A safe area moves the title placed at the top down by its top edge, and keeps its
+/// letters' pixels out of the covered top rows.
+#[test]
+fn a_title_at_the_top_sits_inside_the_safe_area() {
+    let mut settings = Settings {
+        title: TitleSettings {
+            text: "Kyoto 2026".into(),
+            backdrop: Backdrop::None,
+            position: TitlePosition::Top,
+            ..TitleSettings::default()
+        },
+        ..Settings::default()
+    };
+    let frame = (360, 640);
+    let first_ink_row = |o: &Overlay| {
+        let s = &o.sprites[0];
+        let row = (0..s.height_px)
+            .find(|y| {
+                let from = (y * s.width_px * 4) as usize;
+                s.rgba[from..from + (s.width_px * 4) as usize]
+                    .chunks(4)
+                    .any(|p| p[3] > 0)
+            })
+            .unwrap();
+        s.y_px + row
+    };
+    let plain = first_ink_row(&Overlay::build(&settings, frame).unwrap());
+    settings.safe_area = crate::settings::SafeArea {
+        top: 0.10,
+        bottom: 0.20,
+        left: 0.05,
+        right: 0.12,
+    };
+    let safe = first_ink_row(&Overlay::build(&settings, frame).unwrap());
+    assert_eq!(safe, plain + 64, "a tenth of 640 rows lower");
+    settings.title.position = TitlePosition::Bottom;
+    let bottom = &Overlay::build(&settings, frame).unwrap().sprites[0];
+    assert!(
+        bottom.y_px + bottom.height_px <= 512,
+        "above the bottom fifth"
+    );
+}
+
+/// The logo's corner is the safe rectangle's: its margin is measured from the safe edges.
+#[test]
+fn the_logo_sits_in_the_safe_rectangles_corner() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("logo.png");
+    image::RgbaImage::from_pixel(40, 20, image::Rgba([255, 0, 0, 255]))
+        .save(&path)
+        .unwrap();
+    let mut settings = Settings {
+        logo: LogoSettings {
+            file: Some(path),
+            size: 0.1,
+            margin: 0.02,
+            ..LogoSettings::default()
+        },
+        ..Settings::default()
+    };
+    let frame = (400, 800);
+    let plain = Overlay::build(&settings, frame).unwrap().sprites[0].clone();
+    // 80 tall, 160 wide, 16 px from the bottom-right corner.
+    assert_eq!((plain.x_px, plain.y_px), (224, 704));
+    settings.safe_area = crate::settings::SafeArea {
+        top: 0.10,
+        bottom: 0.20,
+        left: 0.05,
+        right: 0.12,
+    };
+    let safe = Overlay::build(&settings, frame).unwrap().sprites[0].clone();
+    // The safe rectangle's bottom-right corner is (352, 640).
+    assert_eq!((safe.x_px, safe.y_px), (352 - 16 - 160, 640 - 16 - 80));
+    settings.logo.position = Corner::TopLeft;
+    let top_left = Overlay::build(&settings, frame).unwrap().sprites[0].clone();
+    assert_eq!((top_left.x_px, top_left.y_px), (20 + 16, 80 + 16));
+}

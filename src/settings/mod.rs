@@ -24,8 +24,8 @@ pub use values::{
 };
 pub use video::{EncoderChoice, EncoderName, VideoCodec, X264Preset};
 pub use words::{
-    Backdrop, Corner, LogoSettings, MAX_TITLE_CHARS, TitlePosition, TitleSettings, TitleShow,
-    without_control_chars,
+    Backdrop, Corner, LogoSettings, MAX_TITLE_CHARS, SafeArea, TitlePosition, TitleSettings,
+    TitleShow, without_control_chars,
 };
 
 use std::collections::BTreeMap;
@@ -91,6 +91,10 @@ pub struct Settings {
     /// A logo or watermark in a corner.
     #[serde(skip_serializing_if = "LogoSettings::is_default")]
     pub logo: LogoSettings,
+    /// The edges a platform covers with its own buttons (9:16 short video): the title and
+    /// the logo are placed inside what is left; the editor can show it as a guide.
+    #[serde(skip_serializing_if = "SafeArea::is_default")]
+    pub safe_area: SafeArea,
     /// A caption in each tile's bottom band: the date taken, the file or folder name, or a
     /// text of the photo's own.
     #[serde(skip_serializing_if = "CaptionSettings::is_default")]
@@ -205,6 +209,7 @@ impl Default for Settings {
             audio: AudioSettings::default(),
             title: TitleSettings::default(),
             logo: LogoSettings::default(),
+            safe_area: SafeArea::default(),
             captions: CaptionSettings::default(),
             memory_budget: MemoryBudget::Auto,
         }
@@ -237,6 +242,7 @@ impl Settings {
         self.validate_audio_and_budget()?;
         self.title.validate()?;
         self.logo.validate()?;
+        self.safe_area.validate()?;
         self.captions.validate()?;
         Ok(())
     }

@@ -235,6 +235,36 @@ mod tests {
         assert_eq!(partial.cols, 6);
     }
 
+    /// The safe area round-trips through a preset, an old preset without one loads with
+    /// none, the 9:16 preset ships one, and a share over 0.45 is refused by name.
+    #[test]
+    fn safe_area_round_trips_and_old_presets_load() {
+        let s = Settings {
+            safe_area: super::super::SafeArea {
+                top: 0.1,
+                bottom: 0.2,
+                left: 0.05,
+                right: 0.12,
+            },
+            ..Settings::default()
+        };
+        let text = settings_to_ron(&s);
+        assert!(text.contains("safe_area"), "{text}");
+        assert_eq!(parse_preset(&text, Path::new("x.ron")).unwrap(), s);
+        let old = parse_preset("(rows: 4)", Path::new("old.ron")).unwrap();
+        assert!(old.safe_area.is_default());
+        assert!(!settings_to_ron(&old).contains("safe_area"));
+        let vertical = shipped_preset("vertical-9x16").unwrap().unwrap();
+        assert_eq!(vertical.safe_area, s.safe_area);
+        let err = parse_preset(
+            "(\n safe_area: (\n  right: 0.5,\n ),\n)",
+            Path::new("s.ron"),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("safe_area.right"), "{err}");
+        assert!(matches!(err, PresetError::Invalid { line: 3, .. }), "{err}");
+    }
+
     #[test]
     fn typos_and_bad_values_give_file_and_line() {
         let err = parse_preset("(\n  rows: 4,\n  rowz: 3,\n)", Path::new("t.ron")).unwrap_err();

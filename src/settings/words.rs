@@ -244,6 +244,51 @@ impl LogoSettings {
     }
 }
 
+/// The share of each edge of the frame a platform covers with its own buttons and captions
+/// (TikTok, Reels and Shorts on a 9:16 frame): titles and the logo are placed inside what is
+/// left. Each share is 0 to [`SafeArea::MAX_SHARE`]; all 0 (the default): the whole frame.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SafeArea {
+    pub top: f64,
+    pub bottom: f64,
+    pub left: f64,
+    pub right: f64,
+}
+
+impl SafeArea {
+    /// The most of one edge a safe area may cover.
+    pub const MAX_SHARE: f64 = 0.45;
+
+    /// Whether every edge is 0 (no safe area).
+    #[must_use]
+    pub fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// The safe rectangle in a frame of `width` x `height` pixels: (left, top, right,
+    /// bottom) edges, in pixels from the frame's top-left corner.
+    #[must_use]
+    pub fn rect_px(&self, (width, height): (u32, u32)) -> (i64, i64, i64, i64) {
+        let (w, h) = (f64::from(width), f64::from(height));
+        let px = |share: f64, side: f64| (share.clamp(0.0, Self::MAX_SHARE) * side).round() as i64;
+        (
+            px(self.left, w),
+            px(self.top, h),
+            i64::from(width) - px(self.right, w),
+            i64::from(height) - px(self.bottom, h),
+        )
+    }
+
+    pub(super) fn validate(&self) -> Result<(), SettingsError> {
+        check_share("safe_area.top", self.top, 0.0, Self::MAX_SHARE)?;
+        check_share("safe_area.bottom", self.bottom, 0.0, Self::MAX_SHARE)?;
+        check_share("safe_area.left", self.left, 0.0, Self::MAX_SHARE)?;
+        check_share("safe_area.right", self.right, 0.0, Self::MAX_SHARE)?;
+        Ok(())
+    }
+}
+
 pub(super) fn check_share(
     field: &'static str,
     value: f64,

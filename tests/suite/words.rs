@@ -324,3 +324,87 @@ fn a_title_in_the_editor_shows_over_the_preview() {
     assert!(changed(0, third) > 200, "no title at the top");
     assert_eq!(changed(2 * third, before.height()), 0, "the bottom changed");
 }
+
+/// A safe area is a placement rule and a guide, never pixels: a render with one and no
+/// title equals the render without it, frame for frame (no guide in the export).
+#[test]
+fn a_safe_area_draws_nothing_in_the_export() {
+    let photos = photos();
+    let tmp = tempfile::tempdir().unwrap();
+    let (plain, safe) = (tmp.path().join("plain.mp4"), tmp.path().join("safe.mp4"));
+    render(photos.path(), &plain, &[]);
+    render(photos.path(), &safe, &["--safe-area", "0.1,0.2,0.05,0.12"]);
+    for index in [0, 5] {
+        assert!(
+            yuv_frame(&plain, index) == yuv_frame(&safe, index),
+            "frame {index} differs"
+        );
+    }
+    // The flag is read: a share out of range is refused by name.
+    let bad = common::render_to(
+        photos.path(),
+        &tmp.path().join("bad.mp4"),
+        &["--safe-area", "0.1,0.2,0.05,0.5"],
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("safe_area.right"), "{}", stderr(&bad));
+}
+
+/// The editor shows the safe area as a guide over the preview, on by default: the covered
+/// edges are dimmed and the middle is not; "Show safe area" (beside the timeline) turns it
+/// off.
+#[test]
+fn the_safe_area_guide_shows_in_the_editor() {
+    use crate::common::editor::{all_loaded, harness, step_until};
+    use egui_kittest::kittest::Queryable;
+    let mut settings = Settings {
+        frame: "640x360".parse().unwrap(),
+        tile_height_px: 60,
+        ..Settings::default()
+    };
+    settings.safe_area = gridreel::settings::SafeArea {
+        top: 0.2,
+        bottom: 0.2,
+        left: 0.1,
+        right: 0.1,
+    };
+    let mut h = harness(settings);
+    step_until(&mut h, "36 demo photos", |app| all_loaded(app, 36));
+    h.get_by_label("Pause").click();
+    h.run_steps(2);
+    h.state_mut().editor.time_secs = 2.0;
+    h.run_steps(3);
+    assert!(h.state().guides.safe_area, "on by default");
+    let frame = h.state().preview_frame_rect;
+    let crop = |h: &mut egui_kittest::Harness<'static, gridreel::app::EditorApp>| {
+        assert_eq!(h.state().preview_frame_rect, frame);
+        let image = h.render().expect("render");
+        let (x, y) = (frame.min.x as u32 + 1, frame.min.y as u32 + 1);
+        let (w, hh) = (frame.width() as u32 - 2, frame.height() as u32 - 2);
+        image::imageops::crop_imm(&image, x, y, w, hh).to_image()
+    };
+    let guide = crop(&mut h);
+    h.get_by_label("Show safe area").click();
+    h.run_steps(3);
+    assert!(!h.state().guides.safe_area);
+    let plain = crop(&mut h);
+    let (w, hh) = (guide.width(), guide.height());
+    // Pixels darker with the guide, in a box of the frame given as shares.
+    let dimmed = |x0: f32, y0: f32, x1: f32, y1: f32| {
+        let mut n = 0;
+        for y in (y0 * hh as f32) as u32..(y1 * hh as f32) as u32 {
+            for x in (x0 * w as f32) as u32..(x1 * w as f32) as u32 {
+                let (g, p) = (guide.get_pixel(x, y).0, plain.get_pixel(x, y).0);
+                n += usize::from(g.iter().zip(p).take(3).any(|(a, b)| a.abs_diff(b) > 8));
+            }
+        }
+        n
+    };
+    let top_band = dimmed(0.0, 0.0, 1.0, 0.15);
+    assert!(
+        top_band > 1000,
+        "the covered top is not dimmed ({top_band})"
+    );
+    assert!(dimmed(0.0, 0.3, 0.05, 0.7) > 200, "the covered left edge");
+    assert_eq!(dimmed(0.15, 0.25, 0.85, 0.75), 0, "the safe middle changed");
+}

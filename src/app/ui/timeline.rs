@@ -7,9 +7,13 @@ use crate::app::export_runner::ExportOutcome;
 use crate::app::logic::Editor;
 use crate::app::preview::preview_ui;
 
-/// Bottom bar: play/pause, loop, scrubber. Returns the scrubber's horizontal span (the
-/// waveform lines up under it).
-pub fn timeline_ui(ui: &mut egui::Ui, editor: &mut Editor) -> egui::Rangef {
+/// Bottom bar: play/pause, loop, the safe-area guide's switch (when the settings have a safe
+/// area), scrubber. Returns the scrubber's horizontal span (the waveform lines up under it).
+pub fn timeline_ui(
+    ui: &mut egui::Ui,
+    editor: &mut Editor,
+    show_safe_area: &mut bool,
+) -> egui::Rangef {
     ui.horizontal(|ui| {
         let label = if editor.playing { "Pause" } else { "Play" };
         if ui.button(label).clicked() {
@@ -18,6 +22,11 @@ pub fn timeline_ui(ui: &mut egui::Ui, editor: &mut Editor) -> egui::Rangef {
         // "Repeat", as in a media player: the motion's own loop is "Seamless loop".
         ui.checkbox(&mut editor.looping, "Repeat")
             .on_hover_text("Play the preview again from the start when it ends");
+        if !editor.settings.safe_area.is_default() {
+            ui.checkbox(show_safe_area, "Show safe area").on_hover_text(
+                "Outline the safe area and dim the edges a platform covers (never exported)",
+            );
+        }
         let duration = editor.settings.duration_secs;
         ui.spacing_mut().slider_width = (ui.available_width() - 200.0).max(100.0);
         let scrubber =

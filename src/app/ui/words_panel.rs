@@ -1,19 +1,20 @@
 //! The title and logo section of the settings: the title's text, subtitle, size, colour,
-//! backdrop, position and timing; the logo's file, corner, size and opacity.
+//! backdrop, position and timing; the logo's file, corner, size and opacity; the safe area
+//! they keep inside.
 
 use std::path::PathBuf;
 
 use eframe::egui;
 
 use crate::settings::{
-    Backdrop, CaptionSettings, CaptionSource, Corner, Settings, TitlePosition, TitleShow,
+    Backdrop, CaptionSettings, CaptionSource, Corner, SafeArea, Settings, TitlePosition, TitleShow,
     without_control_chars,
 };
 
 /// Draws the section; returns true when a value changed. `error` is why the title or logo
 /// cannot be drawn (a character no font has, a logo that is not an image).
 pub fn words_ui(ui: &mut egui::Ui, s: &mut Settings, error: Option<&str>) -> bool {
-    let before = (s.title.clone(), s.logo.clone());
+    let before = (s.title.clone(), s.logo.clone(), s.safe_area);
     let captions_before = caption_look(&s.captions);
     egui::Grid::new("words")
         .num_columns(2)
@@ -22,11 +23,13 @@ pub fn words_ui(ui: &mut egui::Ui, s: &mut Settings, error: Option<&str>) -> boo
             title_rows_ui(ui, s);
             caption_rows_ui(ui, &mut s.captions);
             logo_rows_ui(ui, s);
+            safe_area_row_ui(ui, &mut s.safe_area);
         });
     if let Some(error) = error {
         ui.colored_label(egui::Color32::LIGHT_RED, error);
     }
-    before != (s.title.clone(), s.logo.clone()) || captions_before != caption_look(&s.captions)
+    before != (s.title.clone(), s.logo.clone(), s.safe_area)
+        || captions_before != caption_look(&s.captions)
 }
 
 /// The captions' settings but their own texts (which the photo list edits).
@@ -172,5 +175,34 @@ fn logo_rows_ui(ui: &mut egui::Ui, s: &mut Settings) {
     let label = ui.label("Logo opacity");
     ui.add(egui::Slider::new(&mut logo.opacity, 0.0..=1.0))
         .labelled_by(label.id);
+    ui.end_row();
+}
+
+/// The safe area's four edges in per cent of the frame (its guide's switch is beside the
+/// timeline).
+fn safe_area_row_ui(ui: &mut egui::Ui, safe: &mut SafeArea) {
+    ui.label("Safe area").on_hover_text(
+        "the edges a platform covers with its buttons: titles and the logo stay inside",
+    );
+    ui.horizontal(|ui| {
+        for (name, share) in [
+            ("top", &mut safe.top),
+            ("bottom", &mut safe.bottom),
+            ("left", &mut safe.left),
+            ("right", &mut safe.right),
+        ] {
+            ui.add(
+                egui::DragValue::new(share)
+                    .range(0.0..=SafeArea::MAX_SHARE)
+                    .speed(0.005)
+                    .custom_formatter(|v, _| format!("{name} {:.0} %", v * 100.0))
+                    .custom_parser(|t| {
+                        let digits = t.trim_start_matches(char::is_alphabetic);
+                        let digits = digits.trim().trim_end_matches('%').trim();
+                        digits.parse::<f64>().ok().map(|v| v / 100.0)
+                    }),
+            );
+        }
+    });
     ui.end_row();
 }
