@@ -214,13 +214,19 @@ fn title_positions_and_band() {
     assert!(Overlay::build(&settings, (640, 360)).unwrap().is_empty());
 }
 
-#[test]
-fn a_logo_sits_in_its_corner_with_its_opacity_and_bad_files_are_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("logo.png");
+/// A 40×20 opaque red PNG in `dir`.
+fn red_logo(dir: &std::path::Path) -> std::path::PathBuf {
+    let path = dir.join("logo.png");
     image::RgbaImage::from_pixel(40, 20, image::Rgba([255, 0, 0, 255]))
         .save(&path)
         .unwrap();
+    path
+}
+
+#[test]
+fn a_logo_sits_in_its_corner_with_its_opacity_and_bad_files_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = red_logo(dir.path());
     let mut settings = Settings {
         logo: LogoSettings {
             file: Some(path.clone()),
@@ -303,10 +309,7 @@ fn a_title_at_the_top_sits_inside_the_safe_area() {
 #[test]
 fn the_logo_sits_in_the_safe_rectangles_corner() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("logo.png");
-    image::RgbaImage::from_pixel(40, 20, image::Rgba([255, 0, 0, 255]))
-        .save(&path)
-        .unwrap();
+    let path = red_logo(dir.path());
     let mut settings = Settings {
         logo: LogoSettings {
             file: Some(path),

@@ -272,10 +272,11 @@ fn a_preset_carries_the_title_and_flags_override_it() {
     );
 }
 
-/// The editor: a title set in its settings shows over the top of the preview (rasterised on
-/// the overlay worker), and the bottom of the preview does not change.
-#[test]
-fn a_title_in_the_editor_shows_over_the_preview() {
+type EditorHarness = egui_kittest::Harness<'static, gridreel::app::EditorApp>;
+
+/// The editor on the demo photos at a 640×360 frame with 60 px tiles, `tweak` applied to its
+/// settings, every photo loaded, paused at 2 s.
+fn paused_editor(tweak: impl FnOnce(&mut Settings)) -> EditorHarness {
     use crate::common::editor::{all_loaded, harness, step_until};
     use egui_kittest::kittest::Queryable;
     let mut settings = Settings {
@@ -283,20 +284,33 @@ fn a_title_in_the_editor_shows_over_the_preview() {
         tile_height_px: 60,
         ..Settings::default()
     };
-    settings.title.position = TitlePosition::Top;
+    tweak(&mut settings);
     let mut h = harness(settings);
     step_until(&mut h, "36 demo photos", |app| all_loaded(app, 36));
     h.get_by_label("Pause").click();
     h.run_steps(2);
     h.state_mut().editor.time_secs = 2.0;
     h.run_steps(3);
+    h
+}
+
+/// The preview's frame, inside its outline, from a render of the editor.
+fn preview_pixels(h: &mut EditorHarness) -> image::RgbaImage {
     let frame = h.state().preview_frame_rect;
-    let crop = |h: &mut egui_kittest::Harness<'static, gridreel::app::EditorApp>| {
-        let image = h.render().expect("render");
-        let (x, y) = (frame.min.x as u32 + 1, frame.min.y as u32 + 1);
-        let (w, hh) = (frame.width() as u32 - 2, frame.height() as u32 - 2);
-        image::imageops::crop_imm(&image, x, y, w, hh).to_image()
-    };
+    let image = h.render().expect("render");
+    let (x, y) = (frame.min.x as u32 + 1, frame.min.y as u32 + 1);
+    let (w, hh) = (frame.width() as u32 - 2, frame.height() as u32 - 2);
+    image::imageops::crop_imm(&image, x, y, w, hh).to_image()
+}
+
+/// The editor: a title set in its settings shows over the top of the preview (rasterised on
+/// the overlay worker), and the bottom of the preview does not change.
+#[test]
+fn a_title_in_the_editor_shows_over_the_preview() {
+    use crate::common::editor::step_until;
+    use egui_kittest::kittest::Queryable;
+    let mut h = paused_editor(|s| s.title.position = TitlePosition::Top);
+    let crop = preview_pixels;
     let before = crop(&mut h);
     h.get_by_label("Title and logo").click();
     h.run_steps(3);
@@ -355,33 +369,20 @@ fn a_safe_area_draws_nothing_in_the_export() {
 /// off.
 #[test]
 fn the_safe_area_guide_shows_in_the_editor() {
-    use crate::common::editor::{all_loaded, harness, step_until};
     use egui_kittest::kittest::Queryable;
-    let mut settings = Settings {
-        frame: "640x360".parse().unwrap(),
-        tile_height_px: 60,
-        ..Settings::default()
-    };
-    settings.safe_area = gridreel::settings::SafeArea {
-        top: 0.2,
-        bottom: 0.2,
-        left: 0.1,
-        right: 0.1,
-    };
-    let mut h = harness(settings);
-    step_until(&mut h, "36 demo photos", |app| all_loaded(app, 36));
-    h.get_by_label("Pause").click();
-    h.run_steps(2);
-    h.state_mut().editor.time_secs = 2.0;
-    h.run_steps(3);
+    let mut h = paused_editor(|s| {
+        s.safe_area = gridreel::settings::SafeArea {
+            top: 0.2,
+            bottom: 0.2,
+            left: 0.1,
+            right: 0.1,
+        };
+    });
     assert!(h.state().guides.safe_area, "on by default");
     let frame = h.state().preview_frame_rect;
-    let crop = |h: &mut egui_kittest::Harness<'static, gridreel::app::EditorApp>| {
+    let crop = |h: &mut EditorHarness| {
         assert_eq!(h.state().preview_frame_rect, frame);
-        let image = h.render().expect("render");
-        let (x, y) = (frame.min.x as u32 + 1, frame.min.y as u32 + 1);
-        let (w, hh) = (frame.width() as u32 - 2, frame.height() as u32 - 2);
-        image::imageops::crop_imm(&image, x, y, w, hh).to_image()
+        preview_pixels(h)
     };
     let guide = crop(&mut h);
     h.get_by_label("Show safe area").click();
