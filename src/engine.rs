@@ -14,14 +14,15 @@ use crate::stream::{Schedule, StreamError, StreamMode, StreamPlan, TileStreamer}
 /// Height of the always-resident thumbnails (photo list, and the preview's stand-ins).
 pub const THUMB_HEIGHT_PX: u32 = 36;
 
-/// The tile every photo is turned into under `settings`, cropped by the global anchor (a
+/// The photo every tile shows under `settings`, cropped by the global anchor (a
 /// photo with its own crop centre: [`tile_specs`]).
 #[must_use]
 pub fn tile_spec(settings: &Settings) -> TileSpec {
-    let layout = Layout::new(settings);
+    // The photo's part of the cell: captions under the tiles add their line when the tile
+    // is made (`photos::Captions::caption`).
     TileSpec {
-        width_px: layout.tile_w_px,
-        height_px: layout.tile_h_px,
+        width_px: settings.tile_width_px(),
+        height_px: settings.tile_height_px,
         aspect: settings.aspect,
         anchor: settings.crop,
         focus: None,
