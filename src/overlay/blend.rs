@@ -24,6 +24,30 @@ struct Prepared {
     first: Vec<[f32; 2]>,
     /// (a·U, a·V, a) per chroma sample, means over its block.
     chroma: Vec<[f32; 3]>,
+    /// `first` and `chroma` in fixed point ([`to_q`]) for 8-bit 4:2:0 frames, the export's
+    /// usual layout: integer blending, which the compiler vectorises, instead of a float
+    /// `round` per sample (the float path cost 11 % of x264's time in a 1080p export with a
+    /// banded title, by `perf`).
+    first_q: Vec<[u16; 2]>,
+    chroma_q: Vec<[u16; 3]>,
+}
+
+/// Fixed point for the 8-bit path: codes, alpha and opacity in 1/256ths.
+const ONE_Q: u32 = 256;
+
+/// `v` (a code of 0..255, or an alpha or opacity of 0..1 scaled by the caller) in 1/256ths.
+fn to_q(v: f32) -> u16 {
+    // Codes are at most 255 and alphas at most 1, so this stays within u16.
+    (v * ONE_Q as f32).round().clamp(0.0, f32::from(u16::MAX)) as u16
+}
+
+/// `o·src + (1 − o·a)·dst` in fixed point: `src`, `a` and `o` in 1/256ths, the products in
+/// 1/65536ths, rounded to the nearest code.
+fn mix_q(src: u16, a: u16, dst: u8, o: u32) -> u8 {
+    let (src, a, dst) = (u32::from(src), u32::from(a), u32::from(dst));
+    let out = (o * src + (ONE_Q * ONE_Q - o * a) * dst + (1 << 15)) >> 16;
+    // At most 255: a premultiplied code is at most 255·a.
+    out.min(255) as u8
 }
 
 /// An [`Overlay`] prepared for frames of one [`PixelLayout`].
@@ -70,7 +94,7 @@ impl Blender {
                     ([c(0), c(1), c(2)], c(3))
                 };
                 let bits10 = layout == PixelLayout::Yuv422P10;
-                let (first, chroma) = match layout {
+                let (first, chroma): (Vec<[f32; 2]>, Vec<[f32; 3]>) = match layout {
                     PixelLayout::Rgba => {
                         let first = (0..w * h)
                             .flat_map(|i| {
@@ -113,6 +137,17 @@ impl Blender {
                         (first, chroma)
                     }
                 };
+                let (first_q, chroma_q) = if layout == PixelLayout::Yuv420 {
+                    (
+                        first.iter().map(|&[c, a]| [to_q(c), to_q(a)]).collect(),
+                        chroma
+                            .iter()
+                            .map(|&[u, v, a]| [to_q(u), to_q(v), to_q(a)])
+                            .collect(),
+                    )
+                } else {
+                    (Vec::new(), Vec::new())
+                };
                 Prepared {
                     x_px: s.x_px as usize,
                     y_px: s.y_px as usize,
@@ -121,6 +156,8 @@ impl Blender {
                     fade: s.fade,
                     first,
                     chroma,
+                    first_q,
+                    chroma_q,
                 }
             })
             .collect();
@@ -155,6 +192,8 @@ impl Blender {
             }
             match self.layout {
                 PixelLayout::Yuv420 => {
+                    // An opacity of 0..1 in 1/256ths.
+                    let o = u32::from(to_q(o.min(1.0)));
                     blend8(first, p0.0, s, o);
                     blend_chroma8(u, v, p1.0, s, o);
                 }
@@ -170,15 +209,13 @@ fn mix(src: f32, a: f32, dst: f32, o: f32) -> f32 {
 }
 
 /// The luma plane at 8 bits.
-fn blend8(plane: &mut [u8], stride: usize, s: &Prepared, o: f32) {
+fn blend8(plane: &mut [u8], stride: usize, s: &Prepared, o: u32) {
     for y in 0..s.height_px {
         let row = (s.y_px + y) * stride + s.x_px;
         let from = y * s.width_px;
-        for (i, &[code, a]) in s.first[from..from + s.width_px].iter().enumerate() {
-            if a > 0.0 {
-                let d = &mut plane[row + i];
-                *d = mix(code, a, f32::from(*d), o).round().clamp(0.0, 255.0) as u8;
-            }
+        let src = &s.first_q[from..from + s.width_px];
+        for (d, &[code, a]) in plane[row..row + s.width_px].iter_mut().zip(src) {
+            *d = mix_q(code, a, *d, o);
         }
     }
 }
@@ -200,17 +237,15 @@ fn blend_rgba(plane: &mut [u8], stride: usize, s: &Prepared, o: f32) {
     }
 }
 
-fn blend_chroma8(u: &mut [u8], v: &mut [u8], stride: usize, s: &Prepared, o: f32) {
+fn blend_chroma8(u: &mut [u8], v: &mut [u8], stride: usize, s: &Prepared, o: u32) {
     let (cw, ch) = (s.width_px / 2, s.height_px / 2);
     for by in 0..ch {
         let row = (s.y_px / 2 + by) * stride + s.x_px / 2;
-        for bx in 0..cw {
-            let [su, sv, a] = s.chroma[by * cw + bx];
-            if a > 0.0 {
-                let (du, dv) = (&mut u[row + bx], &mut v[row + bx]);
-                *du = mix(su, a, f32::from(*du), o).round().clamp(0.0, 255.0) as u8;
-                *dv = mix(sv, a, f32::from(*dv), o).round().clamp(0.0, 255.0) as u8;
-            }
+        let src = &s.chroma_q[by * cw..(by + 1) * cw];
+        let (u, v) = (&mut u[row..row + cw], &mut v[row..row + cw]);
+        for ((du, dv), &[su, sv, a]) in u.iter_mut().zip(v.iter_mut()).zip(src) {
+            *du = mix_q(su, a, *du, o);
+            *dv = mix_q(sv, a, *dv, o);
         }
     }
 }
