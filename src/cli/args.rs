@@ -214,7 +214,7 @@ pub struct SettingsArgs {
     /// Frames per second [default: 30]
     #[arg(long, value_name = "N", value_parser = InRange(limits::FPS))]
     pub fps: Option<u32>,
-    /// Slide speed; 1 = the grid crosses the frame exactly once [default: 1]
+    /// Slide speed; 1 = the grid crosses the frame exactly once, 0 = it stands still, centred [default: 1]
     #[arg(long, value_name = "X", allow_hyphen_values = true)]
     pub speed: Option<f64>,
     /// Direction: left, right (rows slide), up or down (columns scroll: the layout for 9:16) [default: left]

@@ -69,7 +69,8 @@ pub struct Settings {
     pub duration_secs: f64,
     /// Frames per second.
     pub fps: u32,
-    /// 1.0: the grid enters at the right edge and has just left at the left edge at the end.
+    /// 1.0: the grid enters at the right edge and has just left at the left edge at the end;
+    /// 0: the grid stands still, centred in the frame (the motion settings then do nothing).
     pub speed: f64,
     /// Direction, alternate rows, row speeds and looping.
     pub motion: MotionSettings,
@@ -288,10 +289,13 @@ impl Settings {
 
     /// Checks the motion: speed and row speeds.
     fn validate_motion(&self) -> Result<(), SettingsError> {
-        if !(self.speed.is_finite() && self.speed > 0.0 && self.speed <= 100.0) {
+        if !(self.speed.is_finite() && self.speed >= 0.0 && self.speed <= 100.0) {
             return Err(SettingsError {
                 field: "speed",
-                message: format!("must be above 0 and at most 100 (got {})", self.speed),
+                message: format!(
+                    "must be from 0 (the grid stands still) to 100 (got {})",
+                    self.speed
+                ),
             });
         }
         if self.motion.row_speeds.len() > MAX_ROW_SPEEDS {
