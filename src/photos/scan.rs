@@ -1,4 +1,5 @@
-//! Finding photos in a folder: natural sort, extension filter, hidden files ignored.
+//! Finding photos (and clips) in a folder: natural sort, extension filter, hidden files
+//! ignored.
 
 use std::cmp::Ordering;
 use std::path::{Path, PathBuf};
@@ -14,9 +15,8 @@ pub const PHOTO_EXTENSIONS: [&str; 14] = [
 /// Photo and clip types a camera or phone writes that gridreel cannot read yet: such a file
 /// is listed as skipped, with the reason, so the user knows it was seen. Any other file
 /// (notes, PDFs, sidecars) is not a photo at all and is left aside without a word.
-const UNSUPPORTED_MEDIA_EXTENSIONS: [&str; 14] = [
-    "dng", "cr2", "cr3", "nef", "arw", "raf", "orf", "rw2", "mp4", "mov", "m4v", "mkv", "webm",
-    "3gp",
+const UNSUPPORTED_MEDIA_EXTENSIONS: [&str; 9] = [
+    "dng", "cr2", "cr3", "nef", "arw", "raf", "orf", "rw2", "3gp",
 ];
 
 /// Why a folder could not be scanned at all.
@@ -56,9 +56,11 @@ fn is_hidden(path: &Path) -> bool {
         .is_some_and(|n| n.starts_with('.'))
 }
 
+/// Whether `path` is named as a photo or a clip (see [`super::CLIP_EXTENSIONS`]): what the
+/// scan lists.
 #[must_use]
 fn has_photo_extension(path: &Path) -> bool {
-    has_extension(path, &PHOTO_EXTENSIONS)
+    has_extension(path, &PHOTO_EXTENSIONS) || super::is_clip(path)
 }
 
 fn has_extension(path: &Path, extensions: &[&str]) -> bool {

@@ -19,8 +19,8 @@ pub use preset::{
 };
 pub use sidecar::{SidecarError, read_caption_sidecar};
 pub use values::{
-    Aspect, Color, CropAnchor, Direction, Focus, FrameSize, MIN_MEMORY_BUDGET, MemoryBudget,
-    PhotoSettings, PhotoSort,
+    Aspect, ClipMode, Color, CropAnchor, Direction, Focus, FrameSize, MIN_MEMORY_BUDGET,
+    MemoryBudget, PhotoSettings, PhotoSort,
 };
 pub use video::{EncoderChoice, EncoderName, VideoCodec, X264Preset};
 pub use words::{
@@ -100,6 +100,9 @@ pub struct Settings {
     /// text of the photo's own.
     #[serde(skip_serializing_if = "CaptionSettings::is_default")]
     pub captions: CaptionSettings,
+    /// What a video file among the photos becomes: one still frame, or left out.
+    #[serde(skip_serializing_if = "ClipMode::is_default")]
+    pub clips: ClipMode,
     /// Memory for decoded photo pixels, RAM and GPU together: `auto`, `2GB`, `25%`.
     /// When the tiles do not all fit, they stream: decoded ahead, farthest-needed evicted.
     pub memory_budget: MemoryBudget,
@@ -212,6 +215,7 @@ impl Default for Settings {
             logo: LogoSettings::default(),
             safe_area: SafeArea::default(),
             captions: CaptionSettings::default(),
+            clips: ClipMode::default(),
             memory_budget: MemoryBudget::Auto,
         }
     }
