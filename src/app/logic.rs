@@ -132,6 +132,7 @@ impl Editor {
                 self.folder = files
                     .first()
                     .and_then(|p| p.parent().map(Path::to_path_buf));
+                let (files, _live_motions) = photos::pair_live_photos(files);
                 let (files, clips_left_out) = photos::apply_clip_mode(files, self.settings.clips);
                 self.skipped = clips_left_out.iter().map(ToString::to_string).collect();
                 self.set_photos(files);

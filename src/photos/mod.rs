@@ -9,6 +9,7 @@ mod heif;
 mod icc;
 mod jpeg;
 mod jxl;
+mod live;
 mod order;
 mod orient;
 mod phone;
@@ -26,6 +27,7 @@ pub use dups::{
     without_duplicates,
 };
 pub use icc::set_colour_management;
+pub use live::pair_live_photos;
 pub use order::{CivilTime, Taken, TakenSource, sort_photos, taken};
 pub use scan::{PHOTO_EXTENSIONS, ScanError, ScanResult, scan_folder};
 

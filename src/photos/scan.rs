@@ -47,6 +47,9 @@ pub struct ScanResult {
     /// How many files are not photos at all (notes, PDFs, sidecars): not skipped, just not
     /// photos.
     pub others: usize,
+    /// The `.MOV` halves of Live Photos (a still beside them has their name): not tiles of
+    /// their own, the still stands for both (see [`super::pair_live_photos`]).
+    pub live_motions: Vec<PathBuf>,
 }
 
 /// True for file names hidden by convention (`.DS_Store`, `.thumbnails`).
@@ -134,6 +137,7 @@ pub fn scan_folder(dir: &Path, recursive: bool) -> Result<ScanResult, ScanError>
             }
         }
     }
+    (result.photos, result.live_motions) = super::pair_live_photos(result.photos);
     let relative = |p: &PathBuf| {
         p.strip_prefix(dir)
             .unwrap_or(p)
@@ -146,6 +150,9 @@ pub fn scan_folder(dir: &Path, recursive: bool) -> Result<ScanResult, ScanError>
     result
         .skipped
         .sort_by(|a, b| natural_cmp(&relative(&a.path), &relative(&b.path)));
+    result
+        .live_motions
+        .sort_by(|a, b| natural_cmp(&relative(a), &relative(b)));
     Ok(result)
 }
 

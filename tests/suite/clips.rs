@@ -333,3 +333,55 @@ fn the_editor_lists_clips_with_their_still_frame() {
     assert_eq!(entry("portrait.mov").photo_px, Some((48, 64)));
     assert!(app.editor.skipped.is_empty(), "{:?}", app.editor.skipped);
 }
+
+/// A Live Photo, a still and a `.MOV` of the same base name in one folder (any case), is one
+/// tile, the still; two files with different names are two tiles. `--clips skip` then leaves
+/// out only the clip of its own, not the Live Photo's motion, which is no tile.
+#[test]
+fn a_live_photo_pair_is_one_tile_and_unrelated_files_are_two() {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = |from: &Path, to: &str| std::fs::copy(from, dir.path().join(to)).unwrap();
+    copy(
+        &common::fixtures().join("phone/photo.heic"),
+        "IMG_0001.HEIC",
+    );
+    copy(&clips().join("h264.mp4"), "img_0001.MOV");
+    common::write_photo(&dir.path().join("IMG_0002.jpg"), 2, 64, 48);
+    copy(&clips().join("portrait.mov"), "IMG_0003.MOV");
+    let scan = gridreel::photos::scan_folder(dir.path(), false).unwrap();
+    let names: Vec<_> = scan
+        .photos
+        .iter()
+        .map(|p| p.file_name().unwrap().to_str().unwrap())
+        .collect();
+    assert_eq!(names, ["IMG_0001.HEIC", "IMG_0002.jpg", "IMG_0003.MOV"]);
+    assert_eq!(scan.live_motions, [dir.path().join("img_0001.MOV")]);
+    assert!(scan.skipped.is_empty());
+
+    let out_dir = tempfile::tempdir().unwrap();
+    let small = [
+        "--rows",
+        "1",
+        "--cols",
+        "4",
+        "--tile-height",
+        "48",
+        "--duration",
+        "0.2",
+    ];
+    for (clips_mode, summary) in [
+        ("still", "3 photos (0 skipped)"),
+        ("skip", "2 photos (1 skipped)"),
+    ] {
+        let mut args = small.to_vec();
+        args.extend(["--clips", clips_mode]);
+        let out = out_dir.path().join(format!("{clips_mode}.mp4"));
+        let run = common::render_to(dir.path(), &out, &args);
+        let err = String::from_utf8_lossy(&run.stderr).into_owned();
+        assert!(
+            run.status.success() && err.contains(summary),
+            "{clips_mode}: {err}"
+        );
+        assert!(!err.contains("img_0001.MOV"), "{err}");
+    }
+}
