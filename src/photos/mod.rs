@@ -18,7 +18,7 @@ pub mod synth;
 mod working;
 
 pub use caption::{CaptionPainter, Captions, caption_text, same_captioned_tile};
-pub use clip::{CLIP_EXTENSIONS, MAX_CLIP_SIDE_PX, apply_clip_mode, is_clip};
+pub use clip::{CLIP_EXTENSIONS, MAX_CLIP_SIDE_PX, apply_clip_mode, clip_length_secs, is_clip};
 pub use decode::{
     MAX_PHOTO_ALLOC_BYTES, TilePixels, TileSpec, decode_tile, decode_tile_sized, probe,
 };

@@ -285,10 +285,11 @@ fn clips_skip_leaves_videos_out_and_still_keeps_them() {
 }
 
 /// The editor lists clips beside the photos, each with its still frame as its thumbnail,
-/// turned upright, and the preview draws them.
+/// turned upright, a film badge on it and its length beside its name.
 #[test]
 fn the_editor_lists_clips_with_their_still_frame() {
     use crate::common::editor::{all_loaded, step_until};
+    use egui_kittest::kittest::Queryable;
     let dir = tempfile::tempdir().unwrap();
     common::write_photo(&dir.path().join("a.jpg"), 1, 64, 48);
     for name in ["h264.mp4", "portrait.mov"] {
@@ -332,6 +333,9 @@ fn the_editor_lists_clips_with_their_still_frame() {
     // Cropped to 4:3 from the upright 48x64 picture: its middle, all blue.
     assert_eq!(entry("portrait.mov").photo_px, Some((48, 64)));
     assert!(app.editor.skipped.is_empty(), "{:?}", app.editor.skipped);
+    // Each clip's row says it is one, and its length; the photo's does not.
+    assert_eq!(entry("a.jpg").clip_secs, None);
+    assert_eq!(h.query_all_by_label("clip 2.0 s").count(), 2);
 }
 
 /// A Live Photo, a still and a `.MOV` of the same base name in one folder (any case), is one
@@ -384,4 +388,29 @@ fn a_live_photo_pair_is_one_tile_and_unrelated_files_are_two() {
         );
         assert!(!err.contains("img_0001.MOV"), "{err}");
     }
+}
+
+/// A clip's length, as the photo list shows it, comes from its container's header alone.
+#[test]
+fn a_clips_length_is_read_from_its_header() {
+    use gridreel::photos::clip_length_secs;
+    for (name, secs) in [
+        ("h264.mp4", 2.0),
+        ("hevc10.mov", 2.0),
+        ("vp9.webm", 2.0),
+        ("av1.mkv", 2.0),
+        ("portrait.mov", 2.0),
+        // Cut with `-t 0.5` at a key frame: 7 frames at 10 fps.
+        ("short.mp4", 0.7),
+    ] {
+        let got = clip_length_secs(&clips().join(name));
+        assert!(
+            got.is_some_and(|g| (g - secs).abs() < 0.05),
+            "{name}: {got:?}"
+        );
+    }
+    for name in ["not-a-video.mov", "truncated.mp4"] {
+        assert_eq!(clip_length_secs(&clips().join(name)), None, "{name}");
+    }
+    assert_eq!(clip_length_secs(&common::fixtures().join("gray.jpg")), None);
 }

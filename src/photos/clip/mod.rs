@@ -44,6 +44,19 @@ pub fn is_clip(path: &Path) -> bool {
         .is_some_and(|e| CLIP_EXTENSIONS.iter().any(|c| e.eq_ignore_ascii_case(c)))
 }
 
+/// The length of the clip at `path` as its container declares it, in seconds, read from
+/// its header alone (nothing decoded or probed): what the photo list shows. `None` when it
+/// is not a clip, no container FFmpeg reads, or declares no length.
+#[must_use]
+pub fn clip_length_secs(path: &Path) -> Option<f64> {
+    if !is_clip(path) || crate::media::init().is_err() {
+        return None;
+    }
+    let file = crate::files::open_regular(path).ok()?;
+    drop(file); // a regular file, not a FIFO FFmpeg would wait on
+    open::declared_length_secs(path)
+}
+
 /// `paths` with the clips left out when `mode` is [`ClipMode::Skip`], each listed as skipped
 /// with the reason; with [`ClipMode::Still`] every path stays.
 #[must_use]

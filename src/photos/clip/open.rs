@@ -113,3 +113,62 @@ unsafe fn largest_declared(context: *const ffi::AVFormatContext) -> Option<(u32,
         largest
     }
 }
+
+/// The clip's length as its container's header declares it (its longest video stream's,
+/// else the container's), in seconds, read without probing the streams: cheap enough
+/// for the photo list. `None` when it is no container, has no video stream or declares no
+/// length.
+pub(super) fn declared_length_secs(path: &Path) -> Option<f64> {
+    let path = c_path(path)?;
+    let mut context: *mut ffi::AVFormatContext = ptr::null_mut();
+    // SAFETY: as in `open_checked`.
+    let opened = unsafe {
+        ffi::avformat_open_input(
+            &raw mut context,
+            path.as_ptr(),
+            ptr::null(),
+            ptr::null_mut(),
+        )
+    };
+    if opened < 0 || context.is_null() {
+        return None;
+    }
+    // SAFETY: `context` is opened; read, then closed once.
+    let secs = unsafe { declared_secs(context) };
+    // SAFETY: `context` came from `avformat_open_input` and is closed once.
+    unsafe { ffi::avformat_close_input(&raw mut context) };
+    secs
+}
+
+/// # Safety
+/// `context` must be a context opened by `avformat_open_input` and not yet closed.
+#[allow(clippy::cast_precision_loss)] // times in ticks are far inside f64's range
+unsafe fn declared_secs(context: *const ffi::AVFormatContext) -> Option<f64> {
+    // SAFETY: the caller's contract, as in `largest_declared`.
+    unsafe {
+        let whole = (*context).duration;
+        let whole = (whole > 0).then(|| whole as f64 / f64::from(ffi::AV_TIME_BASE));
+        let streams = (*context).streams;
+        if streams.is_null() {
+            return None;
+        }
+        let (mut longest, mut video): (Option<f64>, bool) = (None, false);
+        for i in 0..(*context).nb_streams as usize {
+            let stream = *streams.add(i);
+            if stream.is_null()
+                || (*stream).codecpar.is_null()
+                || (*(*stream).codecpar).codec_type != ffi::AVMediaType::AVMEDIA_TYPE_VIDEO
+            {
+                continue;
+            }
+            video = true;
+            if (*stream).duration <= 0 {
+                continue;
+            }
+            let base = (*stream).time_base;
+            let secs = (*stream).duration as f64 * f64::from(base.num) / f64::from(base.den.max(1));
+            longest = Some(longest.map_or(secs, |l: f64| l.max(secs)));
+        }
+        longest.or(whole).filter(|_| video)
+    }
+}
