@@ -14,14 +14,15 @@ use crate::stream::{Schedule, StreamError, StreamMode, StreamPlan, TileStreamer}
 /// Height of the always-resident thumbnails (photo list, and the preview's stand-ins).
 pub const THUMB_HEIGHT_PX: u32 = 36;
 
-/// The tile every photo is turned into under `settings`, cropped by the global anchor (a
+/// The photo every tile shows under `settings`, cropped by the global anchor (a
 /// photo with its own crop centre: [`tile_specs`]).
 #[must_use]
 pub fn tile_spec(settings: &Settings) -> TileSpec {
-    let layout = Layout::new(settings);
+    // The photo's part of the cell: captions under the tiles add their line when the tile
+    // is made (`photos::Captions::caption`).
     TileSpec {
-        width_px: layout.tile_w_px,
-        height_px: layout.tile_h_px,
+        width_px: settings.tile_width_px(),
+        height_px: settings.tile_height_px,
         aspect: settings.aspect,
         anchor: settings.crop,
         focus: None,
@@ -86,17 +87,16 @@ pub struct ExportTiles {
 }
 
 /// Puts the photos at `paths` (grid order) into `renderer` for an export within `budget`
-/// bytes. Without `start_at_once`, or where a whole-grid still is drawn from: when every tile
-/// fits, all are decoded on every core and stay resident (photos that fail are dropped, and
-/// the grid shows the rest in order); when they do not, every photo is first decoded at
-/// thumbnail size (fast; it finds the bad ones, and `thumbs` may supply those already made),
-/// then tiles stream during the export on all cores but one, leaving that one to the
-/// encoder. `on_done` counts photos decoded up front.
+/// bytes. Without `start_at_once`: when every tile fits, all are decoded on every core and
+/// stay resident (photos that fail are dropped, and the grid shows the rest in order); when
+/// they do not, every photo is first decoded at thumbnail size (fast; it finds the bad ones,
+/// and `thumbs` may supply those already made), then tiles stream during the export on all
+/// cores but one, leaving that one to the encoder. `on_done` counts photos decoded up front.
 ///
-/// `start_at_once`: where no whole-grid still is drawn from, decode nothing up front (a
-/// header probe drops what it can); a strict streamer decodes the tiles on every core in the
-/// order the frames need them, resident or streaming, so the first frames render and encode
-/// while the rest decode. The frames are the same bytes either way.
+/// `start_at_once`: decode nothing up front (a header probe drops what it can); a strict
+/// streamer decodes the tiles on every core in the order the frames need them, resident or
+/// streaming, so the first frames render and encode while the rest decode. The frames are
+/// the same bytes either way.
 ///
 /// # Errors
 /// A budget too small for one frame's tiles, cancellation, or threads that cannot start.
@@ -120,13 +120,13 @@ pub fn export_tiles(
     };
     let schedule = Schedule::new(&starter.layout, request.paths.len());
     let plan = starter.plan(&schedule, request.budget, 0, starter.still, starter.cores)?;
-    // Without a whole-grid still, every frame is drawn from the tiles resident at the time
-    // (through the ring, or the tile array) whether or not all were decoded first. So decode
-    // them in the order the frames need them, on every core, while the first frames render
-    // and encode; streamed, this also spares the thumbnail pass. (Where the still fits, it
-    // stays: composed once, it makes every frame cheaper than the ring does, which costs
-    // more than the decode it would hide on a busy machine.)
-    if request.start_at_once && !plan.still {
+    // Every frame is drawn from the tiles resident at the time (through the still, the
+    // ring or the tile array) whether or not all were decoded first. So decode them in the
+    // order the frames need them, on every core, while the first frames render and encode;
+    // streamed, this also spares the thumbnail pass. Drawn from a whole-grid still, the
+    // still is recomposed when a frame needs tiles that arrived since (the streamer holds
+    // the others back), a few times in the first seconds rather than once.
+    if request.start_at_once {
         return starter.start_at_once(renderer, request.paths, request.budget, plan);
     }
     if !plan.streams() {
@@ -245,10 +245,7 @@ impl Starter<'_> {
             });
         }
         let schedule = Schedule::new(&self.layout, probed.len());
-        let plan = StreamPlan {
-            still: false,
-            ..self.plan(&schedule, budget, 0, self.still, self.cores)?
-        };
+        let plan = self.plan(&schedule, budget, 0, self.still, self.cores)?;
         let strict = StreamMode {
             strict: true,
             ..EXPORT

@@ -125,6 +125,8 @@ pub struct Layout {
     pub rows: u32,
     pub cols: u32,
     pub tile_w_px: u32,
+    /// The cell's height: the tile's, with the caption line when captions sit under it
+    /// (each tile texture holds its photo and that line).
     pub tile_h_px: u32,
     pub gap_h_px: u32,
     pub gap_v_px: u32,
@@ -155,7 +157,8 @@ pub struct BandMotion {
 impl Layout {
     #[must_use]
     pub fn new(settings: &Settings) -> Self {
-        let tile_h_px = settings.tile_height_px;
+        // A cell: the tile, and the caption line under it when captions sit there.
+        let tile_h_px = settings.cell_height_px();
         let tile_w_px = settings.tile_width_px();
         let (grid_w_px, grid_h_px) = settings.grid_size_px();
         let (frame_w_px, frame_h_px) = settings.frame_size_px();

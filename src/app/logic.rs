@@ -472,7 +472,10 @@ impl Editor {
         let crop = tile_spec(&self.settings)
             .with_focus(self.settings.focus_of(&photo.path))
             .crop(w, h);
-        Some((photo, photo_point_in_crop(w, h, crop, hit.u, hit.v)))
+        // The cell's top part is the photo; a caption line may sit under it.
+        let photo_share = f64::from(self.settings.tile_height_px) / f64::from(layout.tile_h_px);
+        let v = (hit.v <= photo_share).then(|| hit.v / photo_share)?;
+        Some((photo, photo_point_in_crop(w, h, crop, hit.u, v)))
     }
 
     /// Centres the crop of the photo under frame point `(x_px, y_px)` on that point, or with

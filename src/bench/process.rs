@@ -40,6 +40,7 @@ pub(super) fn rows(
 ) -> BenchResult<Vec<Row>> {
     let mut hd = options.settings(FrameSize::Hd, 180);
     hd.duration_secs = options.clip_secs;
+    let at_once = super::ratio::at_once_row(dir, ("1080p30", &hd), &options.work, RATIO_PAIRS)?;
     let mut cases = vec![
         Case {
             name: "1080p30".into(),
@@ -69,6 +70,7 @@ pub(super) fn rows(
     for case in &cases {
         rows.push(process_row(gpu, exe, dir, &options.work, case)?);
     }
+    rows.push(at_once);
     Ok(rows)
 }
 

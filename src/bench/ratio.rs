@@ -174,7 +174,12 @@ fn marquee_rows(gpu: &Gpu, dir: &Path, options: &BenchOptions) -> BenchResult<Ve
         &options.work,
         MOTION_PAIRS,
     )?;
-    rows.push(at_once_row(dir, &marquee, &options.work, MOTION_PAIRS)?);
+    rows.push(at_once_row(
+        dir,
+        ("marquee", &marquee),
+        &options.work,
+        MOTION_PAIRS,
+    )?);
     Ok(rows)
 }
 
@@ -355,9 +360,9 @@ pub(super) fn export_job(settings: &Settings, dir: &Path, output: &Path) -> Job 
 /// The export of `settings` started at once (tiles decoded as the frames need them) against
 /// the same export with every photo decoded first: the same frames, so the ratio is what
 /// starting at once saves, or costs, on this machine. Pairs back to back; the median.
-fn at_once_row(
+pub(super) fn at_once_row(
     dir: &Path,
-    settings: &Settings,
+    (name, settings): (&str, &Settings),
     work: &Path,
     pair_count: usize,
 ) -> BenchResult<Row> {
@@ -382,7 +387,7 @@ fn at_once_row(
     let ((ratio, fast, slow), all) = median_pair(&mut pairs);
     Ok(Row {
         what: format!(
-            "the same marquee export started at once ÷ with every photo decoded first; median of {pair_count} pairs"
+            "the same {name} export started at once ÷ with every photo decoded first; median of {pair_count} pairs"
         ),
         value: format!(
             "{ratio:.2} ({:.1} s{} vs {:.1} s{}; all: {})",

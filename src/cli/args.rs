@@ -7,9 +7,9 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::settings::limits::{self, Limit};
 use crate::settings::{
-    Aspect, Backdrop, CaptionSource, ClipMode, Color, Corner, CropAnchor, Direction, EncoderChoice,
-    FrameSize, MemoryBudget, PhotoSort, SafeArea, Settings, TitlePosition, TitleShow, VideoCodec,
-    X264Preset,
+    Aspect, Backdrop, CaptionPlace, CaptionSource, ClipMode, Color, Corner, CropAnchor, Direction,
+    EncoderChoice, FrameSize, MemoryBudget, PhotoSort, SafeArea, Settings, TitlePosition,
+    TitleShow, VideoCodec, X264Preset,
 };
 
 /// A flag given twice takes the last value (`args_override_self`), as in most Unix tools, so
@@ -344,7 +344,7 @@ pub struct WordsArgs {
     /// The share of the frame's top, bottom, left and right edges a platform covers with its buttons, each 0–0.45: the title and the logo stay inside (e.g. 0.1,0.2,0.05,0.12) [default: 0,0,0,0]
     #[arg(long, value_name = "TOP,BOTTOM,LEFT,RIGHT", value_parser = parse_safe_area)]
     pub safe_area: Option<SafeArea>,
-    /// A caption in each tile's bottom band: date (taken, from EXIF), name (the file's, without its extension), folder, none, or a CSV (path,text) or RON ({"path": "text"}) FILE of captions of your own, paths relative to --images (write ./date for a file named date) [default: none]
+    /// A caption with each tile (in its bottom band, or under it with --caption-place below): date (taken, from EXIF), name (the file's, without its extension), folder, none, or a CSV (path,text) or RON ({"path": "text"}) FILE of captions of your own, paths relative to --images (write ./date for a file named date) [default: none]
     #[arg(long, value_name = "date|name|folder|FILE", value_parser = parse_captions)]
     pub captions: Option<CaptionsArg>,
     /// The captions' letter height as a share of the tile height, 0.03–0.5 [default: 0.1]
@@ -353,9 +353,15 @@ pub struct WordsArgs {
     /// The captions' colour: a name, R,G,B or #RRGGBB [default: white]
     #[arg(long, value_name = "COLOR")]
     pub caption_color: Option<Color>,
-    /// A translucent dark band behind each caption: on or off [default: on]
+    /// A translucent dark band behind each caption (across its line when below): on or off [default: on]
     #[arg(long, value_name = "on|off", value_parser = clap::builder::BoolishValueParser::new())]
     pub caption_band: Option<bool>,
+    /// Where captions sit: in-tile (over the photo's bottom band) or below (under the photo, on the background; each row grows by a caption line) [default: in-tile]
+    #[arg(long, value_name = "WHERE")]
+    pub caption_place: Option<CaptionPlace>,
+    /// The captions' font: an installed family name [default: the bundled Inter]
+    #[arg(long, value_name = "FAMILY")]
+    pub caption_font: Option<String>,
 }
 
 /// `--captions`: what every photo's caption says, or a file of captions of their own.
@@ -421,6 +427,10 @@ impl WordsArgs {
         set!(caption_size => captions.size);
         set!(caption_color => captions.color);
         set!(caption_band => captions.band);
+        set!(caption_place => captions.place);
+        if self.caption_font.is_some() {
+            s.captions.font.clone_from(&self.caption_font);
+        }
         if let Some(CaptionsArg::Source(source)) = &self.captions {
             s.captions.show = *source;
         }

@@ -22,24 +22,99 @@ struct Painter {
     size: f64,
     color: Color,
     band: bool,
+    font: Option<String>,
 }
 
-impl CaptionPainter for Painter {
-    fn paint(&self, text: &str, tile: &mut TilePixels) {
-        let size_px = (self.size * f64::from(tile.height_px)).max(4.0) as f32;
+impl Painter {
+    /// The caption's lines, wrapped at `max_width_px`.
+    fn lines(&self, text: &str, size_px: f32, max_width_px: f32) -> Option<Canvas> {
         let paragraphs = [(text, size_px)];
         let block = TextBlock {
             paragraphs: &paragraphs,
-            font: None,
-            max_width_px: (tile.width_px as f32 * 0.94).max(1.0),
+            font: self.font.as_deref(),
+            max_width_px: max_width_px.max(1.0),
             color: [self.color.r, self.color.g, self.color.b],
         };
-        // Refused characters were reported before the export; here one is drawn as what
-        // the fonts have (the editor shows the caption as far as it can).
-        let Ok(canvas) = text::rasterise_or_boxes(&block) else {
-            return;
-        };
-        lay_into(tile, &canvas, size_px, self.band);
+        // Refused characters (and a font not installed) were reported before the export;
+        // here a missing glyph is drawn as what the fonts have (the editor shows the caption
+        // as far as it can).
+        text::rasterise_or_boxes(&block).ok()
+    }
+
+    /// `text` on one line at most `max_width_px` wide: shortened with `…` when longer.
+    fn one_line(&self, text: &str, size_px: f32, max_width_px: f32) -> Option<Canvas> {
+        let fits = |canvas: &Canvas| f64::from(canvas.height_px) <= f64::from(size_px) * 1.3;
+        let whole = self.lines(text, size_px, max_width_px)?;
+        if fits(&whole) {
+            return Some(whole);
+        }
+        let chars: Vec<char> = text.chars().collect();
+        // The most characters that fit with the ellipsis: a binary search over the prefix.
+        let (mut fit, mut over) = (0, chars.len());
+        let mut best = None;
+        while over - fit > 1 {
+            let mid = usize::midpoint(fit, over);
+            let mut cut: String = chars[..mid].iter().collect::<String>().trim_end().into();
+            cut.push('…');
+            match self.lines(&cut, size_px, max_width_px) {
+                Some(canvas) if fits(&canvas) => {
+                    fit = mid;
+                    best = Some(canvas);
+                }
+                _ => over = mid,
+            }
+        }
+        best.or_else(|| self.lines("…", size_px, max_width_px))
+    }
+}
+
+impl CaptionPainter for Painter {
+    fn paint(&self, text: &str, tile: &mut TilePixels, below_px: u32) {
+        let photo_h = tile.height_px - below_px.min(tile.height_px);
+        let size_px = crate::settings::caption_size_px(self.size, photo_h) as f32;
+        let max_width_px = tile.width_px as f32 * 0.94;
+        if below_px > 0 {
+            if let Some(canvas) = self.one_line(text, size_px, max_width_px) {
+                lay_below(tile, &canvas, below_px, self.band);
+            }
+        } else if let Some(canvas) = self.lines(text, size_px, max_width_px) {
+            lay_into(tile, &canvas, size_px, self.band);
+        }
+    }
+}
+
+/// Lays `canvas` (one line) centred on the `below_px` rows under the photo, over the band
+/// across that line when asked (so light letters show on a light background).
+fn lay_below(tile: &mut TilePixels, canvas: &Canvas, below_px: u32, band: bool) {
+    let top = tile.height_px - below_px;
+    if band {
+        let line = top as usize * tile.width_px as usize * 4..;
+        for px in tile.rgba[line].chunks_mut(4) {
+            blend_over(&mut px[..3], &[0.0, 0.0, 0.0, BAND_ALPHA]);
+        }
+    }
+    let y0 = top + below_px.saturating_sub(canvas.height_px) / 2;
+    let x0 = tile.width_px.saturating_sub(canvas.width_px) / 2;
+    let width = tile.width_px as usize;
+    for cy in 0..canvas.height_px.min(tile.height_px - y0) {
+        for cx in 0..canvas.width_px.min(tile.width_px - x0) {
+            let i = (cy as usize * canvas.width_px as usize + cx as usize) * 4;
+            let src = &canvas.rgba[i..i + 4];
+            if src[3] <= 0.0 {
+                continue;
+            }
+            let at = ((y0 + cy) as usize * width + (x0 + cx) as usize) * 4;
+            blend_over(&mut tile.rgba[at..at + 3], src);
+        }
+    }
+}
+
+/// `src` (premultiplied, 0..1) over the 8-bit RGB pixel `dst`.
+fn blend_over(dst: &mut [u8], src: &[f32]) {
+    let keep = 1.0 - src[3];
+    for (d, s) in dst.iter_mut().zip(src) {
+        let out = s + keep * f32::from(*d) / 255.0;
+        *d = (out.clamp(0.0, 1.0) * 255.0).round() as u8;
     }
 }
 
@@ -70,11 +145,7 @@ fn lay_into(tile: &mut TilePixels, canvas: &Canvas, size_px: f32, band: bool) {
                 continue;
             }
             let at = (y as usize * width + x as usize) * 4;
-            let keep = 1.0 - px[3];
-            for (dst, s) in tile.rgba[at..at + 3].iter_mut().zip(px) {
-                let out = s + keep * f32::from(*dst) / 255.0;
-                *dst = (out.clamp(0.0, 1.0) * 255.0).round() as u8;
-            }
+            blend_over(&mut tile.rgba[at..at + 3], &px);
         }
     }
 }
@@ -84,13 +155,17 @@ fn lay_into(tile: &mut TilePixels, canvas: &Canvas, size_px: f32, band: bool) {
 /// with control characters, or shortened).
 ///
 /// # Errors
-/// A caption with characters no font has, naming them and the photo.
+/// A caption with characters no font has, naming them and the photo; a caption font that is
+/// not installed.
 pub fn captions_for(
     settings: &CaptionSettings,
     paths: &[PathBuf],
 ) -> Result<(Option<Captions>, Vec<String>), OverlayError> {
     if !settings.shown() {
         return Ok((None, Vec::new()));
+    }
+    if let Some(font) = &settings.font {
+        text::check_family(font).map_err(|_| OverlayError::CaptionFontMissing(font.clone()))?;
     }
     let captions = captions(settings);
     let mut notes = Vec::new();
@@ -132,6 +207,7 @@ pub fn captions(settings: &CaptionSettings) -> Captions {
         size: settings.size,
         color: settings.color,
         band: settings.band,
+        font: settings.font.clone(),
     };
     Captions::new(Arc::new(settings.clone()), Arc::new(painter))
 }
@@ -169,11 +245,12 @@ mod tests {
             size: 0.15,
             color: Color::WHITE,
             band: false,
+            font: None,
         };
         let mut boxes_only = Fonts::inter_only();
         for text in ["京都の春", "مرحبا بالعالم"] {
             let mut real = grey_tile();
-            painter.paint(text, &mut real);
+            painter.paint(text, &mut real, 0);
             let size_px = 0.15 * 120.0;
             let paragraphs = [(text, size_px)];
             let block = TextBlock {
@@ -190,6 +267,97 @@ mod tests {
             assert!(rows.iter().all(|&y| y >= 60), "{text}: {rows:?}");
             assert_ne!(real, boxes, "{text}: drawn as the missing-glyph boxes");
         }
+    }
+
+    /// Captions under the tiles: each tile grows by the caption line, filled with the
+    /// background; the photo's rows are untouched; the caption is drawn on that line, one
+    /// line only (a long one ends in `…`, still inside the line); a photo with no caption
+    /// gets the empty line too.
+    #[test]
+    fn captions_below_grow_the_tile_by_one_line_under_the_photo() {
+        let mut settings = CaptionSettings {
+            show: CaptionSource::Name,
+            size: 0.15,
+            place: crate::settings::CaptionPlace::Below,
+            band: false,
+            ..CaptionSettings::default()
+        };
+        let below_px = settings.strip_px(120);
+        assert_eq!(
+            below_px,
+            23 + 2 * 5,
+            "18 px letters: a 22.5 px line and 4.5 px above and below"
+        );
+        let blue = Color { r: 0, g: 0, b: 255 };
+        let draw = |settings: &CaptionSettings, name: &str| {
+            let mut tile = grey_tile();
+            captions(settings).caption(std::path::Path::new(name), &mut tile, blue);
+            tile
+        };
+        let short = draw(&settings, "trip/Kyoto.jpg");
+        assert_eq!((short.width_px, short.height_px), (160, 120 + below_px));
+        let photo_bytes = 160 * 120 * 4;
+        assert_eq!(
+            short.rgba[..photo_bytes],
+            grey_tile().rgba[..],
+            "the photo is untouched"
+        );
+        let line = &short.rgba[photo_bytes..];
+        let drawn = |line: &[u8]| line.chunks(4).filter(|p| p[..3] != [0, 0, 255]).count();
+        assert!(drawn(line) > 100, "{} caption pixels", drawn(line));
+        let long = draw(
+            &settings,
+            &format!("trip/{}.jpg", "Kyoto in spring ".repeat(6)),
+        );
+        assert_eq!(long.height_px, 120 + below_px, "one line, however long");
+        assert!(drawn(&long.rgba[photo_bytes..]) > drawn(line));
+        // With the band, the whole line under the photo is darkened (blue 255 → 140).
+        settings.band = true;
+        let banded = draw(&settings, "trip/Kyoto.jpg");
+        assert_eq!(banded.rgba[..photo_bytes], grey_tile().rgba[..]);
+        assert!(banded.rgba[photo_bytes..].chunks(4).all(|p| p[2] >= 140));
+        assert_eq!(banded.rgba[photo_bytes..photo_bytes + 4], [0, 0, 140, 255]);
+        // No caption (no EXIF date): the same line, only background.
+        settings.show = CaptionSource::Date;
+        let bare = draw(&settings, "trip/Kyoto.jpg");
+        assert_eq!(bare.height_px, 120 + below_px);
+        assert_eq!(drawn(&bare.rgba[photo_bytes..]), 0);
+        // In the tile, nothing grows.
+        settings.place = crate::settings::CaptionPlace::InTile;
+        assert_eq!(settings.strip_px(120), 0);
+        assert_eq!(draw(&settings, "trip/Kyoto.jpg").height_px, 120);
+    }
+
+    /// The captions' font is the one asked for (its letters differ from Inter's), and one
+    /// not installed is refused before an export, by name.
+    #[test]
+    fn the_caption_font_is_used_and_a_missing_one_refused() {
+        let painter = |font: Option<&str>| Painter {
+            size: 0.2,
+            color: Color::WHITE,
+            band: false,
+            font: font.map(str::to_owned),
+        };
+        let draw = |font| {
+            let mut tile = grey_tile();
+            painter(font).paint("Kyoto", &mut tile, 0);
+            tile
+        };
+        let inter = draw(None);
+        assert_ne!(inter, grey_tile());
+        assert_ne!(draw(Some("Noto Sans CJK JP")), inter);
+        let settings = CaptionSettings {
+            show: CaptionSource::Name,
+            font: Some("No Such Font".into()),
+            ..CaptionSettings::default()
+        };
+        let err = captions_for(&settings, &[PathBuf::from("a.jpg")])
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "captions.font: no font named `No Such Font` is installed"
+        );
     }
 
     /// Before an export: a name no font shows is refused naming its characters and the

@@ -17,6 +17,7 @@ mod text;
 pub use blend::Blender;
 pub use caption::{captions, captions_for};
 pub use logo::{MAX_LOGO_BYTES, MAX_LOGO_SIDE_PX};
+pub use text::font_families;
 
 use std::path::PathBuf;
 
@@ -30,6 +31,8 @@ pub enum OverlayError {
     Unshowable(String),
     #[error("title.font: no font named `{0}` is installed")]
     FontMissing(String),
+    #[error("captions.font: no font named `{0}` is installed")]
+    CaptionFontMissing(String),
     #[error("caption: no font on this machine can show {}; change the caption or install a font that has {}: {}", describe_chars(.chars), if .chars.chars().count() == 1 { "it" } else { "them" }, path.display())]
     Caption { chars: String, path: PathBuf },
     #[error("logo: {reason}: {}", path.display())]

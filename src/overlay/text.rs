@@ -121,6 +121,32 @@ pub(super) fn rasterise_or_boxes(block: &TextBlock<'_>) -> Result<Canvas, Overla
     Fonts::with(|fonts| rasterise_with(fonts, block, true))
 }
 
+/// The font families installed on this machine, sorted, without the bundled Inter.
+#[must_use]
+pub fn font_families() -> Vec<String> {
+    Fonts::with(|fonts| {
+        let mut families: Vec<String> = fonts
+            .system
+            .db()
+            .faces()
+            .flat_map(|face| face.families.iter().map(|(name, _)| name.clone()))
+            .filter(|name| name != INTER_FAMILY)
+            .collect();
+        families.sort_by_key(|name| name.to_lowercase());
+        families.dedup();
+        families
+    })
+}
+
+/// Refuses a font `family` that is not installed (nor the bundled one).
+pub(super) fn check_family(family: &str) -> Result<(), OverlayError> {
+    if Fonts::with(|fonts| fonts.has_family(family)) {
+        Ok(())
+    } else {
+        Err(OverlayError::FontMissing(family.to_owned()))
+    }
+}
+
 /// Refuses `text` when a character of it is in no font, naming the characters.
 pub(super) fn check_showable(text: &str) -> Result<(), OverlayError> {
     let paragraphs = [(text, 8.0)];

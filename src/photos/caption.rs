@@ -8,11 +8,12 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::TilePixels;
-use crate::settings::{CaptionSettings, CaptionSource, cleaned_caption};
+use crate::settings::{CaptionSettings, CaptionSource, Color, cleaned_caption};
 
-/// Draws a caption's text into a tile's bottom band.
+/// Draws a caption's text into a tile: over its bottom band, or (`below_px` > 0) on the
+/// line of that many rows under its photo.
 pub trait CaptionPainter: Send + Sync {
-    fn paint(&self, text: &str, tile: &mut TilePixels);
+    fn paint(&self, text: &str, tile: &mut TilePixels, below_px: u32);
 }
 
 /// The captions of a photo set: the settings, and how to draw one.
@@ -50,10 +51,19 @@ impl Captions {
         caption_text(&self.settings, path).map(|text| cleaned_caption(&text).0)
     }
 
-    /// Draws the caption of the photo at `path` into `tile`, if it has one.
-    pub fn caption(&self, path: &Path, tile: &mut TilePixels) {
+    /// Draws the caption of the photo at `path` into `tile`, if it has one. When captions
+    /// sit under the tiles, every tile first grows by the caption line, filled with
+    /// `background` (a photo without a caption too: all cells are one size).
+    pub fn caption(&self, path: &Path, tile: &mut TilePixels, background: Color) {
+        let below_px = self.settings.strip_px(tile.height_px);
+        if below_px > 0 {
+            let fill = [background.r, background.g, background.b, 255];
+            let rows = fill.repeat(tile.width_px as usize * below_px as usize);
+            tile.rgba.extend_from_slice(&rows);
+            tile.height_px += below_px;
+        }
         if let Some(text) = self.text_of(path).filter(|t| !t.is_empty()) {
-            self.painter.paint(&text, tile);
+            self.painter.paint(&text, tile, below_px);
         }
     }
 
@@ -106,7 +116,7 @@ mod tests {
 
     struct Nothing;
     impl CaptionPainter for Nothing {
-        fn paint(&self, _: &str, _: &mut TilePixels) {}
+        fn paint(&self, _: &str, _: &mut TilePixels, _: u32) {}
     }
 
     #[test]

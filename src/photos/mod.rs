@@ -114,7 +114,7 @@ impl TileSpecs {
     pub fn make_tile(&self, path: &Path) -> Result<TilePixels, PhotoError> {
         let mut tile = decode_tile(path, &self.for_photo(path))?;
         if let Some(captions) = &self.captions {
-            captions.caption(path, &mut tile);
+            captions.caption(path, &mut tile, self.base.background);
         }
         Ok(tile)
     }

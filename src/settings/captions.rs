@@ -49,7 +49,30 @@ impl CaptionSource {
     }
 }
 
-/// Captions drawn in each tile's bottom band, so they move with the tile.
+/// Where a caption sits: both move with their tile.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum CaptionPlace {
+    /// Over the photo, in the tile's bottom band.
+    #[default]
+    InTile,
+    /// Under the photo, on the background: each cell grows by one caption line.
+    Below,
+}
+
+impl CaptionPlace {
+    pub const ALL: [Self; 2] = [Self::InTile, Self::Below];
+
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::InTile => "in the tile",
+            Self::Below => "under the tile",
+        }
+    }
+}
+
+/// Captions drawn with each tile, in its bottom band or under it, so they move with it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CaptionSettings {
@@ -58,8 +81,15 @@ pub struct CaptionSettings {
     /// The letter height (font size) as a share of the tile height.
     pub size: f64,
     pub color: Color,
-    /// A translucent dark band across the tile behind the caption.
+    /// A translucent dark band across the tile behind the caption (in the tile, or across
+    /// the caption's line under it).
     pub band: bool,
+    /// In the tile's bottom band, or under the tile.
+    pub place: CaptionPlace,
+    /// A font family installed on this machine; `None`: the bundled Inter. Scripts the font
+    /// lacks fall back to the system's fonts either way.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub font: Option<String>,
     /// Captions of the user's own, by photo path; they win over `show`.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub texts: CaptionTexts,
@@ -72,6 +102,8 @@ impl Default for CaptionSettings {
             size: 0.1,
             color: Color::WHITE,
             band: true,
+            place: CaptionPlace::InTile,
+            font: None,
             texts: CaptionTexts::new(),
         }
     }
@@ -97,10 +129,30 @@ impl CaptionSettings {
             && self.size.to_bits() == other.size.to_bits()
             && self.color == other.color
             && self.band == other.band
+            && self.place == other.place
+            && self.font == other.font
+    }
+
+    /// The rows a caption line takes under a tile `tile_h_px` high: its line height and a
+    /// quarter of the letter height above and below. Zero when captions sit in the tile or
+    /// no photo has one, so the cells are the tiles.
+    #[must_use]
+    pub fn strip_px(&self, tile_h_px: u32) -> u32 {
+        if self.place != CaptionPlace::Below || !self.shown() {
+            return 0;
+        }
+        let size_px = caption_size_px(self.size, tile_h_px);
+        // A few hundred pixels at most (size ≤ 0.5 of a tile ≤ 16384 px high).
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let rows = ((size_px * 1.25).ceil() + 2.0 * (size_px * 0.25).ceil()) as u32;
+        rows
     }
 
     pub(super) fn validate(&self) -> Result<(), SettingsError> {
         super::words::check_share("captions.size", self.size, 0.03, 0.5)?;
+        if let Some(font) = &self.font {
+            super::words::check_text("captions.font", font)?;
+        }
         if self.texts.len() > MAX_CAPTION_TEXTS {
             return Err(SettingsError {
                 field: "captions.texts",
@@ -118,6 +170,12 @@ impl CaptionSettings {
         }
         Ok(())
     }
+}
+
+/// The letter height in pixels of captions `size` (a share) of a tile `tile_h_px` high.
+#[must_use]
+pub fn caption_size_px(size: f64, tile_h_px: u32) -> f64 {
+    (size * f64::from(tile_h_px)).max(4.0)
 }
 
 /// Refuses a caption longer than [`MAX_CAPTION_CHARS`] or with a control character, saying

@@ -55,6 +55,12 @@ pub const TILE_WIDTH: Limit = Limit::new(
     TILE_HEIGHT.min,
     TILE_HEIGHT.max,
 );
+/// A cell: the tile and, when captions sit under it, their line.
+pub const CELL_HEIGHT: Limit = Limit::new(
+    "tile height with its caption line (tile_height_px + captions)",
+    TILE_HEIGHT.min,
+    TILE_HEIGHT.max,
+);
 pub const FPS: Limit = Limit::new("fps", 1, 240);
 /// GIF delays are whole 1/100 s, so 50 fps is the fastest a GIF plays.
 pub const GIF_FPS: Limit = Limit::new("video.gif_fps", 1, 50);

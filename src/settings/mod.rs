@@ -11,7 +11,8 @@ mod video;
 mod words;
 
 pub use captions::{
-    CaptionSettings, CaptionSource, CaptionTexts, MAX_CAPTION_CHARS, check_caption, cleaned_caption,
+    CaptionPlace, CaptionSettings, CaptionSource, CaptionTexts, MAX_CAPTION_CHARS, caption_size_px,
+    check_caption, cleaned_caption,
 };
 pub use preset::{
     PRESET_FILE, PresetError, SHIPPED_PRESETS, apply_preset, load_preset, load_preset_or_shipped,
@@ -268,6 +269,7 @@ impl Settings {
         }
         let tile_width = self.tile_width_px();
         limits::TILE_WIDTH.check(tile_width)?;
+        limits::CELL_HEIGHT.check(self.cell_height_px())?;
         Ok(())
     }
 
@@ -455,7 +457,15 @@ impl Settings {
         width
     }
 
-    /// Size of the whole grid: tiles and the gaps between them.
+    /// A cell's height: the tile's, and the caption line's when captions sit under the
+    /// tiles.
+    #[must_use]
+    pub fn cell_height_px(&self) -> u32 {
+        self.tile_height_px
+            .saturating_add(self.captions.strip_px(self.tile_height_px))
+    }
+
+    /// Size of the whole grid: cells and the gaps between them.
     #[must_use]
     pub fn grid_size_px(&self) -> (u32, u32) {
         let span = |count: u32, tile: u32, gap: u32| {
@@ -465,7 +475,7 @@ impl Settings {
         };
         (
             span(self.cols, self.tile_width_px(), self.gap_h_px),
-            span(self.rows, self.tile_height_px, self.gap_v_px),
+            span(self.rows, self.cell_height_px(), self.gap_v_px),
         )
     }
 

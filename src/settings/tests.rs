@@ -147,3 +147,41 @@ fn skip_duplicates_round_trips_and_old_presets_keep_every_photo() {
     assert!(written.photos.skip_duplicates);
     assert_eq!(written.photos.sort, PhotoSort::Name);
 }
+
+/// Captions under the tiles make each cell taller by their line, so the grid is taller and
+/// the layout's cells are; in the tile, or with no caption, the cells are the tiles. A tile
+/// and its line over the tile limit are refused; the place and font round-trip in a preset.
+#[test]
+fn captions_below_make_the_cells_taller_and_round_trip() {
+    let mut s = Settings {
+        tile_height_px: 100,
+        rows: 3,
+        gap_v_px: 10,
+        ..Settings::default()
+    };
+    s.captions.place = CaptionPlace::Below;
+    assert_eq!(s.cell_height_px(), 100, "no caption shown: no line");
+    s.captions.show = CaptionSource::Name;
+    s.captions.size = 0.2;
+    // 20 px letters: a 25 px line, 5 px above and below.
+    assert_eq!(s.cell_height_px(), 135);
+    assert_eq!(s.grid_size_px().1, 3 * 135 + 2 * 10);
+    assert_eq!(crate::layout::Layout::new(&s).tile_h_px, 135);
+    s.captions.font = Some("Noto Sans CJK JP".into());
+    let text = settings_to_ron(&s);
+    assert!(text.contains("place: below"), "{text}");
+    assert_eq!(preset::parse_preset(&text, Path::new("t.ron")).unwrap(), s);
+    s.captions.place = CaptionPlace::InTile;
+    assert_eq!(s.cell_height_px(), 100);
+    s.captions.place = CaptionPlace::Below;
+    s.tile_height_px = 4000;
+    s.aspect = Aspect {
+        width: 1.0,
+        height: 1.0,
+    };
+    let err = s.validate().unwrap_err();
+    assert!(
+        err.field.starts_with("tile height with its caption line"),
+        "{err}"
+    );
+}

@@ -312,7 +312,7 @@ pub(super) fn check_share(
 
 /// Refuses text longer than [`MAX_TITLE_CHARS`] and control characters other than a line
 /// break, naming the first one and where it is.
-fn check_text(field: &'static str, text: &str) -> Result<(), SettingsError> {
+pub(super) fn check_text(field: &'static str, text: &str) -> Result<(), SettingsError> {
     let count = text.chars().count();
     if count > MAX_TITLE_CHARS {
         return Err(SettingsError {

@@ -29,6 +29,10 @@ pub struct StreamMode {
     pub strict: bool,
 }
 
+/// The most decoded tile bytes [`TileStreamer::prepare_frame`] holds back when drawing from
+/// a whole-grid still.
+const HOLD_BYTES: u64 = 32 << 20;
+
 struct Decoded {
     load: Load,
     result: Result<TilePixels, PhotoError>,
@@ -50,6 +54,9 @@ pub struct TileStreamer {
     requests: SyncSender<Load>,
     results: Receiver<Decoded>,
     failures: Vec<Skipped>,
+    /// Decoded tiles not uploaded yet (see [`Self::receive_held`]), and their bytes.
+    held: Vec<Decoded>,
+    held_bytes: u64,
     /// This streamer's decode budget, served on the process's decode gate while it lives.
     _decode_share: crate::photos::gate::LimitShare<'static>,
 }
@@ -111,6 +118,8 @@ impl TileStreamer {
             requests,
             results,
             failures: Vec::new(),
+            held: Vec::new(),
+            held_bytes: 0,
         };
         streamer.flush_cells(device, queue, renderer);
         Ok(streamer)
@@ -174,7 +183,11 @@ impl TileStreamer {
         t_secs: f64,
         cancel: &AtomicBool,
     ) -> Result<(), StreamError> {
-        self.update(device, queue, renderer, t_secs)?;
+        if self.plan.still {
+            self.receive_held(queue, renderer, t_secs)?;
+        } else {
+            self.update(device, queue, renderer, t_secs)?;
+        }
         self.check_strict()?;
         while !self.residency.all_ready(&self.schedule, t_secs) {
             if cancel.load(Ordering::Relaxed) {
@@ -190,6 +203,39 @@ impl TileStreamer {
         }
         self.flush_cells(device, queue, renderer);
         Ok(())
+    }
+
+    /// [`Self::update`]'s receiving for an export drawn from a whole-grid still: decoded
+    /// tiles are kept back (failures are taken at once) and all go up when the frame at
+    /// `t_secs` needs a tile not resident yet, or when they pass [`HOLD_BYTES`]. The still
+    /// is recomposed after each frame whose tiles changed, so a tile uploaded before it is
+    /// on screen would cost a recomposition for nothing.
+    fn receive_held(
+        &mut self,
+        queue: &wgpu::Queue,
+        renderer: &mut GridRenderer,
+        t_secs: f64,
+    ) -> Result<(), StreamError> {
+        loop {
+            match self.results.try_recv() {
+                Ok(decoded) => match &decoded.result {
+                    Ok(tile) => {
+                        self.held_bytes += tile.byte_len() as u64;
+                        self.held.push(decoded);
+                    }
+                    Err(_) => self.accept(queue, renderer, decoded),
+                },
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Disconnected) => return Err(StreamError::DecodersStopped),
+            }
+        }
+        if self.held_bytes > HOLD_BYTES || !self.residency.all_ready(&self.schedule, t_secs) {
+            for decoded in std::mem::take(&mut self.held) {
+                self.accept(queue, renderer, decoded);
+            }
+            self.held_bytes = 0;
+        }
+        self.request(t_secs)
     }
 
     /// In strict mode, the first photo that failed to decode.

@@ -1,4 +1,5 @@
-//! Captions in exported videos: drawn in the tile's bottom band and moving with the tile,
+//! Captions in exported videos: drawn in the tile's bottom band or on a line under it, and
+//! moving with the tile,
 //! set in bulk from a sidecar whose bad entries are named, carried by presets.
 
 use std::path::Path;
@@ -67,6 +68,87 @@ fn a_caption_changes_its_tiles_bottom_band_and_moves_with_the_tile() {
         movable.len() > 300 && moved * 100 >= movable.len() * 95,
         "{moved} of {} changed pixels of frame 2 changed 120 px to the right in frame 1",
         movable.len()
+    );
+}
+
+/// Captions under the tiles: each row of cells grows by a caption line (40 px tiles with
+/// 10 px letters: 19 rows), so the grid is 118 px high and its top at y = 61. The photos'
+/// rows are the plain render's, moved to their new rows; the caption lines under them show
+/// the background and the captions' letters, which move with their tile; nothing is drawn
+/// above or below the grid. A caption font that is not installed exits 2 naming it.
+#[test]
+fn captions_below_the_tiles_sit_on_a_line_under_each_photo_and_move_with_it() {
+    let photos = photos();
+    let tmp = tempfile::tempdir().unwrap();
+    let (plain, below) = (tmp.path().join("plain.mp4"), tmp.path().join("below.mp4"));
+    render(photos.path(), &plain, &[]);
+    let caption = [
+        "--captions",
+        "name",
+        "--caption-size",
+        "0.25",
+        "--caption-place",
+        "below",
+    ];
+    render(photos.path(), &below, &caption);
+    let (top, cell_h) = (61, TILE_H + 19);
+    let row = |frame: &[u8], y: usize| frame[y * 320..(y + 1) * 320].to_vec();
+    // BT.709 limited-range luma of the blue background, and of the letters (white).
+    let background = |y: u8| y.abs_diff(32) <= 2;
+    let mut letters = Vec::new();
+    for frame in [1, 2] {
+        let (p, b) = (luma(&plain, frame), luma(&below, frame));
+        for r in 0..2 {
+            for k in 0..TILE_H {
+                assert_eq!(
+                    row(&b, top + r * cell_h + k),
+                    row(&p, GRID_TOP + r * TILE_H + k),
+                    "frame {frame}: photo row {k} of grid row {r}"
+                );
+            }
+        }
+        for y in (0..top).chain(top + 2 * cell_h..240) {
+            assert!(
+                row(&b, y).into_iter().all(background),
+                "frame {frame}: row {y}"
+            );
+        }
+        let lit: Vec<(usize, usize)> = (0..2)
+            .flat_map(|r| top + r * cell_h + TILE_H..top + (r + 1) * cell_h)
+            .flat_map(|y| (0..320).map(move |x| (x, y)))
+            .filter(|&(x, y)| b[y * 320 + x] > 100)
+            .collect();
+        assert!(
+            lit.len() > 100,
+            "frame {frame}: {} letter pixels",
+            lit.len()
+        );
+        letters.push(lit);
+    }
+    // Each letter pixel of frame 2 is a letter pixel 120 px to the right in frame 1, give
+    // or take a pixel (the grid moves 119.75 px a frame: 479 px in 4 frames).
+    let one = luma(&below, 1);
+    let movable: Vec<_> = letters[1]
+        .iter()
+        .filter(|(x, _)| x + STEP_PX < 319)
+        .collect();
+    let moved = movable
+        .iter()
+        .filter(|&&&(x, y)| (x + STEP_PX - 1..=x + STEP_PX + 1).any(|x| one[y * 320 + x] > 80))
+        .count();
+    assert!(
+        movable.len() > 100 && moved * 100 >= movable.len() * 98,
+        "{moved} of {} letter pixels of frame 2 were 120 px to the right in frame 1",
+        movable.len()
+    );
+    let mut args = SMALL.to_vec();
+    args.extend(["--captions", "name", "--caption-font", "No Such Font"]);
+    let run = common::render_to(photos.path(), &tmp.path().join("x.mp4"), &args);
+    let err = stderr(&run);
+    assert_eq!(run.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("captions.font: no font named `No Such Font` is installed"),
+        "{err}"
     );
 }
 

@@ -661,6 +661,37 @@ fn a_photos_crop_centre_from_a_preset_moves_its_tile_resident_and_streamed() {
     }
 }
 
+/// A grid that fits one still: the export starts at once here too, recomposing the still as
+/// the frames need the tiles that arrived, and the video is the same bytes as with every
+/// photo decoded first and the still composed once.
+#[test]
+fn starting_at_once_from_the_still_changes_no_pixel() {
+    let photos = tempfile::tempdir().unwrap();
+    for i in 0..12 {
+        common::write_photo(&photos.path().join(format!("p{i:02}.jpg")), i, 320, 240);
+    }
+    let out_dir = tempfile::tempdir().unwrap();
+    let render = |extra: &[&str], name: &str| {
+        let out = out_dir.path().join(name);
+        let mut args = vec!["--rows", "2", "--cols", "6", "--tile-height", "120"];
+        args.extend_from_slice(&["--frame", "640x360", "--duration", "1.5"]);
+        args.extend_from_slice(&["--encoder", "libx264"]);
+        args.extend_from_slice(extra);
+        let run = common::render_to(photos.path(), &out, &args);
+        let err = stderr(&run);
+        assert!(run.status.success(), "{err}");
+        (std::fs::read(&out).unwrap(), err)
+    };
+    let (at_once, err) = render(&[], "at-once.mp4");
+    assert!(
+        err.contains("all tiles resident, decoded as the frames need them"),
+        "{err}"
+    );
+    let (first, err) = render(&["--decode-first"], "first.mp4");
+    assert!(!err.contains("decoded as the frames need them"), "{err}");
+    assert!(at_once == first, "starting at once changed the video");
+}
+
 /// A grid too wide for one still, whose tiles all fit: the export starts drawing at once and
 /// decodes the tiles as the frames need them. The video is the same bytes as with every
 /// photo decoded first, also when a photo that looks fine fails its decode halfway (the

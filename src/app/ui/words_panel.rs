@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use eframe::egui;
 
 use crate::settings::{
-    Backdrop, CaptionSettings, CaptionSource, Corner, SafeArea, Settings, TitlePosition, TitleShow,
-    without_control_chars,
+    Backdrop, CaptionPlace, CaptionSettings, CaptionSource, Corner, SafeArea, Settings,
+    TitlePosition, TitleShow, without_control_chars,
 };
 
 /// Draws the section; returns true when a value changed. `error` is why the title or logo
@@ -33,8 +33,32 @@ pub fn words_ui(ui: &mut egui::Ui, s: &mut Settings, error: Option<&str>) -> boo
 }
 
 /// The captions' settings but their own texts (which the photo list edits).
-fn caption_look(c: &CaptionSettings) -> (CaptionSource, u64, crate::settings::Color, bool) {
-    (c.show, c.size.to_bits(), c.color, c.band)
+fn caption_look(c: &CaptionSettings) -> CaptionSettings {
+    CaptionSettings {
+        texts: crate::settings::CaptionTexts::new(),
+        ..c.clone()
+    }
+}
+
+/// A font picker: the bundled Inter, or a family installed on this machine.
+fn font_row_ui(ui: &mut egui::Ui, label: &str, font: &mut Option<String>) {
+    /// The installed families, read once (scanning the system's fonts takes a while).
+    static FAMILIES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let label = ui.label(label);
+    let shown = font.as_deref().unwrap_or("Inter (bundled)");
+    egui::ComboBox::from_id_salt(label.id)
+        .selected_text(shown)
+        .height(320.0)
+        .show_ui(ui, |ui| {
+            ui.selectable_value(font, None, "Inter (bundled)");
+            for family in FAMILIES.get_or_init(crate::overlay::font_families) {
+                ui.selectable_value(font, Some(family.clone()), family);
+            }
+        })
+        .response
+        .labelled_by(label.id)
+        .on_hover_text("other scripts fall back to the system's fonts");
+    ui.end_row();
 }
 
 /// A slider of a share from `range.0` to `range.1`, shown in per cent `of` something.
@@ -67,12 +91,24 @@ fn caption_rows_ui(ui: &mut egui::Ui, c: &mut CaptionSettings) {
             }
         })
         .response
-        .on_hover_text("in each tile's bottom band; a photo's own caption (photo list) wins");
+        .on_hover_text("with each tile; a photo's own caption (photo list) wins");
     ui.end_row();
     if !c.shown() {
         return;
     }
+    ui.label("Captions sit");
+    egui::ComboBox::from_id_salt("caption-place")
+        .selected_text(c.place.name())
+        .show_ui(ui, |ui| {
+            for place in CaptionPlace::ALL {
+                ui.selectable_value(&mut c.place, place, place.name());
+            }
+        })
+        .response
+        .on_hover_text("under the tile: each row grows by a caption line on the background");
+    ui.end_row();
     share_row_ui(ui, "Caption size", &mut c.size, (0.03, 0.5), "of the tile");
+    font_row_ui(ui, "Caption font", &mut c.font);
     color_row_ui(ui, "Caption colour", &mut c.color);
     ui.label("");
     ui.checkbox(&mut c.band, "Band behind the captions");
@@ -99,6 +135,7 @@ fn title_rows_ui(ui: &mut egui::Ui, s: &mut Settings) {
     text_row_ui(ui, "Title", &mut t.text, true);
     text_row_ui(ui, "Subtitle", &mut t.subtitle, false);
     share_row_ui(ui, "Title size", &mut t.size, (0.02, 0.3), "of height");
+    font_row_ui(ui, "Title font", &mut t.font);
     color_row_ui(ui, "Title colour", &mut t.color);
     ui.label("Behind the title");
     egui::ComboBox::from_id_salt("title-backdrop")
