@@ -187,6 +187,33 @@ impl Layout {
             speeds,
             speed_count,
         }
+        .still_when_speed_is_zero()
+    }
+
+    /// A grid at speed 0 stands still: whatever the direction, alternate rows, row speeds
+    /// or loop, it is one piece that does not move (drawn like a sideways slide whose
+    /// origin never changes, see [`Layout::band_origin_at`]).
+    fn still_when_speed_is_zero(mut self) -> Self {
+        if self.stands_still() {
+            self.direction = Direction::Left;
+            self.alternate = false;
+            self.looped = false;
+            self.speeds = [1.0; MAX_ROW_SPEEDS];
+            self.speed_count = 1;
+        }
+        self
+    }
+
+    /// Whether the grid stands still (speed 0): a collage centred in the frame.
+    #[must_use]
+    pub fn stands_still(&self) -> bool {
+        self.speed <= 0.0
+    }
+
+    /// Where a grid that stands still sits along the (sideways) motion: centred in the
+    /// frame; a grid wider than the frame shows its middle.
+    fn still_origin_px(&self) -> f64 {
+        (f64::from(self.frame_w_px) - f64::from(self.grid_w_px)) / 2.0
     }
 
     /// Whether the grid moves as one piece, sideways, without wrapping: one origin per
@@ -267,6 +294,13 @@ impl Layout {
         } else {
             self.direction.sign()
         };
+        if self.stands_still() {
+            return BandMotion {
+                start_px: self.still_origin_px(),
+                velocity_px_per_sec: 0.0,
+                cycles: 0,
+            };
+        }
         let speed = self.band_speed(band);
         let travel = self.travel_px();
         if self.looped {
@@ -352,6 +386,9 @@ impl Layout {
     /// down) of the grid's first pixel, in frame pixels; in `[0, period)` when looping.
     #[must_use]
     pub fn band_origin_at(&self, band: u32, t_secs: f64) -> f64 {
+        if self.stands_still() {
+            return self.still_origin_px();
+        }
         let flip = self.alternate && band % 2 == 1;
         let sign = if flip {
             -self.direction.sign()
@@ -406,7 +443,7 @@ impl Layout {
 
     /// Top-left corner of the grid (of its first band) in frame pixels at time `t_secs`.
     /// Moving left, `x = W − (W + grid_w)·(t/duration)·speed` and `y = (H − grid_h)/2`, or 0
-    /// if the grid is taller.
+    /// if the grid is taller. Standing still (speed 0), `x = (W − grid_w)/2` at every t.
     #[must_use]
     pub fn grid_origin_at(&self, t_secs: f64) -> (f64, f64) {
         let along = self.band_origin_at(0, t_secs);
@@ -562,6 +599,45 @@ mod tests {
         assert_eq!(Layout::new(&s).grid_origin_at(0.0), (1920.0, 440.0));
         s.rows = 20;
         assert_eq!(Layout::new(&s).grid_origin_at(0.0).1, 0.0);
+    }
+
+    /// Speed 0: the grid stands still, centred in the frame, whatever the motion asked
+    /// (direction, alternate rows, row speeds, loop), from the first frame to the last.
+    #[test]
+    fn a_grid_at_speed_0_stands_still_centred() {
+        for direction in Direction::ALL {
+            for (alternate, looped) in [(false, false), (true, true)] {
+                let mut s = settings(2, 3, 100, 4, 6);
+                s.frame = FrameSize::Hd;
+                s.speed = 0.0;
+                s.motion.direction = direction;
+                s.motion.alternate = alternate;
+                s.motion.looped = looped;
+                s.motion.row_speeds = vec![1.0, 0.5];
+                s.validate().unwrap();
+                let l = Layout::new(&s);
+                let case = format!("{direction:?}, alternate {alternate}, loop {looped}");
+                assert!(l.stands_still() && l.moves_as_one(), "{case}");
+                // The grid is 3·133 + 2·4 = 407 wide, 2·100 + 6 = 206 high.
+                let centred = ((1920.0 - 407.0) / 2.0, (1080.0 - 206.0) / 2.0);
+                for t in [0.0, 0.37, 2.0, 4.0] {
+                    assert_eq!(l.grid_origin_at(t), centred, "{case}, t={t}");
+                    for band in 0..4 {
+                        assert_eq!(l.band_origin_at(band, t), centred.0, "{case}");
+                    }
+                }
+                assert_eq!(l.band_motion(1).velocity_px_per_sec, 0.0, "{case}");
+                assert_eq!(l.loop_note(), None, "{case}");
+                let hit = l.cell_at(centred.0 + 1.0, centred.1 + 1.0, 3.0);
+                assert_eq!(hit.map(|h| h.index), Some(0), "{case}");
+            }
+        }
+        // Wider than the frame: its middle shows; taller: its top, as when it slides.
+        let mut s = settings(20, 30, 100, 0, 0);
+        s.frame = FrameSize::Hd;
+        s.speed = 0.0;
+        let l = Layout::new(&s);
+        assert_eq!(l.grid_origin_at(1.0), ((1920.0 - 3990.0) / 2.0, 0.0));
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Damaged photos, presets, crop centres and music are refused, never crash, hang or outgrow
 //! the decode limit: a seeded mutation fuzzer flips, sets, cuts, inserts, deletes and
-//! duplicates the bytes of every photo fixture, of a baseline JPEG and an 8-bit RGBA PNG made
+//! duplicates the bytes of every photo fixture (video clips included), of a baseline JPEG and an 8-bit RGBA PNG made
 //! here, of the shipped presets, a hand-written one and one with crop centres, and of music
 //! (WAV, AAC, Opus), and feeds each mutant to the code that reads it:
 //!
@@ -372,6 +372,11 @@ const FIXTURES: &[&str] = &[
     "phone/alpha.heic",
     "phone/grid.avif",
     "phone/photo.jxl",
+    "clips/h264.mp4",
+    "clips/hevc10.mov",
+    "clips/vp9.webm",
+    "clips/av1.mkv",
+    "clips/portrait.mov",
 ];
 
 const PRESETS: [(&str, &str); 5] = [
@@ -475,7 +480,8 @@ fn inputs() -> Vec<Input> {
     let mut inputs: Vec<Input> = FIXTURES
         .iter()
         .map(|path| {
-            // Named by the file alone: the phone formats sit in `fixtures/phone/`.
+            // Named by the file alone: the phone formats sit in `fixtures/phone/`, the clips
+            // (MP4, MOV, WebM, MKV: decoded by FFmpeg) in `fixtures/clips/`.
             let name = path.rsplit('/').next().unwrap_or(path);
             let bytes = std::fs::read(fixtures.join(path)).unwrap();
             input(name, bytes, Target::Photo)

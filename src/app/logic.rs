@@ -132,7 +132,9 @@ impl Editor {
                 self.folder = files
                     .first()
                     .and_then(|p| p.parent().map(Path::to_path_buf));
-                self.skipped.clear();
+                let (files, _live_motions) = photos::pair_live_photos(files);
+                let (files, clips_left_out) = photos::apply_clip_mode(files, self.settings.clips);
+                self.skipped = clips_left_out.iter().map(ToString::to_string).collect();
                 self.set_photos(files);
             }
         }
@@ -181,8 +183,15 @@ impl Editor {
         match photos::scan_folder(dir, false) {
             Ok(scan) => {
                 self.folder = Some(dir.to_owned());
-                self.skipped = scan.skipped.iter().map(ToString::to_string).collect();
-                self.set_photos(photos::sort_photos(scan.photos, self.settings.photos));
+                let (listed, clips_left_out) =
+                    photos::apply_clip_mode(scan.photos, self.settings.clips);
+                self.skipped = scan
+                    .skipped
+                    .iter()
+                    .chain(&clips_left_out)
+                    .map(ToString::to_string)
+                    .collect();
+                self.set_photos(photos::sort_photos(listed, self.settings.photos));
             }
             Err(e) => self.errors.push(e.to_string()),
         }

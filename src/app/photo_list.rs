@@ -28,6 +28,8 @@ pub struct PhotoEntry {
     /// The photo it repeats, when it is a near-duplicate of another (found only while
     /// near-duplicates are skipped; the grid leaves it out then).
     pub duplicate_of: Option<PathBuf>,
+    /// A video clip's length in seconds, as its container declares it (`None` for a photo).
+    pub clip_secs: Option<f64>,
 }
 
 impl PhotoEntry {
@@ -35,6 +37,7 @@ impl PhotoEntry {
         let taken = crate::photos::taken(&path);
         Self {
             taken,
+            clip_secs: crate::photos::clip_length_secs(&path),
             path,
             included: true,
             thumb: None,

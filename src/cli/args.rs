@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::settings::limits::{self, Limit};
 use crate::settings::{
-    Aspect, Backdrop, CaptionPlace, CaptionSource, Color, Corner, CropAnchor, Direction,
+    Aspect, Backdrop, CaptionPlace, CaptionSource, ClipMode, Color, Corner, CropAnchor, Direction,
     EncoderChoice, FrameSize, MemoryBudget, PhotoSort, SafeArea, Settings, TitlePosition,
     TitleShow, VideoCodec, X264Preset,
 };
@@ -214,7 +214,7 @@ pub struct SettingsArgs {
     /// Frames per second [default: 30]
     #[arg(long, value_name = "N", value_parser = InRange(limits::FPS))]
     pub fps: Option<u32>,
-    /// Slide speed; 1 = the grid crosses the frame exactly once [default: 1]
+    /// Slide speed; 1 = the grid crosses the frame exactly once, 0 = it stands still, centred [default: 1]
     #[arg(long, value_name = "X", allow_hyphen_values = true)]
     pub speed: Option<f64>,
     /// Direction: left, right (rows slide), up or down (columns scroll: the layout for 9:16) [default: left]
@@ -286,6 +286,9 @@ pub struct SettingsArgs {
     /// Leave out near-duplicates: a photo that looks like one taken up to 3 s before it (a burst, the same photo twice); the earlier one stays, and each photo left out is named
     #[arg(long)]
     pub skip_duplicates: bool,
+    /// Video files (MP4, MOV, M4V, MKV, WebM): still (one frame, the one at 1 s, as a photo) or skip (left out, each named) [default: still]
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub clips: Option<ClipMode>,
     /// Memory for decoded photos, RAM and GPU together: auto (a quarter of RAM), 2GB, 512MB or 25%; beyond it tiles stream [default: auto]
     #[arg(long, value_name = "SIZE")]
     pub memory_budget: Option<MemoryBudget>,
@@ -545,6 +548,7 @@ impl SettingsArgs {
         if self.skip_duplicates {
             s.photos.skip_duplicates = true;
         }
+        set!(clips => clips);
         set!(audio_fade => audio.fade_out_secs);
         set!(audio_fade_in => audio.fade_in_secs);
         set!(audio_offset => audio.offset_secs);

@@ -193,7 +193,7 @@ fn plan(job: &Job, cancel: &AtomicBool, progress: &dyn Progress) -> Result<Plann
         paths,
         skipped,
         duplicates,
-    } = photo_list(&job.photos, settings, cancel)?;
+    } = photo_list(&job.photos, settings, &job.output, cancel)?;
     for s in &skipped {
         progress.skipped(s);
     }
@@ -414,6 +414,7 @@ struct PhotoList {
 fn photo_list(
     source: &Photos,
     settings: &Settings,
+    output: &Path,
     cancel: &AtomicBool,
 ) -> Result<PhotoList, ExportError> {
     let (folder, recursive, is_demo) = match source {
@@ -421,9 +422,15 @@ fn photo_list(
             return Err(ExportError::NoPhotos("no photos to use".into()));
         }
         Photos::Paths(paths) => {
+            let (paths, skipped) = photos::apply_clip_mode(paths.clone(), settings.clips);
+            if paths.is_empty() {
+                return Err(ExportError::NoPhotos(
+                    "no photos to use (every one is a clip, and clips: skip)".into(),
+                ));
+            }
             return Ok(PhotoList {
-                paths: paths.clone(),
-                skipped: Vec::new(),
+                paths,
+                skipped,
                 duplicates: Vec::new(),
             });
         }
@@ -442,7 +449,9 @@ fn photo_list(
         }
         other => ExportError::Scan(other),
     })?;
-    let mut ordered = photos::sort_photos(scan.photos, settings.photos);
+    let (listed, clips_left_out) =
+        photos::apply_clip_mode(without_own_output(scan.photos, output), settings.clips);
+    let mut ordered = photos::sort_photos(listed, settings.photos);
     let mut duplicates = Vec::new();
     if settings.photos.skip_duplicates {
         duplicates = photos::find_duplicates(&ordered, cancel);
@@ -460,11 +469,22 @@ fn photo_list(
             folder.display()
         )));
     }
+    let mut skipped = scan.skipped;
+    skipped.extend(clips_left_out);
     Ok(PhotoList {
         paths: selected.to_vec(),
-        skipped: scan.skipped,
+        skipped,
         duplicates,
     })
+}
+
+/// `paths` without the export's own output, when the folder holds it (an earlier render
+/// into the photo folder): a video the export replaces is not one of its clips.
+fn without_own_output(mut paths: Vec<PathBuf>, output: &Path) -> Vec<PathBuf> {
+    if let Ok(out) = std::fs::canonicalize(output) {
+        paths.retain(|p| !(photos::is_clip(p) && std::fs::canonicalize(p).is_ok_and(|c| c == out)));
+    }
+    paths
 }
 
 /// Refuses an output that is one of the input photos (the same file, by any path), even with

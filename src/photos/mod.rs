@@ -1,6 +1,7 @@
 //! Photo import: folder scan, parallel decode straight to tile size, and the skip list.
 
 mod caption;
+mod clip;
 mod decode;
 mod dups;
 pub mod gate;
@@ -8,6 +9,7 @@ mod heif;
 mod icc;
 mod jpeg;
 mod jxl;
+mod live;
 mod order;
 mod orient;
 mod phone;
@@ -16,6 +18,7 @@ pub mod synth;
 mod working;
 
 pub use caption::{CaptionPainter, Captions, caption_text, same_captioned_tile};
+pub use clip::{CLIP_EXTENSIONS, MAX_CLIP_SIDE_PX, apply_clip_mode, clip_length_secs, is_clip};
 pub use decode::{
     MAX_PHOTO_ALLOC_BYTES, TilePixels, TileSpec, decode_tile, decode_tile_sized, probe,
 };
@@ -24,6 +27,7 @@ pub use dups::{
     without_duplicates,
 };
 pub use icc::set_colour_management;
+pub use live::pair_live_photos;
 pub use order::{CivilTime, Taken, TakenSource, sort_photos, taken};
 pub use scan::{PHOTO_EXTENSIONS, ScanError, ScanResult, scan_folder};
 
@@ -50,6 +54,12 @@ pub enum PhotoError {
     Empty,
     #[error("not an image (contents are not a known picture format)")]
     NotAnImage,
+    #[error("not a video (contents are not a known video format)")]
+    NotAVideo,
+    #[error("a clip without a video stream")]
+    NoVideoStream,
+    #[error("a video clip, left out (clips: skip)")]
+    ClipLeftOut,
     #[error("damaged or unreadable image ({0})")]
     Damaged(String),
     #[error("too large ({0})")]

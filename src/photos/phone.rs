@@ -1,6 +1,7 @@
 //! The formats phones and new cameras write, decoded by libraries that apply the photo's own
-//! rotation and mirror: HEIC/HEIF and AVIF ([`super::heif`], libheif) and JPEG XL
-//! ([`super::jxl`], jxl-oxide). [`super::decode`] asks here first, once per photo.
+//! rotation and mirror: HEIC/HEIF and AVIF ([`super::heif`], libheif), JPEG XL
+//! ([`super::jxl`], jxl-oxide) and video clips' still frames ([`super::clip`], FFmpeg, by
+//! their file type). [`super::decode`] asks here first, once per photo.
 
 use std::path::Path;
 
@@ -34,7 +35,8 @@ pub(super) struct Upright {
     pub _permit: Permit,
 }
 
-/// The photo at `path` decoded, when it is a HEIF, AVIF or JPEG XL file; `None` otherwise.
+/// The photo at `path` decoded, when it is a clip, a HEIF, AVIF or JPEG XL file; `None`
+/// otherwise.
 /// `factor` says by how much an upright `w × h` photo may be averaged down and still cover
 /// its tile (HEIF and AVIF are; JPEG XL is decoded whole).
 pub(super) fn decode(
@@ -42,6 +44,15 @@ pub(super) fn decode(
     limits: Limits,
     factor: impl Fn(u32, u32) -> u32,
 ) -> Result<Option<Upright>, PhotoError> {
+    if super::clip::is_clip(path) {
+        let clip = super::clip::decode(path, factor)?;
+        return Ok(Some(Upright {
+            image: clip.image,
+            full_size: clip.full_size,
+            icc: None,
+            _permit: clip.permit,
+        }));
+    }
     if let Some((kind, data)) = super::heif::read_if_heif(path)? {
         let d = super::heif::decode(kind, &data, limits.side_px, factor)?;
         return Ok(Some(Upright {
@@ -64,8 +75,11 @@ pub(super) fn decode(
 }
 
 /// What [`decode`] checks before decoding any pixel (the declared size against the limits);
-/// `None` when the photo is not a HEIF, AVIF or JPEG XL file.
+/// `None` when the photo is not a clip, a HEIF, AVIF or JPEG XL file.
 pub(super) fn probe(path: &Path, limits: Limits) -> Result<Option<()>, PhotoError> {
+    if super::clip::is_clip(path) {
+        return super::clip::probe(path).map(Some);
+    }
     if let Some((kind, data)) = super::heif::read_if_heif(path)? {
         let header = super::heif::header(kind, &data, limits.side_px)?;
         let coding = super::heif::Coding::of(&data);

@@ -1,4 +1,5 @@
-//! Finding photos in a folder: natural sort, extension filter, hidden files ignored.
+//! Finding photos (and clips) in a folder: natural sort, extension filter, hidden files
+//! ignored.
 
 use std::cmp::Ordering;
 use std::path::{Path, PathBuf};
@@ -14,9 +15,8 @@ pub const PHOTO_EXTENSIONS: [&str; 14] = [
 /// Photo and clip types a camera or phone writes that gridreel cannot read yet: such a file
 /// is listed as skipped, with the reason, so the user knows it was seen. Any other file
 /// (notes, PDFs, sidecars) is not a photo at all and is left aside without a word.
-const UNSUPPORTED_MEDIA_EXTENSIONS: [&str; 14] = [
-    "dng", "cr2", "cr3", "nef", "arw", "raf", "orf", "rw2", "mp4", "mov", "m4v", "mkv", "webm",
-    "3gp",
+const UNSUPPORTED_MEDIA_EXTENSIONS: [&str; 9] = [
+    "dng", "cr2", "cr3", "nef", "arw", "raf", "orf", "rw2", "3gp",
 ];
 
 /// Why a folder could not be scanned at all.
@@ -47,6 +47,9 @@ pub struct ScanResult {
     /// How many files are not photos at all (notes, PDFs, sidecars): not skipped, just not
     /// photos.
     pub others: usize,
+    /// The `.MOV` halves of Live Photos (a still beside them has their name): not tiles of
+    /// their own, the still stands for both (see [`super::pair_live_photos`]).
+    pub live_motions: Vec<PathBuf>,
 }
 
 /// True for file names hidden by convention (`.DS_Store`, `.thumbnails`).
@@ -56,9 +59,11 @@ fn is_hidden(path: &Path) -> bool {
         .is_some_and(|n| n.starts_with('.'))
 }
 
+/// Whether `path` is named as a photo or a clip (see [`super::CLIP_EXTENSIONS`]): what the
+/// scan lists.
 #[must_use]
 fn has_photo_extension(path: &Path) -> bool {
-    has_extension(path, &PHOTO_EXTENSIONS)
+    has_extension(path, &PHOTO_EXTENSIONS) || super::is_clip(path)
 }
 
 fn has_extension(path: &Path, extensions: &[&str]) -> bool {
@@ -132,6 +137,7 @@ pub fn scan_folder(dir: &Path, recursive: bool) -> Result<ScanResult, ScanError>
             }
         }
     }
+    (result.photos, result.live_motions) = super::pair_live_photos(result.photos);
     let relative = |p: &PathBuf| {
         p.strip_prefix(dir)
             .unwrap_or(p)
@@ -144,6 +150,9 @@ pub fn scan_folder(dir: &Path, recursive: bool) -> Result<ScanResult, ScanError>
     result
         .skipped
         .sort_by(|a, b| natural_cmp(&relative(&a.path), &relative(&b.path)));
+    result
+        .live_motions
+        .sort_by(|a, b| natural_cmp(&relative(a), &relative(b)));
     Ok(result)
 }
 

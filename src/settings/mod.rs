@@ -20,8 +20,8 @@ pub use preset::{
 };
 pub use sidecar::{SidecarError, read_caption_sidecar};
 pub use values::{
-    Aspect, Color, CropAnchor, Direction, Focus, FrameSize, MIN_MEMORY_BUDGET, MemoryBudget,
-    PhotoSettings, PhotoSort,
+    Aspect, ClipMode, Color, CropAnchor, Direction, Focus, FrameSize, MIN_MEMORY_BUDGET,
+    MemoryBudget, PhotoSettings, PhotoSort,
 };
 pub use video::{EncoderChoice, EncoderName, VideoCodec, X264Preset};
 pub use words::{
@@ -70,7 +70,8 @@ pub struct Settings {
     pub duration_secs: f64,
     /// Frames per second.
     pub fps: u32,
-    /// 1.0: the grid enters at the right edge and has just left at the left edge at the end.
+    /// 1.0: the grid enters at the right edge and has just left at the left edge at the end;
+    /// 0: the grid stands still, centred in the frame (the motion settings then do nothing).
     pub speed: f64,
     /// Direction, alternate rows, row speeds and looping.
     pub motion: MotionSettings,
@@ -100,6 +101,9 @@ pub struct Settings {
     /// text of the photo's own.
     #[serde(skip_serializing_if = "CaptionSettings::is_default")]
     pub captions: CaptionSettings,
+    /// What a video file among the photos becomes: one still frame, or left out.
+    #[serde(skip_serializing_if = "ClipMode::is_default")]
+    pub clips: ClipMode,
     /// Memory for decoded photo pixels, RAM and GPU together: `auto`, `2GB`, `25%`.
     /// When the tiles do not all fit, they stream: decoded ahead, farthest-needed evicted.
     pub memory_budget: MemoryBudget,
@@ -212,6 +216,7 @@ impl Default for Settings {
             logo: LogoSettings::default(),
             safe_area: SafeArea::default(),
             captions: CaptionSettings::default(),
+            clips: ClipMode::default(),
             memory_budget: MemoryBudget::Auto,
         }
     }
@@ -290,10 +295,13 @@ impl Settings {
 
     /// Checks the motion: speed and row speeds.
     fn validate_motion(&self) -> Result<(), SettingsError> {
-        if !(self.speed.is_finite() && self.speed > 0.0 && self.speed <= 100.0) {
+        if !(self.speed.is_finite() && self.speed >= 0.0 && self.speed <= 100.0) {
             return Err(SettingsError {
                 field: "speed",
-                message: format!("must be above 0 and at most 100 (got {})", self.speed),
+                message: format!(
+                    "must be from 0 (the grid stands still) to 100 (got {})",
+                    self.speed
+                ),
             });
         }
         if self.motion.row_speeds.len() > MAX_ROW_SPEEDS {

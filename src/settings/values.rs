@@ -245,6 +245,24 @@ pub struct PhotoSettings {
     pub skip_duplicates: bool,
 }
 
+/// What a video file in the photos becomes (`clips`, `--clips`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum ClipMode {
+    /// One frame of the clip (the one at 1 s, or the first of a shorter clip), as a photo.
+    #[default]
+    Still,
+    /// Videos are left out, each listed as skipped with the reason.
+    Skip,
+}
+
+impl ClipMode {
+    #[must_use]
+    pub fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
 /// Which part of a photo survives the crop to the tile aspect.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]

@@ -206,9 +206,6 @@ fn push_showings(
     const PAD_SECS: f64 = 1e-6;
     let motion = layout.band_motion(at.band);
     let velocity = motion.velocity_px_per_sec.abs();
-    if velocity <= 0.0 {
-        return;
-    }
     let duration = layout.duration_secs;
     let mut push = |enter_secs: f64, leave_secs: f64| {
         let (enter_secs, leave_secs) = (enter_secs - PAD_SECS, leave_secs + PAD_SECS);
@@ -221,6 +218,15 @@ fn push_showings(
         }
     };
     let (offset, size) = (at.offset_px, at.size_px);
+    if velocity <= 0.0 {
+        // A grid that stands still: a cell within a pixel of the frame is on screen for the
+        // whole clip, the others never.
+        let near = motion.start_px + offset;
+        if near < frame_along + 1.0 && near + size > -1.0 {
+            push(0.0, duration);
+        }
+        return;
+    }
     // The cell is on screen while start + offset ± velocity·t lies in (−size − 1, frame + 1).
     let window = |start: f64| {
         if motion.velocity_px_per_sec < 0.0 {

@@ -127,7 +127,42 @@ fn motion_layouts() -> Vec<(&'static str, Layout)> {
                 };
             }),
         ),
+        ("still", base(&|s| s.speed = 0.0)),
+        (
+            "still, asked up, looping, alternate",
+            base(&|s| {
+                s.speed = 0.0;
+                s.motion.direction = Direction::Up;
+                s.motion.looped = true;
+                s.motion.alternate = true;
+                s.motion.row_speeds = vec![0.7, 1.3];
+            }),
+        ),
     ]
+}
+
+/// A grid that stands still (speed 0): each cell within reach of the frame is on screen
+/// once, from the start of the clip to its end; the others never are.
+#[test]
+fn a_grid_that_stands_still_shows_its_cells_for_the_whole_clip() {
+    for (name, layout) in motion_layouts() {
+        if !layout.stands_still() {
+            continue;
+        }
+        let photos = layout.cell_count();
+        let schedule = Schedule::new(&layout, photos);
+        let near = cells_near_frame(&layout, 0.0, 1.0);
+        assert!(!near.is_empty() && near.len() < photos, "{name}");
+        assert_eq!(schedule.showings.len(), near.len(), "{name}");
+        assert_eq!(schedule.photos_on_screen(), near.len(), "{name}");
+        assert_eq!(schedule.max_visible(), near.len(), "{name}");
+        for s in &schedule.showings {
+            assert!(
+                s.enter_secs <= 0.0 && s.leave_secs >= layout.duration_secs,
+                "{name}: {s:?}"
+            );
+        }
+    }
 }
 
 #[test]

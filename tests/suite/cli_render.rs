@@ -736,3 +736,61 @@ fn starting_at_once_changes_no_pixel_even_when_a_photo_fails_late() {
 fn frames_md5(video: &std::path::Path) -> Vec<u8> {
     common::ffmpeg_output(video, &["-f", "framemd5", "-"])
 }
+
+/// `--speed 0` through the whole export, with every tile resident and streaming: the grid
+/// stands still (the first frame and the last are the same pixels) and shows the middle of
+/// a grid wider than the frame.
+#[test]
+fn a_grid_at_speed_0_renders_a_still_collage_resident_or_streaming() {
+    let photos = tempfile::tempdir().unwrap();
+    // 100 tiles of 480x360 (69 MB) stream within 64 MB.
+    for i in 0..100 {
+        common::write_photo(&photos.path().join(format!("p{i:03}.jpg")), i, 160, 120);
+    }
+    let out_dir = tempfile::tempdir().unwrap();
+    for (budget, kind) in [("4GB", "all tiles resident"), ("64MB", "streaming")] {
+        let out = out_dir.path().join(format!("still-{budget}.mp4"));
+        let args = [
+            "--rows",
+            "1",
+            "--cols",
+            "100",
+            "--tile-height",
+            "360",
+            "--frame",
+            "640x360",
+            "--duration",
+            "0.5",
+            "--speed",
+            "0",
+            "--encoder",
+            "libx264",
+            // Lossless: any difference between frames is the grid's.
+            "--quality",
+            "0",
+            "--memory-budget",
+            budget,
+        ];
+        let run = common::render_to(photos.path(), &out, &args);
+        let err = stderr(&run);
+        assert!(run.status.success(), "{err}");
+        assert!(err.contains(kind), "{err}");
+        let first = common::decode_frame_rgb(&out, 0);
+        let last = common::decode_frame_rgb(&out, 14);
+        assert_eq!(first.len(), 640 * 360 * 3);
+        let worst = first.iter().zip(&last).map(|(a, b)| a.abs_diff(*b)).max();
+        assert_eq!(
+            worst,
+            Some(0),
+            "{kind}: the grid moved (max diff {worst:?})"
+        );
+        // The grid is 100 · 480 = 48,000 px wide, centred: cell 49 starts at x = 80 and
+        // cell 50 at 560, so no background shows between them (white) in the middle row.
+        let row = 180 * 640 * 3;
+        let white = first[row..row + 640 * 3]
+            .chunks_exact(3)
+            .filter(|p| p.iter().all(|&c| c > 250))
+            .count();
+        assert!(white < 20, "{kind}: {white} white pixels in the middle row");
+    }
+}

@@ -851,3 +851,48 @@ fn the_photo_order_comes_back_at_the_next_start() {
         .collect();
     assert_eq!(restored, order);
 }
+
+/// The speed slider dragged to its left end is speed 0: the grid stands still in the
+/// preview, centred, the same pixels at any time.
+#[test]
+#[allow(clippy::float_cmp)] // exactly 0: the slider's end, and no pixel changed
+fn the_speed_slider_reaches_0_and_the_preview_stands_still() {
+    let mut h = harness(Settings {
+        frame: FrameSize::Custom {
+            width_px: 640,
+            height_px: 360,
+        },
+        tile_height_px: 60,
+        ..Settings::default()
+    });
+    step_until(&mut h, "36 demo photos", |app| all_loaded(app, 36));
+    h.get_by_label("Pause").click();
+    h.run_steps(2);
+    let slider = h.get_by_role_and_label(Role::Slider, "Speed").rect();
+    let start = slider.center();
+    let end = egui::pos2(slider.left() - 200.0, start.y);
+    h.hover_at(start);
+    h.step();
+    h.drag_at(start);
+    h.step();
+    for k in 1..=6 {
+        h.hover_at(start + (end - start) * (k as f32 / 6.0));
+        h.step();
+    }
+    h.drop_at(end);
+    h.run_steps(3);
+    assert_eq!(h.state().editor.settings.speed, 0.0);
+    let preview = h.state().preview_rect;
+    let mut at = |t: f64| {
+        h.state_mut().editor.time_secs = t;
+        h.run_steps(3);
+        step_until(
+            &mut h,
+            "the preview's tiles",
+            EditorApp::preview_tiles_resident,
+        );
+        crop(&mut h, preview)
+    };
+    let (early, late) = (at(0.3), at(3.7));
+    assert_eq!(changed_share(&early, &late), 0.0, "the grid moved");
+}

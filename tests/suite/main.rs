@@ -21,6 +21,7 @@ mod audio;
 mod captions;
 mod cli_conventions;
 mod cli_render;
+mod clips;
 mod decode_memory;
 mod duplicates;
 mod editor_music;

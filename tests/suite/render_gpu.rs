@@ -676,3 +676,98 @@ fn the_rolling_still_gives_the_still_strips_bytes() {
         }
     }
 }
+
+/// A grid at speed 0 stands still, centred in the frame, on every draw path: the still and
+/// its YUV strip, the tile array and the rolling still (no whole-grid still), and the planar
+/// conversion (a width that is not a multiple of 8); two frames far apart are the same bytes,
+/// in RGBA and in YUV, and equal the CPU reference. The motion it was asked for (up, looping,
+/// alternate) does not matter.
+#[test]
+fn a_grid_at_speed_0_stands_still_centred_on_every_path() {
+    use gridreel::settings::Direction;
+    let gpu = Gpu::headless().expect("a Vulkan adapter");
+    // 3 x 32 px tiles and 2 px gaps: 100 wide; 2 x 24 px and 2 px: 50 high.
+    for ((w, h), asked) in [
+        ((112, 80), Direction::Left),
+        ((112, 80), Direction::Up),
+        ((102, 60), Direction::Right),
+    ] {
+        let settings = motion_settings(|s| {
+            s.speed = 0.0;
+            (s.rows, s.cols, s.tile_height_px) = (2, 3, 24);
+            (s.gap_h_px, s.gap_v_px) = (2, 2);
+            s.frame = FrameSize::Custom {
+                width_px: w,
+                height_px: h,
+            };
+            s.motion.direction = asked;
+            s.motion.looped = asked == Direction::Up;
+            s.motion.alternate = asked == Direction::Up;
+        });
+        let layout = Layout::new(&settings);
+        assert_eq!((layout.grid_w_px, layout.grid_h_px), (100, 50));
+        let tiles = tiles(6, layout.tile_w_px, layout.tile_h_px);
+        let cells = cell_photos(6, 6);
+        let layers: Vec<&[u8]> = tiles.iter().map(|t| t.rgba.as_slice()).collect();
+        for still in [true, false] {
+            let case = format!("{w}x{h}, asked {asked:?}, still {still}");
+            let mut renderer = GridRenderer::new(&gpu.device, FRAME_FORMAT);
+            renderer.set_still_enabled(still);
+            renderer.set_tiles(&gpu.device, &gpu.queue, &tiles);
+            renderer.set_cells(&gpu.device, &gpu.queue, &cells);
+            let mut target = FrameTarget::new(&gpu.device, w, h).unwrap();
+            let mut rgba = Vec::new();
+            let mut yuv = Vec::new();
+            for t in [0.0, 1.3, settings.duration_secs] {
+                let mut u = GridUniform::new(
+                    &layout,
+                    t,
+                    settings.background,
+                    GridUniform::full_frame(&layout),
+                );
+                let frame = target
+                    .render_rgba(&gpu.device, &gpu.queue, &mut renderer, &u)
+                    .unwrap();
+                assert_eq!(renderer.draws_from_still(), still, "{case}");
+                let ticket = target.submit_frame(&gpu.device, &gpu.queue, &mut renderer, &u);
+                let mut planes = VideoFrame::default();
+                target.read_frame(&gpu.device, ticket, &mut planes).unwrap();
+                // With a still, its YUV strip; without, the rolling still's strip.
+                assert_eq!(target.yuv_from_strip(), w % 8 == 0, "{case}");
+                u.layer_count = 6;
+                let cpu = reference::render_rgba(&u, &layers, &cells, w, h);
+                let (worst, off) = max_diff(&frame, &cpu);
+                assert!(
+                    worst <= 2 && off * 1000 <= frame.len(),
+                    "{case}, t={t}: max diff {worst}, {off} values off by >1"
+                );
+                rgba.push(frame);
+                yuv.push(planes.data);
+            }
+            assert!(rgba.iter().all(|f| *f == rgba[0]), "{case}: RGBA moved");
+            assert!(yuv.iter().all(|f| *f == yuv[0]), "{case}: YUV moved");
+            // Centred: as many background columns left of the grid as right of it, and
+            // rows above as below.
+            let background = |x: u32, y: u32| {
+                let i = ((y * w + x) * 4) as usize;
+                rgba[0][i..i + 3] == [250, 0, 250]
+            };
+            let empty_col = |x: u32| (0..h).all(|y| background(x, y));
+            let empty_row = |y: u32| (0..w).all(|x| background(x, y));
+            let left = (0..w).take_while(|&x| empty_col(x)).count();
+            let right = (0..w).rev().take_while(|&x| empty_col(x)).count();
+            let top = (0..h).take_while(|&y| empty_row(y)).count();
+            let bottom = (0..h).rev().take_while(|&y| empty_row(y)).count();
+            assert_eq!(
+                (left, right, top, bottom),
+                (
+                    (w as usize - 100) / 2,
+                    (w as usize - 100) / 2,
+                    (h as usize - 50) / 2,
+                    (h as usize - 50) / 2
+                ),
+                "{case}: the grid is centred"
+            );
+        }
+    }
+}

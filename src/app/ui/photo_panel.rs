@@ -32,13 +32,12 @@ pub fn photos_ui(ui: &mut egui::Ui, editor: &mut Editor, thumbs: &mut ThumbCache
                     let id = egui::Id::unique(("photo-drag", &photo.path));
                     ui.dnd_drag_source(id, i, |ui| {
                         let size = egui::vec2(48.0, THUMB_HEIGHT_PX as f32);
-                        match thumbs.texture(ui.ctx(), photo) {
-                            Some(texture) => {
-                                ui.add(egui::Image::new((texture.id(), size)));
-                            }
-                            None => {
-                                ui.allocate_exact_size(size, egui::Sense::hover());
-                            }
+                        let thumb = match thumbs.texture(ui.ctx(), photo) {
+                            Some(texture) => ui.add(egui::Image::new((texture.id(), size))).rect,
+                            None => ui.allocate_exact_size(size, egui::Sense::hover()).0,
+                        };
+                        if photo.clip_secs.is_some() {
+                            film_badge(ui, thumb);
                         }
                         let name = photo.name();
                         if photo.thumb.is_none() {
@@ -47,6 +46,10 @@ pub fn photos_ui(ui: &mut egui::Ui, editor: &mut Editor, thumbs: &mut ThumbCache
                             ui.weak(format!("{name} (near-duplicate of {of}, left out)"));
                         } else {
                             ui.label(name);
+                        }
+                        if let Some(secs) = photo.clip_secs {
+                            ui.weak(format!("clip {secs:.1} s"))
+                                .on_hover_text("a video clip: its frame at 1 s is its tile");
                         }
                         // The date taken, where the photo says (a file's time is only a
                         // fallback for sorting, not shown).
@@ -236,6 +239,28 @@ impl ThumbCache {
                 .retain(|path, _| keep.contains(path.as_path()));
         }
     }
+}
+
+/// A video clip's mark on its thumbnail: a play triangle on a dark square in the bottom-left
+/// corner (drawn, so no font needs the glyph).
+fn film_badge(ui: &egui::Ui, thumb: egui::Rect) {
+    let side = 12.0;
+    let badge = egui::Rect::from_min_size(
+        egui::pos2(thumb.left() + 2.0, thumb.bottom() - side - 2.0),
+        egui::vec2(side, side),
+    );
+    let painter = ui.painter();
+    painter.rect_filled(badge, 2.0, egui::Color32::from_black_alpha(170));
+    let (c, r) = (badge.center(), side * 0.3);
+    painter.add(egui::Shape::convex_polygon(
+        vec![
+            egui::pos2(c.x - r * 0.7, c.y - r),
+            egui::pos2(c.x + r, c.y),
+            egui::pos2(c.x - r * 0.7, c.y + r),
+        ],
+        egui::Color32::WHITE,
+        egui::Stroke::NONE,
+    ));
 }
 
 #[cfg(test)]

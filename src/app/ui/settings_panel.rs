@@ -131,8 +131,10 @@ fn layout_rows_ui(ui: &mut egui::Ui, s: &mut Settings, focus: &crate::settings::
 fn motion_rows_ui(ui: &mut egui::Ui, s: &mut Settings) {
     let label = ui.label("Speed");
     ui.add(
-        egui::Slider::new(&mut s.speed, 0.1..=5.0)
+        // 0 (the left end) stands the grid still, centred: a collage.
+        egui::Slider::new(&mut s.speed, 0.0..=5.0)
             .logarithmic(true)
+            .smallest_positive(0.1)
             .clamping(KEEP_PRESET_VALUES),
     )
     .labelled_by(label.id);

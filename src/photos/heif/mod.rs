@@ -15,7 +15,7 @@
 //! working memory libheif will allocate, invisible to Rust's allocator, is estimated from the
 //! header and held as a decode permit; errors become [`PhotoError`]s naming what is wrong.
 mod libheif;
-mod reduce;
+pub(super) mod reduce; // also the clips' frames (`super::clip`)
 
 use std::io::Read;
 use std::path::Path;

@@ -8,7 +8,7 @@
 use image::DynamicImage;
 
 /// One channel's samples: a byte each, or two in native order above 8 bits.
-pub(super) struct Plane<'a> {
+pub(in crate::photos) struct Plane<'a> {
     pub bytes: &'a [u8],
     pub stride: usize,
     pub width: usize,
@@ -70,7 +70,7 @@ fn spans(len: usize, luma: usize, out: usize, factor: usize) -> Vec<(usize, usiz
 
 /// A YCbCr matrix as libheif applies it: the luma weights of red and blue, and the range.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub(super) struct Matrix {
+pub(in crate::photos) struct Matrix {
     kr: f32,
     kb: f32,
     /// `matrix_coefficients` 0: the planes hold G, B, R.
@@ -81,7 +81,7 @@ pub(super) struct Matrix {
 impl Matrix {
     /// From an `nclx` box's `matrix_coefficients` (ITU-T H.273), as libheif 1.15 reads it:
     /// BT.709, BT.601 (5, 6, and its default for anything else), BT.2020, identity.
-    pub(super) fn from_nclx(matrix_coefficients: i32, full_range: bool) -> Self {
+    pub(in crate::photos) fn from_nclx(matrix_coefficients: i32, full_range: bool) -> Self {
         let (kr, kb) = match matrix_coefficients {
             1 => (0.2126, 0.0722),
             9 | 10 => (0.2627, 0.0593),
@@ -97,7 +97,7 @@ impl Matrix {
 }
 
 /// What the planes hold.
-pub(super) enum Colour {
+pub(in crate::photos) enum Colour {
     /// Y, Cb, Cr.
     YCbCr(Matrix),
     /// Y only; whether it is full range.
@@ -107,7 +107,7 @@ pub(super) enum Colour {
 }
 
 /// A native decode's planes: three for colour, one for grey, and alpha when there is one.
-pub(super) struct Planar<'a> {
+pub(in crate::photos) struct Planar<'a> {
     pub colour: Colour,
     pub planes: Vec<Plane<'a>>,
     pub alpha: Option<Plane<'a>>,
@@ -140,7 +140,7 @@ fn to_u8(v: f32) -> u8 {
 /// The planes averaged over `factor × factor` blocks of luma (the last row and column over
 /// what remains) and converted to 8-bit RGB, or RGBA when there is alpha. `None` when the
 /// planes do not make an image (no luma, or a missing colour plane).
-pub(super) fn reduce(planar: &Planar, factor: u32) -> Option<DynamicImage> {
+pub(in crate::photos) fn reduce(planar: &Planar, factor: u32) -> Option<DynamicImage> {
     let first = planar.planes.first()?;
     let factor = usize::try_from(factor.max(1)).ok()?;
     let luma_size = (first.width, first.height);
