@@ -177,3 +177,10 @@ impl ExportRunner {
         }
     }
 }
+
+/// The part of the budget an export started from the editor gets; the preview keeps the rest
+/// while it runs.
+#[must_use]
+pub fn export_share(budget: u64) -> u64 {
+    budget / 4 * 3
+}

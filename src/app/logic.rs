@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, TryRecvError, sync_channel};
 
-use super::export_runner::ExportFailure;
+use super::export_runner::{ExportFailure, export_share};
 pub use super::photo_list::{PhotoEntry, PhotoList};
 pub use crate::engine::THUMB_HEIGHT_PX;
 use crate::engine::tile_spec;
@@ -592,13 +592,6 @@ fn editor_captions(settings: &Settings) -> Option<photos::Captions> {
         .captions
         .shown()
         .then(|| crate::overlay::captions(&settings.captions))
-}
-
-/// The part of the budget an export started from the editor gets; the preview keeps the rest
-/// while it runs.
-#[must_use]
-pub fn export_share(budget: u64) -> u64 {
-    budget / 4 * 3
 }
 
 #[cfg(test)]

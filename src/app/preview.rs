@@ -8,7 +8,8 @@ use eframe::egui_wgpu::{self, CallbackResources, CallbackTrait};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::logic::{Editor, export_share};
+use super::export_runner::export_share;
+use super::logic::Editor;
 use crate::engine::tile_spec;
 use crate::layout::Layout;
 use crate::photos::{TilePixels, TileSpec};
