@@ -37,13 +37,9 @@ fn c_path(path: &Path) -> Option<CString> {
     CString::new(path.to_str()?).ok()
 }
 
-/// Opens `path`, refusing it when a video stream's header declares a side over `max_side_px`
-/// (a side of 0 is left to the decoder's check).
-pub(super) fn open_checked(
-    path: &Path,
-    max_side_px: u32,
-) -> Result<ffmpeg::format::context::Input, OpenError> {
-    let path = c_path(path).ok_or(OpenError::BadPath)?;
+/// The container at `path` opened by libavformat, its header read and nothing decoded. The
+/// caller closes it with `avformat_close_input` (or hands it to `Input`, which does).
+fn open_header(path: &CString) -> Result<*mut ffi::AVFormatContext, ffmpeg::Error> {
     let mut context: *mut ffi::AVFormatContext = ptr::null_mut();
     // SAFETY: `context` is a null pointer for libavformat to allocate into; `path` is a
     // NUL-terminated string that outlives the call; no format or options are forced. On
@@ -57,8 +53,19 @@ pub(super) fn open_checked(
         )
     };
     if opened < 0 || context.is_null() {
-        return Err(OpenError::NotAContainer(ffmpeg::Error::from(opened)));
+        return Err(ffmpeg::Error::from(opened));
     }
+    Ok(context)
+}
+
+/// Opens `path`, refusing it when a video stream's header declares a side over `max_side_px`
+/// (a side of 0 is left to the decoder's check).
+pub(super) fn open_checked(
+    path: &Path,
+    max_side_px: u32,
+) -> Result<ffmpeg::format::context::Input, OpenError> {
+    let path = c_path(path).ok_or(OpenError::BadPath)?;
+    let mut context = open_header(&path).map_err(OpenError::NotAContainer)?;
     // SAFETY: `context` was opened above and is closed on every path out of this function
     // but the last, where `Input` takes it over.
     if let Some((width_px, height_px)) = unsafe { largest_declared(context) }
@@ -119,20 +126,7 @@ unsafe fn largest_declared(context: *const ffi::AVFormatContext) -> Option<(u32,
 /// for the photo list. `None` when it is no container, has no video stream or declares no
 /// length.
 pub(super) fn declared_length_secs(path: &Path) -> Option<f64> {
-    let path = c_path(path)?;
-    let mut context: *mut ffi::AVFormatContext = ptr::null_mut();
-    // SAFETY: as in `open_checked`.
-    let opened = unsafe {
-        ffi::avformat_open_input(
-            &raw mut context,
-            path.as_ptr(),
-            ptr::null(),
-            ptr::null_mut(),
-        )
-    };
-    if opened < 0 || context.is_null() {
-        return None;
-    }
+    let mut context = open_header(&c_path(path)?).ok()?;
     // SAFETY: `context` is opened; read, then closed once.
     let secs = unsafe { declared_secs(context) };
     // SAFETY: `context` came from `avformat_open_input` and is closed once.
