@@ -119,6 +119,40 @@ mod tests {
         fn paint(&self, _: &str, _: &mut TilePixels, _: u32) {}
     }
 
+    /// A stand-in drawn for a photo that failed (a thumbnail scaled up, or blank) becomes
+    /// the whole cell as a decoded tile does: with captions under the tiles it grows by the
+    /// caption line, which it must to fit the renderer's tile layers.
+    #[test]
+    fn a_stand_in_grows_by_the_caption_line_like_a_decoded_tile() {
+        let settings = CaptionSettings {
+            show: CaptionSource::Name,
+            place: crate::settings::CaptionPlace::Below,
+            ..CaptionSettings::default()
+        };
+        let base = crate::photos::TileSpec {
+            width_px: 40,
+            height_px: 30,
+            aspect: crate::settings::Aspect {
+                width: 4.0,
+                height: 3.0,
+            },
+            anchor: crate::settings::CropAnchor::Center,
+            focus: None,
+            background: Color { r: 0, g: 0, b: 255 },
+        };
+        let captions = Captions::new(Arc::new(settings.clone()), Arc::new(Nothing));
+        let specs = crate::photos::TileSpecs::uniform(base).with_captions(Some(captions));
+        let stand_in = TilePixels {
+            width_px: 40,
+            height_px: 30,
+            rgba: vec![128; 40 * 30 * 4],
+        };
+        let cell = specs.captioned(Path::new("trip/a.jpg"), stand_in);
+        assert_eq!(cell.height_px, 30 + settings.strip_px(30));
+        assert_eq!(cell.rgba.len(), 40 * cell.height_px as usize * 4);
+        assert_eq!(cell.rgba[cell.rgba.len() - 4..], [0, 0, 255, 255]);
+    }
+
     #[test]
     fn a_caption_is_its_own_text_else_the_name_or_folder() {
         let mut settings = CaptionSettings {

@@ -112,11 +112,17 @@ impl TileSpecs {
 
     /// The tile of the photo at `path`, decoded and captioned.
     pub fn make_tile(&self, path: &Path) -> Result<TilePixels, PhotoError> {
-        let mut tile = decode_tile(path, &self.for_photo(path))?;
+        Ok(self.captioned(path, decode_tile(path, &self.for_photo(path))?))
+    }
+
+    /// `tile`, the photo's part of its cell (a decode, or a stand-in), made the whole cell:
+    /// captioned, and grown by the caption line when captions sit under the tiles.
+    #[must_use]
+    pub fn captioned(&self, path: &Path, mut tile: TilePixels) -> TilePixels {
         if let Some(captions) = &self.captions {
             captions.caption(path, &mut tile, self.base.background);
         }
-        Ok(tile)
+        tile
     }
 
     /// Every photo cropped by `base`'s anchor.

@@ -343,6 +343,8 @@ impl TileStreamer {
                     || blank_tile(spec),
                     |t| t.resized(spec.width_px, spec.height_px),
                 );
+                // The whole cell, as a decoded tile would be (a caption line under it).
+                let stand_in = self.specs.captioned(&path, stand_in);
                 renderer.write_tile(queue, load.slot, &stand_in);
                 self.failures.push(Skipped { path, error });
             }
