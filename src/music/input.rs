@@ -29,8 +29,13 @@ impl AudioInput {
     /// names the file.
     ///
     /// # Errors
-    /// Not a file FFmpeg reads, no audio stream, or no decoder for it.
+    /// A name that is not UTF-8, not a file FFmpeg reads, no audio stream, or no decoder for
+    /// it.
     pub fn open(path: &Path) -> Result<Self, String> {
+        // FFmpeg takes text paths (`format::input` would panic on another).
+        if path.to_str().is_none() {
+            return Err("its name is not valid UTF-8, which FFmpeg needs; rename it".to_owned());
+        }
         let input =
             format::input(path).map_err(|e| format!("not a file FFmpeg reads as audio: {e}"))?;
         let stream = input

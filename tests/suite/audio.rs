@@ -202,3 +202,40 @@ fn a_long_song_is_not_held_in_memory() {
     );
     assert!(peaks_mb[1] < peaks_mb[0] + 32.0, "{peaks_mb:?} MB");
 }
+
+/// A song whose file name is not UTF-8 (FFmpeg takes text paths) is refused like any bad
+/// song, naming why, with exit status 2; it was an internal error (a panic in
+/// `ffmpeg_next::format::input`).
+#[cfg(unix)]
+#[test]
+fn a_song_whose_name_is_not_utf8_is_refused_not_a_crash() {
+    use std::os::unix::ffi::OsStrExt;
+    let photos = photos();
+    let work = tempfile::tempdir().unwrap();
+    let song = work
+        .path()
+        .join(std::ffi::OsStr::from_bytes(b"caf\xe9.wav"));
+    let made = std::process::Command::new("ffmpeg")
+        .args(["-loglevel", "error", "-f", "lavfi", "-i", "sine=d=1"])
+        .arg(&song)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let out = work.path().join("v.mp4");
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_gridreel"))
+        .args(["render", "--images"])
+        .arg(photos.path())
+        .arg("-o")
+        .arg(&out)
+        .args(["--frame", "320x240", "--duration", "0.2", "--audio"])
+        .arg(&song)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("cannot use the music") && stderr.contains("not valid UTF-8"),
+        "{stderr}"
+    );
+    assert!(!out.exists());
+}
