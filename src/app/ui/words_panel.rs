@@ -33,12 +33,27 @@ pub fn words_ui(ui: &mut egui::Ui, s: &mut Settings, error: Option<&str>) -> boo
 }
 
 /// The captions' settings but their own texts (which the photo list edits).
-fn caption_look(c: &CaptionSettings) -> CaptionSettings {
-    CaptionSettings {
-        texts: crate::settings::CaptionTexts::new(),
-        ..c.clone()
-    }
+fn caption_look(c: &CaptionSettings) -> CaptionLook {
+    (
+        c.show,
+        c.size.to_bits(),
+        c.color,
+        c.band,
+        c.place,
+        c.font.clone(),
+    )
 }
+
+/// What `caption_look` compares: every caption setting but the photos' own texts (which may
+/// be many; they are not copied each frame).
+type CaptionLook = (
+    CaptionSource,
+    u64,
+    crate::settings::Color,
+    bool,
+    CaptionPlace,
+    Option<String>,
+);
 
 /// A font picker: the bundled Inter, or a family installed on this machine.
 fn font_row_ui(ui: &mut egui::Ui, label: &str, font: &mut Option<String>) {
