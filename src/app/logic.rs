@@ -56,6 +56,14 @@ struct Loader {
     total: usize,
 }
 
+/// What the editor opened last (a folder, or dropped files), and the `clips` its photo list
+/// was made with (see `opening.rs`).
+#[derive(Default)]
+pub(super) struct Opened {
+    pub paths: Vec<PathBuf>,
+    pub clips: crate::settings::ClipMode,
+}
+
 // Independent switches of the UI (playing, looping, dialogs), not a state machine.
 #[allow(clippy::struct_excessive_bools)]
 pub struct Editor {
@@ -86,6 +94,8 @@ pub struct Editor {
     /// The captions the preview's tiles are drawn with: `settings.captions` as of the last
     /// [`Editor::settings_changed`] (none when no photo has one).
     applied_captions: Option<photos::Captions>,
+    /// What was opened last, and the `clips` its photo list was made with.
+    pub(super) opened: Opened,
 }
 
 impl Editor {
@@ -107,6 +117,7 @@ impl Editor {
             export: super::export_runner::ExportRunner::default(),
             notice: None,
             loader: None,
+            opened: Opened::default(),
             loaded_spec: None,
             duplicates: super::duplicates::DuplicateState::default(),
         }
@@ -121,23 +132,6 @@ impl Editor {
             .map(|p| p.path.clone())
             .chain(self.settings.audio.file.clone())
             .collect()
-    }
-
-    /// Opens a folder (or, for a list of dropped files, those files).
-    pub fn open_paths(&mut self, paths: &[PathBuf]) {
-        match paths {
-            [dir] if dir.is_dir() => self.open_folder(dir),
-            _ => {
-                let files: Vec<PathBuf> = paths.iter().filter(|p| p.is_file()).cloned().collect();
-                self.folder = files
-                    .first()
-                    .and_then(|p| p.parent().map(Path::to_path_buf));
-                let (files, _live_motions) = photos::pair_live_photos(files);
-                let (files, clips_left_out) = photos::apply_clip_mode(files, self.settings.clips);
-                self.skipped = clips_left_out.iter().map(ToString::to_string).collect();
-                self.set_photos(files);
-            }
-        }
     }
 
     /// Lays the preset `text` (read from `path`) over the settings: what it names changes,
@@ -179,24 +173,6 @@ impl Editor {
         }
     }
 
-    pub fn open_folder(&mut self, dir: &Path) {
-        match photos::scan_folder(dir, false) {
-            Ok(scan) => {
-                self.folder = Some(dir.to_owned());
-                let (listed, clips_left_out) =
-                    photos::apply_clip_mode(scan.photos, self.settings.clips);
-                self.skipped = scan
-                    .skipped
-                    .iter()
-                    .chain(&clips_left_out)
-                    .map(ToString::to_string)
-                    .collect();
-                self.set_photos(photos::sort_photos(listed, self.settings.photos));
-            }
-            Err(e) => self.errors.push(e.to_string()),
-        }
-    }
-
     /// Puts the photos in `sort`'s order (a shuffle by `seed`), keeping what is left out.
     pub fn sort_photos(&mut self, sort: crate::settings::PhotoSort, seed: u64) {
         self.settings.photos = crate::settings::PhotoSettings {
@@ -208,7 +184,7 @@ impl Editor {
         self.photos.reorder(&order);
     }
 
-    fn set_photos(&mut self, paths: Vec<PathBuf>) {
+    pub(super) fn set_photos(&mut self, paths: Vec<PathBuf>) {
         self.photos.replace(paths);
         self.time_secs = 0.0;
         self.start_loading();
@@ -425,6 +401,7 @@ impl Editor {
     /// and only those of the photos whose crop centre changed when that is all (the preview's
     /// tiles follow the settings by themselves).
     pub fn settings_changed(&mut self) {
+        self.follow_clips();
         self.follow_skip_duplicates();
         if self.settings.validate().is_err() {
             return;

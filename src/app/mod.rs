@@ -10,6 +10,7 @@ mod grid_photos;
 pub mod history;
 pub mod logic;
 pub mod music;
+mod opening;
 pub mod overlay_preview;
 pub mod photo_list;
 pub mod playback;

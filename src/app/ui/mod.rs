@@ -78,6 +78,7 @@ pub fn toolbar_ui(
             ui.separator();
             sort_menu_ui(ui, editor);
             skip_duplicates_ui(ui, editor);
+            clips_menu_ui(ui, editor);
         });
         ui.menu_button("Presets", |ui| {
             for (name, text) in crate::settings::SHIPPED_PRESETS {
@@ -169,6 +170,22 @@ fn skip_duplicates_ui(ui: &mut egui::Ui, editor: &mut Editor) {
     {
         editor.set_skip_duplicates(skip);
     }
+}
+
+/// *Edit → Video clips*: `clips`, one frame of each clip as a tile or the clips left out.
+fn clips_menu_ui(ui: &mut egui::Ui, editor: &mut Editor) {
+    use crate::settings::ClipMode;
+    ui.menu_button("Video clips", |ui| {
+        for (mode, label) in [
+            (ClipMode::Still, "One frame of each as a tile"),
+            (ClipMode::Skip, "Leave them out"),
+        ] {
+            if ui.radio(editor.settings.clips == mode, label).clicked() {
+                editor.settings.clips = mode;
+                editor.settings_changed();
+            }
+        }
+    });
 }
 
 /// "18 of 36 shown" when the grid has fewer cells than the photos in play, with a button that
