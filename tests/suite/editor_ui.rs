@@ -91,6 +91,20 @@ fn drop_folder() -> tempfile::TempDir {
     dir
 }
 
+/// Drags the pointer from `start` to `end` in `moves` steps and drops, as a hand would.
+fn drag(h: &mut Harness<'static, EditorApp>, start: egui::Pos2, end: egui::Pos2, moves: u16) {
+    h.hover_at(start);
+    h.step();
+    h.drag_at(start);
+    h.step();
+    for k in 1..=moves {
+        h.hover_at(start + (end - start) * (f32::from(k) / f32::from(moves)));
+        h.step();
+    }
+    h.drop_at(end);
+    h.run_steps(3);
+}
+
 fn names(app: &EditorApp) -> Vec<String> {
     app.editor
         .photos
@@ -125,16 +139,7 @@ fn dropping_a_folder_loads_it_and_dragging_a_thumbnail_reorders() {
     let onto = h.get_by_label("p3.jpg").rect();
     let start = from.center();
     let end = egui::pos2(onto.center().x, onto.center().y + onto.height() * 0.4);
-    h.hover_at(start);
-    h.step();
-    h.drag_at(start);
-    h.step();
-    for k in 1..=8 {
-        h.hover_at(start + (end - start) * (k as f32 / 8.0));
-        h.step();
-    }
-    h.drop_at(end);
-    h.run_steps(3);
+    drag(&mut h, start, end, 8);
     assert_eq!(names(h.state()), ["p2.jpg", "p3.jpg", "p1.jpg", "p10.jpg"]);
 
     // The list with its thumbnails, in the new order.
@@ -871,16 +876,7 @@ fn the_speed_slider_reaches_0_and_the_preview_stands_still() {
     let slider = h.get_by_role_and_label(Role::Slider, "Speed").rect();
     let start = slider.center();
     let end = egui::pos2(slider.left() - 200.0, start.y);
-    h.hover_at(start);
-    h.step();
-    h.drag_at(start);
-    h.step();
-    for k in 1..=6 {
-        h.hover_at(start + (end - start) * (k as f32 / 6.0));
-        h.step();
-    }
-    h.drop_at(end);
-    h.run_steps(3);
+    drag(&mut h, start, end, 6);
     assert_eq!(h.state().editor.settings.speed, 0.0);
     let preview = h.state().preview_rect;
     let mut at = |t: f64| {
