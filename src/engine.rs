@@ -116,7 +116,7 @@ pub fn export_tiles(
         specs: tile_specs(request.settings).with_captions(request.captions.clone()),
         cores: std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
         max_layers: device.limits().max_texture_array_layers,
-        still: GridRenderer::still_bytes_for(device, &layout, true),
+        still: GridRenderer::still_bytes_for(device, &layout, true).filter(|_| !request.clips_play),
         layout,
     };
     let schedule = Schedule::new(&starter.layout, request.paths.len());
@@ -157,6 +157,9 @@ pub struct TileRequest<'a> {
     pub start_at_once: bool,
     /// The captions drawn into the tiles, if any (see `overlay::captions_for`).
     pub captions: Option<crate::photos::Captions>,
+    /// Clips play: their tiles are written every frame, so no whole-grid still is drawn from
+    /// (it would be composed again every frame); the ring or the tile array is.
+    pub clips_play: bool,
 }
 
 /// An export's streamer, not wrapping, without thumbnails, lenient about photos that fail.

@@ -566,6 +566,7 @@ impl Outcome {
 fn check(target: Target, path: &Path, spec: &TileSpec) -> Outcome {
     match target {
         Target::Photo => {
+            play_through(path, spec);
             let probed = probe(path);
             match (decode_tile(path, spec), probed) {
                 (Err(PhotoError::DecoderPanicked(message)), _) => Outcome::DecoderPanicked(message),
@@ -584,6 +585,24 @@ fn check(target: Target, path: &Path, spec: &TileSpec) -> Outcome {
                 Err(_) => Outcome::Refused,
             }
         }
+    }
+}
+
+/// A clip played as its cell would play it: three seconds at 10 fps, each frame made into a
+/// tile, then back to the start (a loop). Errors are fine; a panic is not.
+fn play_through(path: &Path, spec: &TileSpec) {
+    if !gridreel::photos::is_clip(path) {
+        return;
+    }
+    let Ok(mut reader) = gridreel::photos::ClipReader::open(path) else {
+        return;
+    };
+    for step in (0..30).chain([0]) {
+        if reader.advance_to(f64::from(step) * 0.1).is_err() {
+            return;
+        }
+        let _ = reader.tile(spec);
+        let _ = reader.take_cut_short();
     }
 }
 

@@ -56,7 +56,10 @@ impl Editor {
     /// with, opens the same folder or files again and puts the photos back in their order,
     /// each left out or not as it was.
     pub(super) fn follow_clips(&mut self) {
-        if self.settings.clips == self.opened.clips {
+        let skips = |mode: crate::settings::ClipMode| mode == crate::settings::ClipMode::Skip;
+        if skips(self.settings.clips) == skips(self.opened.clips) {
+            // The same files either way: only how the clips show changed.
+            self.opened.clips = self.settings.clips;
             return;
         }
         if self.opened.paths.is_empty() {

@@ -189,6 +189,7 @@ pub(super) fn prepared_renderer(
         captions: crate::overlay::captions_for(&settings.captions, needed)
             .map_err(|e| e.to_string())?
             .0,
+        clips_play: false,
     };
     let tiles = engine::export_tiles(
         &gpu.device,

@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::settings::limits::{self, Limit};
 use crate::settings::{
     Aspect, Backdrop, CaptionPlace, CaptionSource, ClipMode, Color, Corner, CropAnchor, Direction,
-    EncoderChoice, FrameSize, MemoryBudget, PhotoSort, SafeArea, Settings, TitlePosition,
+    EncoderChoice, FrameSize, LiveMode, MemoryBudget, PhotoSort, SafeArea, Settings, TitlePosition,
     TitleShow, VideoCodec, X264Preset,
 };
 
@@ -286,9 +286,12 @@ pub struct SettingsArgs {
     /// Leave out near-duplicates: a photo that looks like one taken up to 3 s before it (a burst, the same photo twice); the earlier one stays, and each photo left out is named
     #[arg(long)]
     pub skip_duplicates: bool,
-    /// Video files (MP4, MOV, M4V, MKV, WebM): still (one frame, the one at 1 s, as a photo) or skip (left out, each named) [default: still]
+    /// Video files (MP4, MOV, M4V, MKV, WebM): loop (plays muted in its cell from when the cell comes on screen, looping), once (plays once, holds its last frame), still (one frame, the one at 1 s, as a photo) or skip (left out, each named) [default: loop]
     #[arg(long, value_enum, value_name = "MODE")]
     pub clips: Option<ClipMode>,
+    /// Live Photos (a still and a .MOV of the same name): motion (the still's cell plays the MOV by the rules of --clips) or still [default: motion]
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub live_photos: Option<LiveMode>,
     /// Memory for decoded photos, RAM and GPU together: auto (a quarter of RAM), 2GB, 512MB or 25%; beyond it tiles stream [default: auto]
     #[arg(long, value_name = "SIZE")]
     pub memory_budget: Option<MemoryBudget>,
@@ -549,6 +552,7 @@ impl SettingsArgs {
             s.photos.skip_duplicates = true;
         }
         set!(clips => clips);
+        set!(live_photos => live_photos);
         set!(audio_fade => audio.fade_out_secs);
         set!(audio_fade_in => audio.fade_in_secs);
         set!(audio_offset => audio.offset_secs);

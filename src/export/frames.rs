@@ -13,7 +13,7 @@ use crate::overlay::{Blender, Overlay};
 use crate::panic_message;
 use crate::render::{FrameTarget, Gpu, GridRenderer, GridUniform, READBACK_RING, VideoFrame};
 use crate::settings::Settings;
-use crate::stream::TileStreamer;
+use crate::stream::{ClipFeed, ClipUploads, TileStreamer};
 
 use super::threading::{self, EncoderThreads};
 use super::{
@@ -31,6 +31,8 @@ pub struct ExportJob<'a> {
     pub encoder_threads: EncoderThreads,
     /// The title and the logo, at the output size, blended into every frame read back.
     pub overlay: &'a Overlay,
+    /// The clips that play: each frame's clip tiles, decoded ahead on their own thread.
+    pub clips: Option<&'a ClipFeed>,
 }
 
 /// Renders the whole timeline with `renderer` (target format
@@ -108,7 +110,7 @@ pub fn export_video(
             &mut target,
             &blender,
             &layout,
-            settings,
+            (settings, job.clips),
             cancel,
             progress,
             &full_tx,
@@ -176,7 +178,7 @@ fn render_loop(
     target: &mut FrameTarget,
     blender: &Blender,
     layout: &Layout,
-    settings: &Settings,
+    (settings, clips): (&Settings, Option<&ClipFeed>),
     cancel: &AtomicBool,
     progress: &dyn Progress,
     full: &SyncSender<VideoFrame>,
@@ -190,6 +192,7 @@ fn render_loop(
     let mut in_flight = [0usize; READBACK_RING];
     let (mut head, mut pending) = (0usize, 0usize);
     let lag = READBACK_RING - 1;
+    let mut uploads = ClipUploads::default();
     for index in 0..total {
         if cancel.load(Ordering::Relaxed) {
             return Err(ExportError::Cancelled);
@@ -200,6 +203,15 @@ fn render_loop(
         let t_secs = Layout::frame_time_secs(index, settings.fps);
         if let Some(streamer) = streamer.as_deref_mut() {
             streamer.prepare_frame(device, queue, renderer, t_secs, cancel)?;
+        }
+        if let Some(clips) = clips {
+            let Some(frame) = clips.next(cancel) else {
+                if cancel.load(Ordering::Relaxed) {
+                    return Err(ExportError::Cancelled);
+                }
+                return Err(ExportError::Internal("the clip decoders stopped".into()));
+            };
+            uploads.apply(frame, queue, renderer);
         }
         let uniform = GridUniform::new(layout, t_secs, settings.background, viewport);
         let ticket = target.submit_frame(device, queue, renderer, &uniform);

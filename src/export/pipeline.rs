@@ -19,7 +19,7 @@ use crate::overlay::Overlay;
 use crate::photos::{self, Duplicate, ScanError, Skipped, TilePixels};
 use crate::render::{FRAME_FORMAT, Gpu, GridRenderer};
 use crate::settings::Settings;
-use crate::stream::StreamError;
+use crate::stream::{ClipDeck, ClipFeed, ClipPlan, StreamError};
 use crate::{engine, panic_message};
 
 /// Where an export's photos come from.
@@ -253,6 +253,8 @@ fn run_unguarded(
         captions,
     } = plan(job, cancel, progress)?;
     let settings = &settings;
+    // The clips' decoders come out of the photos' budget.
+    let (budget, decoders) = clip_decoders(&needed, settings, budget);
     progress.stage(Stage::Importing);
     let gpu = Gpu::for_export()?;
     let total = needed.len();
@@ -282,6 +284,7 @@ fn run_unguarded(
             thumbs: thumbs.clone().filter(|t| t.len() == running.len()),
             start_at_once,
             captions: captions.clone(),
+            clips_play: decoders > 0,
         };
         let mut tiles = engine::export_tiles(
             &gpu.device,
@@ -310,6 +313,7 @@ fn run_unguarded(
             (budget, threads),
             &gpu,
         ));
+        let clips = start_clips(settings, &running, decoders, captions.clone())?;
         progress.stage(Stage::Rendering);
         let exported = export_video(
             &gpu,
@@ -322,10 +326,14 @@ fn run_unguarded(
                 overwrite: job.overwrite,
                 encoder_threads: threads.threads,
                 overlay: &overlay,
+                clips: clips.as_ref(),
             },
             cancel,
             progress,
         );
+        if let Some(clips) = clips {
+            report_clips(clips, decoders, progress);
+        }
         let summary = match exported {
             Err(ExportError::Stream(StreamError::PhotoFailed(failed))) if tiles.started_at_once => {
                 progress.note(&format!(
@@ -346,6 +354,60 @@ fn run_unguarded(
             }
         }
         return Ok(Report { summary, skipped });
+    }
+}
+
+/// The photos' budget left once the clips that play among `paths` have their decoders, and
+/// how many decoders (0: no clip plays).
+fn clip_decoders(paths: &[PathBuf], settings: &Settings, budget: u64) -> (u64, usize) {
+    let Some(plan) = ClipPlan::new(paths, settings) else {
+        return (budget, 0);
+    };
+    let schedule = crate::stream::Schedule::new(&Layout::new(settings), paths.len());
+    let each = plan.decoder_bytes();
+    // At most half the budget: the tiles need the rest.
+    let decoders = plan.decoders(&schedule, budget / 2, each);
+    (budget - each * decoders as u64, decoders)
+}
+
+/// The clips of `paths` (the grid's photos, in order) decoding on their own thread, when
+/// any play.
+fn start_clips(
+    settings: &Settings,
+    paths: &[PathBuf],
+    decoders: usize,
+    captions: Option<crate::photos::Captions>,
+) -> Result<Option<ClipFeed>, ExportError> {
+    let Some(plan) = ClipPlan::new(paths, settings).filter(|_| decoders > 0) else {
+        return Ok(None);
+    };
+    let specs = engine::tile_specs(settings).with_captions(captions);
+    let layout = Layout::new(settings);
+    let deck = ClipDeck::new(&layout, plan, paths.into(), specs, decoders);
+    ClipFeed::start(deck, settings.frame_count(), settings.fps)
+        .map(Some)
+        .map_err(|source| ExportError::Thread {
+            what: "clip decoder",
+            source,
+        })
+}
+
+/// Says which clips stopped playing (their cells held their last good frame) and how many
+/// waited for a decoder.
+fn report_clips(clips: ClipFeed, decoders: usize, progress: &dyn Progress) {
+    let (stopped, waited) = clips.finish();
+    for s in stopped {
+        progress.note(&format!(
+            "{} stopped playing ({}); its cell held its last good frame",
+            s.path.display(),
+            s.error
+        ));
+    }
+    if waited > 0 {
+        progress.note(&format!(
+            "{waited} clips showed their still frame while all {decoders} clip decoders were \
+             busy; a larger --memory-budget gives more decoders"
+        ));
     }
 }
 

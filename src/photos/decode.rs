@@ -246,7 +246,7 @@ fn crop_cover_scale(w: u32, h: u32, spec: &TileSpec) -> f64 {
 /// The largest whole factor an upright `w × h` photo may be averaged down by and still have
 /// its crop cover the tile.
 #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-fn reduce_factor(w: u32, h: u32, spec: &TileSpec) -> u32 {
+pub(super) fn reduce_factor(w: u32, h: u32, spec: &TileSpec) -> u32 {
     let crop = spec.crop(w, h);
     let scale =
         (f64::from(spec.width_px) / crop.width).max(f64::from(spec.height_px) / crop.height);
@@ -519,7 +519,7 @@ fn tile_from_image(image: &DynamicImage, orientation: Orientation, spec: &TileSp
 /// converted from the ICC profile `icc` describes to sRGB (before the alpha is flattened
 /// onto the background, which is sRGB).
 #[must_use]
-fn tile_from_image_managed(
+pub(super) fn tile_from_image_managed(
     image: &DynamicImage,
     orientation: Orientation,
     icc: Option<&[u8]>,

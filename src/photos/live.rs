@@ -2,7 +2,7 @@
 //! with the same base name (`IMG_0001.HEIC` and `IMG_0001.MOV`), are one photo. The still is
 //! the tile; the MOV is not listed as one of its own.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// The motion half's file type (compared case-insensitively).
@@ -34,6 +34,49 @@ pub fn pair_live_photos(paths: Vec<PathBuf>) -> (Vec<PathBuf>, Vec<PathBuf>) {
     paths
         .into_iter()
         .partition(|p| !(is_motion(p) && pair_key(p).is_some_and(|k| stills.contains(&k))))
+}
+
+/// For each of `paths`, the motion half of its Live Photo: a `.MOV` (any case) of the same
+/// base name in the same folder, when the path is a still (not a clip) and there is one.
+/// Each folder is listed once.
+#[must_use]
+pub fn motions_of(paths: &[PathBuf]) -> Vec<Option<PathBuf>> {
+    let mut motions: HashMap<(PathBuf, String), PathBuf> = HashMap::new();
+    let mut listed: HashSet<PathBuf> = HashSet::new();
+    for path in paths.iter().filter(|p| !super::is_clip(p)) {
+        let Some((folder, _)) = pair_key(path) else {
+            continue;
+        };
+        if !listed.insert(folder.clone()) {
+            continue;
+        }
+        let dir = if folder.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            folder.as_path()
+        };
+        let Ok(listing) = std::fs::read_dir(dir) else {
+            continue;
+        };
+        for entry in listing.filter_map(Result::ok) {
+            let motion = folder.join(entry.file_name());
+            if is_motion(&motion)
+                && motion.is_file()
+                && let Some(key) = pair_key(&motion)
+            {
+                motions.insert(key, motion);
+            }
+        }
+    }
+    paths
+        .iter()
+        .map(|p| {
+            if super::is_clip(p) {
+                return None;
+            }
+            pair_key(p).and_then(|k| motions.get(&k).cloned())
+        })
+        .collect()
 }
 
 #[cfg(test)]

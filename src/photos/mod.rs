@@ -18,7 +18,10 @@ pub mod synth;
 mod working;
 
 pub use caption::{CaptionPainter, Captions, caption_text, same_captioned_tile};
-pub use clip::{CLIP_EXTENSIONS, MAX_CLIP_SIDE_PX, apply_clip_mode, clip_length_secs, is_clip};
+pub use clip::{
+    CLIP_EXTENSIONS, ClipReader, MAX_CLIP_SIDE_PX, apply_clip_mode, clip_length_secs, is_clip,
+    playing_decoder_bytes,
+};
 pub use decode::{
     MAX_PHOTO_ALLOC_BYTES, TilePixels, TileSpec, decode_tile, decode_tile_sized, probe,
 };
@@ -27,7 +30,7 @@ pub use dups::{
     without_duplicates,
 };
 pub use icc::set_colour_management;
-pub use live::pair_live_photos;
+pub use live::{motions_of, pair_live_photos};
 pub use order::{CivilTime, Taken, TakenSource, sort_photos, taken};
 pub use scan::{PHOTO_EXTENSIONS, ScanError, ScanResult, scan_folder};
 

@@ -20,7 +20,7 @@ pub use preset::{
 };
 pub use sidecar::{SidecarError, read_caption_sidecar};
 pub use values::{
-    Aspect, ClipMode, Color, CropAnchor, Direction, Focus, FrameSize, MIN_MEMORY_BUDGET,
+    Aspect, ClipMode, Color, CropAnchor, Direction, Focus, FrameSize, LiveMode, MIN_MEMORY_BUDGET,
     MemoryBudget, PhotoSettings, PhotoSort,
 };
 pub use video::{EncoderChoice, EncoderName, VideoCodec, X264Preset};
@@ -101,9 +101,13 @@ pub struct Settings {
     /// text of the photo's own.
     #[serde(skip_serializing_if = "CaptionSettings::is_default")]
     pub captions: CaptionSettings,
-    /// What a video file among the photos becomes: one still frame, or left out.
+    /// What a video file among the photos becomes: a clip that plays (looping, or once),
+    /// one still frame, or left out.
     #[serde(skip_serializing_if = "ClipMode::is_default")]
     pub clips: ClipMode,
+    /// Whether a Live Photo's motion plays in its still's cell.
+    #[serde(skip_serializing_if = "LiveMode::is_default")]
+    pub live_photos: LiveMode,
     /// Memory for decoded photo pixels, RAM and GPU together: `auto`, `2GB`, `25%`.
     /// When the tiles do not all fit, they stream: decoded ahead, farthest-needed evicted.
     pub memory_budget: MemoryBudget,
@@ -217,6 +221,7 @@ impl Default for Settings {
             safe_area: SafeArea::default(),
             captions: CaptionSettings::default(),
             clips: ClipMode::default(),
+            live_photos: LiveMode::default(),
             memory_budget: MemoryBudget::Auto,
         }
     }

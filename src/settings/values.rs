@@ -249,14 +249,44 @@ pub struct PhotoSettings {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum ClipMode {
-    /// One frame of the clip (the one at 1 s, or the first of a shorter clip), as a photo.
+    /// The clip plays in its cell, muted, from when the cell comes on screen, looping over its
+    /// own length for as long as the cell is on screen.
     #[default]
+    Loop,
+    /// The clip plays once from when its cell comes on screen and holds its last frame.
+    Once,
+    /// One frame of the clip (the one at 1 s, or the first of a shorter clip), as a photo.
     Still,
     /// Videos are left out, each listed as skipped with the reason.
     Skip,
 }
 
 impl ClipMode {
+    #[must_use]
+    pub fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// Whether clips play in their cells (`loop`, `once`).
+    #[must_use]
+    pub fn plays(self) -> bool {
+        matches!(self, Self::Loop | Self::Once)
+    }
+}
+
+/// What a Live Photo (a still and a `.MOV` of the same name) shows (`live_photos`,
+/// `--live-photos`): the still with its motion playing like a clip, or the still alone.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LiveMode {
+    /// The motion plays in the still's cell, by the rules of `clips` (`loop`, `once`).
+    #[default]
+    Motion,
+    /// The still alone.
+    Still,
+}
+
+impl LiveMode {
     #[must_use]
     pub fn is_default(&self) -> bool {
         *self == Self::default()

@@ -9,11 +9,13 @@
 //! the photo's thumbnail until its tile arrives. An export whose tiles all fit can also start
 //! drawing at once, the tiles decoded in the order the frames need them (strict mode).
 
+mod clips;
 mod plan;
 mod residency;
 mod schedule;
 mod streamer;
 
+pub use clips::{ClipDeck, ClipFeed, ClipPlan, ClipUploads};
 pub use plan::StreamPlan;
 pub use schedule::Schedule;
 pub use streamer::{StreamMode, TileStreamer};

@@ -162,6 +162,22 @@ impl Schedule {
         self.max_visible
     }
 
+    /// Most cells on screen at once among those whose photo `counts`: the decoders clips
+    /// on screen together would want.
+    #[must_use]
+    pub fn max_visible_of(&self, counts: impl Fn(u32) -> bool) -> usize {
+        self.showings
+            .iter()
+            .filter(|s| counts(s.photo))
+            .map(|s| {
+                self.visible(s.enter_secs.max(0.0))
+                    .filter(|v| counts(v.photo))
+                    .count()
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
     /// Bands that are ever on screen (one column's worth of cells moving sideways, one row's
     /// moving up or down).
     #[must_use]

@@ -22,6 +22,7 @@ mod captions;
 mod cli_conventions;
 mod cli_render;
 mod clips;
+mod clips_play;
 mod decode_memory;
 mod duplicates;
 mod editor_music;

@@ -172,11 +172,14 @@ fn skip_duplicates_ui(ui: &mut egui::Ui, editor: &mut Editor) {
     }
 }
 
-/// *Edit → Video clips*: `clips`, one frame of each clip as a tile or the clips left out.
+/// *Edit → Video clips*: `clips` (the clips play looping or once, one frame of each as a
+/// tile, or left out) and `live_photos`.
 fn clips_menu_ui(ui: &mut egui::Ui, editor: &mut Editor) {
     use crate::settings::ClipMode;
     ui.menu_button("Video clips", |ui| {
         for (mode, label) in [
+            (ClipMode::Loop, "Play, looping while on screen"),
+            (ClipMode::Once, "Play once, then hold the last frame"),
             (ClipMode::Still, "One frame of each as a tile"),
             (ClipMode::Skip, "Leave them out"),
         ] {
@@ -184,6 +187,22 @@ fn clips_menu_ui(ui: &mut egui::Ui, editor: &mut Editor) {
                 editor.settings.clips = mode;
                 editor.settings_changed();
             }
+        }
+        ui.separator();
+        let mut motion = editor.settings.live_photos == crate::settings::LiveMode::Motion;
+        if ui
+            .checkbox(&mut motion, "Live Photos move")
+            .on_hover_text(
+                "A Live Photo's motion (its .MOV) plays in the still's cell, as the clips do",
+            )
+            .changed()
+        {
+            editor.settings.live_photos = if motion {
+                crate::settings::LiveMode::Motion
+            } else {
+                crate::settings::LiveMode::Still
+            };
+            editor.settings_changed();
         }
     });
 }

@@ -76,20 +76,45 @@ pub(super) fn decode_bytes(format: Pixel, (w, h): (u32, u32)) -> u64 {
 }
 
 /// Decodes the frame the tile shows: the first at or after 1 s into a clip at least that
-/// long (from its first frame's time; decoded from the key frame before it), else the first; the last one decoded when the clip ends
-/// or stops decoding first. Damaged packets are passed over, as players do.
+/// long (from its first frame's time; decoded from the key frame before it), else the first;
+/// the last one decoded when the clip ends or stops decoding first (a clip cut off before
+/// 1 s: decoded again from its start when nothing decodes from 1 s on). Damaged packets are
+/// passed over, as players do.
 pub(super) fn still_frame(opened: &mut Opened) -> Result<ffmpeg::frame::Video, PhotoError> {
     let target_secs =
         (opened.duration_secs >= STILL_AT_SECS).then_some(opened.start_secs + STILL_AT_SECS);
+    let mut packets = 0;
     if let Some(target) = target_secs {
         // In FFmpeg's microseconds: far inside i64 for any clip's times.
         #[allow(clippy::cast_possible_truncation)]
         let at = (target * f64::from(ffmpeg::ffi::AV_TIME_BASE)) as i64;
         // Not found (no index): decode from the start instead.
         if opened.input.seek(at, ..at).is_err() {
-            let _ = opened.input.seek(0, ..0);
+            let _ = opened.input.seek(0, ..1);
         }
+        let (found, read) = decode_until(opened, target_secs);
+        packets += read;
+        if let Some(frame) = found {
+            return Ok(frame);
+        }
+        let _ = opened.input.seek(0, ..1);
+        opened.decoder.flush();
     }
+    let (found, read) = decode_until(opened, target_secs);
+    found.ok_or_else(|| {
+        PhotoError::Damaged(format!(
+            "no frame of its video could be decoded ({} packets read)",
+            packets + read
+        ))
+    })
+}
+
+/// Decodes from where the input is until a frame at or after `target_secs` (None: the first
+/// frame); the last frame decoded when the clip ends first. Also the packets read.
+fn decode_until(
+    opened: &mut Opened,
+    target_secs: Option<f64>,
+) -> (Option<ffmpeg::frame::Video>, usize) {
     let mut frame = ffmpeg::frame::Video::empty();
     let mut kept: Option<ffmpeg::frame::Video> = None;
     let time_base_secs = opened.time_base_secs;
@@ -110,7 +135,7 @@ pub(super) fn still_frame(opened: &mut Opened) -> Result<ffmpeg::frame::Video, P
             let done = reached(&frame);
             let decoded = std::mem::replace(&mut frame, ffmpeg::frame::Video::empty());
             if done {
-                return Ok(decoded);
+                return (Some(decoded), packets);
             }
             kept = Some(decoded);
         }
@@ -127,11 +152,7 @@ pub(super) fn still_frame(opened: &mut Opened) -> Result<ffmpeg::frame::Video, P
             let _ = opened.decoder.send_eof();
         }
     }
-    kept.ok_or_else(|| {
-        PhotoError::Damaged(format!(
-            "no frame of its video could be decoded ({packets} packets read)"
-        ))
-    })
+    (kept, packets)
 }
 
 /// The planes of `frame` averaged over `factor × factor` blocks into 8-bit RGB, with the

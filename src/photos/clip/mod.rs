@@ -12,6 +12,9 @@
 
 mod frame;
 mod open;
+mod play;
+
+pub use play::ClipReader;
 
 use std::path::{Path, PathBuf};
 
@@ -57,12 +60,27 @@ pub fn clip_length_secs(path: &Path) -> Option<f64> {
     open::declared_length_secs(path)
 }
 
+/// Bytes a decoder playing the clip at `path` may hold (as [`ClipReader::decode_bytes`]),
+/// from the size its header declares (8-bit 4:2:0 pictures assumed; refused later, by name,
+/// when they are more); 0 when the header cannot be read (the clip is refused when opened).
+#[must_use]
+pub fn playing_decoder_bytes(path: &Path) -> u64 {
+    if crate::media::init().is_err() || crate::files::open_regular(path).is_err() {
+        return 0;
+    }
+    open::declared_size(path)
+        .filter(|&(w, h)| w <= MAX_CLIP_SIDE_PX && h <= MAX_CLIP_SIDE_PX)
+        .map_or(0, |size| {
+            frame::decode_bytes(ffmpeg::format::Pixel::YUV420P, size)
+        })
+}
+
 /// `paths` with the clips left out when `mode` is [`ClipMode::Skip`], each listed as skipped
-/// with the reason; with [`ClipMode::Still`] every path stays.
+/// with the reason; in every other mode every path stays.
 #[must_use]
 pub fn apply_clip_mode(paths: Vec<PathBuf>, mode: ClipMode) -> (Vec<PathBuf>, Vec<Skipped>) {
     match mode {
-        ClipMode::Still => (paths, Vec::new()),
+        ClipMode::Loop | ClipMode::Once | ClipMode::Still => (paths, Vec::new()),
         ClipMode::Skip => {
             let (clips, photos): (Vec<PathBuf>, Vec<PathBuf>) =
                 paths.into_iter().partition(|p| is_clip(p));

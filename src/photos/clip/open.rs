@@ -134,6 +134,17 @@ pub(super) fn declared_length_secs(path: &Path) -> Option<f64> {
     secs
 }
 
+/// The largest picture size a video stream of the clip at `path` declares, read from its
+/// header alone; `None` when it is no container or declares none.
+pub(super) fn declared_size(path: &Path) -> Option<(u32, u32)> {
+    let mut context = open_header(&c_path(path)?).ok()?;
+    // SAFETY: `context` is opened; read, then closed once.
+    let size = unsafe { largest_declared(context) };
+    // SAFETY: `context` came from `avformat_open_input` and is closed once.
+    unsafe { ffi::avformat_close_input(&raw mut context) };
+    size
+}
+
 /// # Safety
 /// `context` must be a context opened by `avformat_open_input` and not yet closed.
 #[allow(clippy::cast_precision_loss)] // times in ticks are far inside f64's range

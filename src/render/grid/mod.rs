@@ -167,6 +167,19 @@ impl GridRenderer {
         }
     }
 
+    /// The texture layer grid cell `cell` shows (`NO_LAYER`, or a thumbnail with
+    /// [`THUMB_FLAG`], when no tile is resident for it).
+    #[must_use]
+    pub fn cell_layer(&self, cell: usize) -> u32 {
+        self.tiles.cells.get(cell).copied().unwrap_or(NO_LAYER)
+    }
+
+    /// A count that changes whenever tile `layer` is written (None: never written).
+    #[must_use]
+    pub fn layer_generation(&self, layer: u32) -> Option<u64> {
+        self.tiles.layer_generation.get(layer as usize).copied()
+    }
+
     /// Sets which texture layer each grid cell shows (row-major; `NO_LAYER` = background).
     pub fn set_cells(&mut self, device: &wgpu::Device, queue: &wgpu::Queue, cell_layers: &[u32]) {
         self.tiles.set_cells(device, queue, cell_layers);

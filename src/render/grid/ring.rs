@@ -46,6 +46,8 @@ pub(super) struct Ring {
     slot_column: Vec<Option<i64>>,
     /// Per slot and row, the layer each tile was copied from.
     slot_layers: Vec<u32>,
+    /// The generation of each copied tile when it was copied (see `Tiles::layer_generation`).
+    slot_generations: Vec<u64>,
     /// Per strip texel slot, the strip texel it holds composed.
     texel: Vec<Option<i64>>,
     /// Interior texels of photos shown more than once (see `strip_cache`).
@@ -257,6 +259,7 @@ impl Ring {
             slots,
             slot_column: vec![None; slots as usize],
             slot_layers: vec![u32::MAX - 1; slots as usize * rows],
+            slot_generations: vec![u64::MAX; slots as usize * rows],
             texel: vec![None; (width_px / 4) as usize],
             cache,
             rects: Vec::new(),
@@ -323,14 +326,20 @@ impl Ring {
         for n in first..=last {
             let slot = n.rem_euclid(i64::from(self.slots)) as usize;
             let at = |r: i64| slot * rows as usize + r as usize;
+            // A tile written again (a clip's next frame) changes its cells too.
             let changed = self.slot_column[slot] != Some(n)
-                || (0..rows).any(|r| self.slot_layers[at(r)] != frame.layer(n, r));
+                || (0..rows).any(|r| {
+                    let layer = frame.layer(n, r);
+                    self.slot_layers[at(r)] != layer
+                        || self.slot_generations[at(r)] != frame.generation(layer)
+                });
             if !changed {
                 continue;
             }
             for r in 0..rows {
                 let layer = frame.layer(n, r);
                 self.slot_layers[at(r)] = layer;
+                self.slot_generations[at(r)] = frame.generation(layer);
                 // A cell whose interior the cache holds needs only its edges in the still:
                 // they are all the shader reads of it (see `RingTextures::copy_tile`).
                 let edges_only = self.caches_interior(frame, (n, r), layer);

@@ -1,0 +1,195 @@
+//! Clips that play in their cells (`--clips loop|once`) and Live Photos that move
+//! (`--live-photos motion`). The fixture `clips/counter.mp4` (made by
+//! `tests/fixtures/clips/make.sh`) is 3 s at 10 fps, frame N a flat grey of its own level, so
+//! a cell's level says which frame of the clip it shows; FFmpeg's own decode of it is the
+//! reference. The grid stands still (`--speed 0`) and the video is lossless, so a cell's pixels
+//! can be read straight from every frame.
+
+use std::path::Path;
+
+use crate::common;
+
+/// A 1×3 grid of 128×96 tiles.
+const TILE: (usize, usize) = (128, 96);
+
+fn clip(name: &str) -> std::path::PathBuf {
+    common::fixtures().join("clips").join(name)
+}
+
+/// Every frame of `video` as RGB24, `width` pixels wide.
+fn all_frames(video: &Path, width: usize, height: usize) -> Vec<Vec<u8>> {
+    let rgb = common::ffmpeg_output(
+        video,
+        &[
+            "-vf",
+            "scale=in_color_matrix=bt709:in_range=tv:out_range=pc:flags=bicubic+accurate_rnd+full_chroma_int",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgb24",
+            "-",
+        ],
+    );
+    rgb.chunks_exact(width * height * 3)
+        .map(<[u8]>::to_vec)
+        .collect()
+}
+
+/// The mean level of the cell whose left edge is at `x0` (its inside, 6 px in from every
+/// edge), and how far its pixels spread around it.
+fn cell_level(frame: &[u8], width: usize, x0: usize) -> (f64, u8) {
+    let (mut sum, mut n, mut lo, mut hi) = (0f64, 0f64, 255u8, 0u8);
+    for y in 6..TILE.1 - 6 {
+        for x in x0 + 6..x0 + TILE.0 - 6 {
+            let g = frame[(y * width + x) * 3 + 1];
+            sum += f64::from(g);
+            n += 1.0;
+            lo = lo.min(g);
+            hi = hi.max(g);
+        }
+    }
+    (sum / n, hi - lo)
+}
+
+/// The levels of the clip's frames as FFmpeg decodes them (the reference).
+fn reference_levels(path: &Path) -> Vec<f64> {
+    all_frames(path, 64, 48)
+        .iter()
+        .map(|f| f.chunks_exact(3).map(|p| f64::from(p[1])).sum::<f64>() / (64.0 * 48.0))
+        .collect()
+}
+
+/// Renders `photos` into a lossless `frame_w`×96 video of a still 1×3 grid; its stderr.
+fn render(photos: &Path, out: &Path, frame_w: usize, secs: &str, extra: &[&str]) -> String {
+    let size = format!("{frame_w}x{}", TILE.1);
+    let mut args = vec![
+        "--rows",
+        "1",
+        "--cols",
+        "3",
+        "--tile-height",
+        "96",
+        "--aspect",
+        "4:3",
+        "--frame",
+        &size,
+        "--speed",
+        "0",
+        "--duration",
+        secs,
+        "--fps",
+        "10",
+        "--encoder",
+        "libx264",
+        "--quality",
+        "0",
+    ];
+    args.extend_from_slice(extra);
+    let run = common::render_to(photos, out, &args);
+    let err = String::from_utf8_lossy(&run.stderr).into_owned();
+    assert!(run.status.success(), "{err}");
+    err
+}
+
+/// The clip's cell shows the clip's frame at each time (looping over its 3 s, or held at its
+/// last frame), the photos' cells never change, through the ring (a frame width that is a
+/// multiple of 8) and through the tile array (one that is not).
+#[test]
+fn a_playing_clip_shows_its_frame_at_each_time_and_the_photos_stand_still() {
+    let photos = tempfile::tempdir().unwrap();
+    std::fs::copy(clip("counter.mp4"), photos.path().join("a.mp4")).unwrap();
+    common::write_photo(&photos.path().join("b.jpg"), 1, 128, 96);
+    common::write_photo(&photos.path().join("c.jpg"), 2, 128, 96);
+    let reference = reference_levels(&clip("counter.mp4"));
+    assert_eq!(reference.len(), 30);
+    let out_dir = tempfile::tempdir().unwrap();
+    for (mode, frame_w) in [("loop", 384), ("once", 384), ("loop", 390)] {
+        let out = out_dir.path().join(format!("{mode}-{frame_w}.mp4"));
+        render(photos.path(), &out, frame_w, "4", &["--clips", mode]);
+        let frames = all_frames(&out, frame_w, TILE.1);
+        assert_eq!(frames.len(), 40, "{mode} {frame_w}");
+        // The grid (384 px) centred in the frame.
+        let x0 = (frame_w - 3 * TILE.0) / 2;
+        for (i, frame) in frames.iter().enumerate() {
+            let k = if mode == "loop" { i % 30 } else { i.min(29) };
+            let (level, spread) = cell_level(frame, frame_w, x0);
+            assert!(
+                (level - reference[k]).abs() <= 2.0 && spread <= 4,
+                "{mode} {frame_w}: frame {i} shows level {level:.1} (spread {spread}), \
+                 the clip's frame {k} is {:.1}",
+                reference[k]
+            );
+            for cell in 1..3 {
+                let at = |f: &[u8]| cell_level(f, frame_w, x0 + cell * TILE.0);
+                assert_eq!(
+                    at(frame),
+                    at(&frames[0]),
+                    "{mode}: photo cell {cell} changed"
+                );
+            }
+        }
+    }
+}
+
+/// A clip whose data stops a tenth of the way in holds its last good frame from then on, and
+/// the export names it with the reason.
+#[test]
+fn a_clip_cut_off_midway_holds_its_last_good_frame_and_is_named() {
+    let photos = tempfile::tempdir().unwrap();
+    std::fs::copy(clip("cut-midway.mp4"), photos.path().join("a.mp4")).unwrap();
+    common::write_photo(&photos.path().join("b.jpg"), 1, 128, 96);
+    let out = photos.path().join("out.mp4");
+    let err = render(photos.path(), &out, 384, "2", &["-v"]);
+    assert!(
+        err.contains("a.mp4 stopped playing") && err.contains("cut off or damaged"),
+        "{err}"
+    );
+    let reference = reference_levels(&clip("counter.mp4"));
+    let frames = all_frames(&out, 384, TILE.1);
+    let decodable = reference_levels(&clip("cut-midway.mp4")).len();
+    assert!((2..10).contains(&decodable), "{decodable} frames decode");
+    let last = reference[decodable - 1];
+    for (i, frame) in frames.iter().enumerate() {
+        let (level, _) = cell_level(frame, 384, 0);
+        let want = reference[i.min(decodable - 1)];
+        assert!(
+            (level - want).abs() <= 2.0,
+            "frame {i}: level {level:.1}, want {want:.1} (the last good frame is {last:.1})"
+        );
+    }
+}
+
+/// A Live Photo (a still and a .MOV of its name) is one tile whose motion plays with
+/// `--live-photos motion` (the default) and that stands still with `--live-photos still`.
+#[test]
+fn a_live_photo_moves_or_stands_still() {
+    let photos = tempfile::tempdir().unwrap();
+    common::write_photo(&photos.path().join("IMG_0001.JPG"), 3, 128, 96);
+    std::fs::copy(clip("counter.mov"), photos.path().join("IMG_0001.MOV")).unwrap();
+    common::write_photo(&photos.path().join("IMG_0002.JPG"), 4, 128, 96);
+    let reference = reference_levels(&clip("counter.mov"));
+    for mode in ["motion", "still"] {
+        let out = photos.path().join(format!("{mode}.mp4"));
+        render(photos.path(), &out, 384, "2", &["--live-photos", mode]);
+        let frames = all_frames(&out, 384, TILE.1);
+        assert_eq!(frames.len(), 20);
+        for (i, frame) in frames.iter().enumerate() {
+            let (level, spread) = cell_level(frame, 384, 0);
+            if mode == "motion" {
+                assert!(
+                    (level - reference[i]).abs() <= 2.0 && spread <= 4,
+                    "frame {i}: level {level:.1}, the motion's frame is {:.1}",
+                    reference[i]
+                );
+            } else {
+                assert_eq!(
+                    cell_level(frame, 384, 0),
+                    cell_level(&frames[0], 384, 0),
+                    "frame {i}: the still moved"
+                );
+                // The still, not a flat frame of the motion.
+                assert!(spread > 20, "frame {i}: spread {spread}");
+            }
+        }
+    }
+}
