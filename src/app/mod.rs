@@ -15,6 +15,7 @@ pub mod overlay_preview;
 pub mod photo_list;
 pub mod playback;
 pub mod preview;
+mod preview_clips;
 pub mod shortcuts;
 pub mod soak;
 pub mod ui;
@@ -178,6 +179,13 @@ impl EditorApp {
     #[must_use]
     pub fn preview_tiles_resident(&self) -> bool {
         self.tiles.all_resident()
+    }
+
+    /// Whether the preview's tiles or clip frames are still on their way (tests wait for
+    /// this).
+    #[must_use]
+    pub fn preview_busy(&self) -> bool {
+        self.tiles.busy()
     }
 
     /// What the preview's tiles are doing, as the HUD says it ("36 of 36 resident",

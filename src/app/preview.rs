@@ -10,12 +10,13 @@ use std::sync::Arc;
 
 use super::export_runner::export_share;
 use super::logic::Editor;
+use super::preview_clips::PreviewClips;
 use crate::engine::tile_spec;
 use crate::layout::Layout;
 use crate::photos::{TilePixels, TileSpec};
 use crate::render::{GridRenderer, GridUniform, NO_LAYER, THUMB_FLAG, Viewport, device_descriptor};
-use crate::settings::Settings;
-use crate::stream::{Schedule, StreamMode, StreamPlan, TileStreamer};
+use crate::settings::{ClipMode, LiveMode, Settings};
+use crate::stream::{ClipDeck, ClipPlan, Schedule, StreamMode, StreamPlan, TileStreamer};
 
 /// Creates the preview renderer in egui's callback resources.
 pub fn install(render_state: &egui_wgpu::RenderState) {
@@ -62,6 +63,8 @@ pub fn wgpu_options() -> egui_wgpu::WgpuConfiguration {
 #[derive(Default)]
 pub struct PreviewTiles {
     streamer: Option<TileStreamer>,
+    /// The clips that play, when any do.
+    clips: Option<PreviewClips>,
     key: Option<PreviewKey>,
     /// Why full tiles are not shown (the budget is too small for one frame), if so.
     pub problem: Option<String>,
@@ -78,6 +81,7 @@ struct PreviewKey {
     budget: u64,
     looping: bool,
     loading: bool,
+    clips: (ClipMode, LiveMode),
 }
 
 impl PreviewTiles {
@@ -101,6 +105,7 @@ impl PreviewTiles {
             },
             looping: editor.looping,
             loading: editor.loading_progress().is_some(),
+            clips: (settings.clips, settings.live_photos),
         };
         let mut guard = rs.renderer.write();
         let Some(renderer) = guard.callback_resources.get_mut::<GridRenderer>() else {
@@ -120,6 +125,9 @@ impl PreviewTiles {
                 log::warn!("preview: {failed}");
             }
         }
+        if let Some(clips) = &mut self.clips {
+            clips.update(editor.time_secs, &rs.queue, renderer);
+        }
     }
 
     fn rebuild(
@@ -135,6 +143,7 @@ impl PreviewTiles {
         let thumbs: Arc<[TilePixels]> = active.iter().filter_map(|p| p.thumb.clone()).collect();
         let layout = &key.layout;
         self.problem = None;
+        self.clips = None;
         if key.loading {
             // Photos are still being read: thumbnails only; tiles stream once all are in.
             show_thumbnails(device, queue, renderer, layout, &thumbs);
@@ -144,12 +153,21 @@ impl PreviewTiles {
         let schedule = Schedule::new(layout, paths.len());
         let thumb_bytes = thumbs.iter().map(|t| t.byte_len() as u64).sum();
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        // Clips that play take their decoders out of the budget, and keep the renderer off
+        // the whole-grid still (it would be composed again every frame).
+        let clip_plan = ClipPlan::new(&paths, &editor.settings);
+        let (budget, decoders) = clip_plan.as_ref().map_or((key.budget, 0), |plan| {
+            let each = plan.decoder_bytes();
+            let decoders = plan.decoders(&schedule, key.budget / 2, each);
+            (key.budget - each * decoders as u64, decoders)
+        });
+        let still = GridRenderer::still_bytes_for(device, layout, false);
         let plan = StreamPlan::new(
             layout,
             &schedule,
-            key.budget,
+            budget,
             thumb_bytes,
-            GridRenderer::still_bytes_for(device, layout, false),
+            still.filter(|_| clip_plan.is_none()),
             device.limits().max_texture_array_layers,
             cores.saturating_sub(1).max(1),
         );
@@ -162,11 +180,20 @@ impl PreviewTiles {
         // The key's spec, with the crop centres as of the photos' generation.
         let specs = editor.tile_specs();
         debug_assert_eq!(specs.base, key.spec);
+        let clip_specs = specs.clone();
+        let clip_paths = Arc::clone(&paths);
         let started = plan.and_then(|plan| {
             TileStreamer::new(
                 device, queue, renderer, layout, plan, mode, paths, stand_ins, specs,
             )
         });
+        if let (Some(plan), Ok(_)) = (clip_plan, &started) {
+            let deck = ClipDeck::new(layout, plan, clip_paths, clip_specs, decoders);
+            match PreviewClips::start(deck) {
+                Ok(clips) => self.clips = Some(clips),
+                Err(e) => log::warn!("preview: the clips cannot play ({e})"),
+            }
+        }
         match started {
             Ok(mut streamer) => {
                 if let Some(old) = &self.streamer {
@@ -197,6 +224,7 @@ impl PreviewTiles {
     #[must_use]
     pub fn busy(&self) -> bool {
         self.streamer.as_ref().is_some_and(|s| s.counts().1 > 0)
+            || self.clips.as_ref().is_some_and(PreviewClips::busy)
     }
 
     /// Tile bytes held in RAM on their way to the GPU, and a word on the tiles' state.

@@ -384,7 +384,6 @@ impl ClipUploads {
         queue: &wgpu::Queue,
         renderer: &mut crate::render::GridRenderer,
     ) {
-        use crate::render::{NO_LAYER, THUMB_FLAG};
         self.held
             .retain(|h| frame.iter().any(|(photo, _)| *photo == h.photo));
         for (photo, tile) in frame {
@@ -401,6 +400,13 @@ impl ClipUploads {
                 }),
             }
         }
+        self.refresh(queue, renderer);
+    }
+
+    /// Writes each clip's last tile again where its layer was written since by something
+    /// else (the streamer bringing the photo back), or was not resident before.
+    pub fn refresh(&mut self, queue: &wgpu::Queue, renderer: &mut crate::render::GridRenderer) {
+        use crate::render::{NO_LAYER, THUMB_FLAG};
         for held in &mut self.held {
             // Cell `photo` shows photo `photo`: the photos fill the cells in order.
             let layer = renderer.cell_layer(held.photo as usize);

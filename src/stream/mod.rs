@@ -15,7 +15,7 @@ mod residency;
 mod schedule;
 mod streamer;
 
-pub use clips::{ClipDeck, ClipFeed, ClipPlan, ClipUploads};
+pub use clips::{ClipDeck, ClipFeed, ClipFrame, ClipPlan, ClipUploads};
 pub use plan::StreamPlan;
 pub use schedule::Schedule;
 pub use streamer::{StreamMode, TileStreamer};

@@ -12,6 +12,14 @@ use gridreel::settings::{FrameSize, Settings};
 
 /// The editor in a 1200x800 window with `settings`, on the demo photos.
 pub fn harness(settings: Settings) -> Harness<'static, EditorApp> {
+    harness_on(None, settings)
+}
+
+/// The editor on the photos in `images` (the demo photos: None) with `settings`.
+pub fn harness_on(
+    images: Option<std::path::PathBuf>,
+    settings: Settings,
+) -> Harness<'static, EditorApp> {
     Harness::builder()
         .with_size([1200.0, 800.0])
         .wgpu()
@@ -20,7 +28,7 @@ pub fn harness(settings: Settings) -> Harness<'static, EditorApp> {
                 cc.wgpu_render_state.as_ref(),
                 None,
                 StartOptions {
-                    images: None,
+                    images,
                     files: Vec::new(),
                     settings: Some(settings),
                     soak: None,

@@ -193,3 +193,74 @@ fn a_live_photo_moves_or_stands_still() {
         }
     }
 }
+
+/// The editor's preview plays the clip in its cell, in step with the play head (scrubbed
+/// here, paused), while the photos' cells stay as they are.
+#[test]
+fn the_editor_plays_a_clip_in_its_cell() {
+    use crate::common::editor::{all_loaded, harness_on, step_until};
+    use egui_kittest::kittest::Queryable;
+    use gridreel::app::EditorApp;
+    use gridreel::settings::{FrameSize, Settings};
+    let photos = tempfile::tempdir().unwrap();
+    std::fs::copy(clip("counter.mp4"), photos.path().join("a.mp4")).unwrap();
+    common::write_photo(&photos.path().join("b.jpg"), 1, 128, 96);
+    common::write_photo(&photos.path().join("c.jpg"), 2, 128, 96);
+    let settings = Settings {
+        frame: FrameSize::Custom {
+            width_px: 384,
+            height_px: 96,
+        },
+        rows: 1,
+        cols: 3,
+        tile_height_px: 96,
+        speed: 0.0,
+        ..Settings::default()
+    };
+    let mut h = harness_on(Some(photos.path().to_owned()), settings);
+    step_until(&mut h, "the clip and the photos", |app| all_loaded(app, 3));
+    h.get_by_label("Pause").click();
+    h.run_steps(2);
+    let preview = h.state().preview_frame_rect;
+    let mut at = |t: f64| {
+        h.state_mut().editor.time_secs = t;
+        h.run_steps(2);
+        step_until(
+            &mut h,
+            "the preview's tiles and clip frames",
+            |app: &EditorApp| app.preview_tiles_resident() && !app.preview_busy(),
+        );
+        h.run_steps(1);
+        let image = h.render().expect("render");
+        // The frame scaled into the preview: a third of its width is a cell.
+        let third = preview.width() / 3.0;
+        let cell = |i: f32, image: &image::RgbaImage| {
+            let x = (preview.min.x + third * i + 6.0) as u32;
+            let y = (preview.min.y + 6.0) as u32;
+            let (w, hh) = ((third - 12.0) as u32, (preview.height() - 12.0) as u32);
+            image::imageops::crop_imm(image, x, y, w, hh).to_image()
+        };
+        (cell(0.0, &image), cell(1.0, &image), cell(2.0, &image))
+    };
+    let mean = |img: &image::RgbaImage| {
+        img.pixels().map(|p| f64::from(p.0[1])).sum::<f64>() / f64::from(img.width() * img.height())
+    };
+    let reference = reference_levels(&clip("counter.mp4"));
+    let early = at(0.2);
+    let late = at(2.5);
+    // Frames 2 and 25 of the clip; the preview is sRGB-encoded like the export's RGB.
+    assert!(
+        (mean(&early.0) - reference[2]).abs() <= 3.0,
+        "{} vs {}",
+        mean(&early.0),
+        reference[2]
+    );
+    assert!(
+        (mean(&late.0) - reference[25]).abs() <= 3.0,
+        "{} vs {}",
+        mean(&late.0),
+        reference[25]
+    );
+    assert_eq!(early.1, late.1, "a photo's cell changed");
+    assert_eq!(early.2, late.2, "a photo's cell changed");
+}

@@ -15,6 +15,9 @@ use super::{Opened, frame, open_clip};
 /// Half a millisecond: timestamps are rounded to their time base.
 const TIME_SLACK_SECS: f64 = 5e-4;
 
+/// A jump ahead longer than this seeks instead of decoding every frame on the way.
+const SEEK_AHEAD_SECS: f64 = 2.0;
+
 /// A clip whose last frame comes this long before the length it declares was cut off.
 const CUT_SHORT_SECS: f64 = 0.5;
 
@@ -83,12 +86,12 @@ impl ClipReader {
     /// When no frame at all could be decoded.
     pub fn advance_to(&mut self, secs: f64) -> Result<bool, PhotoError> {
         let target = secs.max(0.0);
-        if self
-            .current
-            .as_ref()
-            .is_some_and(|(t, _)| target + TIME_SLACK_SECS < *t)
-        {
-            self.rewind();
+        let shown = self.current.as_ref().map(|(t, _)| *t);
+        if shown.is_some_and(|t| target + TIME_SLACK_SECS < t) {
+            self.seek(0.0);
+        } else if target > shown.unwrap_or(0.0) + SEEK_AHEAD_SECS && !self.ended {
+            // Far ahead (the editor's play head scrubbed): from the key frame before it.
+            self.seek(target);
         }
         let before = self.current.as_ref().map(|(t, _)| *t);
         loop {
@@ -171,10 +174,11 @@ impl ClipReader {
         }
     }
 
-    /// Back to the clip's first frame.
-    fn rewind(&mut self) {
-        let start = self.opened.start_secs;
-        #[allow(clippy::cast_possible_truncation)] // microseconds of a clip's start
+    /// To the key frame at or before `secs` from the clip's start (the start when it has no
+    /// index).
+    fn seek(&mut self, secs: f64) {
+        let start = self.opened.start_secs + secs;
+        #[allow(clippy::cast_possible_truncation)] // microseconds of a clip's time
         let at = (start * f64::from(ffmpeg::ffi::AV_TIME_BASE)) as i64;
         if self.opened.input.seek(at, ..at + 1).is_err() {
             let _ = self.opened.input.seek(0, ..1);
