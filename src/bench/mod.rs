@@ -19,8 +19,13 @@
 //! 6. The editor (`editor`, child processes, needing a display): its frame rate against a
 //!    bare eframe window, and its RSS after an import against the demo photos.
 //!
+//! 7. Clips that play (`clips`): the export of 6 clips among 30 photos against the encoder
+//!    alone plus FFmpeg decoding the clips; the peak RSS of 200 clips against 200 photos, and
+//!    of a 10 s clip against a 60 s one. With `--clips-only`, only these rows.
+//!
 //! `timing` holds the timed runs and pairs the rows share, `options` what to measure.
 
+mod clips;
 mod editor;
 mod gif;
 mod import;
@@ -61,6 +66,11 @@ pub fn run(options: &BenchOptions) -> BenchResult<()> {
         println!("{}", table::table(&machine, &rows));
         return Ok(());
     }
+    if options.clips_only {
+        let rows = clips::rows(&exe, &small, options)?;
+        println!("{}", table::table(&machine, &rows));
+        return Ok(());
+    }
     if options.phone_only {
         let rows = phone::rows(&gpu, &exe, &small, options);
         println!("{}", table::table(&machine, &rows));
@@ -87,6 +97,7 @@ pub fn run(options: &BenchOptions) -> BenchResult<()> {
         ));
     }
     rows.push(preview::export_alloc_row(&small, options)?);
+    rows.extend(clips::rows(&exe, &small, options)?);
 
     println!("{}", table::table(&machine, &rows));
     Ok(())

@@ -30,6 +30,8 @@ pub struct BenchOptions {
     pub words_only: bool,
     /// Only the phone-format rows (`phone`).
     pub phone_only: bool,
+    /// Only the rows of clips that play (`clips`).
+    pub clips_only: bool,
 }
 
 impl BenchOptions {

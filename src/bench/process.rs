@@ -74,10 +74,10 @@ pub(super) fn rows(
 
 /// A child process's wall time, CPU time and peak RSS.
 #[derive(Clone, Copy)]
-struct ChildRun {
-    secs: f64,
-    cpu: f64,
-    peak_mb: f64,
+pub(super) struct ChildRun {
+    pub secs: f64,
+    pub cpu: f64,
+    pub peak_mb: f64,
 }
 
 fn process_row(gpu: &Gpu, exe: &Path, dir: &Path, work: &Path, case: &Case) -> BenchResult<Row> {
@@ -96,16 +96,7 @@ fn process_row(gpu: &Gpu, exe: &Path, dir: &Path, work: &Path, case: &Case) -> B
     };
     let video = &settings.video;
     let ffmpeg_args = ffmpeg_args(&yuv, (w, h), settings, &reference);
-    let mut render = Command::new(exe);
-    render
-        .arg("render")
-        .arg("--preset")
-        .arg(&preset)
-        .arg("--images")
-        .arg(dir)
-        .arg("-o")
-        .arg(&output)
-        .arg("--overwrite");
+    let mut render = render_command(exe, &preset, dir, &output);
     if let Some(budget) = case.budget {
         render.args(["--memory-budget", budget]);
     }
@@ -154,10 +145,28 @@ fn process_row(gpu: &Gpu, exe: &Path, dir: &Path, work: &Path, case: &Case) -> B
     })
 }
 
+/// `gridreel render --preset PRESET --images DIR -o OUTPUT --overwrite`.
+pub(super) fn render_command(exe: &Path, preset: &Path, dir: &Path, output: &Path) -> Command {
+    let mut render = Command::new(exe);
+    render
+        .arg("render")
+        .arg("--preset")
+        .arg(preset)
+        .arg("--images")
+        .arg(dir);
+    render.arg("-o").arg(output).arg("--overwrite");
+    render
+}
+
 /// The reference command: raw yuv420p frames in, libx264 at the same preset, CRF and
 /// keyframe interval as gridreel's (2 s), MP4 with `+faststart`; nothing else set, so x264
 /// runs with its defaults.
-fn ffmpeg_args(yuv: &Path, (w, h): (u32, u32), settings: &Settings, out: &Path) -> Vec<String> {
+pub(super) fn ffmpeg_args(
+    yuv: &Path,
+    (w, h): (u32, u32),
+    settings: &Settings,
+    out: &Path,
+) -> Vec<String> {
     let video = &settings.video;
     [
         "-v",
@@ -208,7 +217,7 @@ fn write_raw(path: &PathBuf, frames: &[VideoFrame]) -> BenchResult<()> {
 
 /// Runs `command` to its exit: wall and CPU seconds, the peak RSS (its `VmHWM`, read every
 /// 20 ms while it runs), and its standard output.
-fn run_child(command: &mut Command) -> BenchResult<(ChildRun, String)> {
+pub(super) fn run_child(command: &mut Command) -> BenchResult<(ChildRun, String)> {
     let cpu0 = crate::monitor::children_cpu_secs();
     let started = Instant::now();
     let mut child = command
@@ -265,7 +274,7 @@ fn hwm_kb(status: &str) -> Option<f64> {
 
 /// The encoder and its threads from `gridreel render`'s last line ("wrote … with libx264,
 /// frame threads (x264's defaults), in 7.51 s …").
-fn threading_of(stdout: &str) -> String {
+pub(super) fn threading_of(stdout: &str) -> String {
     stdout
         .lines()
         .find(|l| l.starts_with("wrote "))

@@ -98,6 +98,11 @@ pub struct BenchArgs {
     /// management against without, and the peak RSS of a 200 MP HEIC.
     #[arg(long, conflicts_with = "process_only")]
     pub phone_only: bool,
+    /// Only the rows of clips that play: 6 clips among 30 photos against the encoder alone
+    /// plus FFmpeg decoding the clips; peak RSS of 200 clips against 200 photos, and of a 10 s
+    /// clip against a 60 s one.
+    #[arg(long, conflicts_with_all = ["process_only", "phone_only"])]
+    pub clips_only: bool,
 }
 
 #[derive(Debug, Args)]

@@ -180,6 +180,7 @@ pub fn bench(args: &BenchArgs) -> Result<(), Failure> {
         process_only: args.process_only,
         words_only: args.words_only,
         phone_only: args.phone_only,
+        clips_only: args.clips_only,
     })
     .map_err(Failure::other)
 }

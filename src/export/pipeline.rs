@@ -170,6 +170,8 @@ struct Planned {
     duplicates: Vec<Duplicate>,
     /// The captions drawn into the tiles, each checked to be showable.
     captions: Option<crate::photos::Captions>,
+    /// The clips' decoders, and the bytes of the budget they take (0: no clip plays).
+    pool: (usize, u64),
 }
 
 /// The cheap part of an export, first: the settings and the output checked, the photo list
@@ -223,10 +225,14 @@ fn plan(job: &Job, cancel: &AtomicBool, progress: &dyn Progress) -> Result<Plann
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     let output_px = format.output_size_px(&settings.video, layout.frame_size_px());
     let threads = threading::choose(&encoder, &settings.video, output_px, budget, cores);
+    // The clips' decoders come out of the photos' share too.
+    let (budget, decoders, decoder_bytes) =
+        clip_decoders(&needed, &timeline, budget - threads.extra_bytes);
     Ok(Planned {
         format,
         overlay,
-        budget: budget - threads.extra_bytes,
+        budget,
+        pool: (decoders, decoder_bytes),
         threads,
         needed,
         skipped,
@@ -251,10 +257,9 @@ fn run_unguarded(
         mut skipped,
         duplicates,
         captions,
+        pool,
     } = plan(job, cancel, progress)?;
     let settings = &settings;
-    // The clips' decoders come out of the photos' budget.
-    let (budget, decoders) = clip_decoders(&needed, settings, budget);
     progress.stage(Stage::Importing);
     let gpu = Gpu::for_export()?;
     let total = needed.len();
@@ -284,7 +289,7 @@ fn run_unguarded(
             thumbs: thumbs.clone().filter(|t| t.len() == running.len()),
             start_at_once,
             captions: captions.clone(),
-            clips_play: decoders > 0,
+            clips_play: pool.0 > 0,
         };
         let mut tiles = engine::export_tiles(
             &gpu.device,
@@ -313,7 +318,7 @@ fn run_unguarded(
             (budget, threads),
             &gpu,
         ));
-        let clips = start_clips(settings, &running, decoders, captions.clone())?;
+        let clips = start_clips(settings, &running, pool, captions.as_ref(), progress)?;
         progress.stage(Stage::Rendering);
         let exported = export_video(
             &gpu,
@@ -332,7 +337,7 @@ fn run_unguarded(
             progress,
         );
         if let Some(clips) = clips {
-            report_clips(clips, decoders, progress);
+            report_clips(clips, pool.0, progress);
         }
         let summary = match exported {
             Err(ExportError::Stream(StreamError::PhotoFailed(failed))) if tiles.started_at_once => {
@@ -357,39 +362,52 @@ fn run_unguarded(
     }
 }
 
-/// The photos' budget left once the clips that play among `paths` have their decoders, and
-/// how many decoders (0: no clip plays).
-fn clip_decoders(paths: &[PathBuf], settings: &Settings, budget: u64) -> (u64, usize) {
+/// The photos' budget left once the clips that play among `paths` have their decoders, how
+/// many decoders (0: no clip plays), and the bytes they take.
+fn clip_decoders(paths: &[PathBuf], settings: &Settings, budget: u64) -> (u64, usize, u64) {
     let Some(plan) = ClipPlan::new(paths, settings) else {
-        return (budget, 0);
+        return (budget, 0, 0);
     };
     let schedule = crate::stream::Schedule::new(&Layout::new(settings), paths.len());
     let each = plan.decoder_bytes();
     // At most half the budget: the tiles need the rest.
     let decoders = plan.decoders(&schedule, budget / 2, each);
-    (budget - each * decoders as u64, decoders)
+    let bytes = each * decoders as u64;
+    (budget - bytes, decoders, bytes)
 }
 
 /// The clips of `paths` (the grid's photos, in order) decoding on their own thread, when
-/// any play.
+/// any play, with `decoders` decoders taking `bytes`; says so.
 fn start_clips(
     settings: &Settings,
     paths: &[PathBuf],
-    decoders: usize,
-    captions: Option<crate::photos::Captions>,
+    (decoders, bytes): (usize, u64),
+    captions: Option<&crate::photos::Captions>,
+    progress: &dyn Progress,
 ) -> Result<Option<ClipFeed>, ExportError> {
     let Some(plan) = ClipPlan::new(paths, settings).filter(|_| decoders > 0) else {
         return Ok(None);
     };
-    let specs = engine::tile_specs(settings).with_captions(captions);
+    let specs = engine::tile_specs(settings).with_captions(captions.cloned());
     let layout = Layout::new(settings);
     let deck = ClipDeck::new(&layout, plan, paths.into(), specs, decoders);
-    ClipFeed::start(deck, settings.frame_count(), settings.fps)
-        .map(Some)
-        .map_err(|source| ExportError::Thread {
+    let feed = ClipFeed::start(deck, settings.frame_count(), settings.fps).map_err(|source| {
+        ExportError::Thread {
             what: "clip decoder",
             source,
-        })
+        }
+    })?;
+    progress.note(&clips_note(&feed, decoders, bytes));
+    Ok(Some(feed))
+}
+
+/// "6 clips play, 6 at a time (462 MB of the budget for their decoders)".
+fn clips_note(clips: &ClipFeed, decoders: usize, bytes: u64) -> String {
+    format!(
+        "{} clips play, {decoders} at a time ({} MB of the budget for their decoders)",
+        clips.playing(),
+        bytes >> 20
+    )
 }
 
 /// Says which clips stopped playing (their cells held their last good frame) and how many

@@ -307,6 +307,8 @@ pub type ClipFrame = Vec<(u32, Option<TilePixels>)>;
 /// most [`FEED_AHEAD_FRAMES`] frames: the clip tiles of frame after frame, in order.
 pub struct ClipFeed {
     frames: Receiver<ClipFrame>,
+    /// How many photos play.
+    playing: usize,
     /// Clips that stopped, reported when the feed ends.
     done: Receiver<(Vec<Skipped>, usize)>,
 }
@@ -317,6 +319,7 @@ impl ClipFeed {
     /// # Errors
     /// When the thread cannot be started.
     pub fn start(mut deck: ClipDeck, total: u64, fps: u32) -> std::io::Result<Self> {
+        let playing = deck.plan.playing.len();
         let (tx, frames) = sync_channel::<ClipFrame>(FEED_AHEAD_FRAMES);
         let (done_tx, done) = sync_channel(1);
         std::thread::Builder::new()
@@ -325,7 +328,17 @@ impl ClipFeed {
                 feed(&mut deck, total, fps, &tx);
                 let _ = done_tx.send((deck.take_failures(), deck.waited()));
             })?;
-        Ok(Self { frames, done })
+        Ok(Self {
+            frames,
+            playing,
+            done,
+        })
+    }
+
+    /// How many photos play (clips, and Live Photos that move).
+    #[must_use]
+    pub fn playing(&self) -> usize {
+        self.playing
     }
 
     /// The next frame's clip tiles, waiting for them (checking `cancel` every 100 ms). None

@@ -162,6 +162,18 @@ impl Schedule {
         self.max_visible
     }
 
+    /// Every time photo `photo` is on screen (in any cell).
+    pub fn showings_of(&self, photo: u32) -> impl Iterator<Item = &Showing> + '_ {
+        let p = photo as usize;
+        let range = match (self.starts.get(p), self.starts.get(p + 1)) {
+            (Some(&a), Some(&b)) => a as usize..b as usize,
+            _ => 0..0,
+        };
+        self.by_photo[range]
+            .iter()
+            .map(|&i| &self.showings[i as usize])
+    }
+
     /// Most cells on screen at once among those whose photo `counts`: the decoders clips
     /// on screen together would want.
     #[must_use]

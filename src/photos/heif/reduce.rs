@@ -21,33 +21,39 @@ impl Plane<'_> {
         ((1u32 << self.bits) - 1) as f32
     }
 
-    fn row_sums(&self, y: usize, columns: &[(usize, usize)], sums: &mut [f32]) {
+    /// Adds row `y`'s samples to `sums`, one per sample column.
+    fn add_row(&self, y: usize, sums: &mut [u32]) {
         let row = &self.bytes[y * self.stride..];
         if self.bits > 8 {
-            let sample = |x: usize| f32::from(u16::from_ne_bytes([row[2 * x], row[2 * x + 1]]));
-            for (sum, &(x0, x1)) in sums.iter_mut().zip(columns) {
-                *sum += (x0..x1).map(sample).sum::<f32>();
+            for (sum, pair) in sums.iter_mut().zip(row.chunks_exact(2)) {
+                *sum += u32::from(u16::from_ne_bytes([pair[0], pair[1]]));
             }
         } else {
-            for (sum, &(x0, x1)) in sums.iter_mut().zip(columns) {
-                *sum += row[x0..x1].iter().map(|&v| u32::from(v)).sum::<u32>() as f32;
+            for (sum, &v) in sums.iter_mut().zip(row) {
+                *sum += u32::from(v);
             }
         }
     }
 
     /// The plane averaged over the blocks that cover each output pixel of a `out_w × out_h`
     /// image `factor` times smaller than `luma_w × luma_h` (a subsampled plane covers it with
-    /// proportionally smaller blocks), in sample units.
+    /// proportionally smaller blocks), in sample units. Each block's rows are first added up
+    /// column by column (whole rows at a time, which vectorises), then each block's columns
+    /// of those sums; the sums are whole numbers, exact (a block's column holds at most about
+    /// 1,026 rows of 16-bit samples: far inside `u32`).
     fn averaged(&self, luma: (usize, usize), out: (usize, usize), factor: usize) -> Vec<f32> {
         let columns = spans(self.width, luma.0, out.0, factor);
         let rows = spans(self.height, luma.1, out.1, factor);
         let mut averages = vec![0.0; out.0 * out.1];
+        let mut column_sums = vec![0u32; self.width];
         for (row_out, &(y0, y1)) in averages.chunks_exact_mut(out.0).zip(&rows) {
+            column_sums.fill(0);
             for y in y0..y1 {
-                self.row_sums(y, &columns, row_out);
+                self.add_row(y, &mut column_sums);
             }
             for (value, &(x0, x1)) in row_out.iter_mut().zip(&columns) {
-                *value /= ((x1 - x0) * (y1 - y0)) as f32;
+                let sum: u64 = column_sums[x0..x1].iter().map(|&v| u64::from(v)).sum();
+                *value = sum as f32 / ((x1 - x0) * (y1 - y0)) as f32;
             }
         }
         averages
