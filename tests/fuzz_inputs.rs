@@ -377,6 +377,7 @@ const FIXTURES: &[&str] = &[
     "clips/vp9.webm",
     "clips/av1.mkv",
     "clips/portrait.mov",
+    "clips/motion-photo.jpg",
 ];
 
 const PRESETS: [(&str, &str); 5] = [
@@ -588,13 +589,18 @@ fn check(target: Target, path: &Path, spec: &TileSpec) -> Outcome {
     }
 }
 
-/// A clip played as its cell would play it: three seconds at 10 fps, each frame made into a
+/// A clip (or a motion photo's video) played as its cell would play it: three seconds at 10 fps, each frame made into a
 /// tile, then back to the start (a loop). Errors are fine; a panic is not.
 fn play_through(path: &Path, spec: &TileSpec) {
-    if !gridreel::photos::is_clip(path) {
+    // A clip, or an Android motion photo's appended video.
+    let offset = if gridreel::photos::is_clip(path) {
+        0
+    } else if let Some(start) = gridreel::photos::motion_photo_start(path) {
+        start
+    } else {
         return;
-    }
-    let Ok(mut reader) = gridreel::photos::ClipReader::open(path) else {
+    };
+    let Ok(mut reader) = gridreel::photos::ClipReader::open_at(path, offset) else {
         return;
     };
     for step in (0..30).chain([0]) {

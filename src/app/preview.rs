@@ -65,10 +65,16 @@ pub struct PreviewTiles {
     streamer: Option<TileStreamer>,
     /// The clips that play, when any do.
     clips: Option<PreviewClips>,
+    /// Which photos play, for the photo list, range and modes it was worked out for (it
+    /// reads folders and JPEG headers: not again for a layout change).
+    clip_plan: Option<(ClipPlanKey, Option<ClipPlan>)>,
     key: Option<PreviewKey>,
     /// Why full tiles are not shown (the budget is too small for one frame), if so.
     pub problem: Option<String>,
 }
+
+/// What decides which photos play: the photo list, its range, `clips` and `live_photos`.
+type ClipPlanKey = (u64, (Option<u32>, Option<u32>), (ClipMode, LiveMode));
 
 /// Everything the streamer's set-up depends on.
 #[derive(Clone, Debug, PartialEq)]
@@ -155,7 +161,15 @@ impl PreviewTiles {
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
         // Clips that play take their decoders out of the budget, and keep the renderer off
         // the whole-grid still (it would be composed again every frame).
-        let clip_plan = ClipPlan::new(&paths, &editor.settings);
+        let plan_key = (key.generation, key.range, key.clips);
+        let clip_plan = match &self.clip_plan {
+            Some((k, plan)) if *k == plan_key => plan.clone(),
+            _ => {
+                let plan = ClipPlan::new(&paths, &editor.settings);
+                self.clip_plan = Some((plan_key, plan.clone()));
+                plan
+            }
+        };
         let (budget, decoders) = clip_plan.as_ref().map_or((key.budget, 0), |plan| {
             let each = plan.decoder_bytes();
             let decoders = plan.decoders(&schedule, key.budget / 2, each);

@@ -1,6 +1,7 @@
 //! Live Photos: a phone's still and the short `.MOV` it records with it, saved side by side
 //! with the same base name (`IMG_0001.HEIC` and `IMG_0001.MOV`), are one photo. The still is
-//! the tile; the MOV is not listed as one of its own.
+//! the tile; the MOV is not listed as one of its own. Android's motion photos carry their
+//! video inside the JPEG instead, appended after the picture and located by its XMP.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -79,9 +80,118 @@ pub fn motions_of(paths: &[PathBuf]) -> Vec<Option<PathBuf>> {
         .collect()
 }
 
+/// The namespace an XMP packet's APP1 segment starts with.
+const XMP_SIGNATURE: &[u8] = b"http://ns.adobe.com/xap/1.0/\0";
+
+/// Segments read looking for the XMP before the picture's data.
+const MAX_SEGMENTS: usize = 64;
+
+/// Where the video of an Android motion photo starts in the JPEG at `path`: the JPEG's XMP
+/// says how many bytes at the file's end are the MP4, either as `GCamera:MicroVideoOffset`
+/// (older phones) or as the `Item:Length` of the `Container:Directory` item whose
+/// `Item:Semantic` is `MotionPhoto` (the Motion Photo format). Only when the bytes there
+/// start an MP4 box (`ftyp`); `None` for any other file. Reads the segments' headers up to
+/// the picture's data and the XMP segment, nothing else.
+#[must_use]
+pub fn motion_photo_start(path: &Path) -> Option<u64> {
+    use std::io::{BufReader, Read, Seek, SeekFrom};
+    let jpeg = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("jpg") || e.eq_ignore_ascii_case("jpeg"));
+    if !jpeg {
+        return None;
+    }
+    let file = crate::files::open_regular(path).ok()?;
+    let len = file.metadata().ok()?.len();
+    let mut reader = BufReader::new(file);
+    let mut two = [0u8; 2];
+    reader.read_exact(&mut two).ok()?;
+    if two != [0xFF, 0xD8] {
+        return None;
+    }
+    let mut from_end = None;
+    for _ in 0..MAX_SEGMENTS {
+        reader.read_exact(&mut two).ok()?;
+        // Start of scan, end of image, or not a marker: no more header segments.
+        if two[0] != 0xFF || two[1] == 0xDA || two[1] == 0xD9 {
+            break;
+        }
+        let mut size = [0u8; 2];
+        reader.read_exact(&mut size).ok()?;
+        let body = u64::from(u16::from_be_bytes(size)).checked_sub(2)?;
+        if two[1] != 0xE1 {
+            reader.seek_relative(i64::try_from(body).ok()?).ok()?;
+            continue;
+        }
+        let mut segment = Vec::new();
+        (&mut reader).take(body).read_to_end(&mut segment).ok()?;
+        if let Some(xmp) = segment.strip_prefix(XMP_SIGNATURE) {
+            from_end = xmp_number(xmp, b"MicroVideoOffset").or_else(|| motion_item_length(xmp));
+            break;
+        }
+    }
+    let from_end = from_end?;
+    let start = len
+        .checked_sub(from_end)
+        .filter(|&s| s > 0 && from_end >= 8)?;
+    let mut kind = [0u8; 4];
+    reader.seek(SeekFrom::Start(start + 4)).ok()?;
+    reader.read_exact(&mut kind).ok()?;
+    (&kind == b"ftyp").then_some(start)
+}
+
+/// The whole number after the XMP property `name`, written as an attribute (`name="12"`)
+/// or an element (`name>12<`).
+fn xmp_number(xmp: &[u8], name: &[u8]) -> Option<u64> {
+    let at = xmp.windows(name.len()).position(|w| w == name)? + name.len();
+    let rest = &xmp[at..];
+    let rest = rest
+        .strip_prefix(b"=\"")
+        .or_else(|| rest.strip_prefix(b">"))?;
+    let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    std::str::from_utf8(&rest[..digits]).ok()?.parse().ok()
+}
+
+/// The `Length` of the XMP container item whose semantic is `MotionPhoto`.
+fn motion_item_length(xmp: &[u8]) -> Option<u64> {
+    let semantic: &[u8] = b"Semantic=\"MotionPhoto\"";
+    let at = xmp.windows(semantic.len()).position(|w| w == semantic)?;
+    // That item's element: back to its `<`, on to its `>`.
+    let open = xmp[..at].iter().rposition(|&b| b == b'<')?;
+    let close = at + xmp[at..].iter().position(|&b| b == b'>')?;
+    xmp_number(&xmp[open..close], b"Length")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_motion_photos_video_is_found_by_either_xmp_form() {
+        assert_eq!(
+            xmp_number(
+                b"<x GCamera:MicroVideoOffset=\"2311\"/>",
+                b"MicroVideoOffset"
+            ),
+            Some(2311)
+        );
+        assert_eq!(
+            xmp_number(
+                b"<GCamera:MicroVideoOffset>42</GCamera:MicroVideoOffset>",
+                b"MicroVideoOffset"
+            ),
+            Some(42)
+        );
+        let directory = b"<Container:Item Item:Mime=\"image/jpeg\" Item:Semantic=\"Primary\" Item:Length=\"0\" Item:Padding=\"0\"/>\
+            <Container:Item Item:Mime=\"video/mp4\" Item:Semantic=\"MotionPhoto\" Item:Length=\"90210\"/>";
+        assert_eq!(motion_item_length(directory), Some(90210));
+        assert_eq!(motion_item_length(b"<x Item:Length=\"5\"/>"), None);
+        assert_eq!(
+            xmp_number(b"MicroVideoOffset=\"\"", b"MicroVideoOffset"),
+            None
+        );
+    }
 
     fn names(paths: &[PathBuf]) -> Vec<&str> {
         paths.iter().map(|p| p.to_str().unwrap()).collect()

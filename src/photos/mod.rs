@@ -30,7 +30,7 @@ pub use dups::{
     without_duplicates,
 };
 pub use icc::set_colour_management;
-pub use live::{motions_of, pair_live_photos};
+pub use live::{motion_photo_start, motions_of, pair_live_photos};
 pub use order::{CivilTime, Taken, TakenSource, sort_photos, taken};
 pub use scan::{PHOTO_EXTENSIONS, ScanError, ScanResult, scan_folder};
 

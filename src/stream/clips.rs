@@ -18,7 +18,9 @@ use rayon::prelude::*;
 
 use super::schedule::Schedule;
 use crate::layout::Layout;
-use crate::photos::{ClipReader, PhotoError, Skipped, TilePixels, TileSpecs, is_clip, motions_of};
+use crate::photos::{
+    ClipReader, PhotoError, Skipped, TilePixels, TileSpecs, is_clip, motion_photo_start, motions_of,
+};
 use crate::settings::{ClipMode, LiveMode, Settings};
 
 /// The most decoders a pool holds, whatever the budget.
@@ -33,6 +35,8 @@ const FEED_AHEAD_FRAMES: usize = 4;
 pub struct Playing {
     pub photo: u32,
     pub motion: PathBuf,
+    /// Where the video starts in that file (an Android motion photo's, after its JPEG).
+    pub offset: u64,
 }
 
 /// Which photos of `paths` (grid order) play under `settings`, and how.
@@ -43,15 +47,16 @@ pub struct ClipPlan {
 }
 
 impl ClipPlan {
-    /// The photos of `paths` that play: clips when `clips` is `loop` or `once`, and stills
-    /// with a Live Photo motion beside them when `live_photos` is `motion` too. None when
-    /// nothing plays.
+    /// The photos of `paths` that play: clips when `clips` is `loop` or `once`, and, when
+    /// `live_photos` is `motion` too, stills with a Live Photo motion beside them and Android
+    /// motion photos (their appended video). None when nothing plays.
     #[must_use]
     pub fn new(paths: &[PathBuf], settings: &Settings) -> Option<Self> {
         if !settings.clips.plays() {
             return None;
         }
-        let motions = if settings.live_photos == LiveMode::Motion {
+        let live = settings.live_photos == LiveMode::Motion;
+        let motions = if live {
             motions_of(paths)
         } else {
             vec![None; paths.len()]
@@ -59,12 +64,20 @@ impl ClipPlan {
         let playing: Vec<Playing> = (0u32..)
             .zip(paths.iter().zip(motions))
             .filter_map(|(photo, (path, motion))| {
-                let motion = if is_clip(path) {
-                    Some(path.clone())
+                let (motion, offset) = if is_clip(path) {
+                    (path.clone(), 0)
+                } else if let Some(motion) = motion {
+                    (motion, 0)
+                } else if live {
+                    (path.clone(), motion_photo_start(path)?)
                 } else {
-                    motion
-                }?;
-                Some(Playing { photo, motion })
+                    return None;
+                };
+                Some(Playing {
+                    photo,
+                    motion,
+                    offset,
+                })
             })
             .collect();
         (!playing.is_empty()).then_some(Self {
@@ -89,7 +102,7 @@ impl ClipPlan {
     pub fn decoder_bytes(&self) -> u64 {
         self.playing
             .iter()
-            .map(|p| crate::photos::playing_decoder_bytes(&p.motion))
+            .map(|p| crate::photos::playing_decoder_bytes(&p.motion, p.offset))
             .max()
             .unwrap_or(0)
     }
@@ -247,12 +260,14 @@ impl ClipDeck {
         let Some(entry) = self.index[photo as usize] else {
             return;
         };
-        let motion = &self.plan.playing[entry].motion;
-        let opened = std::panic::catch_unwind(|| ClipReader::open(motion)).unwrap_or_else(|p| {
-            Err(PhotoError::DecoderPanicked(crate::panic_message(
-                p.as_ref(),
-            )))
-        });
+        let playing = &self.plan.playing[entry];
+        let (motion, offset) = (&playing.motion, playing.offset);
+        let opened = std::panic::catch_unwind(|| ClipReader::open_at(motion, offset))
+            .unwrap_or_else(|p| {
+                Err(PhotoError::DecoderPanicked(crate::panic_message(
+                    p.as_ref(),
+                )))
+            });
         match opened {
             Ok(reader) => self.players.push(Player {
                 photo,

@@ -264,3 +264,138 @@ fn the_editor_plays_a_clip_in_its_cell() {
     assert_eq!(early.1, late.1, "a photo's cell changed");
     assert_eq!(early.2, late.2, "a photo's cell changed");
 }
+
+/// A flat 64×48 tile, cropped and scaled like any.
+fn flat_spec(w: u32, h: u32) -> gridreel::photos::TileSpec {
+    use gridreel::settings::{Aspect, Color, CropAnchor};
+    gridreel::photos::TileSpec {
+        width_px: w,
+        height_px: h,
+        aspect: Aspect::new(f64::from(w), f64::from(h)),
+        anchor: CropAnchor::Center,
+        focus: None,
+        background: Color::rgb(255, 255, 255),
+    }
+}
+
+/// A variable frame rate is sampled by time: the fixture's first 10 frames are 0.1 s apart
+/// and the next 10 are 0.05 s apart, so counting frames at one rate would drift by half.
+#[test]
+fn a_variable_frame_rate_is_sampled_by_time() {
+    let path = clip("vfr.mkv");
+    // FFmpeg's frames in order (as stored, no rate imposed).
+    let reference: Vec<f64> = common::ffmpeg_output(
+        &path,
+        &[
+            "-vsync",
+            "passthrough",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgb24",
+            "-",
+        ],
+    )
+    .chunks_exact(64 * 48 * 3)
+    .map(|f| f.chunks_exact(3).map(|p| f64::from(p[1])).sum::<f64>() / (64.0 * 48.0))
+    .collect();
+    assert_eq!(reference.len(), 20);
+    let mut reader = gridreel::photos::ClipReader::open(&path).unwrap();
+    let spec = flat_spec(64, 48);
+    let mut last = None;
+    for (t, k) in [
+        (0.0, 0),
+        (0.35, 3),
+        (0.95, 9),
+        (1.0, 10),
+        (1.12, 12),
+        (1.3, 16),
+        (1.49, 19),
+        (0.2, 2),
+    ] {
+        reader.advance_to(t).unwrap();
+        let tile = reader
+            .tile(&spec)
+            .unwrap()
+            .or_else(|| last.clone())
+            .unwrap();
+        let level = tile
+            .rgba
+            .chunks_exact(4)
+            .map(|p| f64::from(p[1]))
+            .sum::<f64>()
+            / f64::from(tile.width_px * tile.height_px);
+        assert!(
+            (level - reference[k]).abs() <= 2.0,
+            "at {t} s: level {level:.1}, frame {k} is {:.1}",
+            reference[k]
+        );
+        last = Some(tile);
+    }
+}
+
+/// A portrait clip (a 90° display matrix) plays upright: its marker, stored top-left, is shown
+/// top-right in every frame.
+#[test]
+fn a_portrait_clip_plays_upright() {
+    let mut reader = gridreel::photos::ClipReader::open(&clip("portrait.mov")).unwrap();
+    let spec = flat_spec(48, 64);
+    for t in [0.0, 0.5, 1.5] {
+        reader.advance_to(t).unwrap();
+        let tile = reader.tile(&spec).unwrap().unwrap();
+        assert_eq!((tile.width_px, tile.height_px), (48, 64));
+        let at = |x: u32, y: u32| {
+            let i = ((y * 48 + x) * 4) as usize;
+            [tile.rgba[i], tile.rgba[i + 1], tile.rgba[i + 2]]
+        };
+        let red = |p: [u8; 3]| p[0] > 150 && p[1] < 90 && p[2] < 90;
+        assert!(red(at(42, 6)), "at {t} s: top-right is {:?}", at(42, 6));
+        assert!(!red(at(5, 6)), "at {t} s: top-left is {:?}", at(5, 6));
+    }
+}
+
+/// An Android motion photo (a JPEG with an MP4 appended, found by its XMP) plays its video
+/// in its cell like a Live Photo, or stands still with `--live-photos still`.
+#[test]
+fn an_android_motion_photo_plays_its_appended_video() {
+    let photos = tempfile::tempdir().unwrap();
+    std::fs::copy(clip("motion-photo.jpg"), photos.path().join("PXL_0001.jpg")).unwrap();
+    common::write_photo(&photos.path().join("PXL_0002.jpg"), 4, 128, 96);
+    let path = photos.path().join("PXL_0001.jpg");
+    let start = gridreel::photos::motion_photo_start(&path).unwrap();
+    let counter = std::fs::metadata(clip("counter.mp4")).unwrap().len();
+    assert_eq!(start, std::fs::metadata(&path).unwrap().len() - counter);
+    // Without its XMP, no video is looked for.
+    assert_eq!(
+        gridreel::photos::motion_photo_start(&clip("counter.mp4")),
+        None
+    );
+    let reference = reference_levels(&clip("counter.mp4"));
+    for mode in ["motion", "still"] {
+        let out = photos.path().join(format!("{mode}.mp4"));
+        let err = render(
+            photos.path(),
+            &out,
+            384,
+            "1",
+            &["--live-photos", mode, "-v"],
+        );
+        let frames = all_frames(&out, 384, TILE.1);
+        assert_eq!(frames.len(), 10);
+        for (i, frame) in frames.iter().enumerate() {
+            let (level, spread) = cell_level(frame, 384, 0);
+            if mode == "motion" {
+                assert!(err.contains("1 clips play"), "{err}");
+                assert!(
+                    (level - reference[i]).abs() <= 2.0 && spread <= 4,
+                    "frame {i}: level {level:.1}, the video's frame is {:.1}",
+                    reference[i]
+                );
+            } else {
+                // The JPEG's own picture (a test pattern), the same in every frame.
+                assert!(spread > 100, "frame {i}: spread {spread}");
+                assert_eq!(cell_level(frame, 384, 0), cell_level(&frames[0], 384, 0));
+            }
+        }
+    }
+}

@@ -60,15 +60,16 @@ pub fn clip_length_secs(path: &Path) -> Option<f64> {
     open::declared_length_secs(path)
 }
 
-/// Bytes a decoder playing the clip at `path` may hold (as [`ClipReader::decode_bytes`]),
+/// Bytes a decoder playing the clip at `path` (from byte `offset`: see [`ClipReader::open`])
+/// may hold (as [`ClipReader::decode_bytes`]),
 /// from the size its header declares (8-bit 4:2:0 pictures assumed; refused later, by name,
 /// when they are more); 0 when the header cannot be read (the clip is refused when opened).
 #[must_use]
-pub fn playing_decoder_bytes(path: &Path) -> u64 {
+pub fn playing_decoder_bytes(path: &Path, offset: u64) -> u64 {
     if crate::media::init().is_err() || crate::files::open_regular(path).is_err() {
         return 0;
     }
-    open::declared_size(path)
+    open::declared_size(path, offset)
         .filter(|&(w, h)| w <= MAX_CLIP_SIDE_PX && h <= MAX_CLIP_SIDE_PX)
         .map_or(0, |size| {
             frame::decode_bytes(ffmpeg::format::Pixel::YUV420P, size)
@@ -153,13 +154,20 @@ pub(super) fn probe(path: &Path) -> Result<(), PhotoError> {
 }
 
 fn open_clip(path: &Path) -> Result<Opened, PhotoError> {
-    let file = crate::files::open_regular(path).map_err(PhotoError::Io)?;
-    if file.metadata().map_err(PhotoError::Io)?.len() == 0 {
+    open_clip_at(path, 0)
+}
+
+/// [`open_clip`] for a clip that starts `offset` bytes into the file (a motion photo's).
+fn open_clip_at(path: &Path, offset: u64) -> Result<Opened, PhotoError> {
+    use std::io::{Seek, SeekFrom};
+    let mut file = crate::files::open_regular(path).map_err(PhotoError::Io)?;
+    if file.metadata().map_err(PhotoError::Io)?.len() <= offset {
         return Err(PhotoError::Empty);
     }
+    file.seek(SeekFrom::Start(offset)).map_err(PhotoError::Io)?;
     let container = container_kind(file);
     crate::media::init().map_err(|e| PhotoError::Unsupported(e.to_string()))?;
-    let input = open::open_checked(path, MAX_CLIP_SIDE_PX).map_err(|e| match e {
+    let input = open::open_checked(path, offset, MAX_CLIP_SIDE_PX).map_err(|e| match e {
         open::OpenError::TooLarge {
             width_px,
             height_px,

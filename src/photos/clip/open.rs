@@ -37,6 +37,17 @@ fn c_path(path: &Path) -> Option<CString> {
     CString::new(path.to_str()?).ok()
 }
 
+/// What libavformat opens for a clip that starts `offset` bytes into the file at `path`: the
+/// path itself at 0; past it, FFmpeg's `subfile` protocol reading from there to the end (an
+/// Android motion photo's MP4, appended to its JPEG).
+fn c_source(path: &Path, offset: u64) -> Option<CString> {
+    if offset == 0 {
+        return c_path(path);
+    }
+    let inner = c_path(path)?.into_string().ok()?;
+    CString::new(format!("subfile,,start,{offset},end,0,,:file:{inner}")).ok()
+}
+
 /// The container at `path` opened by libavformat, its header read and nothing decoded. The
 /// caller closes it with `avformat_close_input` (or hands it to `Input`, which does).
 fn open_header(path: &CString) -> Result<*mut ffi::AVFormatContext, ffmpeg::Error> {
@@ -62,9 +73,10 @@ fn open_header(path: &CString) -> Result<*mut ffi::AVFormatContext, ffmpeg::Erro
 /// (a side of 0 is left to the decoder's check).
 pub(super) fn open_checked(
     path: &Path,
+    offset: u64,
     max_side_px: u32,
 ) -> Result<ffmpeg::format::context::Input, OpenError> {
-    let path = c_path(path).ok_or(OpenError::BadPath)?;
+    let path = c_source(path, offset).ok_or(OpenError::BadPath)?;
     let mut context = open_header(&path).map_err(OpenError::NotAContainer)?;
     // SAFETY: `context` was opened above and is closed on every path out of this function
     // but the last, where `Input` takes it over.
@@ -136,8 +148,8 @@ pub(super) fn declared_length_secs(path: &Path) -> Option<f64> {
 
 /// The largest picture size a video stream of the clip at `path` declares, read from its
 /// header alone; `None` when it is no container or declares none.
-pub(super) fn declared_size(path: &Path) -> Option<(u32, u32)> {
-    let mut context = open_header(&c_path(path)?).ok()?;
+pub(super) fn declared_size(path: &Path, offset: u64) -> Option<(u32, u32)> {
+    let mut context = open_header(&c_source(path, offset)?).ok()?;
     // SAFETY: `context` is opened; read, then closed once.
     let size = unsafe { largest_declared(context) };
     // SAFETY: `context` came from `avformat_open_input` and is closed once.

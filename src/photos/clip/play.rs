@@ -10,7 +10,7 @@ use image::metadata::Orientation;
 
 use super::super::decode::{TilePixels, TileSpec, reduce_factor, tile_from_image_managed};
 use super::super::{PhotoError, orient};
-use super::{Opened, frame, open_clip};
+use super::{Opened, frame, open_clip_at};
 
 /// Half a millisecond: timestamps are rounded to their time base.
 const TIME_SLACK_SECS: f64 = 5e-4;
@@ -46,7 +46,16 @@ impl ClipReader {
     /// # Errors
     /// What [`super::decode`] would refuse the clip for.
     pub fn open(path: &Path) -> Result<Self, PhotoError> {
-        let mut opened = open_clip(path)?;
+        Self::open_at(path, 0)
+    }
+
+    /// [`Self::open`] for a clip that starts `offset` bytes into the file at `path`: an
+    /// Android motion photo's MP4, appended to its JPEG (see [`crate::photos::motion_photo_start`]).
+    ///
+    /// # Errors
+    /// As [`Self::open`].
+    pub fn open_at(path: &Path, offset: u64) -> Result<Self, PhotoError> {
+        let mut opened = open_clip_at(path, offset)?;
         // Rewind: probing may have read packets.
         let _ = opened.input.seek(0, ..1);
         Ok(Self {
