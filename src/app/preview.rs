@@ -159,8 +159,8 @@ impl PreviewTiles {
         let schedule = Schedule::new(layout, paths.len());
         let thumb_bytes = thumbs.iter().map(|t| t.byte_len() as u64).sum();
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-        // Clips that play take their decoders out of the budget, and keep the renderer off
-        // the whole-grid still (it would be composed again every frame).
+        // Clips that play take their decoders out of the budget. The preview keeps its
+        // whole-grid still: only the cells of a clip's tile are composed again per frame.
         let plan_key = (key.generation, key.range, key.clips);
         let clip_plan = match &self.clip_plan {
             Some((k, plan)) if *k == plan_key => plan.clone(),
@@ -181,7 +181,7 @@ impl PreviewTiles {
             &schedule,
             budget,
             thumb_bytes,
-            still.filter(|_| clip_plan.is_none()),
+            still,
             device.limits().max_texture_array_layers,
             cores.saturating_sub(1).max(1),
         );

@@ -1,6 +1,7 @@
 //! The preview's clips: a [`ClipDeck`] on its own thread, asked for the play head's time
 //! whenever it moves (playing, or scrubbed: the decoders seek), its tiles written into their
-//! layers as they come. The thread takes the latest time asked, so a scrub never queues.
+//! layers as they come. The thread takes the latest time asked, so a scrub never queues; it
+//! decodes on one core at a lower priority than the editor's frames.
 
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
@@ -22,12 +23,16 @@ impl PreviewClips {
     ///
     /// # Errors
     /// When the thread cannot be started.
-    pub fn start(mut deck: ClipDeck) -> std::io::Result<Self> {
+    pub fn start(deck: ClipDeck) -> std::io::Result<Self> {
         let (times, time_rx) = sync_channel::<f64>(1);
         let (frame_tx, frames) = sync_channel::<(f64, ClipFrame)>(1);
+        let mut deck = deck.sequential();
         std::thread::Builder::new()
             .name("gridreel-preview-clips".into())
             .spawn(move || {
+                // The editor's frames first: on a busy machine the clips fall behind and
+                // catch up (a jump of over 2 s seeks), the editor does not slow down.
+                crate::render::lower_this_thread_priority();
                 while let Ok(mut t) = time_rx.recv() {
                     while let Ok(later) = time_rx.try_recv() {
                         t = later;

@@ -39,13 +39,14 @@ pub enum RenderError {
 }
 
 /// Nice value of the export device's driver threads (see [`Gpu::for_export`]): the encoder
-/// gets the CPU first, and rendering still gets a tenth of a contended core.
+/// gets the CPU first, and rendering still gets a tenth of a contended core. The preview's
+/// clip decoding runs at it too, so the editor's frames come first.
 #[cfg(target_os = "linux")]
 const EXPORT_RENDER_NICE: libc::c_int = 10;
 
 /// Lowers the calling thread's CPU priority; threads it starts inherit it.
 #[cfg(target_os = "linux")]
-fn lower_this_thread_priority() {
+pub fn lower_this_thread_priority() {
     // SAFETY: setpriority reads and writes no memory of ours. On Linux, PRIO_PROCESS with
     // who = 0 applies to the calling thread alone (nice values are per thread), and raising
     // one's own nice value needs no privilege.
@@ -61,7 +62,7 @@ fn lower_this_thread_priority() {
 
 /// Elsewhere a process-wide priority would slow the encoder too: left as it is.
 #[cfg(not(target_os = "linux"))]
-fn lower_this_thread_priority() {}
+pub fn lower_this_thread_priority() {}
 
 /// A device and queue of our own, for headless rendering (export, tests, the CLI).
 pub struct Gpu {

@@ -128,6 +128,9 @@ struct Player {
     /// The photo's path: its crop centre and caption.
     path: PathBuf,
     tile: Option<TilePixels>,
+    /// On screen now, and at the last frame.
+    active: bool,
+    was_active: bool,
 }
 
 /// The clips on screen, each with its decoder, and the tiles of their frames.
@@ -147,6 +150,8 @@ pub struct ClipDeck {
     /// Clips on screen that had to wait for a decoder, counted once each.
     waited: Vec<bool>,
     wanted: Vec<(u32, f64)>,
+    /// Decode the clips on the rayon pool (the export) or on the calling thread alone.
+    parallel: bool,
 }
 
 impl ClipDeck {
@@ -180,6 +185,17 @@ impl ClipDeck {
             failures: Vec::new(),
             waited: vec![false; photos],
             wanted: Vec::new(),
+            parallel: true,
+        }
+    }
+
+    /// This deck decoding on the calling thread alone (the preview's, which runs it at a
+    /// lower priority than the editor's frames), not on every core.
+    #[must_use]
+    pub fn sequential(self) -> Self {
+        Self {
+            parallel: false,
+            ..self
         }
     }
 
@@ -189,26 +205,42 @@ impl ClipDeck {
     pub fn frame(&mut self, t_secs: f64, out: &mut Vec<(u32, Option<TilePixels>)>) {
         out.clear();
         self.find_wanted(t_secs);
-        // Decoders of clips no longer on screen are freed first.
-        let wanted = &self.wanted;
-        self.players
-            .retain(|p| wanted.iter().any(|&(photo, _)| photo == p.photo));
+        // A clip off screen keeps its decoder until another clip needs it: one coming back
+        // (a loop, the preview looping) reuses it, and decoders are not opened and closed
+        // over and over.
+        for player in &mut self.players {
+            player.was_active = player.active;
+            player.active = self.wanted.iter().any(|&(photo, _)| photo == player.photo);
+        }
         for i in 0..self.wanted.len() {
             let (photo, enter_secs) = self.wanted[i];
             if let Some(player) = self.players.iter_mut().find(|p| p.photo == photo) {
+                if !player.was_active {
+                    // Its layer may hold its still again: make its tile anew.
+                    player.reader.forget_tile();
+                }
                 player.enter_secs = enter_secs;
             } else if self.players.len() < self.decoders {
+                self.open(photo, enter_secs);
+            } else if let Some(idle) = self.players.iter().position(|p| !p.active) {
+                self.players.swap_remove(idle);
                 self.open(photo, enter_secs);
             } else {
                 self.waited[photo as usize] = true;
             }
         }
         let (once, specs) = (self.plan.once, &self.specs);
-        let results: Vec<Result<(), PhotoError>> = self
-            .players
-            .par_iter_mut()
-            .map(|p| step(p, t_secs, once, specs))
-            .collect();
+        let results: Vec<Result<(), PhotoError>> = if self.parallel {
+            self.players
+                .par_iter_mut()
+                .map(|p| step(p, t_secs, once, specs))
+                .collect()
+        } else {
+            self.players
+                .iter_mut()
+                .map(|p| step(p, t_secs, once, specs))
+                .collect()
+        };
         let mut i = 0;
         for result in results {
             if let Err(error) = result {
@@ -219,7 +251,9 @@ impl ClipDeck {
                 continue;
             }
             let player = &mut self.players[i];
-            out.push((player.photo, player.tile.take()));
+            if player.active {
+                out.push((player.photo, player.tile.take()));
+            }
             i += 1;
         }
     }
@@ -275,6 +309,8 @@ impl ClipDeck {
                 reader,
                 path: self.paths[photo as usize].clone(),
                 tile: None,
+                active: true,
+                was_active: false,
             }),
             Err(error) => self.stop(photo, error),
         }
@@ -293,6 +329,9 @@ impl ClipDeck {
 /// Brings `player` to its frame at `t_secs` and makes its tile if the frame changed; a panic
 /// in the decoder costs this clip only.
 fn step(player: &mut Player, t_secs: f64, once: bool, specs: &TileSpecs) -> Result<(), PhotoError> {
+    if !player.active {
+        return Ok(());
+    }
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let local = (t_secs - player.enter_secs).max(0.0);
         let length = player.reader.length_secs();

@@ -17,7 +17,7 @@ fn clips() -> std::path::PathBuf {
 }
 
 /// A tile the clip's own size and aspect: nothing cropped, nothing scaled.
-fn spec(w: u32, h: u32) -> TileSpec {
+pub(crate) fn spec(w: u32, h: u32) -> TileSpec {
     TileSpec {
         width_px: w,
         height_px: h,

@@ -265,19 +265,6 @@ fn the_editor_plays_a_clip_in_its_cell() {
     assert_eq!(early.2, late.2, "a photo's cell changed");
 }
 
-/// A flat 64×48 tile, cropped and scaled like any.
-fn flat_spec(w: u32, h: u32) -> gridreel::photos::TileSpec {
-    use gridreel::settings::{Aspect, Color, CropAnchor};
-    gridreel::photos::TileSpec {
-        width_px: w,
-        height_px: h,
-        aspect: Aspect::new(f64::from(w), f64::from(h)),
-        anchor: CropAnchor::Center,
-        focus: None,
-        background: Color::rgb(255, 255, 255),
-    }
-}
-
 /// A variable frame rate is sampled by time: the fixture's first 10 frames are 0.1 s apart
 /// and the next 10 are 0.05 s apart, so counting frames at one rate would drift by half.
 #[test]
@@ -301,7 +288,7 @@ fn a_variable_frame_rate_is_sampled_by_time() {
     .collect();
     assert_eq!(reference.len(), 20);
     let mut reader = gridreel::photos::ClipReader::open(&path).unwrap();
-    let spec = flat_spec(64, 48);
+    let spec = crate::clips::spec(64, 48);
     let mut last = None;
     for (t, k) in [
         (0.0, 0),
@@ -339,7 +326,7 @@ fn a_variable_frame_rate_is_sampled_by_time() {
 #[test]
 fn a_portrait_clip_plays_upright() {
     let mut reader = gridreel::photos::ClipReader::open(&clip("portrait.mov")).unwrap();
-    let spec = flat_spec(48, 64);
+    let spec = crate::clips::spec(48, 64);
     for t in [0.0, 0.5, 1.5] {
         reader.advance_to(t).unwrap();
         let tile = reader.tile(&spec).unwrap().unwrap();

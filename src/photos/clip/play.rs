@@ -159,6 +159,12 @@ impl ClipReader {
         Ok(Some(tile))
     }
 
+    /// Makes the next [`Self::tile`] make the frame shown into a tile even if it did so
+    /// before (its tile layer was written with something else since).
+    pub fn forget_tile(&mut self) {
+        self.tile_of = None;
+    }
+
     /// Once: the error of a video that stopped well before its declared length (its cell
     /// holds the last frame that decoded).
     pub fn take_cut_short(&mut self) -> Option<PhotoError> {

@@ -1,5 +1,7 @@
 //! The still: the whole grid composed once into one texture (`fs_compose`: exact texel loads
-//! from the tile array), with a one-pixel background border, whenever tiles or layout change.
+//! from the tile array), with a one-pixel background border, whenever the layout, the cell map
+//! or the tile storage change; when only some tiles were written again (a clip's next frame,
+//! a streamed tile arriving in the preview), only the cells showing them are composed again.
 //! Each frame is then one filtered fetch per pixel (`fs_still`), and the export's strip is
 //! resampled from it. Grids too large for one texture have no still and draw from the tile
 //! array instead.
@@ -28,7 +30,9 @@ impl BoundTexture {
     }
 }
 
-/// Everything the still's pixels depend on; it is recomposed when this changes.
+/// Everything the still's pixels depend on but the tiles' pixels; it is recomposed whole when
+/// this changes. `patches` counts the times cells were composed again since (whatever was
+/// made from the still, the export's strip, is made again then).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(super) struct StillKey {
     grid_size: [u32; 2],
@@ -38,7 +42,8 @@ pub(super) struct StillKey {
     cell_count: u32,
     layer_count: u32,
     background: [f32; 4],
-    content_generation: u64,
+    map_generation: u64,
+    patches: u64,
 }
 
 /// Whether a still of `w × h` pixels fits a texture of at most `max` pixels a side and the
@@ -53,6 +58,12 @@ pub(super) struct Still {
     /// What the still shows, when it is current; None draws from the tile array.
     composed: Option<StillKey>,
     enabled: bool,
+    /// Each tile layer's generation as the still shows it.
+    layers_shown: Vec<u64>,
+    /// Cells composed again since the last whole composition, as counted in the key.
+    patches: u64,
+    /// The scissor rectangles of a patch (kept, so a patch allocates nothing).
+    rects: Vec<[u32; 4]>,
 }
 
 impl Still {
@@ -61,6 +72,9 @@ impl Still {
             texture: None,
             composed: None,
             enabled: true,
+            layers_shown: Vec::new(),
+            patches: 0,
+            rects: Vec::new(),
         }
     }
 
@@ -101,9 +115,14 @@ impl Still {
             cell_count: u.cell_count,
             layer_count: u.layer_count,
             background: u.background,
-            content_generation: draw.tiles.content_generation,
+            map_generation: draw.tiles.map_generation,
+            patches: self.patches,
         };
-        if !self.enabled || self.composed == Some(key) {
+        if !self.enabled {
+            return;
+        }
+        if self.composed == Some(key) {
+            self.patch(device, queue, draw, key);
             return;
         }
         let (w, h) = (key.grid_size[0] + 2, key.grid_size[1] + 2);
@@ -143,6 +162,72 @@ impl Still {
         }
         queue.submit(std::iter::once(encoder.finish()));
         self.composed = Some(key);
+        self.layers_shown.clone_from(&draw.tiles.layer_generation);
+    }
+
+    /// Composes again the cells whose tiles were written since the still showed them.
+    fn patch(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        draw: &Draw<'_>,
+        key: StillKey,
+    ) {
+        let tiles = draw.tiles;
+        let written = &tiles.layer_generation;
+        if written.len() == self.layers_shown.len() && *written == self.layers_shown {
+            return;
+        }
+        let Some(still) = &self.texture else {
+            return;
+        };
+        let shown = &self.layers_shown;
+        let changed = |layer: u32| {
+            let at = layer as usize;
+            written.get(at).is_some_and(|g| shown.get(at) != Some(g))
+        };
+        let [tile_w, tile_h] = key.tile_size;
+        self.rects.clear();
+        for (cell, &layer) in (0u32..).zip(&tiles.cells) {
+            if layer < key.layer_count && changed(layer) {
+                let (col, row) = (cell % key.cols.max(1), cell / key.cols.max(1));
+                // Grid pixel (x, y) is still texel (x + 1, y + 1).
+                self.rects.push([
+                    1 + col * key.pitch[0],
+                    1 + row * key.pitch[1],
+                    tile_w,
+                    tile_h,
+                ]);
+            }
+        }
+        self.layers_shown.clone_from(written);
+        if self.rects.is_empty() {
+            return;
+        }
+        let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
+            label: Some("gridreel patch still"),
+        });
+        {
+            let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+                label: Some("gridreel patch still"),
+                color_attachments: &[Some(super::super::overwritten(&still.view))],
+                ..Default::default()
+            });
+            draw.begin(&mut pass, &draw.pipelines.compose);
+            let size = still.texture.size();
+            for &[x, y, w, h] in &self.rects {
+                if x < size.width && y < size.height {
+                    pass.set_scissor_rect(x, y, w.min(size.width - x), h.min(size.height - y));
+                    pass.draw(0..3, 0..1);
+                }
+            }
+        }
+        queue.submit(std::iter::once(encoder.finish()));
+        self.patches += 1;
+        self.composed = Some(StillKey {
+            patches: self.patches,
+            ..key
+        });
     }
 }
 

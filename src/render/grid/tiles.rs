@@ -138,6 +138,9 @@ pub(super) struct Tiles {
     pub bind_group: wgpu::BindGroup,
     /// Bumped whenever tile pixels or the cell map change.
     pub content_generation: u64,
+    /// Counts every change but a tile's pixels written: storage, thumbnails, the cell map.
+    /// The still recomposes whole when it changes and only the written tiles' cells otherwise.
+    pub map_generation: u64,
     /// Per tile layer, `content_generation` when it was last written (the ring's cache of
     /// composed tile interiors checks it).
     pub layer_generation: Vec<u64>,
@@ -181,6 +184,7 @@ impl Tiles {
             layout: layout.clone(),
             bind_group,
             content_generation: 0,
+            map_generation: 0,
             layer_generation: Vec::new(),
         }
     }
@@ -212,6 +216,7 @@ impl Tiles {
         self.array = TileTextures::new(device, width_px, height_px, layers);
         self.rebuild_bind_group(device);
         self.content_generation += 1;
+        self.map_generation += 1;
         true
     }
 
@@ -245,6 +250,7 @@ impl Tiles {
         }
         self.rebuild_bind_group(device);
         self.content_generation += 1;
+        self.map_generation += 1;
     }
 
     /// Sets which texture layer each grid cell shows (row-major; `NO_LAYER` = background).
@@ -261,6 +267,7 @@ impl Tiles {
         self.cells.clear();
         self.cells.extend_from_slice(cell_layers);
         self.content_generation += 1;
+        self.map_generation += 1;
     }
 
     /// Writes `uniform` into the buffer group 0 binds (no allocation, no new resource).
