@@ -1,8 +1,9 @@
-//! Video clips (MP4, MOV, M4V, MKV, WebM) as still tiles: one frame, the one at 1 s (or the
-//! first, in a clip shorter than that), decoded through the FFmpeg libraries, averaged down
+//! Video clips (MP4, MOV, M4V, MKV, WebM) as tiles. Their still frame, the one at 1 s (or the
+//! first, in a clip shorter than that), is decoded through the FFmpeg libraries, averaged down
 //! to just cover its tile and turned upright by the stream's display matrix, then cropped and
 //! scaled like a photo by [`super::decode`] (through [`super::phone`], the formats that come
-//! upright).
+//! upright): the tile of `clips: still`, and what a clip that plays shows until it does.
+//! [`ClipReader`] (`play.rs`) plays a clip the same way, frame after frame by time.
 //!
 //! The guards are those of every decoder here: the size the container declares is checked
 //! before the streams are probed ([`open`]), the size the decoder was given is checked
