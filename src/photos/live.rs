@@ -23,8 +23,10 @@ fn is_motion(path: &Path) -> bool {
 
 /// `paths` without the motion halves of Live Photos: each `.MOV` beside a still (a photo
 /// type, not a clip) of the same base name in the same folder, compared case-insensitively.
-/// Returns the paths kept, in their order, and the motions taken out. Two files with
-/// different base names stay two.
+/// A MOV with no file of its name is also taken out when it carries Apple's content
+/// identifier and a still in its folder without a motion carries the same one (a Live Photo
+/// whose halves were renamed apart). Returns the paths kept, in their order, and the motions
+/// taken out. Two unrelated files with different base names stay two.
 #[must_use]
 pub fn pair_live_photos(paths: Vec<PathBuf>) -> (Vec<PathBuf>, Vec<PathBuf>) {
     let stills: HashSet<(PathBuf, String)> = paths
@@ -32,17 +34,117 @@ pub fn pair_live_photos(paths: Vec<PathBuf>) -> (Vec<PathBuf>, Vec<PathBuf>) {
         .filter(|p| !super::is_clip(p))
         .filter_map(|p| pair_key(p))
         .collect();
-    paths
+    let (kept, mut motions): (Vec<PathBuf>, Vec<PathBuf>) = paths
         .into_iter()
-        .partition(|p| !(is_motion(p) && pair_key(p).is_some_and(|k| stills.contains(&k))))
+        .partition(|p| !(is_motion(p) && pair_key(p).is_some_and(|k| stills.contains(&k))));
+    // A MOV left over may still be a still's motion, renamed: by Apple's content identifier.
+    let movs: Vec<&Path> = kept
+        .iter()
+        .filter(|p| is_motion(p))
+        .map(PathBuf::as_path)
+        .collect();
+    if movs.is_empty() {
+        return (kept, motions);
+    }
+    let paired: HashSet<(PathBuf, String)> = motions.iter().filter_map(|p| pair_key(p)).collect();
+    let lone_stills: Vec<&Path> = kept
+        .iter()
+        .filter(|p| !super::is_clip(p) && pair_key(p).is_some_and(|k| !paired.contains(&k)))
+        .map(PathBuf::as_path)
+        .collect();
+    let taken: HashSet<PathBuf> = pair_by_identifier(&lone_stills, &movs)
+        .into_values()
+        .collect();
+    if taken.is_empty() {
+        return (kept, motions);
+    }
+    let (kept, more): (Vec<PathBuf>, Vec<PathBuf>) =
+        kept.into_iter().partition(|p| !taken.contains(p));
+    motions.extend(more);
+    (kept, motions)
+}
+
+/// Live Photos whose halves were renamed apart: for each of `stills` that carries Apple's
+/// content identifier (its maker note's tag 0x0011), the MOV of `movs` in its folder that
+/// carries the same one (`com.apple.quicktime.content.identifier`). The MOVs' headers are read
+/// first; the stills' EXIF only when some MOV carries an identifier.
+fn pair_by_identifier(stills: &[&Path], movs: &[&Path]) -> HashMap<PathBuf, PathBuf> {
+    let ids: HashMap<String, &Path> = movs
+        .iter()
+        .filter_map(|m| Some((super::clip::content_identifier(m)?, *m)))
+        .collect();
+    if ids.is_empty() {
+        return HashMap::new();
+    }
+    let folders: HashSet<Option<&Path>> = ids.values().map(|m| m.parent()).collect();
+    stills
+        .iter()
+        .filter(|s| folders.contains(&s.parent()))
+        .filter_map(|s| {
+            let mov = ids.get(&still_content_id(s)?)?;
+            (mov.parent() == s.parent()).then(|| (s.to_path_buf(), mov.to_path_buf()))
+        })
+        .collect()
+}
+
+/// Apple's content identifier of a still (JPEG or HEIC): tag 0x0011 of its Apple maker note.
+fn still_content_id(path: &Path) -> Option<String> {
+    let file = crate::files::open_regular(path).ok()?;
+    let exif = exif::Reader::new()
+        .read_from_container(&mut std::io::BufReader::new(file))
+        .ok()?;
+    let field = exif.get_field(exif::Tag::MakerNote, exif::In::PRIMARY)?;
+    match &field.value {
+        exif::Value::Undefined(note, _) => apple_content_id(note),
+        _ => None,
+    }
+}
+
+/// Tag 0x0011 (a string) of an Apple maker note: `Apple iOS\0`, a version, `MM`, then an IFD
+/// whose offsets count from the note's start.
+fn apple_content_id(note: &[u8]) -> Option<String> {
+    const IFD_AT: usize = 14;
+    if !note.starts_with(b"Apple iOS\0") || note.get(12..14)? != b"MM" {
+        return None;
+    }
+    let be16 = |i: usize| {
+        note.get(i..i + 2)
+            .map(|b| usize::from(u16::from_be_bytes([b[0], b[1]])))
+    };
+    let be32 = |i: usize| {
+        note.get(i..i + 4)
+            .and_then(|b| usize::try_from(u32::from_be_bytes([b[0], b[1], b[2], b[3]])).ok())
+    };
+    for k in 0..be16(IFD_AT)?.min(512) {
+        let entry = IFD_AT + 2 + 12 * k;
+        if be16(entry)? != 0x0011 || be16(entry + 2)? != 2 {
+            continue;
+        }
+        let len = be32(entry + 4)?;
+        let bytes = if len <= 4 {
+            note.get(entry + 8..entry + 8 + len)?
+        } else {
+            let at = be32(entry + 8)?;
+            note.get(at..at.checked_add(len)?)?
+        };
+        let text = bytes.split(|&b| b == 0).next()?;
+        return std::str::from_utf8(text)
+            .ok()
+            .map(str::to_owned)
+            .filter(|t| !t.is_empty());
+    }
+    None
 }
 
 /// For each of `paths`, the motion half of its Live Photo: a `.MOV` (any case) of the same
-/// base name in the same folder, when the path is a still (not a clip) and there is one.
+/// base name in the same folder, when the path is a still (not a clip) and there is one; else
+/// a MOV in its folder that no file is named like and that carries the still's content
+/// identifier (Apple's, a Live Photo renamed apart).
 /// Each folder is listed once.
 #[must_use]
 pub fn motions_of(paths: &[PathBuf]) -> Vec<Option<PathBuf>> {
     let mut motions: HashMap<(PathBuf, String), PathBuf> = HashMap::new();
+    let mut lone_movs: Vec<PathBuf> = Vec::new();
     let mut listed: HashSet<PathBuf> = HashSet::new();
     for path in paths.iter().filter(|p| !super::is_clip(p)) {
         let Some((folder, _)) = pair_key(path) else {
@@ -59,17 +161,26 @@ pub fn motions_of(paths: &[PathBuf]) -> Vec<Option<PathBuf>> {
         let Ok(listing) = std::fs::read_dir(dir) else {
             continue;
         };
+        let mut others: HashSet<(PathBuf, String)> = HashSet::new();
+        let mut movs = Vec::new();
         for entry in listing.filter_map(Result::ok) {
-            let motion = folder.join(entry.file_name());
-            if is_motion(&motion)
-                && motion.is_file()
-                && let Some(key) = pair_key(&motion)
-            {
-                motions.insert(key, motion);
+            let file = folder.join(entry.file_name());
+            let Some(key) = pair_key(&file) else { continue };
+            if is_motion(&file) && file.is_file() {
+                movs.push((key, file));
+            } else {
+                others.insert(key);
+            }
+        }
+        for (key, mov) in movs {
+            if others.contains(&key) {
+                motions.insert(key, mov);
+            } else {
+                lone_movs.push(mov); // no file of its name: perhaps a renamed motion
             }
         }
     }
-    paths
+    let mut found: Vec<Option<PathBuf>> = paths
         .iter()
         .map(|p| {
             if super::is_clip(p) {
@@ -77,7 +188,23 @@ pub fn motions_of(paths: &[PathBuf]) -> Vec<Option<PathBuf>> {
             }
             pair_key(p).and_then(|k| motions.get(&k).cloned())
         })
-        .collect()
+        .collect();
+    if !lone_movs.is_empty() {
+        let lone_stills: Vec<&Path> = paths
+            .iter()
+            .zip(&found)
+            .filter(|(p, m)| m.is_none() && !super::is_clip(p))
+            .map(|(p, _)| p.as_path())
+            .collect();
+        let movs: Vec<&Path> = lone_movs.iter().map(PathBuf::as_path).collect();
+        let by_id = pair_by_identifier(&lone_stills, &movs);
+        for (path, motion) in paths.iter().zip(&mut found) {
+            if motion.is_none() {
+                *motion = by_id.get(path).cloned();
+            }
+        }
+    }
+    found
 }
 
 /// The namespace an XMP packet's APP1 segment starts with.
@@ -166,6 +293,24 @@ fn motion_item_length(xmp: &[u8]) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_apple_maker_note_gives_its_content_identifier_and_a_bad_one_none() {
+        let mut note = b"Apple iOS\0\0\x01MM\0\x01".to_vec();
+        // Tag 0x0011, ASCII, 4 bytes, offset 32 (the string after the IFD and next-IFD link).
+        note.extend([0, 0x11, 0, 2, 0, 0, 0, 4, 0, 0, 0, 32, 0, 0, 0, 0]);
+        note.extend(b"AB1\0");
+        // Four bytes or fewer sit in the entry itself: here the offset's bytes are read.
+        assert_eq!(apple_content_id(&note), None);
+        note[23] = 5;
+        note.extend(b"\0");
+        assert_eq!(apple_content_id(&note).as_deref(), Some("AB1"));
+        // Pointing past the end, another maker, a cut-off IFD: nothing, no panic.
+        note[27] = 200;
+        assert_eq!(apple_content_id(&note), None);
+        assert_eq!(apple_content_id(b"Canon\0\0\x01MM\0\x01"), None);
+        assert_eq!(apple_content_id(b"Apple iOS\0\0\x01MM\0\x09\0\x11"), None);
+    }
 
     #[test]
     fn a_motion_photos_video_is_found_by_either_xmp_form() {

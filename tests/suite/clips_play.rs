@@ -386,3 +386,38 @@ fn an_android_motion_photo_plays_its_appended_video() {
         }
     }
 }
+
+/// A Live Photo whose halves were renamed apart (`IMG_E0042.JPG`, an edited still, and
+/// `IMG_0042.MOV`) is paired by Apple's content identifier, which both carry (the still in its
+/// maker note, the MOV in its `mdta` keys): one tile, whose motion plays.
+#[test]
+fn a_live_photo_renamed_apart_is_paired_by_its_content_identifier() {
+    let photos = tempfile::tempdir().unwrap();
+    for name in ["IMG_E0042.JPG", "IMG_0042.MOV"] {
+        std::fs::copy(clip(name), photos.path().join(name)).unwrap();
+    }
+    common::write_photo(&photos.path().join("IMG_0050.JPG"), 4, 128, 96);
+    // Another MOV with no identifier stays a clip of its own.
+    std::fs::copy(clip("h264.mp4"), photos.path().join("IMG_0060.MOV")).unwrap();
+    let scan = gridreel::photos::scan_folder(photos.path(), false).unwrap();
+    let names: Vec<String> = scan
+        .photos
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["IMG_0050.JPG", "IMG_0060.MOV", "IMG_E0042.JPG"]);
+    assert_eq!(scan.live_motions, [photos.path().join("IMG_0042.MOV")]);
+    let out = photos.path().join("out.mp4");
+    render(photos.path(), &out, 384, "1", &[]);
+    let reference = reference_levels(&clip("counter.mov"));
+    let frames = all_frames(&out, 384, TILE.1);
+    // IMG_E0042.JPG is the third photo: the third cell.
+    for (i, frame) in frames.iter().enumerate() {
+        let (level, spread) = cell_level(frame, 384, 2 * TILE.0);
+        assert!(
+            (level - reference[i]).abs() <= 2.0 && spread <= 4,
+            "frame {i}: level {level:.1}, the motion's frame is {:.1}",
+            reference[i]
+        );
+    }
+}

@@ -77,6 +77,17 @@ pub fn playing_decoder_bytes(path: &Path, offset: u64) -> u64 {
         })
 }
 
+/// Apple's content identifier of the clip at `path` (a Live Photo's MOV carries the one its
+/// still carries), from its header alone; `None` when it has none.
+#[must_use]
+pub fn content_identifier(path: &Path) -> Option<String> {
+    if !is_clip(path) || crate::media::init().is_err() {
+        return None;
+    }
+    crate::files::open_regular(path).ok()?;
+    open::declared_tag(path, "com.apple.quicktime.content.identifier").filter(|id| !id.is_empty())
+}
+
 /// `paths` with the clips left out when `mode` is [`ClipMode::Skip`], each listed as skipped
 /// with the reason; in every other mode every path stays.
 #[must_use]

@@ -157,6 +157,26 @@ pub(super) fn declared_size(path: &Path, offset: u64) -> Option<(u32, u32)> {
     size
 }
 
+/// The value of the container-level metadata `key` of the clip at `path` (a MOV's `mdta`
+/// keys among them), read from its header alone.
+pub(super) fn declared_tag(path: &Path, key: &str) -> Option<String> {
+    let key = CString::new(key).ok()?;
+    let mut context = open_header(&c_path(path)?).ok()?;
+    // SAFETY: `context` is opened; its metadata dictionary (possibly null, which
+    // `av_dict_get` accepts) is read, the value copied out before the context is closed.
+    let value = unsafe {
+        let entry = ffi::av_dict_get((*context).metadata, key.as_ptr(), ptr::null(), 0);
+        (!entry.is_null() && !(*entry).value.is_null()).then(|| {
+            std::ffi::CStr::from_ptr((*entry).value)
+                .to_string_lossy()
+                .into_owned()
+        })
+    };
+    // SAFETY: `context` came from `avformat_open_input` and is closed once.
+    unsafe { ffi::avformat_close_input(&raw mut context) };
+    value
+}
+
 /// # Safety
 /// `context` must be a context opened by `avformat_open_input` and not yet closed.
 #[allow(clippy::cast_precision_loss)] // times in ticks are far inside f64's range
