@@ -294,7 +294,7 @@ pub struct SettingsArgs {
     /// Video files (MP4, MOV, M4V, MKV, WebM): loop (plays muted in its cell from when the cell comes on screen, looping), once (plays once, holds its last frame), still (one frame, the one at 1 s, as a photo) or skip (left out, each named) [default: loop]
     #[arg(long, value_enum, value_name = "MODE")]
     pub clips: Option<ClipMode>,
-    /// Live Photos (a still and a .MOV of the same name): motion (the still's cell plays the MOV by the rules of --clips) or still [default: motion]
+    /// Live Photos (a still and a .MOV of the same name or Apple content identifier) and Android motion photos (a JPEG with its video appended): motion (the still's cell plays the video by the rules of --clips) or still [default: motion]
     #[arg(long, value_enum, value_name = "MODE")]
     pub live_photos: Option<LiveMode>,
     /// Memory for decoded photos, RAM and GPU together: auto (a quarter of RAM), 2GB, 512MB or 25%; beyond it tiles stream [default: auto]

@@ -105,7 +105,8 @@ pub struct Settings {
     /// one still frame, or left out.
     #[serde(skip_serializing_if = "ClipMode::is_default")]
     pub clips: ClipMode,
-    /// Whether a Live Photo's motion plays in its still's cell.
+    /// Whether a Live Photo's motion (or an Android motion photo's video) plays in its
+    /// still's cell.
     #[serde(skip_serializing_if = "LiveMode::is_default")]
     pub live_photos: LiveMode,
     /// Memory for decoded photo pixels, RAM and GPU together: `auto`, `2GB`, `25%`.
