@@ -406,7 +406,7 @@ fn clips_note(clips: &ClipFeed, decoders: usize, bytes: u64) -> String {
     format!(
         "{} clips play, {decoders} at a time ({} MB of the budget for their decoders)",
         clips.playing(),
-        bytes >> 20
+        bytes.div_ceil(1 << 20)
     )
 }
 
