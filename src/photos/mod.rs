@@ -15,6 +15,7 @@ mod orient;
 mod phone;
 mod scan;
 pub mod synth;
+mod tiling;
 mod working;
 
 pub use caption::{CaptionPainter, Captions, caption_text, same_captioned_tile};

@@ -7,8 +7,14 @@ use image::DynamicImage;
 use image::metadata::Orientation;
 
 use super::super::PhotoError;
-use super::super::heif::reduce::{Colour, Matrix, Planar, Plane, reduce};
+use super::super::decode::{TilePixels, TileSpec};
+use super::super::heif::reduce::{
+    Colour, Matrix, Planar, Plane, Window, reduce, reduce_window, reduced_size,
+};
+use super::super::orient::{stored_rect_from_upright, swaps_axes};
+use super::super::tiling::tile_from_crop;
 use super::{MAX_PACKETS, Opened, STILL_AT_SECS};
+use crate::layout::Rect;
 
 /// How a stream's display matrix turns its stored pictures upright: a rotation by a quarter
 /// turn (a phone's portrait clip is stored landscape and turned 90° clockwise). The matrix is
@@ -162,17 +168,96 @@ pub(super) fn reduced(
     frame: &ffmpeg::frame::Video,
     factor: u32,
 ) -> Result<DynamicImage, PhotoError> {
-    let Some(bits) = planar_bits(frame.format()) else {
-        return Err(PhotoError::Unsupported(format!(
+    reduce(&planar(frame, planar_bits_of(frame)?), factor).ok_or_else(no_planes)
+}
+
+/// `frame` made into a tile of `spec`, as [`reduced`] turned upright by `orientation` and
+/// then cropped and scaled like a photo would make it, but averaging only the part of the
+/// frame the crop keeps and the resampling filter's reach around it: a 16:9 frame in a 4:3
+/// tile skips a quarter of its samples.
+pub(super) fn tile_of(
+    frame: &ffmpeg::frame::Video,
+    factor: u32,
+    orientation: Orientation,
+    spec: &TileSpec,
+) -> Result<TilePixels, PhotoError> {
+    let planar = planar(frame, planar_bits_of(frame)?);
+    let (w, h) = reduced_size(&planar, factor).ok_or_else(no_planes)?;
+    let (w, h) = (f64::from(side(w)?), f64::from(side(h)?));
+    let upright = if swaps_axes(orientation) {
+        (h, w)
+    } else {
+        (w, h)
+    };
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // sides of a tile
+    let crop = spec.crop(upright.0 as u32, upright.1 as u32);
+    // Lanczos-3 reads 3 source pixels either side at the crop's scale to the tile, and the
+    // resizer reads past the crop where the image goes on.
+    let scale = (crop.width / f64::from(spec.width_px))
+        .max(crop.height / f64::from(spec.height_px))
+        .max(1.0);
+    let reach = (3.0 * scale).ceil() + 1.0;
+    let (x0, y0) = (
+        (crop.x.floor() - reach).max(0.0),
+        (crop.y.floor() - reach).max(0.0),
+    );
+    let (x1, y1) = (
+        (crop.right().ceil() + reach).min(upright.0),
+        (crop.bottom().ceil() + reach).min(upright.1),
+    );
+    let part = Rect {
+        x: x0,
+        y: y0,
+        width: x1 - x0,
+        height: y1 - y0,
+    };
+    let stored = stored_rect_from_upright(part, orientation, upright.0, upright.1);
+    // Whole pixels: the part's corners are, and turning an image maps them onto whole ones.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let window = Window {
+        x0: stored.x.round() as usize,
+        y0: stored.y.round() as usize,
+        x1: stored.right().round() as usize,
+        y1: stored.bottom().round() as usize,
+    };
+    let mut image = reduce_window(&planar, factor, window).ok_or_else(no_planes)?;
+    image.apply_orientation(orientation);
+    let crop_in_part = Rect {
+        x: crop.x - x0,
+        y: crop.y - y0,
+        ..crop
+    };
+    // Upright already, and taken as sRGB.
+    Ok(tile_from_crop(
+        &image,
+        crop_in_part,
+        Orientation::NoTransforms,
+        None,
+        spec,
+    ))
+}
+
+fn no_planes() -> PhotoError {
+    PhotoError::Damaged("its frame has no picture planes".into())
+}
+
+/// A reduced frame's side as the image crate counts pixels.
+fn side(px: usize) -> Result<u32, PhotoError> {
+    u32::try_from(px).map_err(|_| PhotoError::TooLarge(format!("a frame {px} pixels wide")))
+}
+
+/// The bits a sample of `frame`'s pictures; pictures in a layout this does not read are
+/// refused with their format's name.
+fn planar_bits_of(frame: &ffmpeg::frame::Video) -> Result<u32, PhotoError> {
+    planar_bits(frame.format()).ok_or_else(|| {
+        PhotoError::Unsupported(format!(
             "its video's pictures are {}, not planar YUV or grey",
             frame
                 .format()
                 .descriptor()
                 .map_or("of an unknown layout", |d| d.name())
-        )));
-    };
-    reduce(&planar(frame, bits), factor)
-        .ok_or_else(|| PhotoError::Damaged("its frame has no picture planes".into()))
+        ))
+    })
 }
 
 /// The bits a sample of the planar YUV or grey `format`, when it is one this reads (an
@@ -257,6 +342,70 @@ mod tests {
             orientation_of_clockwise(f64::NAN),
             Orientation::NoTransforms
         );
+    }
+
+    /// Averaging only the part of a frame its crop keeps gives the very tile that averaging
+    /// the whole frame, turning it upright, then cropping and scaling it gives: every quarter
+    /// turn, crops anchored, centred on a focus and (at the frame's aspect) whole, several
+    /// factors.
+    #[test]
+    fn a_tile_from_the_crop_alone_equals_one_from_the_whole_frame() {
+        use crate::settings::{Aspect, Color, CropAnchor, Focus};
+        crate::media::init().expect("FFmpeg");
+        let (w, h) = (96u32, 54u32);
+        let mut frame = ffmpeg::frame::Video::new(Pixel::YUV420P, w, h);
+        for i in 0..3 {
+            let stride = frame.stride(i);
+            for (n, byte) in frame.data_mut(i).iter_mut().enumerate() {
+                let (x, y) = (n % stride, n / stride);
+                *byte = ((x * 37 + y * 101 + i * 53 + x * y) % 220 + 16) as u8;
+            }
+        }
+        let spec = |aspect: Aspect, anchor, focus| TileSpec {
+            width_px: 24,
+            height_px: 18,
+            aspect,
+            anchor,
+            focus,
+            background: Color::rgb(0, 0, 0),
+        };
+        let specs = [
+            spec(Aspect::new(4.0, 3.0), CropAnchor::Center, None),
+            spec(Aspect::new(4.0, 3.0), CropAnchor::Left, None),
+            spec(Aspect::new(3.0, 4.0), CropAnchor::Bottom, None),
+            spec(
+                Aspect::new(4.0, 3.0),
+                CropAnchor::Center,
+                Some(Focus { x: 0.8, y: 0.3 }),
+            ),
+            spec(Aspect::new(16.0, 9.0), CropAnchor::Center, None),
+        ];
+        let turns = [
+            Orientation::NoTransforms,
+            Orientation::Rotate90,
+            Orientation::Rotate180,
+            Orientation::Rotate270,
+        ];
+        for (spec, orientation, factor) in specs.iter().flat_map(|s| {
+            turns
+                .iter()
+                .flat_map(move |o| [1, 2, 3].map(|f| (s, *o, f)))
+        }) {
+            let mut whole = reduced(&frame, factor).expect("reduced");
+            whole.apply_orientation(orientation);
+            let expected = super::super::super::tiling::tile_from_image_managed(
+                &whole,
+                Orientation::NoTransforms,
+                None,
+                spec,
+            );
+            let tile = tile_of(&frame, factor, orientation, spec).expect("a tile");
+            assert!(
+                tile == expected,
+                "{:?} {orientation:?} by {factor}: the tiles differ",
+                (spec.aspect, spec.anchor, spec.focus)
+            );
+        }
     }
 
     #[test]

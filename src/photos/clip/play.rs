@@ -6,9 +6,8 @@
 use std::path::Path;
 
 use ffmpeg_next as ffmpeg;
-use image::metadata::Orientation;
 
-use super::super::decode::{TilePixels, TileSpec, reduce_factor, tile_from_image_managed};
+use super::super::decode::{TilePixels, TileSpec, reduce_factor};
 use super::super::{PhotoError, orient};
 use super::{Opened, frame, open_clip_at};
 
@@ -151,10 +150,8 @@ impl ClipReader {
         } else {
             (w, h)
         };
-        let mut image = frame::reduced(kept, reduce_factor(upright.0, upright.1, spec))?;
-        image.apply_orientation(orientation);
-        // Upright already, and taken as sRGB.
-        let tile = tile_from_image_managed(&image, Orientation::NoTransforms, None, spec);
+        let factor = reduce_factor(upright.0, upright.1, spec);
+        let tile = frame::tile_of(kept, factor, orientation, spec)?;
         self.tile_of = Some(*t);
         Ok(Some(tile))
     }
