@@ -590,7 +590,8 @@ fn a_loop_closes_on_itself() {
 /// wraps around many times, moving left and right; with its cache of composed tile interiors
 /// too (photos repeat: more cells than photos), at every phase a tile can have against the
 /// strip's texels (pitches that are and are not multiples of 4, odd and even row pitches, the
-/// grid at a whole and a half pixel down).
+/// grid at a whole and a half pixel down). Every third frame one tile is written again, as a
+/// clip's next frame is: the ring composes only the strip rows that read it again.
 #[test]
 fn the_rolling_still_gives_the_still_strips_bytes() {
     use gridreel::settings::Direction;
@@ -629,7 +630,8 @@ fn the_rolling_still_gives_the_still_strips_bytes() {
         let layout = Layout::new(&settings);
         let (w, h) = layout.frame_size_px();
         // 24 photos for 60 cells: the last cells show none (background tiles in the ring).
-        let tiles = tiles(24, layout.tile_w_px, layout.tile_h_px);
+        let tiles = tiles(48, layout.tile_w_px, layout.tile_h_px);
+        let (tiles, rewrites) = tiles.split_at(24);
         let mut cells = cell_photos(60, 24);
         cells[59] = gridreel::render::NO_LAYER;
         let mut frames = Vec::new();
@@ -638,11 +640,16 @@ fn the_rolling_still_gives_the_still_strips_bytes() {
             let mut renderer = GridRenderer::new(&gpu.device, FRAME_FORMAT);
             renderer.set_still_enabled(still);
             renderer.set_strip_cache_limit(cache);
-            renderer.set_tiles(&gpu.device, &gpu.queue, &tiles);
+            renderer.set_tiles(&gpu.device, &gpu.queue, tiles);
             renderer.set_cells(&gpu.device, &gpu.queue, &cells);
             let mut target = FrameTarget::new(&gpu.device, w, h).unwrap();
             let mut these = Vec::new();
             for index in 0..settings.frame_count() {
+                if index % 3 == 1 {
+                    let layer = (index as u32 * 7) % 24;
+                    let tile = &rewrites[index as usize % rewrites.len()];
+                    renderer.write_tile(&gpu.queue, layer, tile);
+                }
                 let t = Layout::frame_time_secs(index, settings.fps);
                 let u = GridUniform::new(
                     &layout,

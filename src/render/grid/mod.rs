@@ -15,7 +15,9 @@
 mod lanes;
 mod pipelines;
 mod ring;
+mod ring_frame;
 mod ring_textures;
+mod stale_rows;
 mod still;
 mod strip;
 mod strip_cache;

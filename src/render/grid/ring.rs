@@ -18,9 +18,10 @@
 #![allow(clippy::cast_possible_wrap)]
 
 use super::pipelines::{Draw, YUV_BLOCK};
+use super::ring_frame::{FrameCells, Reach, floor_div, ring_width};
 use super::ring_textures::RingTextures;
+use super::stale_rows::StaleRows;
 use super::strip_cache::{self, Geometry, Pending, StripCache};
-use super::tiles::Tiles;
 use super::uniform::GridUniform;
 
 /// Everything the ring's contents depend on besides the tiles.
@@ -52,6 +53,10 @@ pub(super) struct Ring {
     texel: Vec<Option<i64>>,
     /// Interior texels of photos shown more than once (see `strip_cache`).
     cache: Option<(Geometry, StripCache)>,
+    /// Without a cache: where tile rows lie in the strip, to compose again only the strip
+    /// rows of a tile written again; and those rows.
+    bands: Option<Geometry>,
+    stale_rows: StaleRows,
     /// This frame's scissor rectangles to compose and copies from the cache, kept between
     /// frames so that a frame allocates nothing.
     rects: Vec<[u32; 4]>,
@@ -74,66 +79,6 @@ struct CopyIn {
     size: [u32; 2],
 }
 
-/// (width in pixels, slots): room for every column a frame's strip texels read, with a tile
-/// column to spare, in whole pitches, a multiple of 4 pixels.
-fn ring_width(frame_w: u32, pitch: u32) -> (u32, u32) {
-    let pitch = pitch.max(1);
-    let mut slots = (frame_w + 40).div_ceil(pitch) + 2;
-    while !(slots * pitch).is_multiple_of(4) {
-        slots += 1;
-    }
-    (slots * pitch, slots)
-}
-
-/// The layer of the cell in grid tile column `n`, row `r` (`u32::MAX` for background:
-/// outside the grid, no photo, or no resident tile).
-fn cell_layer(u: &GridUniform, cells: &[u32], layers: u32, n: i64, r: i64) -> u32 {
-    let cols = i64::from(u.cols);
-    if n < 0 || n >= cols {
-        return u32::MAX;
-    }
-    let index = r * cols + n;
-    if index >= i64::from(u.cell_count) {
-        return u32::MAX;
-    }
-    match usize::try_from(index).ok().and_then(|i| cells.get(i)) {
-        Some(&layer) if layer < layers => layer,
-        _ => u32::MAX,
-    }
-}
-
-fn floor_div(a: i64, b: i64) -> i64 {
-    a.div_euclid(b)
-}
-
-/// The strip texels a frame's blocks read, and the grid tile columns those texels read.
-#[derive(Clone, Copy, Debug)]
-struct Reach {
-    texels: (i64, i64),
-    columns: (i64, i64),
-}
-
-impl Reach {
-    fn new(u: &GridUniform, frame_w: u32) -> Self {
-        // The strip texels this frame's blocks read (see `fs_strip_yuv`): k = c >> 2 and the
-        // two after, for c = floor(8i + 1 - origin) + 4 over the blocks i.
-        let origin = f64::from(u.grid_origin[0]);
-        let blocks = i64::from(frame_w / YUV_BLOCK.0);
-        let c_first = (1.0 - origin).floor() as i64 + 4;
-        let c_last = (8.0 * (blocks - 1) as f64 + 1.0 - origin).floor() as i64 + 4;
-        let (k_first, k_last) = (c_first >> 2, (c_last >> 2) + 2);
-        // Texel k reads grid columns 4k - 5 .. 4k - 1: the tile columns to have.
-        let pitch = i64::from(u.pitch[0]);
-        Self {
-            texels: (k_first, k_last),
-            columns: (
-                floor_div(4 * k_first - 5, pitch),
-                floor_div(4 * k_last - 1, pitch),
-            ),
-        }
-    }
-}
-
 impl RingKey {
     fn new(u: &GridUniform, frame_height_px: u32) -> Self {
         let [frame_w, frame_h] = u.frame_size.map(|v| v as u32);
@@ -147,29 +92,6 @@ impl RingKey {
             frame_size: [frame_w, frame_h.min(frame_height_px)],
             origin_y_bits: u.grid_origin[1].to_bits(),
         }
-    }
-}
-
-/// What the ring reads of the renderer's tiles and cell map for one frame.
-struct FrameCells<'a> {
-    uniform: &'a GridUniform,
-    tiles: &'a Tiles,
-    rows: i64,
-}
-
-impl FrameCells<'_> {
-    fn layer(&self, n: i64, r: i64) -> u32 {
-        let tiles = self.tiles;
-        cell_layer(self.uniform, &tiles.cells, tiles.array.layers, n, r)
-    }
-
-    /// The content generation tile `layer` was last written in, if it was.
-    fn written(&self, layer: u32) -> Option<u64> {
-        self.tiles.layer_generation.get(layer as usize).copied()
-    }
-
-    fn generation(&self, layer: u32) -> u64 {
-        self.written(layer).unwrap_or(u64::MAX)
     }
 }
 
@@ -261,6 +183,12 @@ impl Ring {
             slot_layers: vec![u32::MAX - 1; slots as usize * rows],
             slot_generations: vec![u64::MAX; slots as usize * rows],
             texel: vec![None; (width_px / 4) as usize],
+            bands: if cache.is_none() {
+                Geometry::new(draw.uniform, frame_height_px / 2)
+            } else {
+                None
+            },
+            stale_rows: StaleRows::new((width_px / 4) as usize),
             cache,
             rects: Vec::new(),
             copies: Vec::new(),
@@ -325,37 +253,61 @@ impl Ring {
         let pitch = i64::from(u.pitch[0]);
         for n in first..=last {
             let slot = n.rem_euclid(i64::from(self.slots)) as usize;
-            let at = |r: i64| slot * rows as usize + r as usize;
+            let held = self.slot_column[slot] == Some(n);
             // A tile written again (a clip's next frame) changes its cells too.
-            let changed = self.slot_column[slot] != Some(n)
-                || (0..rows).any(|r| {
-                    let layer = frame.layer(n, r);
-                    self.slot_layers[at(r)] != layer
-                        || self.slot_generations[at(r)] != frame.generation(layer)
-                });
-            if !changed {
+            if held && !(0..rows).any(|r| self.row_changed(frame, slot, (n, r))) {
                 continue;
             }
+            // The slot keeps its column and some of its tiles changed: only the strip rows
+            // that read those are composed again (see `StaleRows`).
+            let by_rows = held && self.bands.is_some();
+            // Texels reading this column's pixels n·p .. n·p + p - 1.
+            let (g0, g1) = (n * pitch, n * pitch + pitch - 1);
+            let reading = floor_div(g0 + 4, 4)..=floor_div(g1 + 5, 4);
             for r in 0..rows {
+                if by_rows && !self.row_changed(frame, slot, (n, r)) {
+                    continue;
+                }
+                let at = slot * rows as usize + r as usize;
                 let layer = frame.layer(n, r);
-                self.slot_layers[at(r)] = layer;
-                self.slot_generations[at(r)] = frame.generation(layer);
+                self.slot_layers[at] = layer;
+                self.slot_generations[at] = frame.generation(layer);
                 // A cell whose interior the cache holds needs only its edges in the still:
                 // they are all the shader reads of it (see `RingTextures::copy_tile`).
                 let edges_only = self.caches_interior(frame, (n, r), layer);
-                self.edges_only[at(r)] = edges_only;
+                self.edges_only[at] = edges_only;
                 let to = [slot as u32 * u.pitch[0], 1 + r as u32 * u.pitch[1]];
                 let tiles = &frame.tiles.array.texture;
                 self.textures
                     .copy_tile(encoder, (tiles, layer), to, edges_only);
+                if let Some(geometry) = self.bands.as_ref().filter(|_| by_rows) {
+                    let (lo, hi) = geometry.touching_rows(r);
+                    if lo > hi {
+                        continue;
+                    }
+                    for k in reading.clone() {
+                        let at = k.rem_euclid(texels) as usize;
+                        if self.texel[at] == Some(k) {
+                            self.stale_rows.mark(at, (lo as u32, hi as u32));
+                        }
+                    }
+                }
             }
             self.slot_column[slot] = Some(n);
-            // Texels reading this column's pixels n·p .. n·p + p - 1 are stale now.
-            let (g0, g1) = (n * pitch, n * pitch + pitch - 1);
-            for k in floor_div(g0 + 4, 4)..=floor_div(g1 + 5, 4) {
-                self.texel[k.rem_euclid(texels) as usize] = None;
+            if !by_rows {
+                for k in reading {
+                    self.texel[k.rem_euclid(texels) as usize] = None;
+                }
             }
         }
+    }
+
+    /// Whether the tile in the cell at column `n`, row `r` is not the one copied into `slot`
+    /// (another layer, or the same written again since).
+    fn row_changed(&self, frame: &FrameCells<'_>, slot: usize, (n, r): (i64, i64)) -> bool {
+        let at = slot * frame.rows as usize + r as usize;
+        let layer = frame.layer(n, r);
+        self.slot_layers[at] != layer || self.slot_generations[at] != frame.generation(layer)
     }
 
     /// Whether the cache holds the visible interior of tile `layer` in the cell at column
@@ -394,10 +346,12 @@ impl Ring {
                 && (k == start || k.rem_euclid(texels) != 0)
             {
                 self.texel[k.rem_euclid(texels) as usize] = Some(k);
+                self.stale_rows.clear(k.rem_euclid(texels) as usize);
                 k += 1;
             }
             self.plan_run((start, k), strip_rows, frame);
         }
+        self.stale_rows.drain_into((first, last), &mut self.rects);
     }
 
     /// Records the planned copies: whole tiles for cells copied edges only whose interior

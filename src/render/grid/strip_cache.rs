@@ -77,6 +77,16 @@ impl Geometry {
         (ceil_div(y, 2), floor_div(y + self.tile[1] - 3, 2))
     }
 
+    /// The strip rows that read any of tile row `r`'s pixels, within the strip (inclusive;
+    /// empty when first > last).
+    pub fn touching_rows(&self, r: i64) -> (i64, i64) {
+        let y = r * self.pitch[1] - self.d;
+        (
+            ceil_div(y - 2, 2).max(0),
+            floor_div(y + self.tile[1] - 1, 2).min(self.strip_rows - 1),
+        )
+    }
+
     /// `rows(r)` within the strip.
     pub fn visible_rows(&self, r: i64) -> (i64, i64) {
         let (first, last) = self.rows(r);
