@@ -41,30 +41,6 @@ impl Plane<'_> {
     /// plane covers it with proportionally smaller blocks), each average then taken through
     /// `norm`. Only the samples under the window are read.
     fn averaged(&self, geometry: &Geometry, norm: Norm) -> Vec<f32> {
-        // 8-bit rows add up in 16 bits (twice the samples a vector step) while a block is at
-        // most 257 rows high: 255 × 257 is 65,535.
-        let rows_high = spans(
-            self.height,
-            geometry.luma.1,
-            geometry.out.1,
-            geometry.factor,
-        )
-        .iter()
-        .map(|(y0, y1)| y1 - y0)
-        .max()
-        .unwrap_or(0);
-        if self.bits <= 8 && rows_high <= 257 {
-            self.averaged_in::<u16>(geometry, norm)
-        } else {
-            self.averaged_in::<u32>(geometry, norm)
-        }
-    }
-
-    /// [`Self::averaged`], adding up in `S`. Each block's rows are first added up column by
-    /// column (whole rows at a time, which vectorises), then each block's columns of those
-    /// sums; the sums are whole numbers, exact (a block's column holds at most about 1,026
-    /// rows of 16-bit samples: far inside `u32`).
-    fn averaged_in<S: Sum>(&self, geometry: &Geometry, norm: Norm) -> Vec<f32> {
         let Geometry {
             luma,
             out,
@@ -73,6 +49,27 @@ impl Plane<'_> {
         } = *geometry;
         let columns = &spans(self.width, luma.0, out.0, factor)[window.x0..window.x1];
         let rows = &spans(self.height, luma.1, out.1, factor)[window.y0..window.y1];
+        // 8-bit rows add up in 16 bits (twice the samples a vector step) while a block is at
+        // most 257 rows high: 255 × 257 is 65,535.
+        let rows_high = rows.iter().map(|(y0, y1)| y1 - y0).max().unwrap_or(0);
+        if self.bits <= 8 && rows_high <= 257 {
+            self.averaged_in::<u16>(columns, rows, norm)
+        } else {
+            self.averaged_in::<u32>(columns, rows, norm)
+        }
+    }
+
+    /// [`Self::averaged`] over the blocks `columns × rows` (spans of this plane's samples),
+    /// adding up in `S`. Each block's rows are first added up column by column (whole rows at
+    /// a time, which vectorises), then each block's columns of those sums; the sums are whole
+    /// numbers, exact (a block's column holds at most about 1,026 rows of 16-bit samples: far
+    /// inside `u32`).
+    fn averaged_in<S: Sum>(
+        &self,
+        columns: &[(usize, usize)],
+        rows: &[(usize, usize)],
+        norm: Norm,
+    ) -> Vec<f32> {
         let (first, last) = (columns[0].0, columns[columns.len() - 1].1);
         let mut averages = vec![0.0; columns.len() * rows.len()];
         let mut column_sums = vec![S::default(); last - first];
