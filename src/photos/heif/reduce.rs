@@ -73,16 +73,14 @@ impl Plane<'_> {
         let (first, last) = (columns[0].0, columns[columns.len() - 1].1);
         let mut averages = vec![0.0; columns.len() * rows.len()];
         let mut column_sums = vec![S::default(); last - first];
+        let mut block_sums = vec![0u32; columns.len()];
         for (row_out, &(y0, y1)) in averages.chunks_exact_mut(columns.len()).zip(rows) {
             column_sums.fill(S::default());
             for y in y0..y1 {
                 self.add_row(y, (first, last), &mut column_sums);
             }
-            for (value, &(x0, x1)) in row_out.iter_mut().zip(columns) {
-                let sum: u32 = column_sums[x0 - first..x1 - first]
-                    .iter()
-                    .map(|&s| s.into())
-                    .sum();
+            add_blocks(&column_sums, columns, &mut block_sums);
+            for ((value, &(x0, x1)), &sum) in row_out.iter_mut().zip(columns).zip(&block_sums) {
                 // One division of whole numbers: exact where the quotient is (a mean of
                 // limited-range black and white is 0.5, not a hair under).
                 let count = ((x1 - x0) * (y1 - y0)) as f64;
@@ -91,6 +89,45 @@ impl Plane<'_> {
         }
         averages
     }
+}
+
+/// Each block's column sums added up: `columns` are the blocks' spans, from the first
+/// block's start, which `sums` begins at. Blocks side by side and all as wide (the last may
+/// be narrower: the plane's edge) are added by a loop whose width is known when compiled
+/// (unrolled, no bounds checks); others span by span.
+fn add_blocks<S: Sum>(sums: &[S], columns: &[(usize, usize)], out: &mut [u32]) {
+    let first = columns[0].0;
+    let width = columns[0].1 - first;
+    let (body, _) = columns.split_at(columns.len() - 1);
+    let side_by_side = body
+        .iter()
+        .enumerate()
+        .all(|(i, &(x0, x1))| x0 == first + i * width && x1 == x0 + width);
+    let done = if side_by_side {
+        let (sums, out) = (&sums[..body.len() * width], &mut out[..body.len()]);
+        match width {
+            1 => add_fixed::<S, 1>(sums, out),
+            2 => add_fixed::<S, 2>(sums, out),
+            3 => add_fixed::<S, 3>(sums, out),
+            4 => add_fixed::<S, 4>(sums, out),
+            6 => add_fixed::<S, 6>(sums, out),
+            8 => add_fixed::<S, 8>(sums, out),
+            _ => 0,
+        }
+    } else {
+        0
+    };
+    for (o, &(x0, x1)) in out.iter_mut().zip(columns).skip(done) {
+        *o = sums[x0 - first..x1 - first].iter().map(|&s| s.into()).sum();
+    }
+}
+
+/// Sums of `sums` in blocks of `W` into `out`; how many were made.
+fn add_fixed<S: Sum, const W: usize>(sums: &[S], out: &mut [u32]) -> usize {
+    for (o, block) in out.iter_mut().zip(sums.chunks_exact(W)) {
+        *o = block.iter().map(|&s| s.into()).sum();
+    }
+    out.len()
 }
 
 /// A column's running sum of samples.
