@@ -75,8 +75,16 @@ pub(super) fn decode_turbo(
     let pitch = scaled.width * format.size();
     // The compressed bytes stay in memory until the decode ends: they count too, and so do
     // the coefficients of a progressive JPEG, kept whole at full size even when scaled.
-    let permit =
-        super::gate::acquire(pitch as u64 * scaled.height as u64 + data.len() as u64 + working);
+    // At 1/8 a progressive photo's full-rate components read only their DC coefficients:
+    // their AC scans are left out of a copy that is decoded instead (the same pixels, see
+    // `progressive`); the copy is at most the file's size.
+    let eighth = factor.num() * 8 == factor.denom(); // the crate reduces 2/8 to 1/4
+    let files = data.len() as u64 * if eighth { 2 } else { 1 };
+    let permit = super::gate::acquire(pitch as u64 * scaled.height as u64 + files + working);
+    let dc_only = eighth
+        .then(|| super::progressive::without_unused_scans(data))
+        .flatten();
+    let source = dc_only.as_deref().unwrap_or(data);
     let mut pixels = vec![0u8; pitch * scaled.height];
     let output = Image {
         pixels: pixels.as_mut_slice(),
@@ -85,7 +93,7 @@ pub(super) fn decode_turbo(
         height: scaled.height,
         format,
     };
-    if decompressor.decompress(data, output).is_err() {
+    if decompressor.decompress(source, output).is_err() {
         return Ok(None);
     }
     let image = if format == PixelFormat::GRAY {
@@ -155,6 +163,30 @@ mod tests {
         data.extend(app1);
         data.extend([0xFF, 0xDA, 0, 2]);
         data
+    }
+
+    /// A progressive photo decodes to libjpeg-turbo's own pixels of the whole file at every
+    /// scale, 1/8 (where the unused AC scans are left out) included.
+    #[test]
+    fn a_progressive_photo_gives_the_whole_files_pixels_at_every_scale() {
+        use crate::photos::progressive::tests::{decode_at, encode};
+        use turbojpeg::{ScalingFactor, Subsamp};
+        let data = encode(Subsamp::Sub2x2, false, false);
+        for (need, num) in [
+            (0.05, 1),
+            (0.125, 1),
+            (0.2, 2),
+            (0.3, 3),
+            (0.5, 4),
+            (0.9, 8),
+        ] {
+            let decoded = decode_turbo(&data, |_, _| need, 10_000, 0)
+                .ok()
+                .flatten()
+                .unwrap();
+            let whole = decode_at(&data, ScalingFactor::new(num, 8));
+            assert_eq!(decoded.image.as_bytes(), whole.as_slice(), "{need}");
+        }
     }
 
     #[test]

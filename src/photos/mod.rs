@@ -13,6 +13,7 @@ mod live;
 mod order;
 mod orient;
 mod phone;
+mod progressive;
 mod scan;
 pub mod synth;
 mod tiling;
