@@ -266,32 +266,48 @@ fn strip_block(row: i32, s: f32, wrap: bool) -> YuvBlock {
     }
     // Strip columns c .. c + 8; c's position in its texel is the same all over the frame.
     let phase = u32(c & 3);
-    var columns: array<vec4<f32>, 9>;
+    var columns: array<u32, 9>;
     for (var i = 0; i < 9; i++) {
         let low = select(words[i], words[i + 1], phase == 1u);
         let high = select(words[i + 2], words[i + 3], phase == 3u);
-        columns[i] = unpack4x8unorm(select(low, high, phase >= 2u));
+        columns[i] = select(low, high, phase >= 2u);
     }
-    var y: array<vec2<f32>, 8>;
+    // Pixel i lies between columns i and i + 1, at `f` in 256ths; its chroma (every other
+    // pixel) too. Whole-number arithmetic, so that the CPU's resampling of the same strip
+    // (`render/host_strip.rs`) gives the same bytes.
+    let w = u32(round(f * 256.0));
+    var lerped: array<u32, 8>;
     for (var i = 0; i < 8; i++) {
-        y[i] = mix(columns[i].xy, columns[i + 1].xy, f);
-    }
-    var uv: array<vec2<f32>, 4>;
-    for (var i = 0; i < 4; i++) {
-        uv[i] = mix(columns[2 * i].zw, columns[2 * i + 1].zw, f);
+        lerped[i] = lerp_codes(columns[i], columns[i + 1], w);
     }
     var out: YuvBlock;
     out.luma = vec4<u32>(
-        pack4(y[0].x, y[1].x, y[2].x, y[3].x),
-        pack4(y[4].x, y[5].x, y[6].x, y[7].x),
-        pack4(y[0].y, y[1].y, y[2].y, y[3].y),
-        pack4(y[4].y, y[5].y, y[6].y, y[7].y),
+        byte_row(lerped[0], lerped[1], lerped[2], lerped[3], 0u),
+        byte_row(lerped[4], lerped[5], lerped[6], lerped[7], 0u),
+        byte_row(lerped[0], lerped[1], lerped[2], lerped[3], 8u),
+        byte_row(lerped[4], lerped[5], lerped[6], lerped[7], 8u),
     );
     out.chroma = vec2<u32>(
-        pack4(uv[0].x, uv[1].x, uv[2].x, uv[3].x),
-        pack4(uv[0].y, uv[1].y, uv[2].y, uv[3].y),
+        byte_row(lerped[0], lerped[2], lerped[4], lerped[6], 16u),
+        byte_row(lerped[0], lerped[2], lerped[4], lerped[6], 24u),
     );
     return out;
+}
+
+// The four codes of strip column words `a` and `b`, each (a·(256 − w) + b·w + 128) / 256:
+// two at a time in 16-bit lanes (at most 255·256 + 128, so no lane carries into the next).
+fn lerp_codes(a: u32, b: u32, w: u32) -> u32 {
+    let v = 256u - w;
+    let even = ((a & 0x00FF00FFu) * v + (b & 0x00FF00FFu) * w + 0x00800080u) >> 8u;
+    let odd = (((a >> 8u) & 0x00FF00FFu) * v + ((b >> 8u) & 0x00FF00FFu) * w + 0x00800080u) >> 8u;
+    return (even & 0x00FF00FFu) | ((odd & 0x00FF00FFu) << 8u);
+}
+
+// The byte at bit `shift` of each of four words, packed, the first in the lowest.
+fn byte_row(a: u32, b: u32, c: u32, d: u32, shift: u32) -> u32 {
+    let m = 0xFFu;
+    return ((a >> shift) & m) | (((b >> shift) & m) << 8u) | (((c >> shift) & m) << 16u)
+        | (((d >> shift) & m) << 24u);
 }
 
 // The block's first pixel centre, 8i + 0.5, is still coordinate 8i + 1.5 - origin, so its

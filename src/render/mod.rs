@@ -2,6 +2,7 @@
 //! export target, and a CPU reference of the same pixels for tests.
 
 mod grid;
+mod host_strip;
 pub mod reference;
 mod target;
 mod yuv;

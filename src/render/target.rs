@@ -15,6 +15,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
 
+use super::host_strip::HostStrip;
 use super::yuv::{BlockTargets, Conversion, PixelLayout, PlaneLayout, VideoFrame, padded_row};
 use super::{GridRenderer, GridUniform, RenderError, texture_2d};
 
@@ -29,6 +30,9 @@ struct Slot {
     buffer: wgpu::Buffer,
     /// The frame in it is in 8x2 blocks (the `blocks` layout), not planes.
     blocks: bool,
+    /// Or the frame is made on the CPU from this strip copy, for a grid at this position
+    /// (nothing was submitted for it).
+    host: Option<(Arc<HostStrip>, f32)>,
     state: Arc<AtomicU8>,
     submission: Option<wgpu::SubmissionIndex>,
 }
@@ -49,6 +53,14 @@ pub struct FrameTarget {
     conversion: Conversion,
     slots: Vec<Slot>,
     next_slot: usize,
+    /// Whether frames from a plain strip are made on the CPU (the default; see
+    /// `host_strip.rs`).
+    host_resampling: bool,
+    /// The CPU copy of the last plain strip, by its composition number (None inside: that
+    /// strip cannot be resampled on the CPU).
+    host: Option<(u64, Option<Arc<HostStrip>>)>,
+    /// Whether the last `submit_frame` left its frame to the CPU copy of the strip.
+    last_on_host: bool,
 }
 
 /// The pixel format of the offscreen frame (and so of the export renderer's pipeline).
@@ -107,6 +119,9 @@ impl FrameTarget {
             conversion,
             slots,
             next_slot: 0,
+            host_resampling: true,
+            host: None,
+            last_on_host: false,
         })
     }
 
@@ -116,6 +131,13 @@ impl FrameTarget {
     pub fn yuv_from_strip(&self) -> bool {
         let last = (self.next_slot + self.slots.len() - 1) % self.slots.len();
         self.slots[last].blocks
+    }
+
+    /// Whether the last `submit_frame` makes its frame on the CPU from a copy of the strip
+    /// (see `host_strip.rs`) rather than with a GPU pass.
+    #[must_use]
+    pub fn on_host(&self) -> bool {
+        self.last_on_host
     }
 
     #[must_use]
@@ -135,23 +157,19 @@ impl FrameTarget {
         renderer.paint(&mut pass);
     }
 
-    /// The frame as 8x2 YUV blocks straight from the renderer's still (through its strip),
-    /// in one pass over targets an eighth of the frame's width and half its height (no RGBA
-    /// frame), copied into `buffer`. False when the renderer draws from its tile array or the
-    /// width is not a multiple of 8.
+    /// The frame as 8x2 YUV blocks straight from the renderer's still (through its strip,
+    /// made by `prepare_yuv`), in one pass over targets an eighth of the frame's width and
+    /// half its height (no RGBA frame), copied into `buffer`. False when the renderer draws
+    /// from its tile array or the width is not a multiple of 8.
     fn yuv_blocks_from_still(
         &self,
-        (device, queue): (&wgpu::Device, &wgpu::Queue),
         encoder: &mut wgpu::CommandEncoder,
-        renderer: &mut GridRenderer,
+        renderer: &GridRenderer,
         buffer: &wgpu::Buffer,
     ) -> bool {
         let Some(blocks) = &self.blocks else {
             return false;
         };
-        if !renderer.prepare_yuv(device, queue, self.height_px) {
-            return false;
-        }
         {
             let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
                 label: Some("gridreel yuv blocks"),
@@ -231,11 +249,24 @@ impl FrameTarget {
     ) -> usize {
         renderer.prepare(device, queue, uniform);
         let slot = self.take_slot();
+        let strip = self.blocks.is_some() && renderer.prepare_yuv(device, queue, self.height_px);
+        let host = if strip {
+            self.host_strip(device, queue, renderer)
+        } else {
+            None
+        };
+        self.last_on_host = host.is_some();
+        if host.is_some() {
+            self.slots[slot].blocks = true;
+            self.slots[slot].host = host;
+            return slot;
+        }
+        self.slots[slot].host = None;
         let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
             label: Some("gridreel export frame"),
         });
         let buffer = &self.slots[slot].buffer;
-        let blocks = self.yuv_blocks_from_still((device, queue), &mut encoder, renderer, buffer);
+        let blocks = strip && self.yuv_blocks_from_still(&mut encoder, renderer, buffer);
         if !blocks {
             self.draw_frame(&mut encoder, renderer);
             self.conversion.run(&mut encoder);
@@ -248,6 +279,35 @@ impl FrameTarget {
         slot
     }
 
+    /// Whether frames from a plain strip are made on the CPU (the default) or drawn by the
+    /// GPU's pass like the others (for tests and comparisons: both give the same bytes).
+    pub fn set_host_resampling(&mut self, enabled: bool) {
+        self.host_resampling = enabled;
+    }
+
+    /// The CPU copy of the renderer's current strip and the grid's position, when this frame
+    /// can be made from it (see `host_strip.rs`); read back once per composition of a strip.
+    fn host_strip(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        renderer: &GridRenderer,
+    ) -> Option<(Arc<HostStrip>, f32)> {
+        if !self.host_resampling || self.output_px != (self.width_px, self.height_px) {
+            return None;
+        }
+        let (texture, generation, origin_x) = renderer.plain_strip()?;
+        if texture.height() * 2 != self.height_px {
+            return None;
+        }
+        if self.host.as_ref().is_none_or(|(g, _)| *g != generation) {
+            let copy = HostStrip::read(device, queue, texture).map(Arc::new);
+            self.host = Some((generation, copy));
+        }
+        let copy = self.host.as_ref()?.1.as_ref()?;
+        Some((Arc::clone(copy), origin_x))
+    }
+
     /// Waits for the frame of `ticket` and copies its planes into `out` (given this target's
     /// layout and output size if it has another).
     pub fn read_frame(
@@ -256,11 +316,15 @@ impl FrameTarget {
         ticket: usize,
         out: &mut VideoFrame,
     ) -> Result<(), RenderError> {
-        self.wait_mapped(device, ticket)?;
         let (w, h) = self.output_px;
         if (out.layout, out.width_px, out.height_px) != (self.layout, w, h) {
             *out = VideoFrame::with_layout(self.layout, w, h);
         }
+        if let Some((strip, origin_x)) = self.slots[ticket].host.take() {
+            strip.write_frame(origin_x, out);
+            return Ok(());
+        }
+        self.wait_mapped(device, ticket)?;
         let buffer = &self.slots[ticket].buffer;
         {
             let mapped = buffer
@@ -332,6 +396,7 @@ impl Slot {
             state: Arc::new(AtomicU8::new(MAP_PENDING)),
             submission: None,
             blocks: false,
+            host: None,
         }
     }
 

@@ -591,7 +591,9 @@ fn a_loop_closes_on_itself() {
 /// too (photos repeat: more cells than photos), at every phase a tile can have against the
 /// strip's texels (pitches that are and are not multiples of 4, odd and even row pitches, the
 /// grid at a whole and a half pixel down). Every third frame one tile is written again, as a
-/// clip's next frame is: the ring composes only the strip rows that read it again.
+/// clip's next frame is: the ring composes only the strip rows that read it again. The
+/// still's frames are made both on the CPU from a copy of its strip (read back again after
+/// each rewrite) and by the GPU's pass, byte for byte the same.
 #[test]
 fn the_rolling_still_gives_the_still_strips_bytes() {
     use gridreel::settings::Direction;
@@ -635,14 +637,21 @@ fn the_rolling_still_gives_the_still_strips_bytes() {
         let mut cells = cell_photos(60, 24);
         cells[59] = gridreel::render::NO_LAYER;
         let mut frames = Vec::new();
-        // The still; the ring; the ring keeping tile interiors.
-        for (still, cache) in [(true, 0), (false, 0), (false, 1 << 30)] {
+        // The still, its frames made on the CPU from a copy of the strip and by the GPU's
+        // pass; the ring; the ring keeping tile interiors.
+        for (still, host, cache) in [
+            (true, true, 0),
+            (true, false, 0),
+            (false, true, 0),
+            (false, true, 1 << 30),
+        ] {
             let mut renderer = GridRenderer::new(&gpu.device, FRAME_FORMAT);
             renderer.set_still_enabled(still);
             renderer.set_strip_cache_limit(cache);
             renderer.set_tiles(&gpu.device, &gpu.queue, tiles);
             renderer.set_cells(&gpu.device, &gpu.queue, &cells);
             let mut target = FrameTarget::new(&gpu.device, w, h).unwrap();
+            target.set_host_resampling(host);
             let mut these = Vec::new();
             for index in 0..settings.frame_count() {
                 if index % 3 == 1 {
@@ -661,6 +670,7 @@ fn the_rolling_still_gives_the_still_strips_bytes() {
                 let mut frame = VideoFrame::default();
                 target.read_frame(&gpu.device, ticket, &mut frame).unwrap();
                 assert!(target.yuv_from_strip(), "{case}, still {still}");
+                assert_eq!(target.on_host(), still && host, "{case}, still {still}");
                 assert_eq!(renderer.draws_from_still(), still);
                 these.push(frame.data);
             }
@@ -673,7 +683,11 @@ fn the_rolling_still_gives_the_still_strips_bytes() {
             }
             frames.push(these);
         }
-        for (way, name) in [(1, "the ring"), (2, "the ring with its cache")] {
+        for (way, name) in [
+            (1, "the still's frames from the GPU"),
+            (2, "the ring"),
+            (3, "the ring with its cache"),
+        ] {
             for (i, (a, b)) in frames[0].iter().zip(&frames[way]).enumerate() {
                 assert!(
                     a == b,

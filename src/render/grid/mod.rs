@@ -134,15 +134,15 @@ impl GridRenderer {
         self.tiles.thumb_bytes()
     }
 
-    /// GPU bytes a still for `layout` takes (with the strip an export adds to it when
-    /// `export`), or None when the grid is too large for one and the renderer draws from the
-    /// tile array.
+    /// Bytes a still for `layout` takes (with the strip an export adds to it when `export`,
+    /// and the strip's CPU copy of the same size, `host_strip.rs`), or None when the grid is
+    /// too large for one and the renderer draws from the tile array.
     #[must_use]
     pub fn still_bytes_for(device: &wgpu::Device, layout: &Layout, export: bool) -> Option<u64> {
         let (w, h) = (layout.grid_w_px + 2, layout.grid_h_px + 2);
         let bytes = u64::from(w) * u64::from(h) * 4;
         let strip = if export {
-            strip::bytes_for(layout, (w, h))
+            2 * strip::bytes_for(layout, (w, h))
         } else {
             0
         };
@@ -287,6 +287,21 @@ impl GridRenderer {
             return false;
         };
         strip.paint_yuv_blocks(&draw, self.still.composed(), pass)
+    }
+
+    /// The strip the next frame is drawn from, when it is a plain one (see `Strip::plain`):
+    /// its texture, its composition number and the grid's horizontal position this frame.
+    /// After [`GridRenderer::prepare_yuv`].
+    #[must_use]
+    pub fn plain_strip(&self) -> Option<(&wgpu::Texture, u64, f32)> {
+        if self.uniform.ring_addressed() {
+            return None;
+        }
+        let (texture, generation) = self
+            .strip
+            .as_ref()?
+            .plain(&self.uniform, self.still.composed())?;
+        Some((texture, generation, self.uniform.grid_origin[0]))
     }
 
     /// Draw from the composed still (the default) or always from the tile array (for tests and

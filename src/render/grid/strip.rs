@@ -25,7 +25,12 @@ pub(super) struct Strip {
     bands: Vec<i32>,
     /// The band pipelines' tables, made from `bands` and the grid (None until first needed).
     lanes: Option<Lanes>,
+    /// Which composition its texels are: a number no other strip's composition has had.
+    generation: u64,
 }
+
+/// Numbers each composition of any strip, so that a CPU copy knows whether it is current.
+static COMPOSITIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// Everything the strip's texels depend on.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -185,7 +190,9 @@ impl Strip {
         size: (u32, u32),
         still: &wgpu::TextureView,
     ) -> Self {
-        let usage = wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::RENDER_ATTACHMENT;
+        let usage = wgpu::TextureUsages::TEXTURE_BINDING
+            | wgpu::TextureUsages::RENDER_ATTACHMENT
+            | wgpu::TextureUsages::COPY_SRC;
         let texture = super::super::texture_2d(device, "gridreel strip", size, STRIP_FORMAT, usage);
         let view = texture.create_view(&wgpu::TextureViewDescriptor::default());
         let bind_group = strip_bind_group(device, &draw.pipelines.layouts.strip, still, &view);
@@ -199,6 +206,7 @@ impl Strip {
             straddles: Vec::new(),
             bands: Vec::new(),
             lanes: None,
+            generation: 0,
         }
     }
 
@@ -238,6 +246,7 @@ impl Strip {
         }
         queue.submit(std::iter::once(encoder.finish()));
         self.key = Some(key);
+        self.generation = COMPOSITIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
         let lanes = match key.columns_for_width {
             Some(frame_w) => frame_w / YUV_BLOCK.0,
             None => key.frame_height_px / 2,
@@ -275,6 +284,15 @@ impl Strip {
         }
         let layout = &draw.pipelines.layouts.lanes;
         self.lanes = Some(Lanes::new(gpu, layout, draw.uniform, &self.bands));
+    }
+
+    /// The texture and composition number of this strip when it is that of the current still
+    /// (`still`) and frames are drawn from it by the plain pipeline (`fs_strip_yuv`: rows, no
+    /// bands), the frames a CPU copy can resample alike (`render/host_strip.rs`).
+    pub fn plain(&self, u: &GridUniform, still: Option<StillKey>) -> Option<(&wgpu::Texture, u64)> {
+        let key = self.key.filter(|k| Some(k.still) == still)?;
+        (key.columns_for_width.is_none() && !u.banded())
+            .then_some((&self.target.texture, self.generation))
     }
 
     /// Draws the frame as YUV 4:2:0 in 8x2 blocks (see

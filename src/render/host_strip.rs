@@ -1,0 +1,366 @@
+//! The export's frames from a still's YUV strip, resampled on the CPU.
+//!
+//! A frame drawn from a plain strip (a grid moving left or right, no bands, no ring) is the
+//! strip's row pairs shifted by the grid's position: every pixel lies between two strip
+//! columns at one fraction for the whole frame (`strip_block` in `shaders/grid.wgsl`). The
+//! encoder needs the frame in memory anyway, so instead of a GPU pass, a copy into the
+//! read-back buffer and a copy out of it, [`HostStrip::write_frame`] makes the frame's planes
+//! in one pass over a copy of the strip read back once per strip. The arithmetic is the
+//! shader's, in whole numbers (the fraction in 256ths), so both give the same bytes
+//! (`render_gpu::the_rolling_still_gives_the_still_strips_bytes` compares them on every
+//! frame). On a software GPU this takes the per-frame rendering off the cores the encoder
+//! needs; on any GPU it spares two copies of each frame.
+
+// Columns and pixels are counted in texture sizes (at most 16384 texels, 65536 columns): far
+// inside i32 and i64.
+#![allow(clippy::cast_possible_wrap)]
+
+use super::yuv::{VideoFrame, padded_row};
+
+/// Bytes of a strip texel: four columns, each a word of (top luma, bottom luma, U, V).
+const TEXEL_BYTES: usize = 16;
+
+/// The codes of one strip row outside its columns: what the texel clamp of the shader reads
+/// left of the first column and right of the last.
+#[derive(Clone, Copy)]
+struct Edges {
+    left: [u8; 4],
+    right: [u8; 4],
+}
+
+/// A CPU copy of a plain strip, planar: per strip row, the top and bottom luma of every
+/// column, and U and V split into even and odd columns (a chroma sample reads columns two
+/// apart, so each read is contiguous).
+pub(super) struct HostStrip {
+    columns: usize,
+    rows: usize,
+    luma_top: Vec<u8>,
+    luma_bottom: Vec<u8>,
+    /// U of even columns, then of odd ones, per row; V the same.
+    u: [Vec<u8>; 2],
+    v: [Vec<u8>; 2],
+    edges: Vec<Edges>,
+}
+
+/// Where the pixels of a row read the strip: block by block, the first column read
+/// (`c - 8i`, the same for every block but where the origin's rounding differs) and the
+/// fraction in 256ths.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+struct Tap {
+    shift: i32,
+    weight: u16,
+}
+
+/// The taps of block `i` for a grid at `origin_x`, as the shader works them out (`fs_strip_yuv`:
+/// `s = 8·i + 1 − origin`, in f32).
+fn tap(i: usize, origin_x: f32) -> Tap {
+    let s = (8.0 * i as f32 + 1.0) - origin_x;
+    let floor = s.floor();
+    let weight = ((s - floor) * 256.0).round_ties_even() as u16;
+    Tap {
+        shift: floor as i32 + 4 - 8 * i as i32,
+        weight,
+    }
+}
+
+/// `(a·(256 − w) + b·w + 128) / 256` for each sample of `out`, `a` and `b` from `lo` and `hi`.
+fn lerp_into(out: &mut [u8], lo: &[u8], hi: &[u8], weight: u16) {
+    let keep = 256 - weight;
+    for ((o, &a), &b) in out.iter_mut().zip(lo).zip(hi) {
+        *o = ((u16::from(a) * keep + u16::from(b) * weight + 128) >> 8) as u8;
+    }
+}
+
+impl HostStrip {
+    /// The strip in `texture` (Rgba32Uint, a texel per four columns), read back and made
+    /// planar; `None` when reading it back fails or its edge texels are not one colour per
+    /// row (then the clamp at its ends is not a single code, and the GPU draws the frame).
+    pub fn read(
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        texture: &wgpu::Texture,
+    ) -> Option<Self> {
+        let (texels, rows) = (texture.width() as usize, texture.height() as usize);
+        let row_bytes = padded_row(texture.width() * TEXEL_BYTES as u32) as usize;
+        let buffer = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("gridreel strip read-back"),
+            size: (row_bytes * rows) as u64,
+            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
+            label: Some("gridreel strip read-back"),
+        });
+        encoder.copy_texture_to_buffer(
+            texture.as_image_copy(),
+            wgpu::TexelCopyBufferInfo {
+                buffer: &buffer,
+                layout: wgpu::TexelCopyBufferLayout {
+                    offset: 0,
+                    bytes_per_row: Some(row_bytes as u32),
+                    rows_per_image: Some(rows as u32),
+                },
+            },
+            texture.size(),
+        );
+        let submission = queue.submit(std::iter::once(encoder.finish()));
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        buffer.slice(..).map_async(wgpu::MapMode::Read, move |r| {
+            let _ = tx.send(r.is_ok());
+        });
+        device
+            .poll(wgpu::PollType::Wait {
+                submission_index: Some(submission),
+                timeout: None,
+            })
+            .ok()?;
+        if !rx.recv().ok()? {
+            return None;
+        }
+        let strip = {
+            let mapped = buffer.slice(..).get_mapped_range().ok()?;
+            Self::from_texels(&mapped, (texels, rows), row_bytes)
+        };
+        buffer.unmap();
+        strip
+    }
+
+    /// The planar copy of `rows` rows of `texels` texels each, `row_bytes` apart in `bytes`.
+    fn from_texels(bytes: &[u8], (texels, rows): (usize, usize), row_bytes: usize) -> Option<Self> {
+        let columns = 4 * texels;
+        let half = columns / 2;
+        let mut strip = Self {
+            columns,
+            rows,
+            luma_top: vec![0; columns * rows],
+            luma_bottom: vec![0; columns * rows],
+            u: [vec![0; half * rows], vec![0; half * rows]],
+            v: [vec![0; half * rows], vec![0; half * rows]],
+            edges: Vec::with_capacity(rows),
+        };
+        for r in 0..rows {
+            let row = bytes.get(r * row_bytes..r * row_bytes + texels * TEXEL_BYTES)?;
+            let at = r * columns;
+            for (n, word) in row.chunks_exact(4).enumerate() {
+                strip.luma_top[at + n] = word[0];
+                strip.luma_bottom[at + n] = word[1];
+                strip.u[n % 2][r * half + n / 2] = word[2];
+                strip.v[n % 2][r * half + n / 2] = word[3];
+            }
+            let uniform = |texel: &[u8]| {
+                let first: [u8; 4] = texel[..4].try_into().ok()?;
+                texel.chunks_exact(4).all(|w| w == first).then_some(first)
+            };
+            strip.edges.push(Edges {
+                left: uniform(row.get(..TEXEL_BYTES)?)?,
+                right: uniform(row.get(row.len() - TEXEL_BYTES..)?)?,
+            });
+        }
+        Some(strip)
+    }
+
+    /// Writes the frame of a grid at `origin_x` into `out` (8-bit 4:2:0, as wide as a
+    /// multiple of 8 and twice as tall as the strip has rows).
+    pub fn write_frame(&self, origin_x: f32, out: &mut VideoFrame) {
+        let w = out.width_px as usize;
+        let taps: Vec<Tap> = (0..w / 8).map(|i| tap(i, origin_x)).collect();
+        let rows = self.rows.min(out.height_px as usize / 2);
+        let cw = w / 2;
+        let (y_plane, uv) = out.data.split_at_mut(w * rows * 2);
+        let (u_plane, v_plane) = uv.split_at_mut(cw * rows);
+        let mut first = 0;
+        while first < taps.len() {
+            // A run of blocks that read the strip alike.
+            let end = taps[first..]
+                .iter()
+                .position(|t| *t != taps[first])
+                .map_or(taps.len(), |n| first + n);
+            let span = (first * 8, end * 8);
+            for r in 0..rows {
+                let row = r * self.columns;
+                let edges = self.edges[r];
+                let (top, bottom) = y_plane[2 * r * w..(2 * r + 2) * w].split_at_mut(w);
+                let luma = |plane: &[u8], out: &mut [u8], code: usize| {
+                    let plane = &plane[row..row + self.columns];
+                    self.resample(
+                        taps[first],
+                        plane,
+                        &mut out[span.0..span.1],
+                        span.0,
+                        edges,
+                        code,
+                    );
+                };
+                luma(&self.luma_top, top, 0);
+                luma(&self.luma_bottom, bottom, 1);
+                let half = self.columns / 2;
+                let c_span = (span.0 / 2)..(span.1 / 2);
+                let chroma = |planes: &[Vec<u8>; 2], out: &mut [u8], code: usize| {
+                    let even = &planes[0][r * half..(r + 1) * half];
+                    let odd = &planes[1][r * half..(r + 1) * half];
+                    self.resample_chroma(
+                        taps[first],
+                        (even, odd),
+                        &mut out[c_span.clone()],
+                        c_span.start,
+                        edges,
+                        code,
+                    );
+                };
+                chroma(&self.u, &mut u_plane[r * cw..(r + 1) * cw], 2);
+                chroma(&self.v, &mut v_plane[r * cw..(r + 1) * cw], 3);
+            }
+            first = end;
+        }
+    }
+
+    /// Luma samples `x0 ..` of one row into `out`: sample x reads columns x + shift and the
+    /// next; left of the strip the left edge's code, right of it the right edge's.
+    fn resample(
+        &self,
+        tap: Tap,
+        plane: &[u8],
+        out: &mut [u8],
+        x0: usize,
+        edges: Edges,
+        code: usize,
+    ) {
+        let columns = self.columns as i64;
+        // Samples whose two columns both lie in the strip: 0 <= n and n + 1 < columns.
+        let n0 = x0 as i64 + i64::from(tap.shift);
+        let len = out.len() as i64;
+        let lo = (-n0).clamp(0, len) as usize;
+        let hi = (columns - 1 - n0).clamp(lo as i64, len) as usize;
+        out[..lo].fill(edges.left[code]);
+        out[hi..].fill(edges.right[code]);
+        if hi > lo {
+            let from = (n0 + lo as i64) as usize;
+            let count = hi - lo;
+            lerp_into(
+                &mut out[lo..hi],
+                &plane[from..from + count],
+                &plane[from + 1..from + 1 + count],
+                tap.weight,
+            );
+        }
+    }
+
+    /// Chroma samples `xc0 ..` of one row: sample xc reads columns 2·xc + shift and the next,
+    /// from the even and odd columns' planes.
+    fn resample_chroma(
+        &self,
+        tap: Tap,
+        (even, odd): (&[u8], &[u8]),
+        out: &mut [u8],
+        xc0: usize,
+        edges: Edges,
+        code: usize,
+    ) {
+        let columns = self.columns as i64;
+        let n0 = 2 * xc0 as i64 + i64::from(tap.shift);
+        let len = out.len() as i64;
+        // Sample k reads column n0 + 2k: in the strip (with its next) for
+        // 0 <= n0 + 2k <= columns - 2.
+        let lo = ((-n0 + 1).div_euclid(2)).clamp(0, len) as usize;
+        let hi = ((columns - 2 - n0).div_euclid(2) + 1).clamp(lo as i64, len) as usize;
+        out[..lo].fill(edges.left[code]);
+        out[hi..].fill(edges.right[code]);
+        if hi > lo {
+            let n = n0 + 2 * lo as i64; // column of sample lo
+            let count = hi - lo;
+            let half = (n / 2) as usize;
+            // n even: even[n/2 + k] then odd[n/2 + k]; n odd: odd[(n-1)/2 + k] then even[(n+1)/2 + k].
+            let (a, b) = if n % 2 == 0 {
+                (&even[half..half + count], &odd[half..half + count])
+            } else {
+                (&odd[half..half + count], &even[half + 1..half + 1 + count])
+            };
+            lerp_into(&mut out[lo..hi], a, b, tap.weight);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A strip of `texels` texels and `rows` rows with background edges and varied codes
+    /// between them, as bytes read back (rows padded to `row_bytes`).
+    fn texels(texels: usize, rows: usize, row_bytes: usize) -> Vec<u8> {
+        let mut bytes = vec![0u8; row_bytes * rows];
+        for r in 0..rows {
+            for n in 0..4 * texels {
+                let edge = n < 4 || n >= 4 * texels - 4;
+                for code in 0..4 {
+                    bytes[r * row_bytes + 4 * n + code] = if edge {
+                        (10 * code + r) as u8
+                    } else {
+                        ((n * 37 + r * 11 + code * 71) % 256) as u8
+                    };
+                }
+            }
+        }
+        bytes
+    }
+
+    /// The shader's block, sample by sample, with its texel clamp: the reference.
+    fn column(
+        bytes: &[u8],
+        row: usize,
+        row_bytes: usize,
+        texels: usize,
+        n: i64,
+        code: usize,
+    ) -> u16 {
+        let texel = (n.div_euclid(4)).clamp(0, texels as i64 - 1) as usize;
+        let phase = n.rem_euclid(4) as usize;
+        u16::from(bytes[row * row_bytes + texel * 16 + phase * 4 + code])
+    }
+
+    #[test]
+    fn frames_equal_the_shaders_arithmetic_sample_by_sample() {
+        let (t, rows, row_bytes) = (13, 3, 256);
+        let bytes = texels(t, rows, row_bytes);
+        let strip = HostStrip::from_texels(&bytes, (t, rows), row_bytes).unwrap();
+        let w = 48;
+        // Entering from the right, across, leaving at the left; whole and fractional.
+        for origin in [
+            60.0, 47.3, 20.5, 3.99, 0.0, -0.25, -7.7, -30.0, -41.5, -48.0, -70.0,
+        ] {
+            let mut frame = VideoFrame::new(w as u32, 2 * rows as u32);
+            strip.write_frame(origin, &mut frame);
+            let (y, u, v) = frame.planes();
+            for r in 0..rows {
+                for x in 0..w {
+                    let tp = tap(x / 8, origin);
+                    let n = (x - x / 8 * 8) as i64 + i64::from(tp.shift) + 8 * (x / 8) as i64;
+                    let want = |code: usize, n: i64| {
+                        let a = column(&bytes, r, row_bytes, t, n, code);
+                        let b = column(&bytes, r, row_bytes, t, n + 1, code);
+                        ((a * (256 - tp.weight) + b * tp.weight + 128) >> 8) as u8
+                    };
+                    assert_eq!(
+                        y[2 * r * w + x],
+                        want(0, n),
+                        "origin {origin}, row {r}, x {x}"
+                    );
+                    assert_eq!(y[(2 * r + 1) * w + x], want(1, n), "origin {origin}");
+                    if x % 2 == 0 {
+                        let xc = x / 2;
+                        assert_eq!(u[r * w / 2 + xc], want(2, n), "origin {origin}, xc {xc}");
+                        assert_eq!(v[r * w / 2 + xc], want(3, n), "origin {origin}, xc {xc}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_strip_whose_edges_are_not_one_colour_is_left_to_the_gpu() {
+        let (t, rows, row_bytes) = (5, 2, 128);
+        let mut bytes = texels(t, rows, row_bytes);
+        assert!(HostStrip::from_texels(&bytes, (t, rows), row_bytes).is_some());
+        bytes[row_bytes + 5] ^= 1; // row 1, texel 0, column 1
+        assert!(HostStrip::from_texels(&bytes, (t, rows), row_bytes).is_none());
+    }
+}
