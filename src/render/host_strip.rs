@@ -63,6 +63,97 @@ fn tap(i: usize, origin_x: f32) -> Tap {
     }
 }
 
+/// The runs of blocks `[first, end)` of a frame `blocks` blocks wide whose pixels read the
+/// strip alike (the same [`Tap`]): one run but where the origin's rounding differs.
+fn runs(blocks: usize, origin_x: f32) -> impl Iterator<Item = (Tap, usize, usize)> {
+    let mut first = 0;
+    std::iter::from_fn(move || {
+        if first >= blocks {
+            return None;
+        }
+        let t = tap(first, origin_x);
+        let end = (first + 1..blocks)
+            .find(|&i| tap(i, origin_x) != t)
+            .unwrap_or(blocks);
+        let run = (t, first, end);
+        first = end;
+        Some(run)
+    })
+}
+
+/// The strip texels (first, last) a frame `width_px` wide of a grid at `origin_x` reads: the
+/// texels of columns `c .. c + 8` of each block.
+pub(super) fn texels_read(width_px: usize, origin_x: f32) -> (i64, i64) {
+    runs(width_px / 8, origin_x).fold((i64::MAX, i64::MIN), |(lo, hi), (t, first, end)| {
+        let c = |i: usize| i64::from(t.shift) + 8 * i as i64;
+        (
+            lo.min(c(first).div_euclid(4)),
+            hi.max((c(end - 1) + 8).div_euclid(4)),
+        )
+    })
+}
+
+/// A frame's strip texels copied out of the rolling still's ring strip, unwrapped: strip
+/// texel `first_texel + i` at texel `i` of each row, rows `row_bytes` apart.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct RingCopy {
+    pub first_texel: i64,
+    pub texels: usize,
+    pub row_bytes: usize,
+    pub origin_x: f32,
+}
+
+/// Writes the frame of `copy` (its texels in `bytes`) into `out`, with the shader's
+/// arithmetic; `scratch` holds one row's lerped columns. False (`out` partly written) when
+/// the copy lacks a texel the frame reads.
+pub(super) fn frame_from_ring(
+    bytes: &[u8],
+    copy: RingCopy,
+    out: &mut VideoFrame,
+    scratch: &mut Vec<u8>,
+) -> bool {
+    let w = out.width_px as usize;
+    let rows = out.height_px as usize / 2;
+    let cw = w / 2;
+    let (y_plane, uv) = out.data.split_at_mut(w * rows * 2);
+    let (u_plane, v_plane) = uv.split_at_mut(cw * rows);
+    scratch.resize(4 * w, 0);
+    for (tap, first, end) in runs(w / 8, copy.origin_x) {
+        let x0 = 8 * first;
+        let len = 8 * (end - first);
+        // Column x + shift of the strip is column x + shift − 4·first_texel of the copy.
+        let Ok(j0) = usize::try_from(x0 as i64 + i64::from(tap.shift) - 4 * copy.first_texel)
+        else {
+            return false;
+        };
+        if 4 * (j0 + len + 1) > 16 * copy.texels {
+            return false;
+        }
+        for r in 0..rows {
+            let Some(row) = bytes.get(r * copy.row_bytes..r * copy.row_bytes + 16 * copy.texels)
+            else {
+                return false;
+            };
+            let words = &mut scratch[..4 * len];
+            let lo = &row[4 * j0..4 * (j0 + len)];
+            let hi = &row[4 * (j0 + 1)..4 * (j0 + 1 + len)];
+            lerp_into(words, lo, hi, tap.weight);
+            let (top, bottom) = y_plane[2 * r * w..(2 * r + 2) * w].split_at_mut(w);
+            for (k, word) in words.chunks_exact(4).enumerate() {
+                top[x0 + k] = word[0];
+                bottom[x0 + k] = word[1];
+            }
+            // A chroma sample is its even pixel's pair of columns (x0 is even).
+            let (u, v) = (&mut u_plane[r * cw..], &mut v_plane[r * cw..]);
+            for (k, word) in words.chunks_exact(8).enumerate() {
+                u[x0 / 2 + k] = word[2];
+                v[x0 / 2 + k] = word[3];
+            }
+        }
+    }
+    true
+}
+
 /// `(a·(256 − w) + b·w + 128) / 256` for each sample of `out`, `a` and `b` from `lo` and `hi`.
 fn lerp_into(out: &mut [u8], lo: &[u8], hi: &[u8], weight: u16) {
     let keep = 256 - weight;
@@ -163,54 +254,33 @@ impl HostStrip {
     /// multiple of 8 and twice as tall as the strip has rows).
     pub fn write_frame(&self, origin_x: f32, out: &mut VideoFrame) {
         let w = out.width_px as usize;
-        let taps: Vec<Tap> = (0..w / 8).map(|i| tap(i, origin_x)).collect();
         let rows = self.rows.min(out.height_px as usize / 2);
         let cw = w / 2;
         let (y_plane, uv) = out.data.split_at_mut(w * rows * 2);
         let (u_plane, v_plane) = uv.split_at_mut(cw * rows);
-        let mut first = 0;
-        while first < taps.len() {
-            // A run of blocks that read the strip alike.
-            let end = taps[first..]
-                .iter()
-                .position(|t| *t != taps[first])
-                .map_or(taps.len(), |n| first + n);
+        for (tap, first, end) in runs(w / 8, origin_x) {
             let span = (first * 8, end * 8);
+            let c_span = (span.0 / 2)..(span.1 / 2);
+            let half = self.columns / 2;
             for r in 0..rows {
                 let row = r * self.columns;
                 let edges = self.edges[r];
                 let (top, bottom) = y_plane[2 * r * w..(2 * r + 2) * w].split_at_mut(w);
                 let luma = |plane: &[u8], out: &mut [u8], code: usize| {
                     let plane = &plane[row..row + self.columns];
-                    self.resample(
-                        taps[first],
-                        plane,
-                        &mut out[span.0..span.1],
-                        span.0,
-                        edges,
-                        code,
-                    );
+                    self.resample(tap, plane, &mut out[span.0..span.1], span.0, edges, code);
                 };
                 luma(&self.luma_top, top, 0);
                 luma(&self.luma_bottom, bottom, 1);
-                let half = self.columns / 2;
-                let c_span = (span.0 / 2)..(span.1 / 2);
                 let chroma = |planes: &[Vec<u8>; 2], out: &mut [u8], code: usize| {
                     let even = &planes[0][r * half..(r + 1) * half];
                     let odd = &planes[1][r * half..(r + 1) * half];
-                    self.resample_chroma(
-                        taps[first],
-                        (even, odd),
-                        &mut out[c_span.clone()],
-                        c_span.start,
-                        edges,
-                        code,
-                    );
+                    let out = &mut out[c_span.clone()];
+                    self.resample_chroma(tap, (even, odd), out, c_span.start, edges, code);
                 };
                 chroma(&self.u, &mut u_plane[r * cw..(r + 1) * cw], 2);
                 chroma(&self.v, &mut v_plane[r * cw..(r + 1) * cw], 3);
             }
-            first = end;
         }
     }
 

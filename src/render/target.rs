@@ -15,7 +15,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
 
-use super::host_strip::HostStrip;
+use super::host_strip::{self, HostStrip, RingCopy};
 use super::yuv::{BlockTargets, Conversion, PixelLayout, PlaneLayout, VideoFrame, padded_row};
 use super::{GridRenderer, GridUniform, RenderError, texture_2d};
 
@@ -33,6 +33,8 @@ struct Slot {
     /// Or the frame is made on the CPU from this strip copy, for a grid at this position
     /// (nothing was submitted for it).
     host: Option<(Arc<HostStrip>, f32)>,
+    /// Or it holds the frame's texels of the rolling still's strip, to lerp on the CPU.
+    ring: Option<RingCopy>,
     state: Arc<AtomicU8>,
     submission: Option<wgpu::SubmissionIndex>,
 }
@@ -61,6 +63,14 @@ pub struct FrameTarget {
     host: Option<(u64, Option<Arc<HostStrip>>)>,
     /// Whether the last `submit_frame` left its frame to the CPU copy of the strip.
     last_on_host: bool,
+    /// One row of lerped strip columns (the rolling still's frames made on the CPU).
+    scratch: Vec<u8>,
+}
+
+/// The most strip texels a frame `width_px` wide reads from the rolling still: a quarter of
+/// its columns and a few more for the lerp and where the blocks start.
+fn ring_texels_for(width_px: u32) -> u32 {
+    width_px / 4 + 8
 }
 
 /// The pixel format of the offscreen frame (and so of the export renderer's pipeline).
@@ -100,11 +110,14 @@ impl FrameTarget {
         let blocks = BlockTargets::new(device, (width_px, height_px), layout);
         let frame = (&frame_texture, &frame_view);
         let conversion = Conversion::new(device, frame, layout, output_px);
-        // Sized for the frame's planes or blocks; an RGBA read-back of `render_rgba` (tests,
-        // stills) brings its own buffer.
+        // Sized for the frame's planes or blocks, or the texels of the rolling still's strip
+        // a frame reads; an RGBA read-back of `render_rgba` (tests, stills) brings its own
+        // buffer.
+        let ring_texels =
+            u64::from(height_px / 2) * u64::from(padded_row(16 * ring_texels_for(width_px)));
         let slot_bytes = conversion
             .bytes()
-            .max(blocks.as_ref().map_or(0, BlockTargets::bytes));
+            .max(blocks.as_ref().map_or(0, |b| b.bytes().max(ring_texels)));
         let slots = (0..READBACK_RING)
             .map(|i| Slot::new(device, &format!("gridreel read-back {i}"), slot_bytes))
             .collect();
@@ -122,6 +135,7 @@ impl FrameTarget {
             host_resampling: true,
             host: None,
             last_on_host: false,
+            scratch: Vec::new(),
         })
     }
 
@@ -266,7 +280,13 @@ impl FrameTarget {
             label: Some("gridreel export frame"),
         });
         let buffer = &self.slots[slot].buffer;
-        let blocks = strip && self.yuv_blocks_from_still(&mut encoder, renderer, buffer);
+        let ring = if strip && self.host_resampling {
+            self.copy_ring_texels(&mut encoder, renderer, buffer)
+        } else {
+            None
+        };
+        let blocks =
+            ring.is_some() || (strip && self.yuv_blocks_from_still(&mut encoder, renderer, buffer));
         if !blocks {
             self.draw_frame(&mut encoder, renderer);
             self.conversion.run(&mut encoder);
@@ -274,6 +294,8 @@ impl FrameTarget {
                 Self::copy_plane(&mut encoder, texture, buffer, *plane);
             }
         }
+        self.slots[slot].ring = ring;
+        self.last_on_host = ring.is_some();
         self.slots[slot].blocks = blocks;
         self.start_map(queue, slot, encoder);
         slot
@@ -308,6 +330,65 @@ impl FrameTarget {
         Some((Arc::clone(copy), origin_x))
     }
 
+    /// Copies the texels of the rolling still's strip this frame reads into `buffer`,
+    /// unwrapped (one copy, or two where they wrap round the ring), for the CPU to lerp them
+    /// as `fs_strip_yuv_ring` would (see `host_strip::frame_from_ring`). None where the
+    /// frame is not drawn from the ring or its texels do not fit the buffer.
+    fn copy_ring_texels(
+        &self,
+        encoder: &mut wgpu::CommandEncoder,
+        renderer: &GridRenderer,
+        buffer: &wgpu::Buffer,
+    ) -> Option<RingCopy> {
+        if self.output_px != (self.width_px, self.height_px) {
+            return None;
+        }
+        let (texture, (anchor, anchor_slot), origin_x) = renderer.ring_strip()?;
+        let (first, last) = host_strip::texels_read(self.width_px as usize, origin_x);
+        let texels = u32::try_from(last - anchor + 1).ok()?;
+        let (ring, rows) = (texture.width(), texture.height());
+        if first < anchor || texels > ring || anchor_slot >= ring || rows * 2 != self.height_px {
+            return None;
+        }
+        let row_bytes = padded_row(16 * texels);
+        if u64::from(row_bytes) * u64::from(rows) > buffer.size() {
+            return None;
+        }
+        let head = (ring - anchor_slot).min(texels);
+        for (x, width, at) in [(anchor_slot, head, 0), (0, texels - head, head)] {
+            if width == 0 {
+                continue;
+            }
+            encoder.copy_texture_to_buffer(
+                wgpu::TexelCopyTextureInfo {
+                    texture,
+                    mip_level: 0,
+                    origin: wgpu::Origin3d { x, y: 0, z: 0 },
+                    aspect: wgpu::TextureAspect::All,
+                },
+                wgpu::TexelCopyBufferInfo {
+                    buffer,
+                    layout: wgpu::TexelCopyBufferLayout {
+                        offset: 16 * u64::from(at),
+                        bytes_per_row: Some(row_bytes),
+                        rows_per_image: Some(rows),
+                    },
+                },
+                wgpu::Extent3d {
+                    width,
+                    height: rows,
+                    depth_or_array_layers: 1,
+                },
+            );
+        }
+        Some(RingCopy {
+            first_texel: anchor,
+            texels: texels as usize,
+            row_bytes: row_bytes as usize,
+            origin_x,
+        })
+    }
+
     /// Waits for the frame of `ticket` and copies its planes into `out` (given this target's
     /// layout and output size if it has another).
     pub fn read_frame(
@@ -331,7 +412,13 @@ impl FrameTarget {
                 .slice(..)
                 .get_mapped_range()
                 .map_err(|e| RenderError::ReadBack(e.to_string()))?;
-            if let (true, Some(blocks)) = (self.slots[ticket].blocks, &self.blocks) {
+            if let Some(copy) = self.slots[ticket].ring {
+                if !host_strip::frame_from_ring(&mapped, copy, out, &mut self.scratch) {
+                    return Err(RenderError::ReadBack(
+                        "the rolling still's texels read back do not cover the frame".into(),
+                    ));
+                }
+            } else if let (true, Some(blocks)) = (self.slots[ticket].blocks, &self.blocks) {
                 blocks.unpack(&mapped, out);
             } else {
                 self.conversion.unpack(&mapped, out);
@@ -397,6 +484,7 @@ impl Slot {
             submission: None,
             blocks: false,
             host: None,
+            ring: None,
         }
     }
 

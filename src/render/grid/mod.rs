@@ -304,6 +304,24 @@ impl GridRenderer {
         Some((texture, generation, self.uniform.grid_origin[0]))
     }
 
+    /// The rolling still's strip when the next frame is drawn from it: its texture, and the
+    /// strip texel the frame's blocks read from on (`ring_anchor`) with the slot holding it,
+    /// and the grid's horizontal position. After [`GridRenderer::prepare_yuv`].
+    #[must_use]
+    pub fn ring_strip(&self) -> Option<(&wgpu::Texture, (i64, u32), f32)> {
+        let u = &self.uniform;
+        if !u.ring_addressed() {
+            return None;
+        }
+        let ring = self.ring.as_ref()?;
+        let slot = u32::try_from(u.ring_anchor_slot).ok()?;
+        Some((
+            ring.strip_texture(),
+            (i64::from(u.ring_anchor), slot),
+            u.grid_origin[0],
+        ))
+    }
+
     /// Draw from the composed still (the default) or always from the tile array (for tests and
     /// comparisons; both give the same pixels).
     pub fn set_still_enabled(&mut self, enabled: bool) {

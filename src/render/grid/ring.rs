@@ -139,6 +139,11 @@ impl Ring {
         (self.copied, self.composed)
     }
 
+    /// The ring strip's texture (texel slot `k mod T` holds strip texel `k`).
+    pub fn strip_texture(&self) -> &wgpu::Texture {
+        &self.textures.strip
+    }
+
     /// Draws the frame's 8x2 YUV blocks from the ring strip (`fs_strip_yuv_ring`).
     pub fn paint_yuv_blocks(&self, draw: &Draw<'_>, pass: &mut wgpu::RenderPass<'_>) {
         draw.begin(pass, &draw.pipelines.strip_yuv_ring);
