@@ -139,15 +139,15 @@ pub(super) fn frame_from_ring(
             let hi = &row[4 * (j0 + 1)..4 * (j0 + 1 + len)];
             lerp_into(words, lo, hi, tap.weight);
             let (top, bottom) = y_plane[2 * r * w..(2 * r + 2) * w].split_at_mut(w);
-            for (k, word) in words.chunks_exact(4).enumerate() {
-                top[x0 + k] = word[0];
-                bottom[x0 + k] = word[1];
+            let luma = top[x0..x0 + len].iter_mut().zip(&mut bottom[x0..x0 + len]);
+            for (word, (t, b)) in words.chunks_exact(4).zip(luma) {
+                (*t, *b) = (word[0], word[1]);
             }
             // A chroma sample is its even pixel's pair of columns (x0 is even).
-            let (u, v) = (&mut u_plane[r * cw..], &mut v_plane[r * cw..]);
-            for (k, word) in words.chunks_exact(8).enumerate() {
-                u[x0 / 2 + k] = word[2];
-                v[x0 / 2 + k] = word[3];
+            let c = r * cw + x0 / 2..r * cw + x0 / 2 + len / 2;
+            let chroma = u_plane[c.clone()].iter_mut().zip(&mut v_plane[c]);
+            for (word, (u, v)) in words.chunks_exact(8).zip(chroma) {
+                (*u, *v) = (word[2], word[3]);
             }
         }
     }
