@@ -425,6 +425,54 @@ mod tests {
         }
     }
 
+    /// The rolling still's frames from copied texels: the same arithmetic, the copy starting
+    /// at any strip texel; a copy short of a texel the frame reads is refused.
+    #[test]
+    fn ring_frames_equal_the_shaders_arithmetic_sample_by_sample() {
+        let (t, rows, row_bytes) = (16, 2, 256);
+        let bytes = texels(t, rows, row_bytes);
+        let w = 48;
+        for (first_texel, origin) in [(0, 0.0), (2, -7.7), (-3, 13.25), (5, -20.5), (1, -3.99)] {
+            let copy = RingCopy {
+                first_texel,
+                texels: t,
+                row_bytes,
+                origin_x: origin,
+            };
+            let (lo, hi) = texels_read(w, origin);
+            assert!(
+                lo >= first_texel && hi < first_texel + t as i64,
+                "origin {origin}"
+            );
+            let mut frame = VideoFrame::new(w as u32, 2 * rows as u32);
+            assert!(frame_from_ring(&bytes, copy, &mut frame, &mut Vec::new()));
+            let (y, u, v) = frame.planes();
+            for r in 0..rows {
+                for x in 0..w {
+                    let tp = tap(x / 8, origin);
+                    // Strip column n is column n − 4·first_texel of the copy.
+                    let n = x as i64 + i64::from(tp.shift) - 4 * first_texel;
+                    let want = |code: usize| {
+                        let a = column(&bytes, r, row_bytes, t, n, code);
+                        let b = column(&bytes, r, row_bytes, t, n + 1, code);
+                        ((a * (256 - tp.weight) + b * tp.weight + 128) >> 8) as u8
+                    };
+                    assert_eq!(y[2 * r * w + x], want(0), "origin {origin}, x {x}");
+                    assert_eq!(y[(2 * r + 1) * w + x], want(1), "origin {origin}, x {x}");
+                    if x % 2 == 0 {
+                        assert_eq!(u[r * w / 2 + x / 2], want(2), "origin {origin}, x {x}");
+                        assert_eq!(v[r * w / 2 + x / 2], want(3), "origin {origin}, x {x}");
+                    }
+                }
+            }
+            let short = RingCopy {
+                first_texel: lo + 1,
+                ..copy
+            };
+            assert!(!frame_from_ring(&bytes, short, &mut frame, &mut Vec::new()));
+        }
+    }
+
     #[test]
     fn a_strip_whose_edges_are_not_one_colour_is_left_to_the_gpu() {
         let (t, rows, row_bytes) = (5, 2, 128);
