@@ -148,7 +148,8 @@ impl FrameTarget {
     }
 
     /// Whether the last `submit_frame` makes its frame on the CPU from a copy of the strip
-    /// (see `host_strip.rs`) rather than with a GPU pass.
+    /// or of the rolling still's strip texels (see `host_strip.rs`) rather than with a GPU
+    /// pass.
     #[must_use]
     pub fn on_host(&self) -> bool {
         self.last_on_host
@@ -273,6 +274,7 @@ impl FrameTarget {
         if host.is_some() {
             self.slots[slot].blocks = true;
             self.slots[slot].host = host;
+            self.slots[slot].ring = None;
             return slot;
         }
         self.slots[slot].host = None;
