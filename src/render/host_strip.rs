@@ -1,4 +1,5 @@
-//! The export's frames from a still's YUV strip, resampled on the CPU.
+//! The export's frames from a YUV strip (the still's or the rolling still's), resampled on
+//! the CPU.
 //!
 //! A frame drawn from a plain strip (a grid moving left or right, no bands, no ring) is the
 //! strip's row pairs shifted by the grid's position: every pixel lies between two strip
@@ -10,6 +11,10 @@
 //! (`render_gpu::the_rolling_still_gives_the_still_strips_bytes` compares them on every
 //! frame). On a software GPU this takes the per-frame rendering off the cores the encoder
 //! needs; on any GPU it spares two copies of each frame.
+//!
+//! The rolling still's strip (`grid/ring.rs`) changes every frame, so it is not copied once:
+//! each frame's read-back carries the ring texels that frame reads, unwrapped
+//! ([`texels_read`], [`RingCopy`]), and [`frame_from_ring`] lerps them the same way.
 
 // Columns and pixels are counted in texture sizes (at most 16384 texels, 65536 columns): far
 // inside i32 and i64.
