@@ -20,6 +20,7 @@
 // inside i32 and i64.
 #![allow(clippy::cast_possible_wrap)]
 
+use super::readback::ReadBack;
 use super::yuv::{VideoFrame, padded_row};
 
 /// Bytes of a strip texel: four columns, each a word of (top luma, bottom luma, U, V).
@@ -167,62 +168,84 @@ fn lerp_into(out: &mut [u8], lo: &[u8], hi: &[u8], weight: u16) {
     }
 }
 
-impl HostStrip {
-    /// The strip in `texture` (Rgba32Uint, a texel per four columns), read back and made
-    /// planar; `None` when reading it back fails or its edge texels are not one colour per
-    /// row (then the clamp at its ends is not a single code, and the GPU draws the frame).
-    pub fn read(
-        device: &wgpu::Device,
-        queue: &wgpu::Queue,
-        texture: &wgpu::Texture,
-    ) -> Option<Self> {
-        let (texels, rows) = (texture.width() as usize, texture.height() as usize);
-        let row_bytes = padded_row(texture.width() * TEXEL_BYTES as u32) as usize;
-        let buffer = device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("gridreel strip read-back"),
-            size: (row_bytes * rows) as u64,
-            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
-        let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
-            label: Some("gridreel strip read-back"),
-        });
-        encoder.copy_texture_to_buffer(
-            texture.as_image_copy(),
-            wgpu::TexelCopyBufferInfo {
-                buffer: &buffer,
-                layout: wgpu::TexelCopyBufferLayout {
-                    offset: 0,
-                    bytes_per_row: Some(row_bytes as u32),
-                    rows_per_image: Some(rows as u32),
-                },
+/// Copies strip texels `x .. x + width` of every row of `texture` (16 bytes a texel) into
+/// `buffer`, from byte `offset` on, rows `row_bytes` apart.
+pub(super) fn copy_texels(
+    encoder: &mut wgpu::CommandEncoder,
+    texture: &wgpu::Texture,
+    buffer: &wgpu::Buffer,
+    (x, width): (u32, u32),
+    (offset, row_bytes): (u64, u32),
+) {
+    encoder.copy_texture_to_buffer(
+        wgpu::TexelCopyTextureInfo {
+            texture,
+            mip_level: 0,
+            origin: wgpu::Origin3d { x, y: 0, z: 0 },
+            aspect: wgpu::TextureAspect::All,
+        },
+        wgpu::TexelCopyBufferInfo {
+            buffer,
+            layout: wgpu::TexelCopyBufferLayout {
+                offset,
+                bytes_per_row: Some(row_bytes),
+                rows_per_image: Some(texture.height()),
             },
-            texture.size(),
-        );
-        let submission = queue.submit(std::iter::once(encoder.finish()));
-        let (tx, rx) = std::sync::mpsc::sync_channel(1);
-        buffer.slice(..).map_async(wgpu::MapMode::Read, move |r| {
-            let _ = tx.send(r.is_ok());
-        });
-        device
-            .poll(wgpu::PollType::Wait {
-                submission_index: Some(submission),
-                timeout: None,
-            })
-            .ok()?;
-        if !rx.recv().ok()? {
-            return None;
-        }
-        let strip = {
-            let mapped = buffer.slice(..).get_mapped_range().ok()?;
-            Self::from_texels(&mapped, (texels, rows), row_bytes)
-        };
-        buffer.unmap();
-        strip
-    }
+        },
+        wgpu::Extent3d {
+            width,
+            height: texture.height(),
+            depth_or_array_layers: 1,
+        },
+    );
+}
 
-    /// The planar copy of `rows` rows of `texels` texels each, `row_bytes` apart in `bytes`.
-    fn from_texels(bytes: &[u8], (texels, rows): (usize, usize), row_bytes: usize) -> Option<Self> {
+/// The plain strip in `texture` read back (blocking) and made planar (see `HostStrip`);
+/// `None` when reading it back fails or the CPU cannot resample it.
+pub(super) fn read_strip(
+    device: &wgpu::Device,
+    queue: &wgpu::Queue,
+    texture: &wgpu::Texture,
+) -> Option<HostStrip> {
+    let (texels, rows) = (texture.width(), texture.height());
+    let row_bytes = padded_row(16 * texels);
+    // Once per composition of a strip, not per frame: a buffer of its own.
+    let mut slot = ReadBack::new(
+        device,
+        "gridreel strip read-back",
+        u64::from(row_bytes) * u64::from(rows),
+    );
+    let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
+        label: Some("gridreel strip read-back"),
+    });
+    copy_texels(
+        &mut encoder,
+        texture,
+        &slot.buffer,
+        (0, texels),
+        (0, row_bytes),
+    );
+    slot.start_map(queue, encoder);
+    slot.wait_mapped(device).ok()?;
+    let strip = {
+        let mapped = slot.buffer.slice(..).get_mapped_range().ok()?;
+        let size = (texels as usize, rows as usize);
+        HostStrip::from_texels(&mapped, size, row_bytes as usize)
+    };
+    slot.buffer.unmap();
+    strip
+}
+
+impl HostStrip {
+    /// The planar copy of a strip read back (Rgba32Uint, a texel per four columns): `rows`
+    /// rows of `texels` texels each, `row_bytes` apart in `bytes`; `None` when its edge
+    /// texels are not one colour per row (then the clamp at its ends is not a single code,
+    /// and the GPU draws the frame).
+    pub fn from_texels(
+        bytes: &[u8],
+        (texels, rows): (usize, usize),
+        row_bytes: usize,
+    ) -> Option<Self> {
         let columns = 4 * texels;
         let half = columns / 2;
         let mut strip = Self {

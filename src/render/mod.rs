@@ -3,6 +3,7 @@
 
 mod grid;
 mod host_strip;
+mod readback;
 pub mod reference;
 mod target;
 mod yuv;

@@ -13,21 +13,17 @@
 //! `yuv.rs`; this file holds the target, its steps per frame and the read-back ring.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU8, Ordering};
 
 use super::host_strip::{self, HostStrip, RingCopy};
+use super::readback::ReadBack;
 use super::yuv::{BlockTargets, Conversion, PixelLayout, PlaneLayout, VideoFrame, padded_row};
 use super::{GridRenderer, GridUniform, RenderError, texture_2d};
 
 /// Read-back buffers in flight; three lets render, copy and read overlap.
 pub const READBACK_RING: usize = 3;
 
-const MAP_PENDING: u8 = 0;
-const MAP_DONE: u8 = 1;
-const MAP_FAILED: u8 = 2;
-
 struct Slot {
-    buffer: wgpu::Buffer,
+    read: ReadBack,
     /// The frame in it is in 8x2 blocks (the `blocks` layout), not planes.
     blocks: bool,
     /// Or the frame is made on the CPU from this strip copy, for a grid at this position
@@ -35,8 +31,6 @@ struct Slot {
     host: Option<(Arc<HostStrip>, f32)>,
     /// Or it holds the frame's texels of the rolling still's strip, to lerp on the CPU.
     ring: Option<RingCopy>,
-    state: Arc<AtomicU8>,
-    submission: Option<wgpu::SubmissionIndex>,
 }
 
 /// Offscreen RGBA frame, its conversion for the encoder and the read-back ring.
@@ -244,11 +238,11 @@ impl FrameTarget {
     }
 
     fn start_map(&mut self, queue: &wgpu::Queue, slot: usize, encoder: wgpu::CommandEncoder) {
-        self.slots[slot].start_map(queue, encoder);
+        self.slots[slot].read.start_map(queue, encoder);
     }
 
     fn wait_mapped(&mut self, device: &wgpu::Device, slot: usize) -> Result<(), RenderError> {
-        self.slots[slot].wait_mapped(device)
+        self.slots[slot].read.wait_mapped(device)
     }
 
     /// Renders the frame described by `uniform`, converts it for the encoder and starts its
@@ -281,7 +275,7 @@ impl FrameTarget {
         let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
             label: Some("gridreel export frame"),
         });
-        let buffer = &self.slots[slot].buffer;
+        let buffer = &self.slots[slot].read.buffer;
         let ring = if strip && self.host_resampling {
             self.copy_ring_texels(&mut encoder, renderer, buffer)
         } else {
@@ -325,7 +319,7 @@ impl FrameTarget {
             return None;
         }
         if self.host.as_ref().is_none_or(|(g, _)| *g != generation) {
-            let copy = HostStrip::read(device, queue, texture).map(Arc::new);
+            let copy = host_strip::read_strip(device, queue, texture).map(Arc::new);
             self.host = Some((generation, copy));
         }
         let copy = self.host.as_ref()?.1.as_ref()?;
@@ -357,30 +351,21 @@ impl FrameTarget {
             return None;
         }
         let head = (ring - anchor_slot).min(texels);
-        for (x, width, at) in [(anchor_slot, head, 0), (0, texels - head, head)] {
-            if width == 0 {
-                continue;
-            }
-            encoder.copy_texture_to_buffer(
-                wgpu::TexelCopyTextureInfo {
-                    texture,
-                    mip_level: 0,
-                    origin: wgpu::Origin3d { x, y: 0, z: 0 },
-                    aspect: wgpu::TextureAspect::All,
-                },
-                wgpu::TexelCopyBufferInfo {
-                    buffer,
-                    layout: wgpu::TexelCopyBufferLayout {
-                        offset: 16 * u64::from(at),
-                        bytes_per_row: Some(row_bytes),
-                        rows_per_image: Some(rows),
-                    },
-                },
-                wgpu::Extent3d {
-                    width,
-                    height: rows,
-                    depth_or_array_layers: 1,
-                },
+        host_strip::copy_texels(
+            encoder,
+            texture,
+            buffer,
+            (anchor_slot, head),
+            (0, row_bytes),
+        );
+        if head < texels {
+            let at = 16 * u64::from(head);
+            host_strip::copy_texels(
+                encoder,
+                texture,
+                buffer,
+                (0, texels - head),
+                (at, row_bytes),
             );
         }
         Some(RingCopy {
@@ -408,7 +393,7 @@ impl FrameTarget {
             return Ok(());
         }
         self.wait_mapped(device, ticket)?;
-        let buffer = &self.slots[ticket].buffer;
+        let buffer = &self.slots[ticket].read.buffer;
         {
             let mapped = buffer
                 .slice(..)
@@ -442,7 +427,7 @@ impl FrameTarget {
         renderer.prepare(device, queue, uniform);
         let row = padded_row(self.width_px * 4);
         // Not a per-frame path: a buffer of its own keeps the export ring YUV-sized.
-        let mut slot = Slot::new(
+        let mut slot = ReadBack::new(
             device,
             "gridreel RGBA read-back",
             u64::from(row) * u64::from(self.height_px),
@@ -476,55 +461,10 @@ impl FrameTarget {
 impl Slot {
     fn new(device: &wgpu::Device, label: &str, size: u64) -> Self {
         Slot {
-            buffer: device.create_buffer(&wgpu::BufferDescriptor {
-                label: Some(label),
-                size,
-                usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-                mapped_at_creation: false,
-            }),
-            state: Arc::new(AtomicU8::new(MAP_PENDING)),
-            submission: None,
+            read: ReadBack::new(device, label, size),
             blocks: false,
             host: None,
             ring: None,
-        }
-    }
-
-    /// Submits `encoder` (which ends with a copy into this buffer) and starts mapping it.
-    fn start_map(&mut self, queue: &wgpu::Queue, encoder: wgpu::CommandEncoder) {
-        let submission = queue.submit(std::iter::once(encoder.finish()));
-        self.state.store(MAP_PENDING, Ordering::Release);
-        let state = Arc::clone(&self.state);
-        self.buffer
-            .slice(..)
-            .map_async(wgpu::MapMode::Read, move |result| {
-                state.store(
-                    if result.is_ok() { MAP_DONE } else { MAP_FAILED },
-                    Ordering::Release,
-                );
-            });
-        self.submission = Some(submission);
-    }
-
-    /// Waits until the buffer is mapped.
-    fn wait_mapped(&mut self, device: &wgpu::Device) -> Result<(), RenderError> {
-        let submission = self.submission.take();
-        loop {
-            match self.state.load(Ordering::Acquire) {
-                MAP_DONE => return Ok(()),
-                MAP_FAILED => {
-                    return Err(RenderError::ReadBack(
-                        "mapping the read-back buffer failed".into(),
-                    ));
-                }
-                _ => {}
-            }
-            device
-                .poll(wgpu::PollType::Wait {
-                    submission_index: submission.clone(),
-                    timeout: None,
-                })
-                .map_err(|e| RenderError::ReadBack(e.to_string()))?;
         }
     }
 }
