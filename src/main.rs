@@ -17,6 +17,12 @@ fn main() -> ExitCode {
     if !gridreel::heap::configure_allocator() {
         log::debug!("not glibc: memory is returned to the OS as the platform's allocator decides");
     }
+    // x264's buffers (and any other that asks) in small pages: faster to fault in, and only
+    // what is touched is resident. The bench gives its reference processes the system's
+    // setting back.
+    if !gridreel::heap::avoid_huge_pages() {
+        log::debug!("transparent huge pages left as the system sets them");
+    }
     let cli = Cli::parse();
     if cli.command.is_some() {
         skip_display_probing();

@@ -145,10 +145,11 @@ fn speed_row(
             return Err("ffmpeg could not decode the export".into());
         }
         let args = ffmpeg_args(&yuv, (1920, 1080), &settings, &reference);
-        let (encode, _) = run_child(Command::new("ffmpeg").args(&args))?;
+        let (encode, _) = run_child(&mut super::process::reference_command(&args))?;
         let mut decode_secs = 0.0;
         for &(at, secs) in &on_screen {
             let mut null = Command::new("ffmpeg");
+            crate::heap::allow_huge_pages(&mut null);
             null.args([
                 "-v",
                 "error",

@@ -114,6 +114,7 @@ impl RawSource {
     fn ffmpeg_gif(&self, graph: &str, out: &Path) -> BenchResult<Timed> {
         let ((), t) = timed(|| {
             let mut cmd = Command::new("ffmpeg");
+            crate::heap::allow_huge_pages(&mut cmd);
             cmd.stdin(Stdio::null());
             cmd.args(["-v", "error", "-y"]);
             self.input(&mut cmd);
