@@ -193,6 +193,10 @@ mod tests {
             resident_kb <= 64,
             "{resident_kb} kB resident for one byte (huge pages: {enabled})"
         );
+        if enabled.is_empty() {
+            // A kernel without transparent huge pages reports them off for every process.
+            return;
+        }
         let mut child = std::process::Command::new("grep");
         child.args(["THP_enabled", "/proc/self/status"]);
         super::allow_huge_pages(&mut child);
