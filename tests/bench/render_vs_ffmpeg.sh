@@ -6,8 +6,9 @@
 #
 # FFmpeg pipeline (the efficient way): each photo cropped and scaled once (two at a time, one
 # per core), the grid composed once into a still with the `tile` filter, and only the still
-# animated with an overlay expression. Prints wall time and peak RSS of each, and the ratio.
-# Usage: tests/bench/render_vs_ffmpeg.sh [work-dir]   (needs a release build and ffmpeg)
+# animated with an overlay expression. Runs PAIRS pairs (default 3), gridreel then FFmpeg, and
+# prints each pair's wall times, peak RSS and ratio, then the pair with the median ratio.
+# Usage: [PAIRS=N] tests/bench/render_vs_ffmpeg.sh [work-dir]   (needs a release build and ffmpeg)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bin="${GRIDREEL:-$root/target/release/gridreel}"  # GRIDREEL: another build
@@ -34,10 +35,12 @@ measure() { # label, command... -> prints "label wall_s peak_kb"
   echo "$label $wall $rss"
 }
 
-# --- gridreel ---
-g=$(measure gridreel "$bin" render --images "$photos" -o "$work/gridreel.mp4" --overwrite \
-  --rows 6 --cols 6 --tile-height 180 --aspect 4:3 --frame hd --duration 4 --fps 30 \
-  --encoder libx264 --x264-preset veryfast --quality 23)
+pairs=${PAIRS:-3}
+run_gridreel() {
+  measure gridreel "$bin" render --images "$photos" -o "$work/gridreel.mp4" --overwrite \
+    --rows 6 --cols 6 --tile-height 180 --aspect 4:3 --frame hd --duration 4 --fps 30 \
+    --encoder libx264 --x264-preset veryfast --quality 23
+}
 
 # --- FFmpeg command line ---
 ff() {
@@ -57,12 +60,21 @@ ff() {
   peak=$(sort -n "$work/ff-rss.txt" | tail -1)
   echo "ffmpeg-cli $(echo "$end - $start" | bc) $peak"
 }
-rm -f "$work/ff-rss.txt"
-f=$(ff)
-
-read -r _ gw grss <<<"$g"
-read -r _ fw frss <<<"$f"
+results=()
+for ((pair = 1; pair <= pairs; pair++)); do
+  g=$(run_gridreel)
+  rm -f "$work/ff-rss.txt"
+  f=$(ff)
+  read -r _ gw grss <<<"$g"
+  read -r _ fw frss <<<"$f"
+  ratio=$(echo "$fw / $gw" | bc -l)
+  printf "pair %d: gridreel %.2f s %.0f MB, ffmpeg CLI %.2f s %.0f MB: %.2fx\n" "$pair" "$gw" \
+    "$(echo "$grss / 1024" | bc -l)" "$fw" "$(echo "$frss / 1024" | bc -l)" "$ratio"
+  results+=("$ratio $gw $grss $fw $frss")
+done
+read -r ratio gw grss fw frss < <(printf "%s\n" "${results[@]}" | sort -g | sed -n "$(((pairs + 1) / 2))p")
 printf "%-12s %8s %12s\n" "" "wall (s)" "peak RSS (MB)"
 printf "%-12s %8.2f %12.0f\n" "gridreel" "$gw" "$(echo "$grss / 1024" | bc -l)"
 printf "%-12s %8.2f %12.0f\n" "ffmpeg CLI" "$fw" "$(echo "$frss / 1024" | bc -l)"
-printf "speed-up: %.2fx\n" "$(echo "$fw / $gw" | bc -l)"
+printf "speed-up: %.2fx (median of %d pairs: %s)\n" "$ratio" "$pairs" \
+  "$(printf "%s\n" "${results[@]}" | sort -g | awk '{printf "%s%.2f", (NR > 1 ? ", " : ""), $1}')"
