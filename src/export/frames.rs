@@ -80,9 +80,11 @@ pub fn export_video(
 
     // Frames travel to the encoder on `full` and come back for reuse on `free`: a fixed set
     // of buffers, so the loop allocates nothing per frame.
+    // The queued ones, the one being filled and the one being encoded.
+    let buffers = ENCODER_QUEUE_FRAMES + 2;
     let (full_tx, full_rx) = sync_channel::<VideoFrame>(ENCODER_QUEUE_FRAMES);
-    let (free_tx, free_rx) = sync_channel::<VideoFrame>(ENCODER_QUEUE_FRAMES + 2);
-    for _ in 0..ENCODER_QUEUE_FRAMES + 2 {
+    let (free_tx, free_rx) = sync_channel::<VideoFrame>(buffers);
+    for _ in 0..buffers {
         free_tx
             .send(VideoFrame::with_layout(pixels, output_px.0, output_px.1))
             .map_err(|_| ExportError::Internal("frame pool".into()))?;
