@@ -79,8 +79,8 @@ pub fn export_video(
     let threading = threading::describe(&encoder_name, job.encoder_threads.threading);
 
     // Frames travel to the encoder on `full` and come back for reuse on `free`: a fixed set
-    // of buffers, so the loop allocates nothing per frame.
-    // The queued ones, the one being filled and the one being encoded.
+    // of buffers (the queued ones, the one being filled and the one being encoded), so the
+    // loop allocates nothing per frame.
     let buffers = ENCODER_QUEUE_FRAMES + 2;
     let (full_tx, full_rx) = sync_channel::<VideoFrame>(ENCODER_QUEUE_FRAMES);
     let (free_tx, free_rx) = sync_channel::<VideoFrame>(buffers);
