@@ -559,6 +559,7 @@ impl Editor {
             budget_bytes: Some(export_share(self.budget_bytes())),
             thumbs: Some(thumbs),
             decode_first: false,
+            compose_on_gpu: false,
         });
     }
 }

@@ -96,7 +96,7 @@ pub fn run(options: &BenchOptions) -> BenchResult<()> {
             timing::MOTION_PAIRS,
         ));
     }
-    rows.push(preview::export_alloc_row(&small, options)?);
+    rows.extend(preview::export_alloc_rows(&small, options)?);
     rows.extend(clips::rows(&exe, &small, options)?);
 
     println!("{}", table::table(&machine, &rows));

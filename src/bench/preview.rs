@@ -9,6 +9,7 @@ use super::ratio::{export_job, export_run};
 use super::table::{BenchResult, Row};
 use crate::alloc_count::AllocCount;
 use crate::engine;
+use crate::export::Job;
 use crate::layout::Layout;
 use crate::monitor::cpu_secs;
 use crate::photos::{self, TilePixels};
@@ -123,8 +124,10 @@ pub(super) fn rows(gpu: &Gpu) -> BenchResult<Vec<Row>> {
     ])
 }
 
-/// Allocations the export loop makes per frame: two exports that differ only in length.
-pub(super) fn export_alloc_row(dir: &Path, options: &BenchOptions) -> BenchResult<Row> {
+/// Allocations the export loop makes per frame: two exports that differ only in length, with
+/// the frames made on the CPU (a grid moving as one: see `render::HostFrames`) and by the
+/// GPU.
+pub(super) fn export_alloc_rows(dir: &Path, options: &BenchOptions) -> BenchResult<Vec<Row>> {
     let mut settings = options.settings(
         FrameSize::Custom {
             width_px: 640,
@@ -133,24 +136,39 @@ pub(super) fn export_alloc_row(dir: &Path, options: &BenchOptions) -> BenchResul
         60,
     );
     let output = options.work.join("bench-alloc.mp4");
-    let mut measure = |secs: f64| -> BenchResult<(u64, AllocCount)> {
-        settings.duration_secs = secs;
-        let job = export_job(&settings, dir, &output);
-        let before = AllocCount::now();
-        let summary = export_run(&job)?;
-        Ok((summary.frames, AllocCount::now().since(before)))
-    };
-    let (short_frames, short) = measure(2.0)?;
-    let (long_frames, long) = measure(6.0)?;
-    let _ = std::fs::remove_file(&output);
-    let frames = (long_frames - short_frames) as f64;
-    Ok(Row {
-        what: "export loop: heap allocations per extra frame (6 s vs 2 s clip; render, read-back, encoder thread, wgpu)".into(),
-        value: format!(
-            "{:.1} allocations, {:.0} bytes",
-            long.allocations.saturating_sub(short.allocations) as f64 / frames,
-            long.bytes.saturating_sub(short.bytes) as f64 / frames
+    let mut rows = Vec::new();
+    for (compose_on_gpu, what) in [
+        (false, "frames made on the CPU; encoder thread"),
+        (
+            true,
+            "frames made by the GPU; render, read-back, encoder thread, wgpu",
         ),
-        target: "0",
-    })
+    ] {
+        let mut measure = |secs: f64| -> BenchResult<(u64, AllocCount)> {
+            settings.duration_secs = secs;
+            let job = Job {
+                compose_on_gpu,
+                ..export_job(&settings, dir, &output)
+            };
+            let before = AllocCount::now();
+            let summary = export_run(&job)?;
+            Ok((summary.frames, AllocCount::now().since(before)))
+        };
+        let (short_frames, short) = measure(2.0)?;
+        let (long_frames, long) = measure(6.0)?;
+        let frames = (long_frames - short_frames) as f64;
+        rows.push(Row {
+            what: format!(
+                "export loop: heap allocations per extra frame (6 s vs 2 s clip; {what})"
+            ),
+            value: format!(
+                "{:.1} allocations, {:.0} bytes",
+                long.allocations.saturating_sub(short.allocations) as f64 / frames,
+                long.bytes.saturating_sub(short.bytes) as f64 / frames
+            ),
+            target: "0",
+        });
+    }
+    let _ = std::fs::remove_file(&output);
+    Ok(rows)
 }

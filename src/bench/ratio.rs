@@ -349,6 +349,7 @@ pub(super) fn export_job(settings: &Settings, dir: &Path, output: &Path) -> Job 
         budget_bytes: None,
         thumbs: None,
         decode_first: false,
+        compose_on_gpu: false,
     }
 }
 

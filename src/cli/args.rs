@@ -161,6 +161,10 @@ pub struct RenderArgs {
     /// video is the same bytes; for comparisons).
     #[arg(long)]
     pub decode_first: bool,
+    /// Make the frames with the GPU even where the CPU makes them without one (a grid that
+    /// moves as one, sideways; the video is the same bytes; for comparisons).
+    #[arg(long)]
+    pub compose_on_gpu: bool,
     /// Output video: .mp4, .mov, .webm or .mkv (the file type picks the container).
     #[arg(short, long, value_name = "FILE", default_value = "gridreel.mp4")]
     pub output: PathBuf,

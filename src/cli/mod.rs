@@ -217,6 +217,7 @@ pub fn render(args: &RenderArgs) -> Result<(), Failure> {
         budget_bytes: None,
         thumbs: None,
         decode_first: args.decode_first,
+        compose_on_gpu: args.compose_on_gpu,
     };
     if args.print_settings {
         // Everything a render would refuse before its first photo (the memory budget, the

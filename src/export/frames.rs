@@ -11,7 +11,9 @@ use std::time::Instant;
 use crate::layout::Layout;
 use crate::overlay::{Blender, Overlay};
 use crate::panic_message;
-use crate::render::{FrameTarget, Gpu, GridRenderer, GridUniform, READBACK_RING, VideoFrame};
+use crate::render::{
+    FrameTarget, Gpu, GridRenderer, GridUniform, HostFrames, READBACK_RING, VideoFrame,
+};
 use crate::settings::Settings;
 use crate::stream::{ClipFeed, ClipUploads, TileStreamer};
 
@@ -49,13 +51,7 @@ pub fn export_video(
     progress: &dyn Progress,
 ) -> Result<ExportSummary, ExportError> {
     let device = &gpu.device;
-    let started = Instant::now();
-    let settings = job.settings;
-    let layout = Layout::new(settings);
-    let (width_px, height_px) = layout.frame_size_px();
-    let total = settings.frame_count();
-
-    let temp = TempOutput::create(job.output, job.overwrite)?;
+    let layout = Layout::new(job.settings);
     #[cfg(debug_assertions)]
     if crate::fault::armed(crate::fault::Fault::GpuError, job.output) {
         inject_gpu_error(device);
@@ -63,8 +59,75 @@ pub fn export_video(
     let pixels = job.format.pixel_layout();
     let output_px = job
         .format
-        .output_size_px(&settings.video, (width_px, height_px));
-    let mut target = FrameTarget::with_layout(device, (width_px, height_px), pixels, output_px)?;
+        .output_size_px(&job.settings.video, layout.frame_size_px());
+    let mut target = FrameTarget::with_layout(device, layout.frame_size_px(), pixels, output_px)?;
+    encode_frames(job, progress, |blender, full, free| {
+        render_loop(
+            gpu,
+            renderer,
+            streamer,
+            &mut target,
+            blender,
+            &layout,
+            (job.settings, job.clips),
+            cancel,
+            progress,
+            full,
+            free,
+        )
+    })
+}
+
+/// [`export_video`] where the CPU makes every frame from `frames` (see
+/// `render::HostFrames`): no GPU is opened.
+pub fn export_host(
+    frames: &HostFrames,
+    job: &ExportJob<'_>,
+    cancel: &AtomicBool,
+    progress: &dyn Progress,
+) -> Result<ExportSummary, ExportError> {
+    let settings = job.settings;
+    encode_frames(job, progress, |blender, full, free| {
+        let total = settings.frame_count();
+        for index in 0..total {
+            if cancel.load(Ordering::Relaxed) {
+                return Err(ExportError::Cancelled);
+            }
+            let t_secs = Layout::frame_time_secs(index, settings.fps);
+            let mut frame = free.recv().map_err(|_| ExportError::EncoderGone)?;
+            frames.write_frame(t_secs, &mut frame);
+            blender.blend(&mut frame, t_secs);
+            full.send(frame).map_err(|_| ExportError::EncoderGone)?;
+            progress.frame_rendered(index + 1, total);
+        }
+        Ok(())
+    })
+}
+
+/// The encoder and the output around a render loop: the temporary output, the encoder on
+/// its own thread, the frame buffers; `render` makes every frame into a buffer from `free`,
+/// blends the overlay with the `Blender` it is given and sends it on `full`. Returns when
+/// the file is committed, or on the first failure (no output then, an existing one
+/// untouched).
+fn encode_frames(
+    job: &ExportJob<'_>,
+    progress: &dyn Progress,
+    render: impl FnOnce(
+        &Blender,
+        &SyncSender<VideoFrame>,
+        &Receiver<VideoFrame>,
+    ) -> Result<(), ExportError>,
+) -> Result<ExportSummary, ExportError> {
+    let started = Instant::now();
+    let settings = job.settings;
+    let layout = Layout::new(settings);
+    let total = settings.frame_count();
+
+    let temp = TempOutput::create(job.output, job.overwrite)?;
+    let pixels = job.format.pixel_layout();
+    let output_px = job
+        .format
+        .output_size_px(&settings.video, layout.frame_size_px());
     let blender = Blender::new(job.overlay, pixels);
     let (writer, fallbacks) = VideoWriter::create(
         temp.temp_path(),
@@ -105,19 +168,7 @@ pub fn export_video(
                 return (Err(err), Ok(0));
             }
         };
-        let rendered = render_loop(
-            gpu,
-            renderer,
-            streamer,
-            &mut target,
-            &blender,
-            &layout,
-            (settings, job.clips),
-            cancel,
-            progress,
-            &full_tx,
-            &free_rx,
-        );
+        let rendered = render(&blender, &full_tx, &free_rx);
         drop(full_tx);
         let encoded = encoder_thread.join().unwrap_or_else(|panic| {
             Err(ExportError::Internal(format!(

@@ -4,92 +4,25 @@
 //!
 //! Order of work, cheapest first, so that a bad value costs milliseconds and not an import:
 //! settings, the output path, the encoder (it must open), the memory budget, then the photo
-//! list (scanned, output not among it), then the GPU, the import and the frames.
+//! list (scanned, output not among it), then the GPU (where the frames need one: `host.rs`
+//! makes those of a grid moving as one without it), the import and the frames.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::frames::{ExportJob, export_video};
+use super::job::{Job, Photos, Planned, Progress, Report, Stage, note_parts};
 use super::output::TempOutput;
 use super::threading::{self, ThreadingChoice};
-use super::{ExportError, ExportSummary, Format, VideoWriter};
+use super::{ExportError, Format, VideoWriter};
 use crate::layout::{Layout, photos_shown};
 use crate::overlay::Overlay;
-use crate::photos::{self, Duplicate, ScanError, Skipped, TilePixels};
+use crate::photos::{self, Duplicate, ScanError, Skipped};
 use crate::render::{FRAME_FORMAT, Gpu, GridRenderer};
 use crate::settings::Settings;
 use crate::stream::{ClipDeck, ClipFeed, ClipPlan, StreamError};
 use crate::{engine, panic_message};
-
-/// Where an export's photos come from.
-#[derive(Clone, Debug)]
-pub enum Photos {
-    /// A folder, scanned in natural order; `None` is the bundled demo photos.
-    Folder {
-        dir: Option<PathBuf>,
-        recursive: bool,
-    },
-    /// These files, in this order (the editor's list, already scanned and ordered). The
-    /// settings' photo range is not applied again, nor are near-duplicates looked for again.
-    Paths(Vec<PathBuf>),
-}
-
-/// Everything one export needs.
-pub struct Job {
-    pub settings: Settings,
-    pub photos: Photos,
-    pub output: PathBuf,
-    /// Replace an existing output file (never one of the input photos).
-    pub overwrite: bool,
-    /// Bytes for photo pixels; `None`: the settings' memory budget on this machine.
-    pub budget_bytes: Option<u64>,
-    /// Thumbnails of [`Photos::Paths`], in the same order, when the caller has them (the
-    /// editor): a streamed export then skips its thumbnail pass.
-    pub thumbs: Option<Vec<TilePixels>>,
-    /// Decode every photo before the first frame, as before exports started at once (the
-    /// frames are the same bytes; for comparisons and tests).
-    pub decode_first: bool,
-}
-
-/// What the pipeline is doing; [`Progress::stage`] is told each one as it starts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Stage {
-    Validating,
-    Importing,
-    Rendering,
-    Finishing,
-}
-
-/// Receives progress from the pipeline's threads (hence `Sync`). Every method has a default
-/// that ignores it.
-pub trait Progress: Sync {
-    fn stage(&self, _stage: Stage) {}
-    /// Photos decoded up front, of `total`.
-    fn photos_loaded(&self, _done: usize, _total: usize) {}
-    fn frame_rendered(&self, _done: u64, _total: u64) {}
-    fn frame_encoded(&self, _done: u64, _total: u64) {}
-    /// The encoder in use, and why each one tried before it was passed over.
-    fn encoder(&self, _name: &str, _passed_over: &[String]) {}
-    /// A photo that is not in the video, and why.
-    fn skipped(&self, _skipped: &Skipped) {}
-    /// A photo left out as a near-duplicate of another (`--skip-duplicates`).
-    fn duplicate(&self, _duplicate: &Duplicate) {}
-    /// A line worth telling the user ("the grid shows 36 of 50 photos").
-    fn note(&self, _text: &str) {}
-}
-
-/// A [`Progress`] that ignores everything.
-pub struct Silent;
-impl Progress for Silent {}
-
-/// A finished export.
-#[derive(Debug)]
-pub struct Report {
-    pub summary: ExportSummary,
-    /// Files passed over: by the scan, and photos that failed to decode.
-    pub skipped: Vec<Skipped>,
-}
 
 /// Checks what can be checked before any photo is decoded or the GPU is opened: the
 /// settings, the output path, the encoder (it must open at the frame size) and the memory
@@ -154,24 +87,6 @@ pub fn run(job: &Job, cancel: &AtomicBool, progress: &dyn Progress) -> Result<Re
             )))
         },
     )
-}
-
-/// What a job comes to before the GPU opens: the checked format and budget, the timeline's
-/// settings, the photos the grid shows and those already skipped.
-struct Planned {
-    format: Format,
-    overlay: Overlay,
-    /// Bytes for photo pixels: the budget less what the encoder's threads take of it.
-    budget: u64,
-    threads: ThreadingChoice,
-    settings: Settings,
-    needed: Vec<PathBuf>,
-    skipped: Vec<Skipped>,
-    duplicates: Vec<Duplicate>,
-    /// The captions drawn into the tiles, each checked to be showable.
-    captions: Option<crate::photos::Captions>,
-    /// The clips' decoders, and the bytes of the budget they take (0: no clip plays).
-    pool: (usize, u64),
 }
 
 /// The cheap part of an export, first: the settings and the output checked, the photo list
@@ -247,6 +162,10 @@ fn run_unguarded(
     cancel: &AtomicBool,
     progress: &dyn Progress,
 ) -> Result<Report, ExportError> {
+    let planned = plan(job, cancel, progress)?;
+    if let Some(tiles) = super::host::plan(job, &planned) {
+        return super::host::run(job, planned, tiles, cancel, progress);
+    }
     let Planned {
         format,
         overlay,
@@ -258,19 +177,12 @@ fn run_unguarded(
         duplicates,
         captions,
         pool,
-    } = plan(job, cancel, progress)?;
+    } = planned;
     let settings = &settings;
     progress.stage(Stage::Importing);
     let gpu = Gpu::for_export()?;
     let total = needed.len();
-    let thumbs = job
-        .thumbs
-        .clone()
-        .filter(|t| t.len() >= total)
-        .map(|mut t| {
-            t.truncate(total);
-            t
-        });
+    let thumbs = thumbs_of_needed(job, total);
     // Where no whole-grid still is drawn from, the export starts at once and decodes the
     // tiles in the order the frames need them (see `engine::export_tiles`); a photo that then
     // fails to decode would have been left out of the grid, so the export starts again,
@@ -362,6 +274,17 @@ fn run_unguarded(
     }
 }
 
+/// The editor's thumbnails of the `total` photos the grid shows, when the job brings them.
+fn thumbs_of_needed(job: &Job, total: usize) -> Option<Vec<crate::photos::TilePixels>> {
+    job.thumbs
+        .clone()
+        .filter(|t| t.len() >= total)
+        .map(|mut t| {
+            t.truncate(total);
+            t
+        })
+}
+
 /// The photos' budget left once the clips that play among `paths` have their decoders, how
 /// many decoders (0: no clip plays), and the bytes they take.
 fn clip_decoders(paths: &[PathBuf], settings: &Settings, budget: u64) -> (u64, usize, u64) {
@@ -450,21 +373,7 @@ fn memory_note(
     } else {
         "all tiles resident".to_owned()
     };
-    let encoder_share = match threads.description {
-        Some(what) if threads.extra_bytes > 0 => {
-            format!(
-                ", {} MB of it for the encoder's {what}",
-                mb(threads.extra_bytes).max(1)
-            )
-        }
-        Some(what) => format!("; the encoder's threads: {what}"),
-        None => String::new(),
-    };
-    let dropped = if settings.photos.skip_duplicates {
-        format!(", {dropped} near-duplicates dropped")
-    } else {
-        String::new()
-    };
+    let (dropped, encoder_share) = note_parts(settings, threads, dropped);
     format!(
         "{} photos ({skipped} skipped{dropped}); {}x{} frames, {} at {} fps; {tiles_state} ({} MB of \
          tiles, up to {} MB decoding, of a {} MB budget{encoder_share}); GPU: {}",

@@ -246,6 +246,24 @@ impl HostStrip {
         (texels, rows): (usize, usize),
         row_bytes: usize,
     ) -> Option<Self> {
+        Self::from_texel_rows((texels, rows), |r, row| {
+            row.copy_from_slice(bytes.get(r * row_bytes..r * row_bytes + row.len())?);
+            Some(())
+        })
+    }
+
+    /// The planar copy of a strip of `rows` rows of `texels` texels, `fill` writing row `r`'s
+    /// texels into the slice it is given (what a GPU strip texel holds), rows in parallel;
+    /// `None` when `fill` fails or the edge texels of a row are not one colour (see
+    /// [`HostStrip::from_texels`]).
+    pub fn from_texel_rows(
+        (texels, rows): (usize, usize),
+        fill: impl Fn(usize, &mut [u8]) -> Option<()> + Sync,
+    ) -> Option<Self> {
+        use rayon::prelude::*;
+        if texels == 0 {
+            return None;
+        }
         let columns = 4 * texels;
         let half = columns / 2;
         let mut strip = Self {
@@ -255,26 +273,48 @@ impl HostStrip {
             luma_bottom: vec![0; columns * rows],
             u: [vec![0; half * rows], vec![0; half * rows]],
             v: [vec![0; half * rows], vec![0; half * rows]],
-            edges: Vec::with_capacity(rows),
+            edges: Vec::new(),
         };
-        for r in 0..rows {
-            let row = bytes.get(r * row_bytes..r * row_bytes + texels * TEXEL_BYTES)?;
-            let at = r * columns;
-            for (n, word) in row.chunks_exact(4).enumerate() {
-                strip.luma_top[at + n] = word[0];
-                strip.luma_bottom[at + n] = word[1];
-                strip.u[n % 2][r * half + n / 2] = word[2];
-                strip.v[n % 2][r * half + n / 2] = word[3];
-            }
-            let uniform = |texel: &[u8]| {
-                let first: [u8; 4] = texel[..4].try_into().ok()?;
-                texel.chunks_exact(4).all(|w| w == first).then_some(first)
-            };
-            strip.edges.push(Edges {
-                left: uniform(row.get(..TEXEL_BYTES)?)?,
-                right: uniform(row.get(row.len() - TEXEL_BYTES..)?)?,
-            });
-        }
+        let [u_even, u_odd] = &mut strip.u;
+        let [v_even, v_odd] = &mut strip.v;
+        let planes = (
+            strip.luma_top.par_chunks_mut(columns),
+            strip.luma_bottom.par_chunks_mut(columns),
+            u_even.par_chunks_mut(half),
+            u_odd.par_chunks_mut(half),
+            v_even.par_chunks_mut(half),
+            v_odd.par_chunks_mut(half),
+        );
+        let edges = planes
+            .into_par_iter()
+            .enumerate()
+            .map_init(
+                || vec![0u8; texels * TEXEL_BYTES],
+                |row, (r, (top, bottom, u_even, u_odd, v_even, v_odd))| {
+                    fill(r, row)?;
+                    for (n, word) in row.chunks_exact(4).enumerate() {
+                        top[n] = word[0];
+                        bottom[n] = word[1];
+                        let (u, v) = if n % 2 == 0 {
+                            (&mut *u_even, &mut *v_even)
+                        } else {
+                            (&mut *u_odd, &mut *v_odd)
+                        };
+                        u[n / 2] = word[2];
+                        v[n / 2] = word[3];
+                    }
+                    let uniform = |texel: &[u8]| {
+                        let first: [u8; 4] = texel[..4].try_into().ok()?;
+                        texel.chunks_exact(4).all(|w| w == first).then_some(first)
+                    };
+                    Some(Edges {
+                        left: uniform(row.get(..TEXEL_BYTES)?)?,
+                        right: uniform(row.get(row.len() - TEXEL_BYTES..)?)?,
+                    })
+                },
+            )
+            .collect::<Option<Vec<Edges>>>()?;
+        strip.edges = edges;
         Some(strip)
     }
 

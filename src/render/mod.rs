@@ -2,6 +2,7 @@
 //! export target, and a CPU reference of the same pixels for tests.
 
 mod grid;
+mod host_frames;
 mod host_strip;
 mod readback;
 pub mod reference;
@@ -12,6 +13,7 @@ pub use grid::{
     GridRenderer, GridUniform, MOTION_BANDS, MOTION_LOOP, MOTION_VERTICAL, NO_LAYER, THUMB_FLAG,
     Viewport,
 };
+pub use host_frames::HostFrames;
 pub use target::{FRAME_FORMAT, FrameTarget, READBACK_RING};
 pub use yuv::{PixelLayout, VideoFrame};
 

@@ -276,7 +276,7 @@ fn bad_settings_and_folders_exit_2_with_one_clear_line() {
         assert!(stderr(&run).contains(needle), "{extra:?}: {}", stderr(&run));
         assert!(!out.exists());
     }
-    // A folder with no usable photo (found by reading the photos, after the GPU is open).
+    // A folder with no usable photo (found by reading the photos).
     let bad = tmp.path().join("bad");
     std::fs::create_dir(&bad).unwrap();
     std::fs::write(bad.join("a.jpg"), b"text").unwrap();
@@ -307,11 +307,75 @@ fn bad_settings_and_folders_exit_2_with_one_clear_line() {
     ]);
     assert_eq!(run.status.code(), Some(2), "{}", stderr(&run));
     assert!(stderr(&run).contains("too small"), "{}", stderr(&run));
-    // The same environment really has no GPU: a good render gets as far as opening it.
-    let run = without_gpu(&["render", "-o", o, "--duration", "0.2"]);
+    // The same environment really has no GPU: a good render whose grid loops needs one, and
+    // gets as far as opening it.
+    let run = without_gpu(&["render", "-o", o, "--duration", "0.2", "--loop"]);
     assert_eq!(run.status.code(), Some(1), "{}", stderr(&run));
     assert!(stderr(&run).contains("no GPU adapter"), "{}", stderr(&run));
     assert!(!out.exists());
+}
+
+/// A grid moving as one, sideways, is exported without a GPU: with no adapter at all, the
+/// render succeeds and says the CPU made the frames, and its file is byte for byte the one
+/// the GPU's frames make (`--compose-on-gpu`, on lavapipe here): the same frames, encoded
+/// alike (x264 is deterministic whatever its threads). With gaps, a title and a caption.
+#[test]
+fn a_grid_moving_as_one_renders_without_a_gpu_to_the_same_bytes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let photos = tmp.path().join("photos");
+    std::fs::create_dir(&photos).unwrap();
+    for i in 0..7u64 {
+        common::write_photo(&photos.join(format!("p{i}.jpg")), i + 3, 900, 600);
+    }
+    let common_args = [
+        "render",
+        "--images",
+        photos.to_str().unwrap(),
+        "--rows",
+        "2",
+        "--cols",
+        "4",
+        "--tile-height",
+        "90",
+        "--gap",
+        "6,3",
+        "--frame",
+        "320x240",
+        "--duration",
+        "1.5",
+        "--fps",
+        "20",
+        "--x264-preset",
+        "ultrafast",
+        "--title",
+        "Summer",
+        "--captions",
+        "name",
+    ];
+    let cpu = tmp.path().join("cpu.mp4");
+    let mut args = common_args.to_vec();
+    args.extend(["-o", cpu.to_str().unwrap()]);
+    let run = without_gpu(&args);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    assert!(
+        stderr(&run).contains("frames made on the CPU"),
+        "{}",
+        stderr(&run)
+    );
+    let gpu = tmp.path().join("gpu.mp4");
+    let mut args = common_args.to_vec();
+    args.extend(["-o", gpu.to_str().unwrap(), "--compose-on-gpu"]);
+    let run = common::gridreel(&args);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    assert!(stderr(&run).contains("GPU: "), "{}", stderr(&run));
+    let (cpu, gpu) = (std::fs::read(&cpu).unwrap(), std::fs::read(&gpu).unwrap());
+    assert!(cpu.len() > 1000);
+    assert!(
+        cpu == gpu,
+        "the videos differ ({} and {} bytes)",
+        cpu.len(),
+        gpu.len()
+    );
 }
 
 /// `gridreel ARGS` where wgpu can find no adapter: `WGPU_BACKEND=metal`, a backend Linux

@@ -433,14 +433,15 @@ fn a_panicking_decoder_skips_that_photo_only() {
 fn an_export_panic_or_gpu_error_is_an_error_and_leaves_nothing() {
     let dir = tempfile::tempdir().unwrap();
     photos(dir.path(), &["a.jpg", "b.jpg"]);
-    for (fault, says) in [
-        ("export-panic", "stopped on a bug"),
-        ("gpu-error", "GPU error"),
+    // The GPU's error where the GPU makes the frames (a grid moving as one is made on the CPU).
+    for (fault, says, extra) in [
+        ("export-panic", "stopped on a bug", &[][..]),
+        ("gpu-error", "GPU error", &["--compose-on-gpu"][..]),
     ] {
         let out_dir = tempfile::tempdir().unwrap();
         let out = out_dir.path().join("v.mp4");
         let env = format!("{fault}:v.mp4");
-        let run = render(dir.path(), &out, &[], &[("GRIDREEL_FAULT", &env)]);
+        let run = render(dir.path(), &out, extra, &[("GRIDREEL_FAULT", &env)]);
         assert_eq!(run.code, Some(1), "{fault}: {}", run.stderr);
         assert!(run.stderr.contains(says), "{fault}: {}", run.stderr);
         assert!(common::part_files(out_dir.path()).is_empty(), "{fault}");

@@ -25,6 +25,21 @@ fn tiles(count: u32, w: u32, h: u32) -> Vec<TilePixels> {
         .collect()
 }
 
+/// `n` bytes of noise (alpha opaque), the same for the same seed.
+fn noise(n: usize, seed: u64) -> Vec<u8> {
+    let step = |x: u64| {
+        x.wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407)
+    };
+    let mut x = step(seed);
+    (0..n)
+        .map(|i| {
+            x = step(x);
+            if i % 4 == 3 { 255 } else { (x >> 33) as u8 }
+        })
+        .collect()
+}
+
 fn max_diff(a: &[u8], b: &[u8]) -> (u8, usize) {
     assert_eq!(a.len(), b.len());
     let mut worst = 0u8;
@@ -794,4 +809,164 @@ fn a_grid_at_speed_0_stands_still_centred_on_every_path() {
             );
         }
     }
+}
+
+/// Where the grid moves as one, sideways, an export's frames are made without a GPU
+/// (`HostFrames`): its strip, composed on the CPU from the tiles, gives the GPU's bytes in
+/// every frame, for gaps, fractional vertical centring, both directions, cells without a
+/// photo, a grid standing still, and a grid taller than the frame.
+#[test]
+fn frames_composed_on_the_cpu_equal_the_gpus() {
+    use gridreel::render::HostFrames;
+    use gridreel::settings::{Direction, MotionSettings};
+    let gpu = Gpu::headless().expect("a Vulkan adapter");
+    // (direction, rows, cols, tile height, gaps, frame, speed, background)
+    let cases = [
+        // One large tile of noise, centred at a whole and at a half pixel.
+        (
+            Direction::Left,
+            1,
+            1,
+            510,
+            (0, 0),
+            (1024, 514),
+            0.0,
+            Color::rgb(9, 9, 9),
+        ),
+        (
+            Direction::Left,
+            1,
+            2,
+            511,
+            (0, 0),
+            (1024, 514),
+            0.0,
+            Color::rgb(9, 9, 9),
+        ),
+        (
+            Direction::Left,
+            2,
+            6,
+            30,
+            (3, 2),
+            (160, 64),
+            1.0,
+            Color::rgb(10, 200, 30),
+        ),
+        (
+            Direction::Right,
+            3,
+            5,
+            31,
+            (1, 1),
+            (168, 90),
+            1.0,
+            Color::rgb(255, 255, 255),
+        ),
+        (
+            Direction::Left,
+            4,
+            7,
+            25,
+            (0, 0),
+            (200, 66),
+            1.3,
+            Color::rgb(0, 0, 0),
+        ),
+        (
+            Direction::Right,
+            2,
+            9,
+            29,
+            (5, 3),
+            (240, 136),
+            0.7,
+            Color::rgb(128, 17, 240),
+        ),
+        (
+            Direction::Up,
+            3,
+            4,
+            27,
+            (2, 2),
+            (176, 120),
+            0.0,
+            Color::rgb(40, 40, 40),
+        ),
+    ];
+    let mut differing = Vec::new();
+    for (direction, rows, cols, tile_height_px, gaps, (fw, fh), speed, background) in cases {
+        let settings = Settings {
+            rows,
+            cols,
+            tile_height_px,
+            gap_h_px: gaps.0,
+            gap_v_px: gaps.1,
+            duration_secs: 1.5,
+            frame: FrameSize::Custom {
+                width_px: fw,
+                height_px: fh,
+            },
+            background,
+            speed,
+            motion: MotionSettings {
+                direction,
+                ..Default::default()
+            },
+            ..Settings::default()
+        };
+        settings.validate().unwrap();
+        let case = format!(
+            "{direction:?} {rows}x{cols}, tile {tile_height_px}, gaps {gaps:?}, frame {fw}x{fh}, speed {speed}"
+        );
+        let layout = Layout::new(&settings);
+        assert!(HostFrames::applies(&layout, PixelLayout::Yuv420), "{case}");
+        eprintln!(
+            "{case}: origin {:?} grid {}x{}",
+            layout.grid_origin_at(0.0),
+            layout.grid_w_px,
+            layout.grid_h_px
+        );
+        let (w, h) = layout.frame_size_px();
+        let photos = (layout.cell_count() as u32).saturating_sub(2).max(1);
+        // Photos, and noise: every code of a noise tile is somewhere near a rounding tie, so
+        // a difference of one bit in the arithmetic shows (reading a UNORM texel as
+        // byte / 255 instead of byte · (1/255) changes a few codes per million).
+        let mut tiles = tiles(photos, layout.tile_w_px, layout.tile_h_px);
+        for (i, tile) in tiles.iter_mut().enumerate().filter(|(i, _)| i % 2 == 1) {
+            tile.rgba = noise(tile.rgba.len(), i as u64);
+        }
+        let mut cells = cell_photos(layout.cell_count(), tiles.len());
+        *cells.last_mut().unwrap() = gridreel::render::NO_LAYER;
+        let mut renderer = GridRenderer::new(&gpu.device, FRAME_FORMAT);
+        renderer.set_tiles(&gpu.device, &gpu.queue, &tiles);
+        renderer.set_cells(&gpu.device, &gpu.queue, &cells);
+        let mut target = FrameTarget::new(&gpu.device, w, h).unwrap();
+        let layers: Vec<&[u8]> = tiles.iter().map(|t| t.rgba.as_slice()).collect();
+        let host = HostFrames::compose(&layout, background, &layers, &cells).expect(&case);
+        let (mut off, mut worst) = (0usize, 0u8);
+        for index in 0..settings.frame_count() {
+            let t = Layout::frame_time_secs(index, settings.fps);
+            let u = GridUniform::new(&layout, t, background, GridUniform::full_frame(&layout));
+            let ticket = target.submit_frame(&gpu.device, &gpu.queue, &mut renderer, &u);
+            let mut gpu_frame = VideoFrame::default();
+            target
+                .read_frame(&gpu.device, ticket, &mut gpu_frame)
+                .unwrap();
+            assert!(
+                target.on_host(),
+                "{case}: the GPU path resamples a strip copy"
+            );
+            let mut cpu_frame = VideoFrame::new(w, h);
+            host.write_frame(t, &mut cpu_frame);
+            for (a, b) in gpu_frame.data.iter().zip(&cpu_frame.data) {
+                off += usize::from(a != b);
+                worst = worst.max(a.abs_diff(*b));
+            }
+        }
+        if off > 0 {
+            differing.push(format!("{case}: {off} bytes differ, by up to {worst}"));
+        }
+    }
+    assert!(differing.is_empty(), "{differing:#?}");
 }
