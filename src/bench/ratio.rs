@@ -259,7 +259,7 @@ fn ratio_rows(
     let mb = bytes as f64 / 1e6;
     Ok(vec![Row {
         what: format!(
-            "whole export (GPU, import, render, encode) ÷ encode-only, {name} {:.0} s ({frames} frames, .{extension}, {encoder}, quality {}); {pairs_note}",
+            "whole export (import, render, encode; the GPU where the frames need it) ÷ encode-only, {name} {:.0} s ({frames} frames, .{extension}, {encoder}, quality {}); {pairs_note}",
             settings.duration_secs, settings.video.quality_crf
         ),
         value: format!(
@@ -397,7 +397,8 @@ fn at_once_row(
     })
 }
 
-/// One whole export through the pipeline: validation, GPU, import, render, encode, output.
+/// One whole export through the pipeline: validation, import, render (on the GPU where the
+/// frames need it), encode, output.
 pub(super) fn export_run(job: &Job) -> BenchResult<crate::export::ExportSummary> {
     export::run(job, &AtomicBool::new(false), &Silent)
         .map(|report| report.summary)
