@@ -11,7 +11,7 @@
 //! f32 operations in the same order, so that the strip has the GPU's bytes
 //! (`render_gpu::frames_composed_on_the_cpu_equal_the_gpus` compares them).
 
-use super::grid::GridUniform;
+use super::grid::{GridUniform, strip_width};
 use super::host_strip::HostStrip;
 use super::yuv::{PixelLayout, VideoFrame};
 use crate::layout::Layout;
@@ -83,7 +83,7 @@ impl HostFrames {
     /// Bytes the strip takes for `layout` (the frames need nothing else).
     #[must_use]
     pub fn bytes_for(layout: &Layout) -> u64 {
-        let columns = 4 * u64::from(strip_texels(layout.grid_w_px + 2));
+        let columns = 4 * u64::from(strip_width(layout.grid_w_px + 2));
         // Per row pair and column: both lumas, U and V.
         columns * u64::from(layout.frame_h_px / 2) * 4
     }
@@ -112,7 +112,7 @@ impl HostFrames {
             cells,
         };
         let (texels, rows) = (
-            strip_texels(still.width()) as usize,
+            strip_width(still.width()) as usize,
             (layout.frame_h_px / 2) as usize,
         );
         let strip = HostStrip::from_texel_rows((texels, rows), |j, row| {
@@ -132,11 +132,6 @@ impl HostFrames {
         #[allow(clippy::cast_possible_truncation)]
         self.strip.write_frame(x as f32, out);
     }
-}
-
-/// Strip texels per row for a still `still_w_px` wide (`strip.rs`'s `strip_width`).
-fn strip_texels(still_w_px: u32) -> u32 {
-    (still_w_px + 3).div_ceil(4) + 1
 }
 
 /// The whole-grid still with its one-pixel background border, read from the tiles (what

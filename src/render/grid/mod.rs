@@ -30,6 +30,7 @@ use crate::layout::Layout;
 use crate::photos::TilePixels;
 
 pub use pipelines::{YUV_BLOCK, YUV_BLOCK_CHROMA_FORMAT, YUV_BLOCK_LUMA_FORMAT};
+pub(super) use strip::strip_width;
 pub use tiles::{NO_LAYER, THUMB_FLAG};
 pub use uniform::{GridUniform, MOTION_BANDS, MOTION_LOOP, MOTION_VERTICAL, Viewport};
 

@@ -47,7 +47,7 @@ struct StripKey {
 
 /// Strip texels per row for a still `still_w_px` wide: four columns each, with four columns
 /// of background before the still and at least four after it.
-fn strip_width(still_w_px: u32) -> u32 {
+pub(in crate::render) fn strip_width(still_w_px: u32) -> u32 {
     (still_w_px + 3).div_ceil(4) + 1
 }
 
