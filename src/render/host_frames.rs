@@ -108,6 +108,7 @@ impl HostFrames {
         let u = GridUniform::new(layout, 0.0, background, GridUniform::full_frame(layout));
         let still = Still {
             u: &u,
+            background: background.to_array().map(unorm),
             tiles,
             cells,
         };
@@ -138,6 +139,9 @@ impl HostFrames {
 /// `fs_compose` writes, texel for texel).
 struct Still<'a> {
     u: &'a GridUniform,
+    /// The background as the shader reads it back from the still (a UNORM byte), not as the
+    /// uniform hands it to `fs_compose` (`byte / 255`, which the still stores as the byte).
+    background: Rgb,
     tiles: &'a [&'a [u8]],
     cells: &'a [u32],
 }
@@ -154,7 +158,7 @@ impl Still<'_> {
     /// Still row `y` as the shader reads it (`textureLoad`), into `out`.
     fn row(&self, y: u32, out: &mut Vec<Rgb>) {
         let u = self.u;
-        let bg = [u.background[0], u.background[1], u.background[2]];
+        let bg = self.background;
         out.clear();
         out.resize(self.width() as usize, bg);
         // Grid row y - 1; the border rows and gaps are background.
