@@ -12,6 +12,8 @@ pub mod logic;
 pub mod music;
 mod opening;
 pub mod overlay_preview;
+mod panel_cache;
+mod panels;
 pub mod photo_list;
 pub mod playback;
 pub mod preview;
@@ -30,6 +32,7 @@ use crate::monitor::Monitor;
 use crate::render::GridRenderer;
 use crate::settings::Settings;
 use logic::Editor;
+use panel_cache::{PanelCache, unfilled};
 pub use shortcuts::Shortcut;
 
 const STORAGE_KEY: &str = "gridreel-session";
@@ -87,6 +90,10 @@ pub struct EditorApp {
     /// The title and the logo over the preview (made at the first frame: it needs egui's
     /// context).
     overlay: Option<overlay_preview::OverlayPreview>,
+    /// The toolbar and the settings panel, copied from a texture while they stand still.
+    panels: PanelCache,
+    /// The colour the window is cleared to when it is not `clear_color`'s (a test harness's).
+    window_clear: Option<[f32; 4]>,
 }
 
 /// How the editor starts: from the command line, or from the last session.
@@ -101,6 +108,8 @@ pub struct StartOptions {
     pub bare: Option<soak::Bare>,
     /// Start with the HUD shown (`--hud`).
     pub hud: bool,
+    /// Paint the standing panels every frame instead of copying them (`--paint-panels`).
+    pub paint_panels: bool,
 }
 
 impl EditorApp {
@@ -158,6 +167,8 @@ impl EditorApp {
             guides: overlay_preview::Guides::default(),
             monitor: Monitor::start(),
             tiles: preview::PreviewTiles::default(),
+            panels: PanelCache::new(!start.paint_panels),
+            window_clear: None,
             last_frame: Instant::now(),
             thumbs: ui::ThumbCache::default(),
             preview_rect: egui::Rect::NOTHING,
@@ -173,6 +184,24 @@ impl EditorApp {
             music: music::Music::default(),
             overlay: None,
         }
+    }
+
+    /// Copy the standing panels from their texture (the default) or paint them every frame.
+    pub fn set_panel_cache(&mut self, enabled: bool) {
+        self.panels.set_enabled(enabled);
+    }
+
+    /// Where the window is cleared to another colour than [`eframe::App::clear_color`]'s
+    /// before egui paints (egui_kittest clears to transparent): the standing panels' texture
+    /// is cleared to the same.
+    pub fn set_window_clear(&mut self, rgba: [f32; 4]) {
+        self.window_clear = Some(rgba);
+    }
+
+    /// (frames that copied the standing panels, times their texture was painted).
+    #[must_use]
+    pub fn panel_cache_counts(&self) -> (u64, u64) {
+        self.panels.counts()
     }
 
     /// Whether the preview holds every photo's full tile (tests wait for this).
@@ -295,88 +324,6 @@ impl EditorApp {
     }
 }
 
-impl EditorApp {
-    /// Whether the title and logo over the preview are those of the current settings.
-    #[must_use]
-    pub fn overlay_current(&self) -> bool {
-        self.overlay
-            .as_ref()
-            .is_some_and(|o| o.is_current(&self.editor.settings))
-    }
-
-    /// The left panel: settings, the photo list and the music.
-    fn side_panel_ui(&mut self, ui: &mut egui::Ui) {
-        egui::Panel::left("settings")
-            .frame(unfilled(egui::Frame::side_top_panel(ui.style())))
-            .show(ui, |ui| {
-                egui::ScrollArea::vertical().show(ui, |ui| {
-                    ui.heading("Settings");
-                    if ui::settings_ui(ui, &mut self.editor.settings) {
-                        self.editor.settings_changed();
-                    }
-                    ui.separator();
-                    ui.heading("Photos");
-                    ui::photos_ui(ui, &mut self.editor, &mut self.thumbs);
-                    ui.separator();
-                    ui.heading("Music");
-                    if music::section_ui(ui, &mut self.editor, &mut self.dialogs, &self.music) {
-                        self.editor.settings_changed();
-                    }
-                    ui.separator();
-                    // Closed at first: the section neither widens the panel nor moves the
-                    // photo list until it is opened.
-                    let error = self.overlay.as_ref().and_then(|o| o.error());
-                    let words = egui::CollapsingHeader::new("Title and logo")
-                        .default_open(false)
-                        .show(ui, |ui| ui::words_ui(ui, &mut self.editor.settings, error));
-                    if words.body_returned == Some(true) {
-                        self.editor.settings_changed();
-                    }
-                });
-            });
-    }
-
-    /// "An export is running: cancel it and quit?" when the window is asked to close during
-    /// an export.
-    fn quit_ui(&mut self, ctx: &egui::Context) {
-        if ctx.input(|i| i.viewport().close_requested()) && self.editor.export.is_running() {
-            ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
-            self.confirm_quit = true;
-        }
-        if !self.confirm_quit {
-            return;
-        }
-        if !self.editor.export.is_running() {
-            self.confirm_quit = false; // it finished meanwhile: nothing to ask
-            return;
-        }
-        egui::Modal::new(egui::Id::unique("confirm-quit")).show(ctx, |ui| {
-            ui.heading("An export is running: cancel it and quit?");
-            ui.label("The video written so far is removed; nothing else is lost.");
-            ui.horizontal(|ui| {
-                if ui.button("Cancel export and quit").clicked() {
-                    self.editor.export.cancel_and_wait();
-                    self.confirm_quit = false;
-                    ctx.send_viewport_cmd(egui::ViewportCommand::Close);
-                }
-                if ui.button("Keep exporting").clicked() {
-                    self.confirm_quit = false;
-                }
-            });
-        });
-    }
-}
-
-/// `frame` without its fill: the window is cleared to the panels' colour instead.
-///
-/// On a software GPU every pixel egui fills costs: one window-sized panel fill takes an empty
-/// 1400×860 window on lavapipe from about 270 to 30 frames a second (`--soak 12 --bare clear`
-/// against `--bare panel`), while the clear is a memset. So no panel paints a background, and
-/// the preview's letterbox is the clear colour too.
-fn unfilled(frame: egui::Frame) -> egui::Frame {
-    frame.fill(egui::Color32::TRANSPARENT)
-}
-
 impl eframe::App for EditorApp {
     fn clear_color(&self, visuals: &egui::Visuals) -> [f32; 4] {
         visuals.panel_fill.to_normalized_gamma_f32()
@@ -413,34 +360,13 @@ impl eframe::App for EditorApp {
         }
         self.mark_jobs();
 
-        let mut requested = None;
-        egui::Panel::top("toolbar")
-            .frame(unfilled(egui::Frame::side_top_panel(ui.style())))
-            .show(ui, |ui| {
-                let menus = ui::Menus {
-                    can_undo: self.history.can_undo(),
-                    can_redo: self.history.can_redo(),
-                    recent: &self.recent,
-                };
-                requested = ui::toolbar_ui(
-                    ui,
-                    &mut self.editor,
-                    &mut self.dialogs,
-                    &mut self.show_hud,
-                    &menus,
-                );
-            });
+        let slots = PanelCache::slots(ui);
+        let (toolbar, requested) = PanelCache::region(ui, |ui| self.toolbar_panel_ui(ui));
         if let Some(shortcut) = requested {
             self.run_shortcut(shortcut);
         }
-        egui::Panel::bottom("timeline")
-            .frame(unfilled(egui::Frame::side_top_panel(ui.style())))
-            .show(ui, |ui| {
-                ui::status_ui(ui, &mut self.editor);
-                let scrubber = ui::timeline_ui(ui, &mut self.editor, &mut self.guides.safe_area);
-                music::waveform_ui(ui, &mut self.editor, &mut self.music, scrubber);
-            });
-        self.side_panel_ui(ui);
+        self.timeline_panel_ui(ui);
+        let (side, ()) = PanelCache::region(ui, |ui| self.side_panel_ui(ui));
         if self.show_hud {
             let mut memory = self.editor.memory_parts();
             (memory.tiles_ram, memory.tiles_state) = self.tiles.state();
@@ -471,6 +397,10 @@ impl eframe::App for EditorApp {
                 rects
             })
             .inner;
+        let clear =
+            (self.window_clear).unwrap_or_else(|| self.clear_color(&ctx.global_style().visuals));
+        let regions = (ui.layer_id(), &slots, &[toolbar, side]);
+        (self.panels).finish(&ctx, frame.wgpu_render_state(), regions, clear);
 
         self.quit_ui(&ctx);
         export_dialog::dialog_ui(&ctx, &mut self.dialogs, &mut self.editor);

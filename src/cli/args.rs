@@ -146,6 +146,10 @@ pub struct EditorArgs {
     /// Open with the HUD (memory and CPU plots, F1) shown, e.g. to soak-test the HUD itself.
     #[arg(long)]
     pub hud: bool,
+    /// With `--soak`: paint the toolbar and the settings panel every frame instead of copying
+    /// them from a texture while they stand still, to read what the copy saves.
+    #[arg(long, requires = "soak")]
+    pub paint_panels: bool,
 }
 
 #[derive(Debug, Args)]

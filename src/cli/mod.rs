@@ -84,6 +84,7 @@ pub fn editor(args: &EditorArgs) -> Result<(), Failure> {
         soak: args.soak.map(Duration::from_secs),
         bare: args.bare,
         hud: args.hud,
+        paint_panels: args.paint_panels,
     })
     .map_err(|e| Failure::other(format!("{e}; {WITHOUT_A_DISPLAY}")))
 }

@@ -4,6 +4,7 @@
 mod grid;
 mod host_frames;
 mod host_strip;
+mod panels;
 mod readback;
 pub mod reference;
 mod target;
@@ -14,6 +15,7 @@ pub use grid::{
     Viewport,
 };
 pub use host_frames::HostFrames;
+pub use panels::PanelTexture;
 pub use target::{FRAME_FORMAT, FrameTarget, READBACK_RING};
 pub use yuv::{PixelLayout, VideoFrame};
 

@@ -24,8 +24,8 @@ pub fn harness_on(
         .with_size([1200.0, 800.0])
         .wgpu()
         .build_eframe(move |cc| {
-            EditorApp::new(
-                cc.wgpu_render_state.as_ref(),
+            in_harness(
+                cc,
                 None,
                 StartOptions {
                     images,
@@ -34,9 +34,23 @@ pub fn harness_on(
                     soak: None,
                     bare: None,
                     hud: false,
+                    paint_panels: false,
                 },
             )
         })
+}
+
+/// The editor as egui_kittest runs it: the harness clears the window to transparent before
+/// egui paints, not to the app's clear colour, and the standing panels' texture must be
+/// cleared to the same.
+pub fn in_harness(
+    cc: &eframe::CreationContext<'_>,
+    storage: Option<&dyn eframe::Storage>,
+    start: StartOptions,
+) -> EditorApp {
+    let mut app = EditorApp::new(cc.wgpu_render_state.as_ref(), storage, start);
+    app.set_window_clear([0.0; 4]);
+    app
 }
 
 /// The editor on the demo photos at a small output size (320x240, 40 px tiles), loaded.

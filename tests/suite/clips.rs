@@ -300,8 +300,8 @@ fn the_editor_lists_clips_with_their_still_frame() {
         .with_size([1200.0, 800.0])
         .wgpu()
         .build_eframe(move |cc| {
-            gridreel::app::EditorApp::new(
-                cc.wgpu_render_state.as_ref(),
+            crate::common::editor::in_harness(
+                cc,
                 None,
                 gridreel::app::StartOptions {
                     images: Some(folder),
@@ -310,6 +310,7 @@ fn the_editor_lists_clips_with_their_still_frame() {
                     soak: None,
                     bare: None,
                     hud: false,
+                    paint_panels: false,
                 },
             )
         });

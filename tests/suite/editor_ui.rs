@@ -788,8 +788,8 @@ fn started_with(
         .with_size([1200.0, 800.0])
         .wgpu()
         .build_eframe(move |cc| {
-            EditorApp::new(
-                cc.wgpu_render_state.as_ref(),
+            crate::common::editor::in_harness(
+                cc,
                 Some(&MemoryStorage(session)),
                 gridreel::app::StartOptions {
                     images,
@@ -798,6 +798,7 @@ fn started_with(
                     soak: None,
                     bare: None,
                     hud: false,
+                    paint_panels: false,
                 },
             )
         })

@@ -26,6 +26,7 @@ mod clips_play;
 mod decode_memory;
 mod duplicates;
 mod editor_music;
+mod editor_panels;
 mod editor_ui;
 mod formats;
 mod phone_formats;
