@@ -37,6 +37,11 @@ pub(super) fn rows(exe: &Path, photos: &Path, options: &BenchOptions) -> BenchRe
         return Err(format!("no photos in {}", photos.display()));
     }
     let mut rows = vec![speed_row(exe, &dir, (&stills, &clip10), options)?];
+    if !options.skip_editor {
+        // The speed row's folder: six clips among 30 photos, one in each row.
+        let folder = dir.join("clips-6-of-36");
+        rows.push(super::editor::clips_row(exe, &folder, &options.work, 2));
+    }
     rows.push(many_row(exe, &dir, (&stills, &small), options)?);
     rows.push(length_row(exe, &dir, &stills, (&clip10, &clip60), options)?);
     Ok(rows)

@@ -12,14 +12,16 @@ use crate::app::soak::{REPORT_ENV, SoakReport};
 
 /// Seconds per soak: the soak's 5 s warm-up, then enough frames for a stable rate.
 const SOAK_SECS: &str = "12";
+/// Seconds per soak with clips playing: their decoders open over the first seconds.
+const CLIP_SOAK_SECS: &str = "20";
 
-/// Runs `gridreel --soak` with `args`; it writes its report to `report` (a file), which
-/// this reads back.
-fn soak(exe: &Path, args: &[&str], report: &Path) -> Result<SoakReport, String> {
-    eprintln!("gridreel --soak {SOAK_SECS} {} ...", args.join(" "));
+/// Runs `gridreel --soak SECS` with `args`; it writes its report to `report` (a file),
+/// which this reads back.
+fn soak(exe: &Path, (secs, args): (&str, &[&str]), report: &Path) -> Result<SoakReport, String> {
+    eprintln!("gridreel --soak {secs} {} ...", args.join(" "));
     let _ = std::fs::remove_file(report);
     let out = Command::new(exe)
-        .args(["--soak", SOAK_SECS])
+        .args(["--soak", secs])
         .args(args)
         .env(REPORT_ENV, report)
         .stdin(Stdio::null())
@@ -55,19 +57,63 @@ fn list(values: &[f64], digits: usize) -> String {
 /// reports in `work`.
 pub(super) fn editor_rows(exe: &Path, photos: &Path, work: &Path, pairs: usize) -> Vec<Row> {
     const WHAT: &str = "editor vs bare window; editor RSS after import vs demo";
-    let has_display = ["DISPLAY", "WAYLAND_DISPLAY"]
-        .iter()
-        .any(|v| std::env::var_os(v).is_some_and(|d| !d.is_empty()));
-    if !has_display {
-        return vec![Row::not_measured(
-            WHAT,
-            "no display (run the bench under Xvfb, see the README)",
-        )];
+    if !has_display() {
+        return vec![Row::not_measured(WHAT, NO_DISPLAY)];
     }
     let report = work.join("bench-soak.ron");
     let rows = measure(exe, photos, &report, pairs);
     let _ = std::fs::remove_file(&report);
     rows.unwrap_or_else(|e| vec![Row::not_measured(WHAT, &e)])
+}
+
+const NO_DISPLAY: &str = "no display (run the bench under Xvfb, see the README)";
+
+fn has_display() -> bool {
+    ["DISPLAY", "WAYLAND_DISPLAY"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|d| !d.is_empty()))
+}
+
+/// The editor's frame rate playing `folder` (its clips playing), with the toolbar and the
+/// settings panel copied from their texture and, alternating, painted every frame
+/// (`--paint-panels`); `pairs` pairs of soaks, their reports in `work`.
+pub(super) fn clips_row(exe: &Path, folder: &Path, work: &Path, pairs: usize) -> Row {
+    const WHAT: &str = "editor frame rate with clips playing";
+    if !has_display() {
+        return Row::not_measured(WHAT, NO_DISPLAY);
+    }
+    let report = work.join("bench-soak-clips.ron");
+    let folder = folder.to_string_lossy();
+    let run = || -> Result<(Vec<f64>, Vec<f64>), String> {
+        let (mut copied, mut painted) = (Vec::new(), Vec::new());
+        for _ in 0..pairs {
+            let args = ["--images", folder.as_ref()];
+            copied.push(soak(exe, (CLIP_SOAK_SECS, &args), &report)?.fps());
+            let args = ["--images", folder.as_ref(), "--paint-panels"];
+            painted.push(soak(exe, (CLIP_SOAK_SECS, &args), &report)?.fps());
+        }
+        Ok((copied, painted))
+    };
+    let measured = run();
+    let _ = std::fs::remove_file(&report);
+    match measured {
+        Ok((copied, painted)) => Row {
+            what: format!(
+                "editor frame rate, default 1400x860 window, 6 1080p30 clips playing among 30 \
+                 photos, standing panels copied vs painted each frame (--paint-panels); \
+                 {pairs} pairs of {CLIP_SOAK_SECS} s soaks"
+            ),
+            value: format!(
+                "{:.1} fps vs {:.1} fps (copied: {}; painted: {})",
+                median(&copied),
+                median(&painted),
+                list(&copied, 1),
+                list(&painted, 1)
+            ),
+            target: "≥ 30 fps",
+        },
+        Err(e) => Row::not_measured(WHAT, &e),
+    }
 }
 
 fn measure(exe: &Path, photos: &Path, report: &Path, pairs: usize) -> Result<Vec<Row>, String> {
@@ -78,11 +124,11 @@ fn measure(exe: &Path, photos: &Path, report: &Path, pairs: usize) -> Result<Vec
     let mut bare = Vec::new();
     let mut imported = Vec::new();
     for _ in 0..pairs {
-        editor.push(soak(exe, &["--images", &demo], report)?);
-        bare.push(soak(exe, &["--bare", "panel"], report)?);
-        imported.push(soak(exe, &["--images", &photos], report)?);
+        editor.push(soak(exe, (SOAK_SECS, &["--images", &demo]), report)?);
+        bare.push(soak(exe, (SOAK_SECS, &["--bare", "panel"]), report)?);
+        imported.push(soak(exe, (SOAK_SECS, &["--images", &photos]), report)?);
     }
-    let clear = soak(exe, &["--bare", "clear"], report)?;
+    let clear = soak(exe, (SOAK_SECS, &["--bare", "clear"]), report)?;
 
     let editor_fps: Vec<f64> = editor.iter().map(SoakReport::fps).collect();
     let bare_fps: Vec<f64> = bare.iter().map(SoakReport::fps).collect();
