@@ -24,6 +24,8 @@ pub struct MemoryParts {
     pub tiles_gpu: u64,
     /// The preview's composed still on the GPU.
     pub still_gpu: u64,
+    /// The texture the editor's standing panels are copied from.
+    pub panels_gpu: u64,
     pub thumbs_ram: u64,
     pub thumbs_gpu: u64,
     /// The memory budget for all of the above.

@@ -29,7 +29,6 @@ use eframe::egui;
 use serde::{Deserialize, Serialize};
 
 use crate::monitor::Monitor;
-use crate::render::GridRenderer;
 use crate::settings::Settings;
 use logic::Editor;
 use panel_cache::{PanelCache, unfilled};
@@ -368,15 +367,7 @@ impl eframe::App for EditorApp {
         self.timeline_panel_ui(ui);
         let (side, ()) = PanelCache::region(ui, |ui| self.side_panel_ui(ui));
         if self.show_hud {
-            let mut memory = self.editor.memory_parts();
-            (memory.tiles_ram, memory.tiles_state) = self.tiles.state();
-            if let Some(rs) = frame.wgpu_render_state()
-                && let Some(renderer) = rs.renderer.read().callback_resources.get::<GridRenderer>()
-            {
-                memory.tiles_gpu = renderer.tile_bytes();
-                memory.still_gpu = renderer.still_bytes();
-                memory.thumbs_gpu = renderer.thumb_bytes();
-            }
+            let memory = self.memory_parts(frame.wgpu_render_state());
             egui::Panel::bottom("hud")
                 .frame(unfilled(egui::Frame::side_top_panel(ui.style())))
                 .show(ui, |ui| ui::hud_ui(ui, &self.monitor, &memory));

@@ -1,10 +1,13 @@
 //! The editor window's panels and prompts, as `EditorApp` methods: the toolbar, the timeline,
-//! the settings side panel, and the question asked when the window closes during an export.
+//! the settings side panel, the HUD's memory by part, and the question asked when the window
+//! closes during an export.
 
-use eframe::egui;
+use eframe::{egui, egui_wgpu};
 
+use super::logic::MemoryParts;
 use super::panel_cache::unfilled;
 use super::{EditorApp, Shortcut, music, ui};
+use crate::render::{GridRenderer, PanelTexture};
 
 impl EditorApp {
     /// Whether the title and logo over the preview are those of the current settings.
@@ -13,6 +16,25 @@ impl EditorApp {
         self.overlay
             .as_ref()
             .is_some_and(|o| o.is_current(&self.editor.settings))
+    }
+
+    /// The project's memory by part, for the HUD, with what the GPU holds.
+    pub(super) fn memory_parts(&self, rs: Option<&egui_wgpu::RenderState>) -> MemoryParts {
+        let mut memory = self.editor.memory_parts();
+        (memory.tiles_ram, memory.tiles_state) = self.tiles.state();
+        if let Some(rs) = rs {
+            let renderer = rs.renderer.read();
+            let resources = &renderer.callback_resources;
+            if let Some(grid) = resources.get::<GridRenderer>() {
+                memory.tiles_gpu = grid.tile_bytes();
+                memory.still_gpu = grid.still_bytes();
+                memory.thumbs_gpu = grid.thumb_bytes();
+            }
+            memory.panels_gpu = resources
+                .get::<PanelTexture>()
+                .map_or(0, PanelTexture::bytes);
+        }
+        memory
     }
 
     /// The toolbar; returns the command it asks the app to run.

@@ -61,11 +61,12 @@ pub fn hud_ui(ui: &mut egui::Ui, monitor: &Monitor, memory: &MemoryParts) {
     let mb = |b: u64| b as f64 / (1024.0 * 1024.0);
     ui.horizontal_wrapped(|ui| {
         ui.label(format!(
-            "tiles {:.1} MB RAM + {:.1} MB GPU ({}), still {:.1} MB GPU, thumbnails {:.1} MB RAM + {:.1} MB GPU, budget {:.0} MB",
+            "tiles {:.1} MB RAM + {:.1} MB GPU ({}), still {:.1} MB GPU, panels {:.1} MB GPU, thumbnails {:.1} MB RAM + {:.1} MB GPU, budget {:.0} MB",
             mb(memory.tiles_ram),
             mb(memory.tiles_gpu),
             memory.tiles_state,
             mb(memory.still_gpu),
+            mb(memory.panels_gpu),
             mb(memory.thumbs_ram),
             mb(memory.thumbs_gpu),
             mb(memory.budget),
