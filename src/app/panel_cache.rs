@@ -150,7 +150,9 @@ impl PanelCache {
                 return; // changed: egui paints them this frame
             }
             self.last = None;
-            self.paint(ctx, rs, now);
+            if !self.paint(ctx, rs, now) {
+                return;
+            }
         }
         ctx.graphics_mut(|g| {
             let list = g.entry(layer);
@@ -167,8 +169,8 @@ impl PanelCache {
         self.copies += 1;
     }
 
-    /// Paints `now`'s shapes into the texture with egui's renderer.
-    fn paint(&mut self, ctx: &egui::Context, rs: &RenderState, now: Painted) {
+    /// Paints `now`'s shapes into the texture with egui's renderer; false if it could not.
+    fn paint(&mut self, ctx: &egui::Context, rs: &RenderState, now: Painted) -> bool {
         let Key {
             size_px,
             pixels_per_point,
@@ -186,7 +188,7 @@ impl PanelCache {
             resources.insert(PanelTexture::new(&rs.device, rs.target_format));
         }
         let Some(panels) = resources.get_mut::<PanelTexture>() else {
-            return;
+            return false;
         };
         let view = panels.target(&rs.device, (size_px[0], size_px[1])).clone();
         let mut encoder = rs
@@ -214,6 +216,7 @@ impl PanelCache {
         rs.queue.submit(buffers);
         self.shown = Some(now);
         self.paints += 1;
+        true
     }
 }
 
