@@ -237,11 +237,10 @@ fn standing_shapes(
         let Some(list) = g.get(layer) else {
             return (shapes, bounds);
         };
-        let entries: Vec<&epaint::ClippedShape> = list.all_entries().collect();
         for region in regions {
             let mut area: Option<Rect> = None;
-            let range = region.start.min(region.end)..region.end.min(entries.len());
-            for &clipped in entries.get(range).unwrap_or_default() {
+            let count = region.end.saturating_sub(region.start);
+            for clipped in list.all_entries().skip(region.start).take(count) {
                 // A point of margin for anti-aliasing's feathering, within the clip: egui
                 // paints nothing outside it.
                 let painted = clipped
